@@ -1,0 +1,696 @@
+"""Instruction -> Plan: the cheap pre-classifier that decides OpenCV, model or reject.
+
+Pure Python: no Prefect, no image decoding. When the caller knows the image size it is used to
+refuse parameters that cannot work on that image (a crop wider than the picture, say).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from routing.normalize import fold_width, normalise
+from routing.plan import MODEL_OP, Op, Plan
+from routing.templates import Templates, load_templates
+
+ADJUSTABLE = ("brightness", "contrast", "saturation", "sharpen", "tone")
+_OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the verb
+    r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)")
+_DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
+_POSSESSIVE = re.compile(r"\b[a-z]+'s\b")
+_NOTHING_LEFT = re.compile(r"[\s\d.,:;!?'\"()\[\]{}<>/\\|_~`@#$%^&*+=-]+")
+
+COLOURS = {
+    "white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "gray": (128, 128, 128),
+    "red": (220, 30, 30), "green": (40, 170, 60), "blue": (30, 80, 220), "yellow": (250, 220, 40),
+    "orange": (250, 140, 20), "purple": (130, 50, 170), "pink": (250, 160, 190), "cyan": (0, 200, 220),
+    "beige": (240, 230, 210), "light grey": (211, 211, 211), "light gray": (211, 211, 211),
+    "dark grey": (64, 64, 64), "dark gray": (64, 64, 64), "pure white": (255, 255, 255),
+    "pure black": (0, 0, 0),
+    "纯白": (255, 255, 255), "白色": (255, 255, 255), "白": (255, 255, 255), "纯黑": (0, 0, 0),
+    "黑色": (0, 0, 0), "黑": (0, 0, 0), "灰色": (128, 128, 128), "浅灰": (211, 211, 211),
+    "深灰": (64, 64, 64), "红色": (220, 30, 30), "红": (220, 30, 30), "绿色": (40, 170, 60),
+    "绿": (40, 170, 60), "蓝色": (30, 80, 220), "蓝": (30, 80, 220), "黄色": (250, 220, 40),
+    "黄": (250, 220, 40), "橙色": (250, 140, 20), "橙": (250, 140, 20), "紫色": (130, 50, 170),
+    "紫": (130, 50, 170), "粉色": (250, 160, 190), "粉": (250, 160, 190), "青色": (0, 200, 220),
+    "青": (0, 200, 220), "米色": (240, 230, 210),
+}
+TRANSPARENT = ("透明", "transparent")
+_SIDES = {
+    "left": "left", "左边": "left", "左侧": "left", "左": "left",
+    "right": "right", "右边": "right", "右侧": "right", "右": "right",
+    "top": "top", "上边": "top", "上方": "top", "上面": "top", "顶部": "top", "顶端": "top", "上": "top",
+    "bottom": "bottom", "下边": "bottom", "下方": "bottom", "下面": "bottom", "底部": "bottom",
+    "底端": "bottom", "下": "bottom", "中间": "center", "中心": "center", "中": "center",
+    "center": "center", "centre": "center",
+}
+ALL_SIDES = ("left", "right", "top", "bottom")
+DEFAULT_AMOUNT = 0.15
+BIT_AMOUNT = 0.1
+LOT_AMOUNT = 0.3
+MAX_ASPECT = 10.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a plan may ask for (from settings)."""
+
+    max_output_pixels: int = 100_000_000
+    max_side: int = 30_000
+    max_instruction_chars: int = 1000
+
+
+@dataclass
+class _Slot:
+    name: str
+    start: int
+    end: int
+    groups: tuple[str | None, ...]
+
+    @property
+    def value(self) -> str:
+        return next((g for g in self.groups if g is not None), "")
+
+
+@dataclass
+class _Found:
+    """An operation found in a clause, with the slots given to it."""
+
+    name: str
+    start: int
+    end: int
+    trigger: str
+    slots: list[_Slot] = field(default_factory=list)
+    parts: list[tuple[int, int]] = field(default_factory=list)
+
+    def get(self, name: str) -> _Slot | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+    def has(self, *names: str) -> bool:
+        return any(s.name in names for s in self.slots)
+
+
+class PlanError(ValueError):
+    """An instruction that can be read but not done (impossible or unsafe parameters)."""
+
+
+# ------------------------------------------------------------------------------------------------
+# public entry point
+
+def route(instruction: str | None, image_size: tuple[int, int] | None = None,
+          limits: Limits | None = None, templates: Templates | None = None) -> Plan:
+    """Decide how to carry out `instruction` on an image of `image_size` (width, height)."""
+    limits = limits or Limits()
+    t = templates or load_templates()
+    if instruction is None or not fold_width(instruction):
+        return Plan.reject("empty instruction: say what to change, e.g. 'crop to 1:1'", 1.0)
+    if len(instruction) > limits.max_instruction_chars:
+        return Plan.reject(f"instruction too long ({len(instruction)} characters, limit "
+                           f"{limits.max_instruction_chars})", 1.0)
+    display = fold_width(instruction)
+    if t.unsafe.search(normalise(display)):
+        return Plan.reject("unsafe request: this kind of edit is not allowed", 0.95)
+
+    clauses = _split(display, t)
+    ops: list[Op] = []
+    explicit: list[set[str]] = []
+    model_parts: list[str] = []
+    confidences: list[float] = []
+    notes: list[str] = []
+    for norm, shown in clauses:
+        try:
+            kind, found_ops, conf, note = _read_clause(norm, t, limits, image_size)
+        except PlanError as exc:
+            return Plan.reject(f"impossible request: {exc}", 0.95)
+        confidences.append(conf)
+        if note:
+            notes.append(note)
+        if kind == "reject":
+            return Plan.reject(note, conf)
+        if kind == "model":
+            model_parts.append(shown)
+            if ops and ops[-1].name == MODEL_OP:
+                ops.pop()
+                explicit.pop()
+            ops.append(Op(MODEL_OP, {"prompt": "; ".join(model_parts)}))
+            explicit.append({"prompt"})
+            continue
+        for op, keys in found_ops:
+            _append_merging(ops, explicit, op, keys)
+
+    if not ops:
+        return Plan.reject("no edit found in the instruction", 0.8)
+    confidence = min(confidences) if confidences else 0.5
+    if any(op.name == MODEL_OP for op in ops):
+        others = [op.name for op in ops if op.name != MODEL_OP]
+        reason = "needs the image model to edit the picture's content"
+        if others:
+            reason += f" (and OpenCV for {', '.join(others)})"
+        return Plan("model", tuple(ops), confidence, reason + _suffix(notes))
+    return Plan("opencv", tuple(ops), confidence,
+                "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes))
+
+
+def _suffix(notes: list[str]) -> str:
+    return f"; {'; '.join(notes)}" if notes else ""
+
+
+def describe(op: Op) -> str:
+    """A short human description of an OpenCV op, for reasons and summaries."""
+    p = op.params
+    if op.name in ("brightness", "contrast", "saturation", "sharpen"):
+        return f"{op.name} {p['amount']:+.0%}"
+    if op.name == "tone":
+        return f"{'warmer' if p['warmth'] > 0 else 'cooler'} tone {abs(p['warmth']):.0%}"
+    if op.name == "rotate":
+        return f"rotate {p['degrees']:g}° clockwise"
+    if op.name == "flip":
+        return f"flip {p['axis']}"
+    details = ", ".join(f"{k}={v}" for k, v in p.items())
+    return f"{op.name} ({details})" if details else op.name
+
+
+def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
+    """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
+    if ops and ops[-1].name == op.name and not (explicit[-1] & keys) and op.name != MODEL_OP:
+        merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}
+        ops[-1] = Op(op.name, merged)
+        explicit[-1] |= keys
+        return
+    if (op.name in ("brightness", "contrast", "saturation") and "amount" not in keys and ops
+            and ops[-1].name in ("brightness", "contrast", "saturation") and "amount" in explicit[-1]):
+        op = Op(op.name, {**op.params, "amount": ops[-1].params["amount"]})
+        keys = keys | {"amount"}
+    ops.append(op)
+    explicit.append(keys)
+
+
+# ------------------------------------------------------------------------------------------------
+# clauses
+
+def _split(display: str, t: Templates) -> list[tuple[str, str]]:
+    """Split into (normalised clause, displayed clause) pairs at the template separators.
+
+    The displayed text keeps the user's case and wording for the model prompt. A separator
+    inside an operation's own wording ("black and white", "b&w") does not split.
+    """
+    low = display.lower()
+    if len(low) != len(display):
+        low = display
+    protected = [m.span() for op in t.ops for m in op.triggers.finditer(low)]
+    cuts = [m.span() for m in t.separators.finditer(low)
+            if not any(m.start() < e and m.end() > s for s, e in protected)]
+    clauses, pos = [], 0
+    for start, end in cuts + [(len(display), len(display))]:
+        shown = display[pos:start].strip()
+        if re.search(r"\w", shown):
+            clauses.append((normalise(shown), shown))
+        pos = end
+    return clauses
+
+
+def _read_clause(text: str, t: Templates, limits: Limits,
+                 image_size: tuple[int, int] | None):
+    """Return (kind, [(Op, explicit keys)], confidence, note) for one clause."""
+    found = _find_ops(text, t)
+    if not found:
+        found = _implicit_crop(text, t)
+    if not found:
+        return _read_non_op_clause(text, t)
+    spans = [part for f in found for part in f.parts]
+    _fill_slots(text, found, t, spans)
+    leftover = _leftover(text, spans, t)
+    if t.local_words.search(leftover) or _names_an_object(text, spans, t):
+        return "model", [], 0.75, ""
+    built = [_build(f, limits, image_size) for f in found]
+    vague = any(not keys and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
+    confidence = 0.8 if vague else 0.95
+    if found[0].trigger == "":
+        confidence = 0.7
+    note = ""
+    residue = _residue(leftover)
+    if residue:
+        confidence = min(confidence, 0.7)
+        note = f"ignored words: {residue!r}"
+    return "opencv", built, confidence, note
+
+
+def _implicit_crop(text: str, t: Templates) -> list[_Found]:
+    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop."""
+    for name in ("ratio", "size", "square"):
+        m = t.slots[name].search(text)
+        if m and not _residue(_strip_words(text[:m.start()] + text[m.end():], t)):
+            return [_Found("crop", m.start(), m.start(), "")]
+    return []
+
+
+def _read_non_op_clause(text: str, t: Templates):
+    if t.non_edit.search(text):
+        return "reject", [], 0.9, f"not an image edit: {text!r}"
+    if t.model_words.search(text):
+        return "model", [], 0.85, ""
+    if _residue(_strip_words(text, t)):
+        return "reject", [], 0.8, f"no image edit recognised in {text!r}"
+    return "skip", [], 1.0, ""
+
+
+def _find_ops(text: str, t: Templates) -> list[_Found]:
+    """Non-overlapping trigger matches, longest first, merged per op when adjacent."""
+    candidates = []
+    for order, op in enumerate(t.ops):
+        for m in op.triggers.finditer(text):
+            if m.end() > m.start():
+                candidates.append((-(m.end() - m.start()), order, m.start(), m.end(), op.name))
+    taken: list[_Found] = []
+    for _, _, start, end, name in sorted(candidates):
+        if all(end <= f.start or start >= f.end for f in taken):
+            taken.append(_Found(name, start, end, text[start:end], parts=[(start, end)]))
+    taken.sort(key=lambda f: f.start)
+    merged: list[_Found] = []
+    for f in taken:
+        if merged and merged[-1].name == f.name:
+            merged[-1].end = f.end
+            merged[-1].trigger += " " + f.trigger
+            merged[-1].parts += f.parts
+        else:
+            merged.append(f)
+    return merged
+
+
+# slots searched most specific first; `pixels` (a bare number) last
+_WORD_SLOTS = ("longest", "shortest", "width", "height", "cw", "ccw", "horizontal", "vertical",
+               "warm", "cool", "more", "less", "colour", "quality", "factor")
+_SLOT_ORDER = ("anchor", "quality", "fmt", "ratio", "size", "fraction", "percent", "factor",
+               "degrees", "stops", "square", "colour", "longest", "shortest", "width", "height",
+               "cw", "ccw", "horizontal", "vertical", "side", "warm", "cool", "more", "less", "bit",
+               "lot", "absolute", "pixels")
+
+
+def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[int, int]]) -> None:
+    templates = {op.name: op for op in t.ops}
+    for f in found:  # words of the trigger itself that are also parameters: 逆时针, 缩小, width
+        for name in _WORD_SLOTS:
+            if name in templates[f.name].slots:
+                for m in t.slots[name].finditer(f.trigger):
+                    f.slots.append(_Slot(name, f.start + m.start(), f.start + m.end(), m.groups()))
+    wanted = {s for f in found for s in templates[f.name].slots}
+    for name in _SLOT_ORDER:
+        if name not in wanted:
+            continue
+        for m in t.slots[name].finditer(text):
+            if m.end() == m.start() or any(m.start() < e and m.end() > s for s, e in spans):
+                continue
+            takers = [f for f in found if name in templates[f.name].slots]
+            # nearest operation; one written before the slot wins a tie ("旋转90度")
+            owner = min(takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0),
+                                               f.start > m.start()))
+            owner.slots.append(_Slot(name, m.start(), m.end(), m.groups()))
+            spans.append((m.start(), m.end()))
+
+
+def _strip_words(text: str, t: Templates) -> str:
+    text = t.filler.sub(" ", text)
+    return t.context.sub(" ", text)
+
+
+def _leftover(text: str, spans: list[tuple[int, int]], t: Templates) -> str:
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return _strip_words("".join(chars), t)
+
+
+def _residue(text: str) -> str:
+    return _NOTHING_LEFT.sub(" ", text).strip()
+
+
+def _names_an_object(text: str, spans: list[tuple[int, int]], t: Templates) -> bool:
+    """Does the clause apply a global op to a named thing ("把沙发调亮", "brighten the sofa")?"""
+    def free(m: re.Match[str]) -> bool:
+        word = m.group(1)
+        return (not any(m.start(1) < e and m.end(1) > s for s, e in spans)
+                and not t.filler.fullmatch(word) and not t.context.fullmatch(word))
+
+    if any(free(m) for m in _OBJECT_AFTER_BA.finditer(text)):
+        return True
+    if any(free(m) for m in _DETERMINER_NOUN.finditer(text)):
+        return True
+    return bool(_POSSESSIVE.search(text))
+
+
+# ------------------------------------------------------------------------------------------------
+# building ops from slots
+
+MAX_NUMBER = 1e9  # no parameter of any op is meaningful beyond this
+
+
+def _number(value: str) -> float:
+    number = float(value.replace(" ", ""))
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        raise PlanError(f"the number {value[:20]}{'...' if len(value) > 20 else ''} is too large")
+    return number
+
+
+def _side(value: str) -> str:
+    value = value.strip()
+    return _SIDES.get(value, _SIDES.get(value[:1], value))
+
+
+def _ratio(f: _Found) -> tuple[float, float] | None:
+    if f.get("square"):
+        return (1.0, 1.0)
+    for name in ("ratio", "fraction"):
+        slot = f.get(name)
+        if slot:
+            w, h = (_number(g) for g in slot.groups[:2])
+            if w <= 0 or h <= 0 or max(w / h, h / w) > MAX_ASPECT:
+                raise PlanError(f"aspect ratio {slot.groups[0]}:{slot.groups[1]} is not possible")
+            return (w, h)
+    return None
+
+
+def _size(f: _Found, limits: Limits) -> tuple[int, int] | None:
+    slot = f.get("size")
+    if not slot:
+        return None
+    w, h = (_number(g) for g in slot.groups[:2])
+    if w < 1 or h < 1:
+        raise PlanError(f"size {slot.groups[0]}x{slot.groups[1]} is empty")
+    _check_output(int(w), int(h), limits)
+    return int(w), int(h)
+
+
+def _check_output(width: float, height: float, limits: Limits) -> None:
+    if width < 1 or height < 1:
+        raise PlanError(f"the result would be {width:.0f}x{height:.0f} pixels")
+    if width * height > limits.max_output_pixels or max(width, height) > limits.max_side:
+        raise PlanError(f"{width:.0f}x{height:.0f} is above the limit of "
+                        f"{limits.max_output_pixels / 1e6:.0f} MP / {limits.max_side} px a side "
+                        "(RETOUCH_MAX_OUTPUT_PIXELS)")
+
+
+def _sides(f: _Found) -> tuple[str, ...]:
+    sides = [_side(s.value) for s in f.slots if s.name == "side"]
+    if not sides or any(s not in ALL_SIDES for s in sides):
+        return ALL_SIDES
+    return tuple(dict.fromkeys(sides))
+
+
+def _amount(f: _Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[str]]:
+    """Signed strength of an adjustment, and whether the user gave one."""
+    explicit: set[str] = set()
+    magnitude = DEFAULT_AMOUNT
+    if f.has("bit"):
+        magnitude = BIT_AMOUNT
+    if f.has("lot"):
+        magnitude = LOT_AMOUNT
+    sign = -1.0 if any(w in f.trigger for w in negative_words) else 1.0
+    if f.has("less"):
+        sign = -1.0
+    if f.has("more"):
+        sign = 1.0 if not f.has("less") else sign
+    stops = f.get("stops")
+    if not stops and f.get("pixels") and re.search(r"曝光|expos", f.trigger):
+        stops = f.get("pixels")
+    value = f.get("percent") or f.get("pixels")
+    if stops:
+        factor = 2 ** (_number(stops.value) / 2.2)  # EV stops in linear light, applied to sRGB
+        return factor - 1, {"amount"}
+    if value:
+        number = _number(value.value)
+        if f.has("absolute") and number > 0 and not value.value.strip().startswith("+"):
+            magnitude, sign = abs(number / 100 - 1), (1.0 if number >= 100 else -1.0)
+        else:
+            magnitude = abs(number) / 100
+            if number < 0:
+                sign = -1.0
+        explicit.add("amount")
+    elif f.has("more", "less"):
+        explicit.add("direction")
+    if f.has("bit", "lot"):
+        explicit.add("amount")
+    return sign * magnitude, explicit
+
+
+def _build(f: _Found, limits: Limits, image_size: tuple[int, int] | None) -> tuple[Op, set[str]]:
+    builder = _BUILDERS[f.name]
+    op, keys = builder(f, limits)
+    if image_size:
+        _check_against_image(op, image_size, limits)
+    return op, keys
+
+
+def _build_crop(f: _Found, limits: Limits):
+    anchor_slot = f.get("anchor")
+    anchor = _side(anchor_slot.value) if anchor_slot else "center"
+    size = _size(f, limits)
+    if size and max(size) <= 32:  # "crop to 16x9" is a ratio, "crop to 800x600" a size
+        return Op("crop", {"aspect": list(size), "anchor": anchor}), {"aspect"}
+    if size:
+        return Op("crop", {"aspect": list(size), "anchor": anchor, "size": list(size)}), {"aspect"}
+    ratio = _ratio(f)
+    if ratio:
+        return Op("crop", {"aspect": [*ratio], "anchor": anchor}), {"aspect"}
+    amount = f.get("percent") or f.get("pixels")
+    if amount:
+        value = abs(_number(amount.value))
+        unit = "percent" if amount.name == "percent" else "px"
+        if value <= 0:
+            raise PlanError("a crop of 0 does nothing")
+        if unit == "percent" and value >= 50:
+            raise PlanError(f"cropping {value:g}% from a side leaves nothing in the middle")
+        return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
+    raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', "
+                    "'裁掉右边100像素')")
+
+
+def _build_trim(f: _Found, limits: Limits):
+    return Op("trim", {"tolerance": 12}), set()
+
+
+def _build_resize(f: _Found, limits: Limits):
+    shrink = bool(re.search(r"缩小|缩|shrink|smaller|down", f.trigger)) or f.has("less")
+    if not f.slots and not re.search(r"缩|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger):
+        raise PlanError("resize needs a size, a side length or a scale (e.g. 'resize to 800 "
+                        "wide', '缩小一半')")
+    size = _size(f, limits)
+    if size:
+        return Op("resize", {"width": size[0], "height": size[1]}), {"size"}
+    px = f.get("pixels")
+    for dim in ("longest", "shortest", "width", "height"):
+        if f.has(dim) and px:
+            value = int(_number(px.value))
+            if value < 1:
+                raise PlanError(f"a {dim} of {value} px is empty")
+            if value > limits.max_side:
+                _check_output(value, value, limits)
+            return Op("resize", {dim: value}), {"size"}
+    scale = None
+    factor = f.get("factor")
+    if factor:
+        word = factor.groups[1]
+        scale = {"double": 2, "twice": 2, "triple": 3, "half": 0.5, "halve": 0.5,
+                 "quarter": 0.25}.get(word or "")
+        if scale is None:
+            scale = _number(factor.groups[0])
+            if shrink and scale > 1:
+                scale = 1 / scale
+    elif f.get("percent"):
+        pct = _number(f.get("percent").value) / 100
+        if f.has("absolute") or not re.search(r"缩小|放大|shrink|enlarge|bigger|smaller|larger|up|down",
+                                               f.trigger):
+            scale = pct
+        else:
+            scale = 1 - pct if shrink else 1 + pct
+    elif f.get("fraction"):
+        a, b = (_number(g) for g in f.get("fraction").groups[:2])
+        scale = a / b if b else 0
+    elif px:
+        value = int(_number(px.value))
+        if value < 1:
+            raise PlanError(f"a size of {value} px is empty")
+        return Op("resize", {"longest": value}), {"size"}
+    if scale is None:
+        scale = 0.5 if shrink else 2.0
+        keys: set[str] = set()
+    else:
+        keys = {"size"}
+    if scale <= 0:
+        raise PlanError(f"a scale of {scale:g} leaves no image")
+    if scale > math.sqrt(limits.max_output_pixels):
+        _check_output(scale, scale, limits)
+    return Op("resize", {"scale": round(scale, 6)}), keys
+
+
+def _build_rotate(f: _Found, limits: Limits):
+    deg = f.get("degrees") or f.get("pixels")
+    degrees = _number(deg.value) if deg else 90.0
+    if f.has("ccw") or re.search(r"逆时针|counter|anti", f.trigger):
+        degrees = -degrees
+    degrees = ((degrees + 180) % 360) - 180 or 0.0
+    if degrees == -180:
+        degrees = 180.0
+    return Op("rotate", {"degrees": degrees}), ({"degrees"} if deg else set())
+
+
+def _build_flip(f: _Found, limits: Limits):
+    vertical = f.has("vertical") or bool(re.search(r"upside|倒过来|颠倒|倒置", f.trigger))
+    return Op("flip", {"axis": "vertical" if vertical else "horizontal"}), {"axis"}
+
+
+def _build_grey(f: _Found, limits: Limits):
+    return Op("grey", {}), set()
+
+
+def _build_adjust(name: str, negative_words: tuple[str, ...], floor: float = -0.95):
+    def build(f: _Found, limits: Limits):
+        amount, keys = _amount(f, negative_words)
+        if amount <= floor:
+            raise PlanError(f"{name} {amount:+.0%} would leave a blank image")
+        return Op(name, {"amount": round(amount, 4)}), keys
+    return build
+
+
+def _build_saturation(f: _Found, limits: Limits):
+    amount, keys = _amount(f, ("褪色", "muted", "desaturat"))
+    if amount <= -1:
+        return Op("grey", {}), keys
+    return Op("saturation", {"amount": round(amount, 4)}), keys
+
+
+def _build_tone(f: _Found, limits: Limits):
+    text = f.trigger + " " + " ".join(s.value for s in f.slots if s.name in ("warm", "cool"))
+    cool = f.has("cool") or bool(re.search(r"冷|cool|cold|蓝|青|blu", f.trigger))
+    warm = f.has("warm") or bool(re.search(r"暖|warm|黄|橙|golden|yellow", f.trigger))
+    if not (cool or warm):
+        if f.has("more"):
+            warm = True  # raising colour temperature warms the picture
+        elif f.has("less"):
+            cool = True
+        else:
+            raise PlanError(f"say which way to shift the colour tone ({text.strip()!r}: warmer "
+                            "or cooler?)")
+    amount, keys = _amount(f)
+    warmth = abs(amount) * (-1 if cool and not warm else 1)
+    return Op("tone", {"warmth": round(warmth, 4)}), keys | {"warmth"}
+
+
+def _colour(f: _Found) -> list[int] | None:
+    slot = f.get("colour")
+    text = slot.value.strip() if slot else ""
+    if not text and re.search(r"白|white", f.trigger):
+        text = "white"
+    if not text:
+        return None
+    if text in TRANSPARENT:
+        return [255, 255, 255, 0]
+    if text.endswith("底"):
+        text = text[:-1]
+    if text.startswith("#"):
+        hexa = text[1:]
+        if len(hexa) == 3:
+            hexa = "".join(c * 2 for c in hexa)
+        return [int(hexa[i:i + 2], 16) for i in (0, 2, 4)]
+    return list(COLOURS.get(text, COLOURS.get(text.split()[-1], (255, 255, 255))))
+
+
+def _build_pad(f: _Found, limits: Limits):
+    colour = _colour(f)
+    params: dict = {}
+    keys: set[str] = set()
+    size = _size(f, limits)
+    ratio = _ratio(f) if not size else None
+    amount = f.get("pixels") or f.get("percent")
+    if size:
+        params["size"] = list(size)
+    elif ratio:
+        params["aspect"] = list(ratio)
+    elif amount:
+        value = abs(_number(amount.value))
+        params["margins"] = {s: value for s in _sides(f)}
+        params["unit"] = "percent" if amount.name == "percent" else "px"
+    if params:
+        keys.add("shape")
+    else:
+        params["margins"] = {s: 5.0 for s in ALL_SIDES}
+        params["unit"] = "percent"
+    params["colour"] = colour or [255, 255, 255]
+    if colour:
+        keys.add("colour")
+    return Op("pad", params), keys
+
+
+def _build_sharpen(f: _Found, limits: Limits):
+    amount, keys = _amount(f)
+    return Op("sharpen", {"amount": round(abs(amount) * (1 if amount >= 0 else -1) / 0.3, 4)}), keys
+
+
+def _build_blur(f: _Found, limits: Limits):
+    px = f.get("pixels")
+    sigma = _number(px.value) if px else (1.0 if f.has("bit") else 3.0 if f.has("lot") else 2.0)
+    if not 0 < sigma <= 200:
+        raise PlanError(f"a blur of {sigma:g} px is not possible")
+    return Op("blur", {"sigma": sigma}), {"sigma"} if px else set()
+
+
+def _build_format(f: _Found, limits: Limits):
+    params: dict = {}
+    fmt = f.get("fmt")
+    if fmt:
+        name = fmt.value.lower()
+        params["format"] = {"jpg": "jpeg", "tif": "tiff", "tiff": "tiff"}.get(name, name)
+    quality = f.get("quality")
+    if quality:
+        q = int(quality.value)
+        if not 1 <= q <= 100:
+            raise PlanError(f"JPEG quality {q} is outside 1-100")
+        params["quality"] = q
+    elif re.search(r"压缩|compress", f.trigger):
+        params["quality"] = 80
+    if not params:
+        raise PlanError("say which format (png, jpeg, webp) or quality to use")
+    return Op("format", params), set(params)
+
+
+_BUILDERS = {
+    "crop": _build_crop,
+    "trim": _build_trim,
+    "resize": _build_resize,
+    "rotate": _build_rotate,
+    "flip": _build_flip,
+    "grey": _build_grey,
+    "brightness": _build_adjust("brightness", ("暗", "dark", "dim")),
+    "contrast": _build_adjust("contrast", ()),
+    "saturation": _build_saturation,
+    "tone": _build_tone,
+    "pad": _build_pad,
+    "sharpen": _build_sharpen,
+    "blur": _build_blur,
+    "format": _build_format,
+}
+
+
+def _check_against_image(op: Op, image_size: tuple[int, int], limits: Limits) -> None:
+    """Refuse what cannot work on this picture: crops wider than it, results above the limit."""
+    width, height = image_size
+    p = op.params
+    if op.name == "crop" and "margins" in p and p.get("unit") == "px":
+        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
+        if m["left"] + m["right"] >= width or m["top"] + m["bottom"] >= height:
+            raise PlanError(f"cropping {p['margins']} px leaves nothing of a {width}x{height} image")
+    if op.name == "resize":
+        if "scale" in p:
+            _check_output(width * p["scale"], height * p["scale"], limits)
+        for dim, base, other in (("width", width, height), ("height", height, width)):
+            if dim in p and len(p) == 1:
+                _check_output(p[dim], other * p[dim] / base, limits)
+        if "longest" in p:
+            s = p["longest"] / max(width, height)
+            _check_output(width * s, height * s, limits)
+        if "shortest" in p:
+            s = p["shortest"] / min(width, height)
+            _check_output(width * s, height * s, limits)
+    if op.name == "pad" and "margins" in p and p.get("unit") == "px":
+        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
+        _check_output(width + m["left"] + m["right"], height + m["top"] + m["bottom"], limits)

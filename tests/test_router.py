@@ -1,0 +1,275 @@
+"""The router on Chinese, English and mixed instructions, compounds, rejects and limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing import OPENCV_OPS, Limits, route
+from routing.normalize import chinese_number, normalise
+from routing.router import _BUILDERS
+from routing.templates import load_templates
+
+
+def ops(instruction: str, **kwargs) -> list[dict]:
+    plan = route(instruction, **kwargs)
+    assert plan.route == "opencv", (instruction, plan)
+    return [op.to_dict() for op in plan.ops]
+
+
+# ------------------------------------------------------------------------------------------------
+# OpenCV jobs: the plan's ops and parameters
+
+@pytest.mark.parametrize("instruction, aspect", [
+    ("裁成正方形", [1, 1]), ("crop to 1:1", [1, 1]), ("裁剪为1比1", [1, 1]), ("裁剪成4:3", [4, 3]),
+    ("crop to 9:16 for stories", [9, 16]), ("Crop to 3:4 please", [3, 4]),
+    ("ｃｒｏｐ ｔｏ １：１", [1, 1]), ("请帮我把图片裁成16:9，谢谢", [16, 9]),
+    ("裁剪成16:9的比例", [16, 9]), ("crop to a square for instagram", [1, 1]), ("1:1", [1, 1]),
+])
+def test_crop_to_aspect(instruction, aspect):
+    (op,) = ops(instruction)
+    assert op["op"] == "crop" and op["aspect"] == aspect and op["anchor"] == "center"
+
+
+@pytest.mark.parametrize("instruction, margins, unit", [
+    ("裁掉右边150像素", {"right": 150}, "px"),
+    ("cut 50px off the top", {"top": 50}, "px"),
+    ("裁掉左右各100像素", {"left": 100, "right": 100}, "px"),
+    ("crop 10% from each side", {"left": 10, "right": 10, "top": 10, "bottom": 10}, "percent"),
+    ("四周各裁掉20像素", {"left": 20, "right": 20, "top": 20, "bottom": 20}, "px"),
+])
+def test_crop_margins(instruction, margins, unit):
+    (op,) = ops(instruction)
+    assert op["op"] == "crop" and op["margins"] == margins and op["unit"] == unit
+
+
+def test_crop_to_pixel_size_is_a_cover_crop():
+    (op,) = ops("裁成800x800主图")
+    assert op == {"op": "crop", "aspect": [800, 800], "anchor": "center", "size": [800, 800]}
+
+
+def test_crop_keeps_the_side_asked_for():
+    (op,) = ops("crop to 1:1 keeping the left")
+    assert op["anchor"] == "left"
+
+
+@pytest.mark.parametrize("instruction, params", [
+    ("宽度缩放到200像素", {"width": 200}), ("resize to 800 pixels wide", {"width": 800}),
+    ("resize to a height of 500", {"height": 500}), ("把宽度调整为1000像素", {"width": 1000}),
+    ("resize to 300x300", {"width": 300, "height": 300}),
+    ("放大到1920×1080", {"width": 1920, "height": 1080}),
+    ("最长边缩放到1200", {"longest": 1200}), ("长边1200", {"longest": 1200}),
+    ("最短边缩放到800", {"shortest": 800}), ("resize to 1000", {"longest": 1000}),
+    ("放大两倍", {"scale": 2.0}), ("放大一倍", {"scale": 2.0}), ("make it 2x bigger", {"scale": 2.0}),
+    ("缩小一半", {"scale": 0.5}), ("缩小到原来的50%", {"scale": 0.5}),
+    ("scale down by 25%", {"scale": 0.75}), ("缩小到三分之一", {"scale": 0.333333}),
+    ("double the size", {"scale": 2.0}),
+])
+def test_resize(instruction, params):
+    (op,) = ops(instruction)
+    assert op == {"op": "resize", **params}
+
+
+@pytest.mark.parametrize("instruction, degrees", [
+    ("旋转90度", 90), ("旋转九十度", 90), ("rotate 90 degrees clockwise", 90), ("顺时针转90°", 90),
+    ("逆时针旋转90度", -90), ("rotate 90 degrees counterclockwise", -90), ("rotate left", -90),
+    ("旋转180度", 180), ("rotate 270", -90), ("rotate by 15 degrees", 15),
+    ("请帮我逆时针旋转90度，谢谢", -90),
+])
+def test_rotate(instruction, degrees):
+    (op,) = ops(instruction)
+    assert op == {"op": "rotate", "degrees": degrees}
+
+
+@pytest.mark.parametrize("instruction, axis", [
+    ("水平翻转", "horizontal"), ("左右翻转", "horizontal"), ("mirror the image", "horizontal"),
+    ("镜像", "horizontal"), ("flip", "horizontal"), ("垂直翻转", "vertical"),
+    ("上下翻转", "vertical"), ("flip vertically", "vertical"), ("flip it upside down", "vertical"),
+])
+def test_flip(instruction, axis):
+    assert ops(instruction) == [{"op": "flip", "axis": axis}]
+
+
+@pytest.mark.parametrize("instruction", [
+    "去色", "转成黑白", "make it grayscale", "black and white please", "make it b&w", "灰度图",
+    "convert to greyscale", "monochrome",
+])
+def test_grey(instruction):
+    assert ops(instruction) == [{"op": "grey"}]
+
+
+@pytest.mark.parametrize("instruction, op_name, amount", [
+    ("brighten by 15%", "brightness", 0.15), ("亮度提高20%", "brightness", 0.2),
+    ("亮度降低百分之十", "brightness", -0.1), ("brightness +10", "brightness", 0.1),
+    ("调暗一点", "brightness", -0.1), ("darken the image a lot", "brightness", -0.3),
+    ("please make it brighter, thanks!", "brightness", 0.15),
+    ("对比度加强", "contrast", 0.15), ("对比度降低一点", "contrast", -0.1),
+    ("more contrast", "contrast", 0.15), ("lower the saturation", "saturation", -0.15),
+    ("降低饱和度", "saturation", -0.15), ("色彩更鲜艳一些", "saturation", 0.1),
+    ("make colors more vivid", "saturation", 0.15), ("saturation +30%", "saturation", 0.3),
+])
+def test_adjustments(instruction, op_name, amount):
+    (op,) = ops(instruction)
+    assert op["op"] == op_name and op["amount"] == pytest.approx(amount)
+
+
+def test_exposure_in_stops():
+    (op,) = ops("曝光加一档")
+    assert op["op"] == "brightness" and op["amount"] == pytest.approx(2 ** (1 / 2.2) - 1, 1e-3)
+
+
+@pytest.mark.parametrize("instruction, sign", [
+    ("暖色调", 1), ("warm up the colors", 1), ("色温调高一点", 1), ("调成冷色调", -1),
+    ("偏冷一点的色调", -1), ("make it cooler", -1),
+])
+def test_tone(instruction, sign):
+    (op,) = ops(instruction)
+    assert op["op"] == "tone" and op["warmth"] * sign > 0
+
+
+@pytest.mark.parametrize("instruction, shape, colour", [
+    ("扩展画布为正方形，填充白色", {"aspect": [1, 1]}, [255, 255, 255]),
+    ("padding to square with white", {"aspect": [1, 1]}, [255, 255, 255]),
+    ("扩展为正方形白底", {"aspect": [1, 1]}, [255, 255, 255]),
+    ("pad to 1000x1000", {"size": [1000, 1000]}, [255, 255, 255]),
+    ("add a 50px black border",
+     {"margins": {"left": 50, "right": 50, "top": 50, "bottom": 50}, "unit": "px"}, [0, 0, 0]),
+    ("加20像素白边", {"margins": {"left": 20, "right": 20, "top": 20, "bottom": 20}, "unit": "px"},
+     [255, 255, 255]),
+    ("pad to square with a transparent background", {"aspect": [1, 1]}, [255, 255, 255, 0]),
+])
+def test_pad(instruction, shape, colour):
+    (op,) = ops(instruction)
+    assert op == {"op": "pad", **shape, "colour": colour}
+
+
+@pytest.mark.parametrize("instruction, expected", [
+    ("锐化一下", "sharpen"), ("sharpen the photo", "sharpen"), ("去掉白边", "trim"),
+    ("trim the whitespace", "trim"), ("压缩图片", "format"), ("模糊一点", "blur"),
+])
+def test_other_opencv_ops(instruction, expected):
+    (op,) = ops(instruction)
+    assert op["op"] == expected
+
+
+@pytest.mark.parametrize("instruction, params", [
+    ("转成png格式", {"format": "png"}), ("save as webp", {"format": "webp"}),
+    ("export as jpg with quality 80", {"format": "jpeg", "quality": 80}),
+])
+def test_format(instruction, params):
+    assert ops(instruction) == [{"op": "format", **params}]
+
+
+@pytest.mark.parametrize("instruction, names", [
+    ("先裁成正方形再转黑白", ["crop", "grey"]),
+    ("increase brightness by 30% and crop to 1:1", ["brightness", "crop"]),
+    ("crop成16:9再调亮", ["crop", "brightness"]),
+    ("旋转90度然后水平翻转，最后缩小一半", ["rotate", "flip", "resize"]),
+    ("increase the contrast and saturation", ["contrast", "saturation"]),
+    ("裁剪为1:1并且转为灰度", ["crop", "grey"]),
+    ("rotate 90° clockwise, then crop to 4:5 and make it a bit warmer", ["rotate", "crop", "tone"]),
+])
+def test_compound_instructions_keep_their_order(instruction, names):
+    assert [op["op"] for op in ops(instruction)] == names
+
+
+def test_direction_carries_over_to_the_next_adjustment():
+    contrast, saturation = ops("increase contrast by 20% and saturation")
+    assert contrast["amount"] == saturation["amount"] == pytest.approx(0.2)
+
+
+# ------------------------------------------------------------------------------------------------
+# model jobs
+
+@pytest.mark.parametrize("instruction", [
+    "把背景换成纯白色", "把T恤换成蓝色", "把白色T恤改成条纹款", "删除右下角的水印",
+    "add a red scarf to the model", "replace the cup with a glass of orange juice",
+    "replace '新品上市' with 'New Arrival'", "把'新品上市'改成'New Arrival'", "换成赛博朋克风格",
+    "remove the plate", "在图片底部加上'包邮'字样", "make the background a wooden table",
+    "给产品添加倒影", "把左边的勺子删掉", "change the text to SALE", "卡通化", "抠图",
+    "make it look like a watercolor painting", "把模特的鞋换成Nike Air Max",
+    # a global adjustment of one object is local: the model
+    "把杯子调亮", "brighten the shoes", "only make the sofa darker", "把沙发调亮一点",
+    "blur the background", "把背景虚化", "make the sky bluer",
+])
+def test_semantic_edits_go_to_the_model(instruction):
+    plan = route(instruction)
+    assert plan.route == "model", plan
+    assert plan.model_prompt
+
+
+def test_model_prompt_keeps_the_users_wording():
+    plan = route("请把'新品上市'改成'New Arrival'")
+    assert "New Arrival" in plan.model_prompt and "新品上市" in plan.model_prompt
+
+
+def test_mixed_plan_runs_opencv_ops_around_the_model_step():
+    plan = route("crop to 1:1 and remove the watermark")
+    assert plan.route == "model"
+    assert [op.name for op in plan.ops] == ["crop", "model"]
+    assert plan.model_prompt == "remove the watermark"
+
+
+# ------------------------------------------------------------------------------------------------
+# rejects
+
+@pytest.mark.parametrize("instruction, reason", [
+    ("", "empty"), ("   ", "empty"), (None, "empty"), ("qwertyuiop", "no image edit"),
+    ("asdfghjkl", "no image edit"), ("哈哈哈哈", "no image edit"), ("今天天气怎么样", "not an image edit"),
+    ("write me a python script", "not an image edit"), ("写一首关于春天的诗", "not an image edit"),
+    ("make a video of this product", "not an image edit"), ("what is this?", "not an image edit"),
+    ("翻译成英文", "not an image edit"), ("make her naked", "unsafe"),
+    ("crop to 1:1 and write me a poem", "not an image edit"),
+])
+def test_non_edits_are_rejected(instruction, reason):
+    plan = route(instruction)
+    assert plan.route == "reject" and reason in plan.reason and not plan.ops
+
+
+@pytest.mark.parametrize("instruction", [
+    "crop to 0:1", "crop to 5:0", "resize to 0x0", "resize to 100000x100000", "放大到50000x50000像素",
+    "亮度降低100%", "crop", "调整一下色调", "crop to 1:50",
+])
+def test_impossible_parameters_are_rejected(instruction):
+    plan = route(instruction)
+    assert plan.route == "reject" and plan.reason.startswith("impossible request"), plan
+
+
+def test_image_size_refuses_what_cannot_work_on_that_image():
+    assert route("裁掉右边150像素", image_size=(600, 400)).route == "opencv"
+    assert route("裁掉右边700像素", image_size=(600, 400)).route == "reject"
+    assert route("放大两倍", image_size=(600, 400)).route == "opencv"
+    assert route("放大两倍", image_size=(9000, 8000)).route == "reject"
+
+
+def test_limits_are_configurable():
+    assert route("resize to 4000x4000").route == "opencv"
+    assert route("resize to 4000x4000", limits=Limits(max_output_pixels=10_000_000)).route == "reject"
+    assert route("crop to 1:1", limits=Limits(max_instruction_chars=5)).route == "reject"
+
+
+# ------------------------------------------------------------------------------------------------
+# the pieces
+
+def test_confidence_is_lower_for_vague_or_partly_understood_requests():
+    assert route("亮度提高20%").confidence > route("调亮").confidence
+    assert route("crop to 1:1").confidence > route("1:1").confidence
+
+
+@pytest.mark.parametrize("text, value", [
+    ("九十", 90), ("一百八十", 180), ("两千", 2000), ("三", 3), ("十五", 15), ("一二零", 120),
+    ("一万二千", 12000), ("二十", 20),
+])
+def test_chinese_numbers(text, value):
+    assert chinese_number(text) == value
+
+
+def test_normalise_folds_width_case_and_numerals():
+    assert normalise("ＣＲＯＰ　ＴＯ　１：１") == "crop to 1:1"
+    assert normalise("旋转九十度") == "旋转90度"
+    assert normalise("亮度提高百分之三十") == "亮度提高30%"
+    assert normalise("调亮一点") == "调亮一点"  # 一点 ("a bit") is not a number
+
+
+def test_every_template_op_has_a_builder():
+    names = {op.name for op in load_templates().ops}
+    assert names == set(_BUILDERS) == set(OPENCV_OPS)

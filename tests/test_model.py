@@ -1,0 +1,328 @@
+"""The model path on a tiny random-weight Qwen-Image-Edit pipeline of the real architecture.
+
+make-tiny -> save_pretrained -> the real loader -> edits through the CLI and the batch flow, on
+CPU, small sizes, 2 steps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import IMAGES, ROOT
+
+torch = pytest.importorskip("torch")
+diffusers = pytest.importorskip("diffusers")
+
+from retouch.settings import get_settings  # noqa: E402
+from tasks import qwen  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """`retouch model make-tiny DIR`, once per session, in a separate process (as users run it)."""
+    folder = tmp_path_factory.mktemp("models") / "tiny-qwen"
+    done = subprocess.run([sys.executable, "-m", "retouch", "model", "make-tiny", str(folder)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "RETOUCH_MODEL=" in done.stdout
+    return folder
+
+
+@pytest.fixture
+def use_model(monkeypatch):
+    """Point RETOUCH_* settings at a model for one test; drop the resident pipeline after."""
+    def use(model: str | Path, **extra: str) -> None:
+        monkeypatch.setenv("RETOUCH_MODEL", str(model))
+        for key, value in extra.items():
+            monkeypatch.setenv(f"RETOUCH_{key.upper()}", value)
+        get_settings.cache_clear()
+
+    yield use
+    get_settings.cache_clear()
+    qwen._resident.clear()
+
+
+@pytest.fixture
+def model_steps(monkeypatch):
+    monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
+
+
+def coffee_pixels() -> np.ndarray:
+    import cv2
+
+    return cv2.imread(str(IMAGES / "coffee.png"))
+
+
+# ------------------------------------------------------------------------------------------------
+# building and loading
+
+def test_make_tiny_saves_a_real_diffusers_pipeline(tiny_model):
+    index = json.loads((tiny_model / "model_index.json").read_text())
+    assert index["_class_name"] == "QwenImageEditPlusPipeline"
+    assert index["transformer"] == ["diffusers", "QwenImageTransformer2DModel"]
+    assert index["text_encoder"] == ["transformers", "Qwen2_5_VLForConditionalGeneration"]
+    assert index["processor"] == ["transformers", "Qwen2VLProcessor"]
+    assert (tiny_model / "transformer" / "diffusion_pytorch_model.safetensors").exists()
+    size = sum(p.stat().st_size for p in tiny_model.rglob("*") if p.is_file())
+    assert size < 40e6
+
+
+def test_real_loader_loads_it_once(tiny_model, use_model, model_steps):
+    use_model(tiny_model)
+    config = get_settings().qwen_config
+    before = qwen.load_count
+    first = qwen.get_model(config)
+    second = qwen.get_model(config)
+    assert first is second and qwen.load_count == before + 1
+    assert type(first.pipe).__name__ == "RetouchQwenImageEditPlusPipeline"
+    assert isinstance(first.pipe, diffusers.QwenImageEditPlusPipeline)
+    assert (first.device, first.dtype, first.placement) == ("cpu", "float32", "cpu")
+    assert first.notice and "random" in first.notice
+
+
+def test_output_has_the_input_size_and_seed_decides(tiny_model, use_model, model_steps):
+    use_model(tiny_model)
+    config = get_settings().qwen_config
+    model = qwen.get_model(config)
+    pixels = coffee_pixels()
+    a, info = qwen.edit(model, config, pixels, "把杯子换成一杯绿茶", seed=7)
+    b, _ = qwen.edit(model, config, pixels, "把杯子换成一杯绿茶", seed=7)
+    c, _ = qwen.edit(model, config, pixels, "把杯子换成一杯绿茶", seed=8)
+    assert a.shape == pixels.shape and a.dtype == np.uint8
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert info["seed"] == 7 and info["steps"] == 2 and info["working_size"] == "64x64"
+
+
+def test_alpha_survives_a_model_edit(tiny_model, use_model, model_steps):
+    use_model(tiny_model)
+    config = get_settings().qwen_config
+    pixels = np.dstack([coffee_pixels(), np.full((400, 600), 200, np.uint8)])
+    out, _ = qwen.edit(qwen.get_model(config), config, pixels, "add a hat", seed=1)
+    assert out.shape == (400, 600, 4) and (out[..., 3] == 200).all()
+
+
+def test_working_size_follows_the_pipeline_rule():
+    assert qwen.working_size(1000, 700, 1024 * 1024) == (1216, 864)
+    assert qwen.working_size(1920, 1080, 1024 * 1024) == (1376, 768)
+    assert qwen.working_size(600, 400, 64 * 64) == (64, 64)
+    assert qwen.working_size(600, 400, 1024 * 1024 // 2) == (896, 576)
+
+
+def test_lightning_lora_settings():
+    config = qwen.ModelConfig(lora="lightx2v/Qwen-Image-Lightning",
+                              lora_weight_name="Qwen-Image-Edit-2509-Lightning-4steps-V1.0-bf16"
+                                               ".safetensors")
+    assert config.lightning and config.num_steps == 4 and config.cfg_scale == 1.0
+    plain = qwen.ModelConfig()
+    assert not plain.lightning and plain.num_steps == 40 and plain.cfg_scale == 4.0
+
+
+def test_placement_by_free_memory():
+    config = qwen.ModelConfig()
+    assert qwen.choose_placement(config, cuda=False, free_bytes=0) == "cpu"
+    assert qwen.choose_placement(config, cuda=True, free_bytes=78 * 2**30) == "gpu"
+    assert qwen.choose_placement(config, cuda=True, free_bytes=46 * 2**30) == "model_offload"
+    assert qwen.choose_placement(config, cuda=True, free_bytes=22 * 2**30) == "model_offload"
+    assert qwen.choose_placement(config, cuda=True, free_bytes=16 * 2**30) == "group_offload"
+
+
+# ------------------------------------------------------------------------------------------------
+# transformers >= 5.3 and mm_token_type_ids (diffusers#14194)
+
+def reference_positions(input_ids, grid_thw, image_token_id: int, merge: int) -> torch.Tensor:
+    """Qwen2.5-VL's multimodal RoPE positions for a text+one-image prompt, written out by hand.
+
+    Text tokens count up on all three axes; the image's tokens sit on a (t, h, w) grid that
+    starts after the preceding text; text after the image resumes from the grid's largest extent.
+    """
+    ids = input_ids[0].tolist()
+    t, h, w = (int(v) for v in grid_thw[0])
+    h, w = h // merge, w // merge
+    rows, pos, i = [], 0, 0
+    while i < len(ids):
+        if ids[i] == image_token_id:
+            for tt in range(t):
+                for hh in range(h):
+                    for ww in range(w):
+                        rows.append((pos + tt, pos + hh, pos + ww))
+            i += t * h * w
+            pos += max(h, w)
+        else:
+            rows.append((pos, pos, pos))
+            pos += 1
+            i += 1
+    return torch.tensor(rows).T.unsqueeze(1)  # (3, batch=1, seq)
+
+
+def test_prompt_embeddings_use_3d_positions_for_image_tokens(tiny_model):
+    import transformers
+    from packaging.version import Version
+
+    pipe = qwen.pipeline_class().from_pretrained(str(tiny_model), dtype=torch.float32,
+                                                 local_files_only=True)
+    image = Image.open(IMAGES / "coffee.png").convert("RGB").resize((48, 32))
+    prompt = "把杯子换成一杯绿茶"
+    fixed, _ = pipe._get_qwen_prompt_embeds(prompt, [image], "cpu")
+    stock, _ = diffusers.QwenImageEditPlusPipeline._get_qwen_prompt_embeds(pipe, prompt, [image],
+                                                                           "cpu")
+    # the reference: the same forward pass with hand-computed 3-D positions
+    text = pipe.prompt_template_encode.format(
+        "Picture 1: <|vision_start|><|image_pad|><|vision_end|>" + prompt)
+    inputs = pipe.processor(text=[text], images=[image], padding=True, return_tensors="pt")
+    config = pipe.text_encoder.config
+    positions = reference_positions(inputs["input_ids"], inputs["image_grid_thw"],
+                                    config.image_token_id, config.vision_config.spatial_merge_size)
+    outputs = pipe.text_encoder(input_ids=inputs["input_ids"],
+                                attention_mask=inputs["attention_mask"],
+                                pixel_values=inputs["pixel_values"],
+                                image_grid_thw=inputs["image_grid_thw"], position_ids=positions,
+                                output_hidden_states=True)
+    reference = outputs.hidden_states[-1][0, pipe.prompt_template_encode_start_idx:]
+    assert torch.equal(fixed[0], reference)
+    if Version(transformers.__version__) >= Version("5.3"):  # the bug this class fixes:
+        assert (stock[0] - reference).abs().max() > 1e-5  # 1-D positions for the image tokens
+
+
+# ------------------------------------------------------------------------------------------------
+# through the CLI and the flow
+
+def test_edit_on_the_model_route(run_cli, tiny_model, use_model, model_steps, tmp_path):
+    use_model(tiny_model)
+    target = tmp_path / "tea.png"
+    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶",
+                             "-o", str(target), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    # the tiny model's edit is noise: the post-checks send it to a person
+    assert result["route"] == "model" and result["status"] == "review"
+    failed = {f["check"] for f in result["checks"] if not f["passed"]}
+    assert failed and failed <= {"noise", "scope", "background", "colour-cast", "blur",
+                                 "shift", "zoom", "rotation", "position", "blockiness"}
+    assert Image.open(target).size == (600, 400)
+    assert result["model"]["seed"] is not None and result["model"]["steps"] == 2
+    assert result["cost"]["path"] == "model"
+    assert any("random" in note for note in result["notes"])
+
+
+def test_batch_loads_the_pipeline_once(run_cli, tiny_model, use_model, model_steps, tmp_path):
+    use_model(tiny_model)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"},
+        {"id": "b", "image": str(IMAGES / "rocket.jpg"), "instruction": "replace the sky with a sunset"},
+        {"id": "c", "image": str(IMAGES / "chelsea.png"), "instruction": "裁成1:1后把背景换成白色"},
+        {"id": "d", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
+    ]), encoding="utf-8")
+    before = qwen.load_count
+    code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    rows = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["review", "review", "review", "published"]
+    assert [r["route"] for r in rows] == ["model", "model", "model", "opencv"]
+    assert all("/review/" in r["output"] for r in rows[:3])  # not public until approved
+    assert qwen.load_count == before + 1
+    assert Image.open(rows[1]["output"]).size == (640, 427)
+    assert Image.open(rows[2]["output"]).size == (300, 300)  # cropped by OpenCV, then edited
+
+
+def test_missing_weights_fail_fast_with_how_to_get_them(run_cli, use_model, tmp_path):
+    use_model("Qwen/Qwen-Image-Edit-2509")
+    started = time.perf_counter()
+    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "remove the plate", "--json",
+                             "-o", str(tmp_path / "x.png"))
+    assert time.perf_counter() - started < 60  # no waiting on a network that is not there
+    result = json.loads(out)
+    assert code == 1 and result["status"] == "failed"
+    assert "Qwen/Qwen-Image-Edit-2509" in result["error"]
+    assert "huggingface-cli download" in result["error"] and "RETOUCH_MODEL" in result["error"]
+    assert "\n" not in result["error"]
+
+    use_model(tmp_path / "no-such-folder")
+    code, out, _ = run_cli("edit", str(IMAGES / "coffee.png"), "remove the plate", "--json",
+                           "-o", str(tmp_path / "x.png"))
+    assert "no-such-folder" in json.loads(out)["error"] and code == 1
+
+
+def test_model_info(run_cli, tiny_model, use_model):
+    use_model(tiny_model)
+    code, out, _ = run_cli("model", "info", "--json")
+    info = json.loads(out)
+    assert code == 0 and info["weights"] == str(tiny_model) and info["placement"] == "cpu"
+    use_model("Qwen/Qwen-Image-Edit-2509")
+    code, out, _ = run_cli("model", "info", "--json")
+    assert json.loads(out)["weights"] is None and "huggingface-cli" in json.loads(out)["error"]
+
+
+# ------------------------------------------------------------------------------------------------
+# running out of GPU memory
+
+class OutOfMemoryOnce:
+    """Wraps the pipeline: the first `fail` calls raise torch.OutOfMemoryError."""
+
+    def __init__(self, pipe, fail: int):
+        self.pipe, self.fail, self.sizes = pipe, fail, []
+
+    def __call__(self, **kwargs):
+        self.sizes.append((kwargs["width"], kwargs["height"]))
+        if len(self.sizes) <= self.fail:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return self.pipe(**kwargs)
+
+
+@pytest.mark.parametrize("fail, status", [(1, "review"), (2, "failed")])
+def test_out_of_memory_retries_smaller_then_fails(run_cli, tiny_model, use_model, model_steps,
+                                                  tmp_path, fail, status):
+    use_model(tiny_model)
+    model = qwen.get_model(get_settings().qwen_config)
+    wrapper = OutOfMemoryOnce(model.pipe, fail)
+    model.pipe = wrapper
+    code, out, _ = run_cli("edit", str(IMAGES / "coffee.png"), "add a hat", "--json",
+                           "-o", str(tmp_path / "hat.png"))
+    result = json.loads(out)
+    assert wrapper.sizes == [(64, 64), (64, 32)]  # the retry runs at half the area
+    assert result["status"] == status
+    if status == "review":  # edited at the lower size (then checked: the tiny model's noise)
+        assert any("retried at 64x32" in note for note in result["notes"])
+        assert Image.open(tmp_path / "hat.png").size == (600, 400)
+    else:
+        assert result["error"] == "out of GPU memory at 64x64 and at 64x32" and code == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# a long-lived GPU task worker
+
+@pytest.mark.slow
+def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_model,
+                                                   model_steps, tmp_path):
+    from flows.edit import edit_batch
+
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "RETOUCH_MODEL": str(tiny_model),
+           "RETOUCH_MODEL_STEPS": "2"}
+    worker = subprocess.Popen([sys.executable, "-m", "retouch", "serve", "--gpu"], env=env,
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        use_model(tiny_model, model_worker="task-worker")
+        items = [{"id": f"sku{n}", "image": str(IMAGES / "coffee.png"),
+                  "instruction": "把杯子换成一杯绿茶"} for n in range(3)]
+        items.append({"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "flip"})
+        results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    finally:
+        worker.terminate()
+        log = worker.communicate(timeout=30)[0]
+    assert [r["status"] for r in results] == ["review"] * 3 + ["published"], log
+    served = [r["model"] for r in results[:3]]
+    assert {m["process"] for m in served} == {worker.pid}  # edited in the worker, not here
+    assert {m["pipeline_loads"] for m in served} == {1}  # loaded once for all three
+    assert "serving model edits" in log
+    shutil.rmtree(tmp_path / "out")

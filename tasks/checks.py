@@ -1,0 +1,378 @@
+"""Post-checks: is an edited image safe to publish, or must a person look at it?
+
+Pure functions on OpenCV arrays. Each check returns a Finding (value, threshold, passed,
+message); the Report's verdict is `review` if any check fails, and its confidence is the
+smallest margin left by any check. They are written for the known failure modes of image
+editing models (Qwen-Image-Edit-2509 shifts or zooms the whole frame by a few pixels, casts a
+colour, changes the resolution, or returns noise, a blank or a blocky frame, or nothing at all),
+while tolerating what a good model output looks like: the whole frame slightly soft and
+slightly noisy from the VAE round trip, and real change only where the instruction points.
+
+Most measurements run on copies scaled to WORK_SIDE pixels on the long side, so a pair of
+1 MP images takes a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from routing.normalize import normalise
+from routing.plan import MODEL_OP, Plan
+
+WORK_SIDE = 384
+GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
+_GLOBAL_WORDS = re.compile(
+    r"风格|风|整张|整体|全图|全部|画面|滤镜|复古|怀旧|胶片|卡通|动漫|二次元|油画|水彩|素描|手绘|赛博朋克|像素|色调|光线|光影|"
+    r"季节|冬天|夏天|夜景|白天|黑夜|style|whole|entire|overall|filter|vintage|retro|sepia|cartoon|"
+    r"anime|painting|watercolou?r|sketch|cyberpunk|pixel|tone|lighting|season|winter|summer|night|"
+    r"day(?:time)?|look like|as if")
+_BACKGROUND_WORDS = re.compile(r"背景|底色|白底|场景|背后|background|backdrop|scene|behind|surroundings")
+_SIDES = [  # (pattern, (x range, y range) in fractions of the frame)
+    (re.compile(r"左上|top[- ]left|upper[- ]left"), ((0, .55), (0, .55))),
+    (re.compile(r"右上|top[- ]right|upper[- ]right"), ((.45, 1), (0, .55))),
+    (re.compile(r"左下|bottom[- ]left|lower[- ]left"), ((0, .55), (.45, 1))),
+    (re.compile(r"右下|bottom[- ]right|lower[- ]right"), ((.45, 1), (.45, 1))),
+    (re.compile(r"左|left"), ((0, .5), (0, 1))),
+    (re.compile(r"右|right"), ((.5, 1), (0, 1))),
+    (re.compile(r"顶部|上方|上面|上边|顶端|top|upper|above"), ((0, 1), (0, .5))),
+    (re.compile(r"底部|下方|下面|下边|底端|bottom|lower|below"), ((0, 1), (.5, 1))),
+    (re.compile(r"中间|中央|中心|正中|cent(?:er|re)|middle"), ((.25, .75), (.2, .8))),
+]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits of each check (defaults tuned for a VAE round trip at ~1 MP)."""
+
+    blank_std: float = 3.0  # luma standard deviation of a frame with nothing in it
+    clipped_increase: float = 0.25  # extra share of pixels stuck at 0 or 255
+    noise_increase: float = 5.0  # rise of the estimated noise sigma (grey levels)
+    blockiness: float = 1.6  # 8x8 grid edge energy over in-block energy
+    blur_ratio: float = 0.45  # after/before mean |Laplacian| outside the edit: a smeared frame
+    max_shift_px: float = 2.0  # global translation, in full-resolution pixels
+    max_zoom: float = 0.012  # global scale change (1.2%)
+    max_rotation: float = 0.5  # global rotation, degrees
+    cast: float = 5.0  # mean a*/b* shift (Lab) outside the edit
+    background_ssim: float = 0.75  # structure kept outside the edit
+    changed_level: float = 28.0  # a pixel counts as edited above this difference (0-255)
+    noop_level: float = 12.0  # a smaller difference that still counts as "something changed"
+    min_changed: float = 0.002  # share of the frame an edit must change (else: nothing done)
+    local_max_changed: float = 0.4  # a local edit must not change more than this share
+    side_margin: float = 0.0  # how far outside the named side the edit's centre may fall
+    min_plan_confidence: float = 0.6  # routing confidence below this: review
+
+
+@dataclass
+class Finding:
+    check: str
+    value: float | None
+    threshold: float | None
+    passed: bool
+    message: str
+    margin: float = 1.0  # 0 at the threshold, 1 far inside it
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("margin")
+        return out
+
+
+@dataclass
+class Report:
+    verdict: str  # publish | review
+    confidence: float
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "confidence": round(self.confidence, 3),
+                "findings": [f.to_dict() for f in self.findings]}
+
+    @property
+    def failed(self) -> list[Finding]:
+        return [f for f in self.findings if not f.passed]
+
+
+# ------------------------------------------------------------------------------------------------
+# the instruction's expectations
+
+@dataclass(frozen=True)
+class Expectation:
+    scope: str  # local | background | global
+    region: tuple[tuple[float, float], tuple[float, float]] | None  # where a local edit belongs
+    size_may_change: bool
+
+
+def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
+    text = normalise(instruction or "")
+    ops = plan.ops if plan else ()
+    prompt = normalise(plan.model_prompt or "") if plan and plan.model_prompt else text
+    opencv_only = bool(ops) and all(op.name != MODEL_OP for op in ops)
+    if opencv_only or _GLOBAL_WORDS.search(prompt):
+        scope = "global"
+    elif _BACKGROUND_WORDS.search(prompt):
+        scope = "background"
+    else:
+        scope = "local"
+    region = None
+    if scope == "local":
+        region = next((box for pattern, box in _SIDES if pattern.search(prompt)), None)
+    return Expectation(scope, region, any(op.name in GEOMETRY_OPS for op in ops))
+
+
+# ------------------------------------------------------------------------------------------------
+# measurements
+
+def _grey(img: np.ndarray) -> np.ndarray:
+    if img.dtype != np.uint8:
+        img = (img >> 8).astype(np.uint8)
+    if img.ndim == 3:
+        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
+    return img
+
+
+def _bgr(img: np.ndarray) -> np.ndarray:
+    if img.dtype != np.uint8:
+        img = (img >> 8).astype(np.uint8)
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    return img[..., :3]
+
+
+def _small(img: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
+    h, w = img.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return img
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
+                      interpolation=cv2.INTER_AREA)
+
+
+def _centre_block(grey: np.ndarray, side: int = 512) -> np.ndarray:
+    """The central side x side pixels at full resolution, on the 8x8 JPEG grid."""
+    h, w = grey.shape
+    y = max(0, (h - side) // 2) // 8 * 8
+    x = max(0, (w - side) // 2) // 8 * 8
+    return grey[y:y + side, x:x + side]
+
+
+def noise_sigma(grey: np.ndarray) -> float:
+    """Immerkaer's fast noise estimate (robust: median of |Laplacian| on flat areas)."""
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    response = np.abs(cv2.filter2D(grey.astype(np.float32), -1, kernel))[1:-1, 1:-1]
+    edges = cv2.Canny(grey, 60, 160)[1:-1, 1:-1] > 0
+    flat = response[~cv2.dilate(edges.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)]
+    values = flat if flat.size > 1000 else response.ravel()
+    return float(np.median(values) * np.sqrt(np.pi / 2) / 6)
+
+
+def blockiness(grey: np.ndarray) -> float:
+    """Energy across 8x8 block edges relative to inside blocks (JPEG at very low quality)."""
+    g = grey.astype(np.float32)
+    dx = np.abs(np.diff(g, axis=1))
+    dy = np.abs(np.diff(g, axis=0))
+    cols = np.arange(dx.shape[1])
+    rows = np.arange(dy.shape[0])
+    edge = dx[:, cols % 8 == 7].mean() + dy[rows % 8 == 7, :].mean()
+    inner = dx[:, cols % 8 != 7].mean() + dy[rows % 8 != 7, :].mean()
+    return float(edge / max(inner, 1e-3))
+
+
+def global_motion(before: np.ndarray,
+                  after: np.ndarray) -> tuple[float, float, float, float] | None:
+    """(dx, dy, scale, degrees) of the whole frame, or None when the pictures share too little.
+
+    ORB keypoints matched between the two and a RANSAC similarity fit: the unchanged parts of the
+    picture outvote whatever the edit itself moved, added or removed.
+    """
+    a, b = _small(_grey(before), 448), _small(_grey(after), 448)
+    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=10)
+    ka, da = orb.detectAndCompute(a, None)
+    kb, db = orb.detectAndCompute(b, None)
+    if da is None or db is None or len(ka) < 12 or len(kb) < 12:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
+    if len(matches) < 12:
+        return None
+    src = np.float32([ka[m.queryIdx].pt for m in matches])
+    dst = np.float32([kb[m.trainIdx].pt for m in matches])
+    warp, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
+                                                ransacReprojThreshold=1.5, maxIters=4000,
+                                                confidence=0.995)
+    if warp is None or inliers is None or int(inliers.sum()) < 10:
+        return None
+    factor = before.shape[1] / a.shape[1]
+    scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
+    degrees = float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0])))
+    h, w = a.shape  # the translation of a scale about the origin, re-centred on the frame
+    centre = np.array([w / 2, h / 2], np.float32)
+    moved = warp[:, :2] @ centre + warp[:, 2] - centre
+    return float(moved[0] * factor), float(moved[1] * factor), scale, degrees
+
+
+def difference(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Per-pixel change on small copies, blurred first so VAE softness and noise do not count."""
+    a = cv2.GaussianBlur(_small(_bgr(before)).astype(np.float32), (0, 0), 1.5)
+    b = cv2.GaussianBlur(_small(_bgr(after)).astype(np.float32), (0, 0), 1.5)
+    return np.abs(a - b).max(axis=2)
+
+
+def changed_mask(diff: np.ndarray, level: float) -> np.ndarray:
+    """Where the picture really changed: above `level`, specks removed, edges grown a little."""
+    mask = (diff > level).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    return cv2.dilate(mask, np.ones((7, 7), np.uint8)).astype(bool)
+
+
+def _sharpness(grey: np.ndarray, where: np.ndarray) -> float:
+    """Mean |Laplacian| per unit of contrast: blur lowers it, a tone or colour change does not."""
+    lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean()
+    return float(lap / (grey[where].std() + 1.0))
+
+
+def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Mean structural similarity of two greys (Gaussian window), over `mask` if given."""
+    a, b = a.astype(np.float32), b.astype(np.float32)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(x):
+        return cv2.GaussianBlur(x, (0, 0), 1.5)
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a ** 2
+    var_b = blur(b * b) - mu_b ** 2
+    cov = blur(a * b) - mu_a * mu_b
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
+    if mask is not None:
+        return float(s[mask].mean()) if mask.any() else 1.0
+    return float(s.mean())
+
+
+# ------------------------------------------------------------------------------------------------
+# the checks
+
+def _finding(check: str, value: float, threshold: float, ok: bool, message: str,
+             spread: float) -> Finding:
+    """`spread`: how far from the threshold counts as fully safe (for the confidence)."""
+    margin = float(min(1.0, abs(value - threshold) / spread)) if ok else 0.0
+    return Finding(check, round(float(value), 4), threshold, bool(ok), message, margin)
+
+
+def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = None,
+               plan: Plan | None = None, thresholds: Thresholds = Thresholds(),
+               always_review: str | None = None) -> Report:
+    """Run every check on an edit; `always_review` names a rule that forces review."""
+    t = thresholds
+    expect = expectation(instruction, plan)
+    findings: list[Finding] = []
+    gb, ga = _grey(before), _grey(after)
+
+    # frame sanity
+    std = float(_small(ga).std())
+    blank_ok = std > t.blank_std or _small(gb).std() <= t.blank_std
+    findings.append(_finding("blank", std, t.blank_std, blank_ok, f"luma spread {std:.1f}"
+                             + (" (a blank frame)" if std <= t.blank_std else ""), 20))
+    crop_b, crop_a = _centre_block(gb), _centre_block(ga)  # full resolution, 8x8-aligned
+    na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
+    findings.append(_finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase,
+                             f"noise sigma {na:.1f} (before {nb:.1f})", 5))
+    ba, bb = blockiness(crop_a), blockiness(crop_b)
+    block_ok = ba <= max(t.blockiness, bb * 1.15)
+    findings.append(_finding("blockiness", ba, t.blockiness, block_ok,
+                             f"8x8 block edges {ba:.2f}x in-block energy (before {bb:.2f})", 0.5))
+
+    # size and aspect
+    same_size = ga.shape == gb.shape
+    size_ok = same_size or expect.size_may_change
+    findings.append(Finding("size", None, None, size_ok,
+                            f"{gb.shape[1]}x{gb.shape[0]} -> {ga.shape[1]}x{ga.shape[0]}"
+                            + ("" if size_ok else " (a size change nobody asked for)"),
+                            1.0 if size_ok else 0.0))
+    if not same_size:  # the pixel-by-pixel checks below compare like with like only
+        return _report(findings, plan, t, always_review)
+
+    # global motion
+    motion = global_motion(before, after)
+    if motion is None:
+        findings.append(Finding("shift", None, t.max_shift_px, True,
+                                "too little in common to measure global motion", 0.5))
+    else:
+        dx, dy, scale, degrees = motion
+        moved = float(np.hypot(dx, dy))
+        findings.append(_finding("shift", moved, t.max_shift_px, moved <= t.max_shift_px,
+                                 f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px", t.max_shift_px))
+        zoom = abs(scale - 1)
+        findings.append(_finding("zoom", zoom, t.max_zoom, zoom <= t.max_zoom,
+                                 f"whole frame scaled by {scale:.3f}", t.max_zoom))
+        findings.append(_finding("rotation", abs(degrees), t.max_rotation,
+                                 abs(degrees) <= t.max_rotation,
+                                 f"whole frame turned by {degrees:+.2f} degrees", t.max_rotation))
+
+    # what changed, and where
+    diff = difference(before, after)
+    mask = changed_mask(diff, t.changed_level)
+    share = float(mask.mean())
+    touched = float(changed_mask(diff, t.noop_level).mean())
+    # the part the edit left alone must not be blown out or smeared
+    small_b, small_a = _small(gb), _small(ga)
+    kept = ~mask if (~mask).mean() > 0.1 else np.ones_like(mask)
+    if expect.scope == "local":  # white backgrounds and high-key styles clip on purpose
+        clip_a = float(((small_a <= 2) | (small_a >= 253))[kept].mean())
+        clip_b = float(((small_b <= 2) | (small_b >= 253))[kept].mean())
+        findings.append(_finding("clipped", clip_a - clip_b, t.clipped_increase,
+                                 clip_a - clip_b <= t.clipped_increase,
+                                 f"{clip_a:.0%} of the unedited pixels at black/white "
+                                 f"(before {clip_b:.0%})", 0.25))
+    if expect.scope != "global":  # a new style may smooth on purpose (watercolour, cartoon)
+        ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
+        findings.append(_finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
+                                 f"detail {ratio:.0%} of the original's outside the edit", 0.4))
+    findings.append(_finding("no-op", touched, t.min_changed, touched >= t.min_changed,
+                             f"{touched:.1%} of the frame changed" +
+                             ("" if touched >= t.min_changed else " (the edit did nothing)"),
+                             t.min_changed * 4))
+    if expect.scope == "local":
+        findings.append(_finding("scope", share, t.local_max_changed, share <= t.local_max_changed,
+                                 f"{share:.0%} of the frame changed for a local edit",
+                                 t.local_max_changed / 2))
+        if expect.region and mask.any():
+            ys, xs = np.nonzero(mask)
+            cx, cy = xs.mean() / mask.shape[1], ys.mean() / mask.shape[0]
+            (x0, x1), (y0, y1) = expect.region
+            m = t.side_margin
+            inside = bool(x0 - m <= cx <= x1 + m and y0 - m <= cy <= y1 + m)
+            findings.append(Finding("position", round(float(cx), 3), None, inside,
+                                    f"the change is centred at ({cx:.0%}, {cy:.0%}) of the frame;"
+                                    f" the instruction points to x {x0:.0%}-{x1:.0%}, "
+                                    f"y {y0:.0%}-{y1:.0%}", 1.0 if inside else 0.0))
+
+    if expect.scope != "global":
+        outside = ~mask
+        if outside.mean() > 0.05:
+            lab_b = cv2.cvtColor(_small(_bgr(before)), cv2.COLOR_BGR2LAB).astype(np.float32)
+            lab_a = cv2.cvtColor(_small(_bgr(after)), cv2.COLOR_BGR2LAB).astype(np.float32)
+            shift_ab = np.abs((lab_a - lab_b)[outside].mean(axis=0))
+            cast = float(max(shift_ab[1], shift_ab[2]))
+            findings.append(_finding("colour-cast", cast, t.cast, cast <= t.cast,
+                                     f"colour moved by {cast:.1f} (Lab a*/b*) outside the edit", t.cast))
+            kept = ssim(_small(gb), _small(ga), outside)
+            findings.append(_finding("background", kept, t.background_ssim, kept >= t.background_ssim,
+                                     f"SSIM {kept:.2f} outside the edited area", 0.2))
+    return _report(findings, plan, t, always_review)
+
+
+def _report(findings: list[Finding], plan: Plan | None, t: Thresholds,
+            always_review: str | None) -> Report:
+    if plan is not None:
+        ok = plan.confidence >= t.min_plan_confidence
+        findings.append(_finding("routing", plan.confidence, t.min_plan_confidence, ok,
+                                 f"routing confidence {plan.confidence:.2f}", 0.3))
+    if always_review:
+        findings.append(Finding("rule", None, None, False, always_review, 0.0))
+    failed = [f for f in findings if not f.passed]
+    confidence = min((f.margin for f in findings), default=1.0)
+    return Report("review" if failed else "publish", confidence if not failed else 0.0, findings)

@@ -1,0 +1,165 @@
+"""The ledger on SQLite and PostgreSQL, `retouch cost`, the edit cache and the GPU budget."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from tasks import ledger
+from tests.conftest import IMAGES
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_available() -> bool:
+    try:
+        with create_engine(POSTGRES).connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh ledger database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    if not postgres_available():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    schema = f"retouch_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f'create schema "{schema}"'))
+    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(text(f'drop schema "{schema}" cascade'))
+
+
+def test_schema_is_created_by_migrations(db_url):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    engine = ledger.engine_for(db_url)
+    tables = set(inspect(engine).get_table_names())
+    assert {"ledger", "audit", "edit_cache", "deferred", "uploads",
+            "retouch_alembic_version"} <= tables
+    config = Config()
+    config.set_main_option("script_location", str(ledger.MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() \
+            == head
+
+
+def test_totals_per_path_day_and_batch(db_url):
+    results = [
+        {"id": "a", "status": "published", "route": "opencv",
+         "cost": {"path": "opencv", "cpu_s": 0.02, "usd": 2e-7}},
+        {"id": "b", "status": "review", "route": "model", "model": {"model": "m", "seed": 3},
+         "cost": {"path": "model", "gpu_s": 4.0, "gpu_type": "NVIDIA H100", "cpu_s": 0.5,
+                  "usd": 0.0028}},
+        {"id": "c", "status": "rejected", "route": "reject", "cost": {"usd": 0.0}},
+    ]
+    assert ledger.record_batch(db_url, results, "batch-1", "v1") == 2
+    ledger.record_review(db_url, "b", "run-9", {"decision": "approve", "reviewer": "alice"},
+                         2.0, 0.6667, "v1")
+    totals = ledger.totals(db_url)
+    assert totals["by_path"]["opencv"]["items"] == 1
+    assert totals["by_path"]["model"]["gpu_s"] == 4.0
+    assert totals["by_path"]["review"]["review_min"] == 2.0
+    assert totals["total_usd"] == pytest.approx(2e-7 + 0.0028 + 0.6667)
+    by_batch = ledger.totals(db_url, by="batch")["groups"]
+    assert set(by_batch) == {"batch-1", "run-9"}
+    with ledger.engine_for(db_url).connect() as connection:
+        trail = connection.execute(text("select item, event, seed, who from audit order by id")).all()
+    assert [tuple(row) for row in trail] == [("b", "edit", 3, None), ("b", "decision", None, "alice")]
+
+
+def test_cost_json_equals_the_sum_of_the_batch(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("RETOUCH_DB_URL", f"sqlite:///{tmp_path / 'l.db'}")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("id,image,instruction\n"
+                        f"a,{IMAGES / 'coffee.png'},crop to 1:1\n"
+                        f"b,{IMAGES / 'rocket.jpg'},旋转90度\n"
+                        f"c,{IMAGES / 'coffee.png'},今天天气怎么样\n", encoding="utf-8")
+    code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    code, out, _ = run_cli("cost", "--json")
+    report = json.loads(out)
+    assert code == 0 and set(report["by_path"]) == {"opencv", "model", "review"}
+    assert report["total_usd"] == pytest.approx(sum(r["cost"]["usd"] for r in results))
+    assert report["by_path"]["opencv"]["items"] == 2
+    assert report["by_path"]["opencv"]["cpu_s"] == pytest.approx(
+        sum(r["cost"].get("cpu_s", 0) for r in results))
+    assert report["cache_hits"] == 0
+    assert report["saving_usd"] == pytest.approx(2 * 0.0004 - report["total_usd"], abs=1e-6)
+    code, out, _ = run_cli("cost", "--by", "day")
+    assert code == 0 and "cost by day" in out
+    assert run_cli("cost", "--since", "yesterday")[0] == 2
+
+
+@pytest.fixture
+def tiny(tmp_path_factory, monkeypatch):
+    pytest.importorskip("diffusers")
+    from tasks.qwen_tiny import make_tiny
+
+    folder = make_tiny(tmp_path_factory.mktemp("ledger-model") / "tiny")
+    monkeypatch.setenv("RETOUCH_MODEL", str(folder))
+    monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
+    return folder
+
+
+def test_a_repeated_model_edit_is_a_cache_hit(run_cli, tiny, tmp_path):
+    from tasks import qwen
+
+    args = ("edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶", "--json")
+    code, out, _ = run_cli(*args, "-o", str(tmp_path / "one.png"))
+    first = json.loads(out)
+    assert code == 0 and not first["cache_hit"]
+    calls = qwen.load_count
+    code, out, _ = run_cli(*args, "-o", str(tmp_path / "two.png"))
+    second = json.loads(out)
+    assert second["cache_hit"] and second["cost"]["gpu_s"] == 0 and second["cost"]["usd"] == 0
+    assert second["model"]["seed"] == first["model"]["seed"]
+    assert qwen.load_count == calls
+    assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
+    code, out, _ = run_cli("cost", "--json")
+    assert json.loads(out)["cache_hits"] == 1
+
+
+def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("RETOUCH_DAILY_GPU_BUDGET_USD", "1e-12")  # spent by the first edit
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
+        {"id": "first", "image": str(IMAGES / "coffee.png"), "instruction": "add a hat"},
+        {"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
+        {"id": "later", "image": str(IMAGES / "rocket.jpg"), "instruction": "add a hat"},
+    ]), encoding="utf-8")
+    code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").open())}
+    assert rows["plain"]["status"] == "published"  # OpenCV is not on the GPU budget
+    statuses = sorted(rows[i]["status"] for i in ("first", "later"))
+    assert statuses == ["deferred", "review"]
+    deferred_id = next(i for i in ("first", "later") if rows[i]["status"] == "deferred")
+    assert "budget" in rows[deferred_id]["error"] and not rows[deferred_id]["output"]
+
+    code, out, _ = run_cli("run", "--deferred")  # still no budget today: nothing runs
+    assert code == 0 and "0 items" in out
+    monkeypatch.setenv("RETOUCH_DAILY_GPU_BUDGET_USD", "100")  # a new day, a bigger budget
+    from retouch.settings import get_settings
+
+    get_settings.cache_clear()  # (a new `retouch` process would read it afresh)
+    code, out, err = run_cli("run", "--deferred")
+    assert code == 0, err
+    rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").open())}
+    assert len(rows) == 3 and rows[deferred_id]["status"] == "review"
+    assert Path(rows[deferred_id]["output"]).exists()
+    assert ledger.pending_deferred(get_settings().ledger_url) == []

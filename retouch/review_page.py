@@ -1,0 +1,184 @@
+"""The review page: pending edits with a before/after slider, and buttons that resume Prefect.
+
+A small FastAPI app (FastAPI and uvicorn come with Prefect), a client of the Prefect API like
+`retouch review list|approve|reject`: pending reviews are the suspended runs of the
+`review-edit` flow, and a decision is `resume_flow_run(id, run_input=...)`. With
+RETOUCH_REVIEW_TOKEN set, every request must carry it (header X-Retouch-Token or ?token=),
+compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import mimetypes
+from typing import Any
+from uuid import UUID
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from retouch.settings import get_settings
+from tasks.storage import StorageError, read_bytes
+
+
+class Decision(BaseModel):
+    decision: str
+    note: str = ""
+    instruction: str | None = None
+    reviewer: str = "anonymous"
+
+
+async def pending_reviews() -> list[dict[str, Any]]:
+    """Suspended review-edit runs, oldest first, with what a reviewer needs to see."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["review-edit"])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
+            sort=FlowRunSort.START_TIME_ASC)
+    pending = []
+    for run in runs:
+        item, result = run.parameters.get("item", {}), run.parameters.get("result", {})
+        pending.append({
+            "id": str(run.id), "name": run.name, "item": item.get("id"),
+            "instruction": item.get("instruction"), "route": result.get("route"),
+            "failed": [f"{f['check']}: {f['message']}" for f in result.get("checks", [])
+                       if not f.get("passed")],
+            "since": run.state.timestamp.isoformat() if run.state else None})
+    return pending
+
+
+async def decide(run_id: UUID, decision: Decision) -> None:
+    from prefect.flow_runs import aresume_flow_run
+
+    if decision.decision not in ("approve", "reject", "re-edit"):
+        raise HTTPException(422, f"unknown decision {decision.decision!r}")
+    if decision.decision == "re-edit" and not (decision.instruction or "").strip():
+        raise HTTPException(422, "a re-edit needs an instruction")
+    await aresume_flow_run(run_id, run_input=decision.model_dump())
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Retouch review", docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):
+        token = get_settings().review_token
+        if token:
+            given = request.headers.get("x-retouch-token") or request.query_params.get("token") or ""
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return Response("a valid review token is required", status_code=401)
+        return await call_next(request)
+
+    @app.get("/", response_class=HTMLResponse)
+    @app.get("/review/{run_id}", response_class=HTMLResponse)
+    async def page(run_id: str | None = None) -> str:
+        return PAGE
+
+    @app.get("/api/reviews")
+    async def reviews() -> list[dict[str, Any]]:
+        return await pending_reviews()
+
+    @app.post("/api/reviews/{run_id}")
+    async def post_decision(run_id: UUID, decision: Decision) -> dict[str, str]:
+        await decide(run_id, decision)
+        return {"id": str(run_id), "decision": decision.decision}
+
+    @app.get("/image/{run_id}/{which}")
+    async def image(run_id: UUID, which: str) -> Response:
+        from prefect import get_client
+
+        if which not in ("before", "after"):
+            raise HTTPException(404)
+        async with get_client() as client:
+            run = await client.read_flow_run(run_id)
+            flow = await client.read_flow(run.flow_id)
+        if flow.name != "review-edit":  # only the pictures of reviews, nothing else
+            raise HTTPException(404)
+        params = run.parameters
+        uri = (params.get("item", {}).get("image") if which == "before"
+               else params.get("result", {}).get("output"))
+        if not uri:
+            raise HTTPException(404)
+        try:
+            data = read_bytes(uri, get_settings().max_file_bytes)
+        except StorageError as exc:
+            raise HTTPException(404, str(exc)) from None
+        media = mimetypes.guess_type(uri)[0] or "application/octet-stream"
+        return Response(data, media_type=media, headers={"Cache-Control": "no-store"})
+
+    return app
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Retouch review</title>
+<style>
+ body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f6f4;color:#222}
+ .item{background:#fff;border-radius:8px;padding:1rem;margin-bottom:1.5rem;box-shadow:0 1px 3px #0002}
+ .compare{position:relative;display:inline-block;max-width:100%}
+ .compare img{display:block;max-width:min(720px,100%);height:auto}
+ .compare .after{position:absolute;top:0;left:0;clip-path:inset(0 0 0 50%)}
+ .compare input{width:100%}
+ .why{color:#a33;font-size:.9rem} button{margin-right:.5rem;padding:.4rem 1rem}
+ .empty{color:#666}
+</style></head>
+<body>
+<h1>Pending reviews</h1>
+<div id="list"><p class="empty">Loading…</p></div>
+<script>
+const token = new URLSearchParams(location.search).get("token") || "";
+const headers = {"Content-Type": "application/json", "X-Retouch-Token": token};
+const only = location.pathname.startsWith("/review/") ? location.pathname.split("/")[2] : null;
+function q(id, part) { return `/image/${id}/${part}` + (token ? `?token=${encodeURIComponent(token)}` : ""); }
+async function load() {
+  const res = await fetch("/api/reviews", {headers});
+  const list = document.getElementById("list");
+  if (!res.ok) { list.innerHTML = `<p class="empty">${res.status}: ${await res.text()}</p>`; return; }
+  const items = (await res.json()).filter(r => !only || r.id === only);
+  list.innerHTML = items.length ? "" : '<p class="empty">Nothing to review.</p>';
+  for (const r of items) {
+    const div = document.createElement("div");
+    div.className = "item"; div.dataset.id = r.id; div.dataset.item = r.item;
+    div.innerHTML = `<h2></h2><p class="instruction"></p><ul class="why"></ul>
+      <div class="compare"><img class="before" alt="before"><img class="after" alt="after">
+      <input type="range" min="0" max="100" value="50" aria-label="before/after"></div>
+      <p><input class="note" placeholder="note"> <input class="instr" placeholder="new instruction (re-edit)">
+      <input class="who" placeholder="your name"></p>
+      <button class="approve">Approve</button><button class="reject">Reject</button>
+      <button class="reedit">Re-edit</button> <span class="status"></span>`;
+    div.querySelector("h2").textContent = r.item;
+    div.querySelector(".instruction").textContent = r.instruction;
+    for (const why of r.failed) { const li = document.createElement("li"); li.textContent = why; div.querySelector(".why").append(li); }
+    div.querySelector(".before").src = q(r.id, "before");
+    div.querySelector(".after").src = q(r.id, "after");
+    const after = div.querySelector(".after");
+    div.querySelector("input[type=range]").addEventListener("input", e => { after.style.clipPath = `inset(0 0 0 ${e.target.value}%)`; });
+    for (const [cls, decision] of [["approve", "approve"], ["reject", "reject"], ["reedit", "re-edit"]]) {
+      div.querySelector("." + cls).addEventListener("click", () => send(div, decision));
+    }
+    list.append(div);
+  }
+}
+async function send(div, decision) {
+  const body = {decision, note: div.querySelector(".note").value,
+                instruction: div.querySelector(".instr").value || null,
+                reviewer: div.querySelector(".who").value || "anonymous"};
+  const res = await fetch(`/api/reviews/${div.dataset.id}`, {method: "POST", headers, body: JSON.stringify(body)});
+  div.querySelector(".status").textContent = res.ok ? `${decision}: sent` : `failed: ${await res.text()}`;
+  if (res.ok) { div.querySelectorAll("button").forEach(b => b.disabled = true); div.classList.add("done"); }
+}
+load();
+</script></body></html>
+"""

@@ -1,0 +1,202 @@
+"""Human review end to end: a suspended review-edit run, the review page in headless Chromium,
+a click on Approve that resumes the run, and the edit published."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests.conftest import IMAGES, ROOT, free_port, wait_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.slow
+
+
+
+
+
+
+def state_of(run_id):
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id).state
+
+
+def review_case(tmp_path: Path, item_id: str) -> tuple[dict, dict, str]:
+    """An item whose edit waits in review/ (as the batch flow leaves it)."""
+    out_dir = tmp_path / "out"
+    edited = cv2.imread(str(IMAGES / "coffee.png"))
+    cv2.circle(edited, (300, 200), 60, (40, 40, 220), -1)
+    output = out_dir / "review" / item_id / "0123456789abcdef.png"
+    output.parent.mkdir(parents=True)
+    cv2.imwrite(str(output), edited)
+    item = {"id": item_id, "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成红色"}
+    result = {"id": item_id, "status": "review", "route": "model", "output": str(output),
+              "checks": [{"check": "shift", "value": 6.0, "threshold": 2.0, "passed": False,
+                          "message": "whole frame moved by (+6.0, +0.0) px"}]}
+    return item, result, str(out_dir)
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    pytest.importorskip("diffusers")
+    from tasks.qwen_tiny import make_tiny
+
+    return make_tiny(tmp_path_factory.mktemp("review-model") / "tiny")
+
+
+@pytest.fixture
+def served(prefect_api, tmp_path, tiny_model_dir):
+    """`retouch serve` (the deployments of prefect.yaml) and `retouch review serve`."""
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+           "RETOUCH_REVIEW_TOKEN": "s3cret-token", "RETOUCH_MODEL": str(tiny_model_dir),
+           "RETOUCH_MODEL_STEPS": "2"}
+    page_port = free_port()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "retouch", "serve"], cwd=ROOT, env=env,
+                         stdout=(logs / "serve.log").open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen([sys.executable, "-m", "retouch", "review", "serve", "--port",
+                          str(page_port)], cwd=ROOT, env=env,
+                         stdout=(logs / "page.log").open("w"), stderr=subprocess.STDOUT),
+    ]
+
+    def deployed():
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            try:
+                deployment = client.read_deployment_by_name("review-edit/review-edit")
+            except Exception:
+                return None
+        return deployment.work_pool_name is None  # served by this runner, not a work pool
+
+    try:
+        wait_for(deployed, what="the review-edit deployment")
+        wait_for(lambda: _answers(f"http://127.0.0.1:{page_port}/?token=s3cret-token"),
+                 what="the review page")
+        yield f"http://127.0.0.1:{page_port}", logs
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_review(item, result, out_dir, page):
+    from prefect.deployments import run_deployment
+
+    run = run_deployment("review-edit/review-edit", timeout=0, parameters={
+        "item": item, "result": result, "out_dir": out_dir, "review_page": page})
+    wait_for(lambda: state_of(run.id).is_paused(), what="the review run to suspend")
+    return run.id
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test "
+                                             "installs it)")
+def test_approve_in_the_browser_publishes(served, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    page_url, logs = served
+    item, result, out_dir = review_case(tmp_path, "sku-1")
+    run_id = start_review(item, result, out_dir, page_url)
+
+    # without the token the page refuses
+    assert not _answers(f"{page_url}/api/reviews")
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+        page.goto(f"{page_url}/?token=s3cret-token")
+        card = page.locator('.item[data-item="sku-1"]')
+        card.wait_for(timeout=30_000)
+        assert "whole frame moved" in card.inner_text()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.item img')].every(i => i.naturalWidth > 0)")
+        card.locator(".who").fill("alice")
+        card.locator(".approve").click()
+        card.locator(".status").filter(has_text="approve: sent").wait_for(timeout=30_000)
+        page.screenshot(path=str(logs / "review-page.png"))
+        browser.close()
+
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
+                     what="the resumed run to finish")
+    assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
+    published = Path(out_dir) / "published" / "sku-1" / "0123456789abcdef.png"
+    assert published.read_bytes() == Path(result["output"]).read_bytes()
+    decision = json.loads((Path(out_dir) / "review" / "sku-1" / "decision.json").read_text())
+    assert decision["decision"] == "approve" and decision["reviewer"] == "alice"
+    assert decision["at"] and decision["flow_run"] == str(run_id)
+
+
+def test_reject_from_the_command_line(served, tmp_path, run_cli):
+    page_url, logs = served
+    item, result, out_dir = review_case(tmp_path, "sku-2")
+    run_id = start_review(item, result, out_dir, page_url)
+    code, out, _ = run_cli("review", "list", "--json")
+    assert code == 0 and str(run_id) in out
+    code, _, err = run_cli("review", "reject", str(run_id), "--note", "wrong colour",
+                           "--reviewer", "bob")
+    assert code == 0, err
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
+                     what="the resumed run to finish")
+    assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
+    assert not (Path(out_dir) / "published").exists()
+    decision = json.loads((Path(out_dir) / "review" / "sku-2" / "decision.json").read_text())
+    assert (decision["decision"], decision["reviewer"], decision["note"]) == (
+        "reject", "bob", "wrong colour")
+    code, _, err = run_cli("review", "approve", str(run_id))
+    assert code == 2 and err.startswith("error: cannot resume")  # decided already
+
+
+def test_re_edit_goes_round_again(served, tmp_path, run_cli):
+    page_url, logs = served
+    item, result, out_dir = review_case(tmp_path, "sku-3")
+    run_id = start_review(item, result, out_dir, page_url)
+    code, _, err = run_cli("review", "re-edit", str(run_id), "把杯子换成一杯绿茶",
+                           "--reviewer", "carol")
+    assert code == 0, err
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
+                     what="the resumed run to finish")
+    assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
+    decision = json.loads((Path(out_dir) / "review" / "sku-3" / "decision.json").read_text())
+    assert decision["decision"] == "re-edit" and decision["instruction"] == "把杯子换成一杯绿茶"
+    # the tiny model's new edit fails its checks too: a new review run waits for a person
+    assert decision["re_edit_status"] == "review" and decision["next_review"]
+    wait_for(lambda: state_of(decision["next_review"]).is_paused(),
+             what="the second review round to suspend")
+
+
+def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_model_dir,
+                                                         monkeypatch):
+    from flows.edit import edit_batch
+
+    monkeypatch.setenv("RETOUCH_MODEL", str(tiny_model_dir))
+    monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
+    items = [{"id": "tea", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"}]
+    from retouch.settings import get_settings
+
+    get_settings.cache_clear()
+    (result,) = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    assert result["status"] == "review" and "/review/" in result["output"]
+    run_id = result["review"]["flow_run"]
+    wait_for(lambda: state_of(run_id).is_paused(), what="the batch's review run to suspend")

@@ -1,0 +1,1 @@
+"""Deployment processes that run beside the flows (the upload-event consumer, `retouch serve`)."""

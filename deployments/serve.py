@@ -1,0 +1,47 @@
+"""Serve the deployments described in prefect.yaml from one process (no work pool needed).
+
+prefect.yaml stays the single place where deployments are configured: `prefect deploy --all`
+registers them for work-pool workers; `retouch serve` reads the same file and serves them with
+Prefect's runner (`prefect.serve`), each flow run in its own subprocess.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PREFECT_YAML = ROOT / "prefect.yaml"
+
+
+def runner_deployments(path: Path = PREFECT_YAML) -> list[Any]:
+    """RunnerDeployments for every deployment in prefect.yaml (entrypoint, parameters, ...)."""
+    from prefect.events import DeploymentEventTrigger
+    from prefect.flows import load_flow_from_entrypoint
+    from prefect.schedules import Cron
+
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    deployments = []
+    for entry in spec.get("deployments", []):
+        if entry.get("work_pool", {}).get("job_variables"):
+            continue  # meant for a particular pool's workers (e.g. GPU hosts), not this process
+        flow = load_flow_from_entrypoint(str(ROOT / entry["entrypoint"]))
+        schedules = [Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
+                     for s in entry.get("schedules", []) if "cron" in s]
+        triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
+                    for t in entry.get("triggers", []) if t.get("type", "event") == "event"]
+        deployments.append(flow.to_deployment(
+            name=entry["name"], description=entry.get("description"),
+            tags=entry.get("tags"), parameters=entry.get("parameters"),
+            schedules=schedules or None, triggers=triggers or None,
+            concurrency_limit=entry.get("concurrency_limit")))
+    return deployments
+
+
+def serve_deployments(limit: int | None = None) -> None:
+    """Serve them until interrupted (blocks)."""
+    from prefect import serve
+
+    serve(*runner_deployments(), limit=limit)

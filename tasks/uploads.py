@@ -1,0 +1,73 @@
+"""Objects uploaded to S3: event records, their instruction, and the item they become.
+
+S3 notifications (through SQS) carry URL-encoded keys and arrive at least once, sometimes
+out of order; user metadata (`x-amz-meta-*`) must be ASCII, so a Chinese instruction travels
+percent-encoded (UTF-8) in `x-amz-meta-instruction`, or in a sidecar `<key>.json` object
+(`{"instruction": "..."}`) next to the image.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from typing import Any
+
+from tasks.storage import StorageError, s3_client, safe_key
+
+EVENT = "retouch.object.created"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def s3_records(message_body: str) -> list[dict[str, str]]:
+    """{bucket, key, etag, size} of each created object in an S3 notification (SQS body)."""
+    try:
+        body = json.loads(message_body)
+    except ValueError:
+        return []
+    if "Message" in body and isinstance(body["Message"], str):  # delivered through SNS
+        try:
+            body = json.loads(body["Message"])
+        except ValueError:
+            return []
+    found = []
+    for record in body.get("Records", []):  # an s3:TestEvent has none
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        s3 = record.get("s3", {})
+        found.append({"bucket": s3.get("bucket", {}).get("name", ""),
+                      "key": urllib.parse.unquote_plus(s3.get("object", {}).get("key", "")),
+                      "etag": str(s3.get("object", {}).get("eTag", "")).strip('"'),
+                      "size": str(s3.get("object", {}).get("size", ""))})
+    return found
+
+
+def is_image_key(key: str) -> bool:
+    return key.lower().endswith(IMAGE_SUFFIXES)
+
+
+def item_id(key: str) -> str:
+    """A safe, readable id for an object key: incoming/红色 T恤.jpg -> incoming--红色_T恤.jpg."""
+    name = re.sub(r"[^\w.\-]+", "_", key.strip("/").replace("/", "--"))
+    return name.lstrip("._-")[:128] or "upload"
+
+
+def instruction_for(bucket: str, key: str) -> str | None:
+    """The instruction of an upload: its metadata, else a sidecar `<key>.json`."""
+    client = s3_client()
+    try:
+        head = client.head_object(Bucket=bucket, Key=safe_key(key))
+    except Exception as exc:
+        raise StorageError(f"s3://{bucket}/{key}: {str(exc).splitlines()[0]}") from None
+    meta = {k.lower(): v for k, v in head.get("Metadata", {}).items()}
+    if meta.get("instruction"):
+        return urllib.parse.unquote(meta["instruction"])
+    try:
+        body = client.get_object(Bucket=bucket, Key=safe_key(key + ".json"))["Body"].read()
+    except Exception:
+        return None
+    try:
+        sidecar: dict[str, Any] = json.loads(body)
+    except ValueError:
+        return None
+    return sidecar.get("instruction") if isinstance(sidecar, dict) else None

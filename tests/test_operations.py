@@ -1,0 +1,324 @@
+"""Retouch run as ops run it: a real `prefect server` (SQLite, then PostgreSQL), the deployments
+served by `retouch serve`, an S3-speaking server (moto) with bucket notifications to SQS,
+`retouch watch sqs` turning uploads into events, and the on-upload trigger editing them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+import uuid
+from contextlib import contextmanager
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.conftest import IMAGES, ROOT, free_port, wait_for
+
+pytestmark = pytest.mark.slow
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BURST = int(os.environ.get("RETOUCH_TEST_BURST", "20"))  # 50 in docs/reliability.md
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def api(url: str):
+    """Talk to this server from the test process, whatever the session's default is."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def prefect_server(request, tmp_path_factory):
+    """`prefect server start` on SQLite, or on a database of its own in PostgreSQL."""
+    home = tmp_path_factory.mktemp(f"prefect-{request.param}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_UI_ENABLED="false")
+    database = None
+    if request.param == "postgresql":
+        from sqlalchemy import create_engine, text
+
+        try:
+            admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+            database = f"retouch_prefect_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as connection:
+                connection.execute(text(f'create database "{database}"'))
+        except Exception as exc:
+            pytest.skip(f"no PostgreSQL: {exc}")
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = \
+            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+    port = free_port()
+    log = (home / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
+                             "127.0.0.1", "--port", str(port)], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_for(lambda: healthy(url), timeout=180, what="prefect server")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        if database:
+            with admin.connect() as connection:
+                connection.execute(text(f'drop database "{database}" with (force)'))
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    creds = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+             "AWS_DEFAULT_REGION": "us-east-1", "RETOUCH_S3_ENDPOINT_URL": moto_server}
+    for key, value in creds.items():
+        monkeypatch.setenv(key, value)
+    import boto3
+
+    def client(service):
+        return boto3.client(service, endpoint_url=moto_server, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    return creds, client
+
+
+@pytest.fixture
+def served(prefect_server, aws, tmp_path):
+    """`retouch serve` and `retouch watch sqs` against the server, with a notifying bucket."""
+    creds, client = aws
+    s3, sqs = client("s3"), client("sqs")
+    tag = uuid.uuid4().hex[:6]
+    uploads, outputs = f"shop-{tag}", f"shop-out-{tag}"
+    for bucket in (uploads, outputs):
+        s3.create_bucket(Bucket=bucket)
+    queue = sqs.create_queue(QueueName=f"uploads-{tag}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=uploads, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, **creds,
+           "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+           "RETOUCH_DATA_DIR": str(tmp_path / "data"),
+           "RETOUCH_UPLOAD_OUT_URI": f"s3://{outputs}/edited"}
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-m", "retouch", *args], cwd=ROOT, env=env,
+                              stdout=(logs / f"{args[0]}.log").open("w"), stderr=subprocess.STDOUT)
+             for args in (["serve", "--limit", "4"], ["watch", "sqs", queue])]
+
+    def deployed():
+        from prefect import get_client
+
+        with api(prefect_server), get_client(sync_client=True) as c:
+            try:
+                return c.read_deployment_by_name("on-upload/on-upload").work_pool_name is None
+            except Exception:
+                return False
+
+    try:
+        wait_for(deployed, what="the served deployments")
+        yield {"s3": s3, "sqs": sqs, "queue": queue, "uploads": uploads, "outputs": outputs,
+               "logs": logs, "api": prefect_server, "env": env}
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+
+
+def png(img) -> bytes:
+    return cv2.imencode(".png", img)[1].tobytes()
+
+
+def s3_json_lines(s3, bucket, key):
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    except Exception:
+        return None
+    return [json.loads(line) for line in body.splitlines() if line.strip()]
+
+
+def test_uploads_are_edited_through_the_event_trigger(served):
+    s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
+    coffee = cv2.imread(str(IMAGES / "coffee.png"))
+    # the instruction in the object's metadata (percent-encoded UTF-8: headers are ASCII) ...
+    s3.put_object(Bucket=uploads, Key="incoming/sku 1.png", Body=png(coffee),
+                  Metadata={"instruction": urllib.parse.quote("裁剪为1:1")})
+    # ... or in a sidecar JSON next to the image (written first, so it is there in time)
+    s3.put_object(Bucket=uploads, Key="incoming/sku2.png.json",
+                  Body=json.dumps({"instruction": "旋转90度"}).encode())
+    s3.put_object(Bucket=uploads, Key="incoming/sku2.png", Body=png(coffee))
+
+    def result_of(item_id):
+        return s3_json_lines(s3, outputs, f"edited/{item_id}/results.jsonl")
+
+    first = wait_for(lambda: result_of("incoming--sku_1.png"), what="sku 1's result")
+    second = wait_for(lambda: result_of("incoming--sku2.png"), what="sku2's result")
+    assert first[0]["status"] == "published" and first[0]["instruction"] == "裁剪为1:1"
+    assert second[0]["status"] == "published" and second[0]["instruction"] == "旋转90度"
+    for result, shape in ((first[0], (400, 400, 3)), (second[0], (600, 400, 3))):
+        assert result["output"].startswith(f"s3://{outputs}/edited/")
+        bucket, key = result["output"][5:].split("/", 1)
+        data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape == shape
+    # the same notification delivered again (S3 delivers at least once) edits nothing more
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    etag = s3.head_object(Bucket=uploads, Key="incoming/sku2.png")["ETag"].strip('"')
+    record = {"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": uploads}, "object": {"key": "incoming/sku2.png", "eTag": etag}}}
+    served["sqs"].send_message(QueueUrl=served["queue"], MessageBody=json.dumps(
+        {"Records": [record]}))
+    with api(served["api"]):
+        def upload_runs():
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs(flow_filter=FlowFilter(
+                    name=FlowFilterName(any_=["on-upload"])))
+            return runs if len(runs) >= 3 and all(r.state.is_final() for r in runs) else None
+
+        runs = wait_for(upload_runs, what="the duplicate's run")
+    assert all(r.state.is_completed() for r in runs)
+    from sqlalchemy import create_engine, text
+
+    ledger_db = create_engine(f"sqlite:///{served['env']['RETOUCH_DATA_DIR']}/retouch.db")
+    with ledger_db.connect() as connection:
+        edits = connection.execute(text("select item from ledger order by id")).scalars().all()
+        claims = connection.execute(text("select count(*) from uploads")).scalar()
+    assert sorted(edits) == ["incoming--sku2.png", "incoming--sku_1.png"] and claims == 2
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=outputs)["Contents"]]
+    assert sum("/published/" in k for k in keys) == 2  # one edited object per upload
+
+
+def test_catalog_refresh_deployment_on_s3(served):
+    from prefect.deployments import run_deployment
+
+    s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
+    for name in ("coffee.png", "rocket.jpg", "chelsea.png"):
+        s3.put_object(Bucket=uploads, Key=f"catalog/images/{name}",
+                      Body=(IMAGES / name).read_bytes())
+    manifest = ("id,image,instruction\n"
+                "a,images/coffee.png,裁剪为1:1\n"
+                "b,images/rocket.jpg,mirror the image\n"
+                "c,images/chelsea.png,今天天气怎么样\n"
+                "d,images/missing.png,crop to 1:1\n")
+    s3.put_object(Bucket=uploads, Key="catalog/manifest.csv", Body=manifest.encode())
+    with api(served["api"]):
+        run = run_deployment("catalog-refresh/catalog-refresh", timeout=240, parameters={
+            "manifest_uri": f"s3://{uploads}/catalog/manifest.csv",
+            "out_uri": f"s3://{outputs}/catalog"})
+    assert run.state.is_completed(), (served["logs"] / "serve.log").read_text()[-3000:]
+    rows = s3_json_lines(s3, outputs, "catalog/results.jsonl")
+    assert [(r["id"], r["status"]) for r in rows] == [
+        ("a", "published"), ("b", "published"), ("c", "rejected"), ("d", "failed")]
+    assert "no such file" in rows[3]["error"] or "NoSuchKey" in rows[3]["error"] or \
+        "Not Found" in rows[3]["error"]
+
+
+def test_prefect_results_in_s3(prefect_server, aws, tmp_path):
+    creds, client = aws
+    s3 = client("s3")
+    bucket = f"results-{uuid.uuid4().hex[:6]}"
+    s3.create_bucket(Bucket=bucket)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, **creds,
+           "PREFECT_HOME": str(tmp_path / "home"), "PREFECT_API_URL": prefect_server}
+    done = subprocess.run([sys.executable, "-m", "retouch", "results-storage",
+                           f"s3://{bucket}/prefect"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    # a flow on this profile now persists its task results in the bucket
+    script = ("from prefect import flow, task\n"
+              "@task\ndef double(x): return 2 * x\n"
+              "@flow\ndef f(): return double(21)\n"
+              "print(f())\n")
+    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert ran.returncode == 0 and ran.stdout.strip().endswith("42"), ran.stderr[-2000:]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys and all(k.startswith("prefect/") for k in keys)
+
+
+def test_a_burst_of_uploads_is_processed_exactly_once(served, request):
+    if "postgresql" in request.node.name:
+        pytest.skip("one backend is enough for the burst")
+    s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
+    small = cv2.resize(cv2.imread(str(IMAGES / "chelsea.png")), (160, 120))
+    for n in range(BURST):  # distinct objects, all at once
+        s3.put_object(Bucket=uploads, Key=f"burst/{n:02d}.png", Body=png(np.roll(small, n, 1)),
+                      Metadata={"instruction": "flip"})
+
+    def all_done():
+        listed = s3.list_objects_v2(Bucket=outputs, Prefix="edited/burst--").get("Contents", [])
+        return len([o for o in listed if o["Key"].endswith("results.jsonl")]) == BURST
+
+    wait_for(all_done, timeout=600, what=f"{BURST} uploads")
+    from sqlalchemy import create_engine, text
+
+    ledger_db = create_engine(f"sqlite:///{served['env']['RETOUCH_DATA_DIR']}/retouch.db")
+    with ledger_db.connect() as connection:
+        edits = connection.execute(text("select item from ledger where item like 'burst%'")).all()
+    assert len(edits) == BURST and len(set(edits)) == BURST  # each exactly once
+
+
+def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
+    """prefect.yaml deployed to the retouch-cpu pool, two workers: runs execute side by side."""
+    if "postgresql" in request.node.name:
+        pytest.skip("one backend is enough for the workers")
+    from prefect import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments import run_deployment
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+           "PREFECT_API_URL": prefect_server, "PREFECT_WORKER_QUERY_SECONDS": "1",
+           "PREFECT_HOME": str(tmp_path / "home"), "RETOUCH_DATA_DIR": str(tmp_path / "data")}
+    with api(prefect_server), get_client(sync_client=True) as client:
+        existing = {p.name for p in client.read_work_pools()}
+        for pool in ("retouch-cpu", "retouch-gpu"):
+            if pool not in existing:
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    deployed = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
+    workers = [subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool",
+                                 "retouch-cpu", "--limit", "1", "--name", f"cpu-{n}"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for n in range(2)]
+    try:
+        items = [{"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "flip"}]
+        with api(prefect_server):
+            runs = [run_deployment("edit-batch/edit-batch", timeout=0, parameters={
+                "items": items, "out_dir": str(tmp_path / f"out{n}")}) for n in range(4)]
+
+            def finished():
+                with get_client(sync_client=True) as client:
+                    done = [client.read_flow_run(r.id) for r in runs]
+                return done if all(r.state.is_final() for r in done) else None
+
+            done = wait_for(finished, timeout=300, what="4 runs on 2 workers")
+        assert all(r.state.is_completed() for r in done)
+        with api(prefect_server), get_client(sync_client=True) as client:
+            # from the moment a worker took a run (Pending) to its end
+            spans = sorted((min(s.timestamp for s in client.read_flow_run_states(r.id)
+                                if s.type.value == "PENDING"), r.end_time) for r in done)
+        overlapping = any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1))
+        assert overlapping  # each worker takes one run at a time: two ran at once
+        assert all((tmp_path / f"out{n}" / "results.jsonl").exists() for n in range(4))
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+        with api(prefect_server), get_client(sync_client=True) as client:
+            for deployment in client.read_deployments():
+                if deployment.work_pool_name:
+                    client.delete_deployment(deployment.id)

@@ -1,0 +1,104 @@
+"""Security: Prefect server auth, tokens on the review page, no secret in logs, artifacts or
+results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import IMAGES, free_port
+
+SECRETS = {"RETOUCH_WEBHOOK_SECRET": "wh-S3CR3T-7781", "RETOUCH_REVIEW_TOKEN": "rv-S3CR3T-9924",
+           "AWS_SECRET_ACCESS_KEY": "aws-S3CR3T-1234", "PREFECT_API_AUTH_STRING": "admin:pa-S3CR3T-55"}
+
+
+
+
+@pytest.mark.slow
+def test_server_auth_is_enforced_and_no_secret_leaks(tmp_path):
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    port, home = free_port(), tmp_path / "prefect"
+    url = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**base, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false",
+             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+             "PREFECT_SERVER_API_AUTH_STRING": SECRETS["PREFECT_API_AUTH_STRING"]})
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1)
+                break
+            except urllib.error.HTTPError:
+                break  # answering (with 401): up
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        manifest = tmp_path / "m.csv"
+        manifest.write_text(f"id,image,instruction\na,{IMAGES / 'coffee.png'},crop to 1:1\n"
+                            f"b,{IMAGES / 'coffee.png'},今天天气怎么样\n", encoding="utf-8")
+        command = [sys.executable, "-m", "retouch", "run", str(manifest), "--out",
+                   str(tmp_path / "out")]
+        env = {**base, "PREFECT_API_URL": url, "PREFECT_HOME": str(home),
+               "RETOUCH_DATA_DIR": str(tmp_path / "d")}
+        refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert refused.returncode != 0 and "401" in refused.stderr + refused.stdout
+        assert "Traceback" not in refused.stderr
+        allowed = subprocess.run(command, env={**env, **SECRETS}, capture_output=True, text=True,
+                                 timeout=300)
+        assert allowed.returncode == 0, allowed.stderr[-2000:]
+
+        # nothing secret in what the run left behind: results, stdout/stderr, logs, artifacts
+        seen = [(tmp_path / "out" / "results.jsonl").read_text(), allowed.stdout, allowed.stderr]
+        with temporary_settings(updates={PREFECT_API_URL: url,
+                                         PREFECT_API_AUTH_STRING: SECRETS["PREFECT_API_AUTH_STRING"]}):
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs()
+                seen += [json.dumps(r.parameters) for r in runs]
+                seen += [log.message for log in client.read_logs()]
+                seen += [json.dumps(a.data, default=str) + (a.description or "")
+                         for a in client.read_artifacts()]
+        everything = "\n".join(seen)
+        assert "crop to 1:1" in everything  # we are looking at the right run
+        for name, secret in SECRETS.items():
+            assert secret not in everything, name
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_review_page_refuses_a_wrong_token(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from retouch.review_page import create_app
+    from retouch.settings import get_settings
+
+    monkeypatch.setenv("RETOUCH_REVIEW_TOKEN", "right-token")
+    get_settings.cache_clear()
+    client = TestClient(create_app())
+    for headers in ({}, {"X-Retouch-Token": "wrong"}, {"X-Retouch-Token": "right-token-but-longer"}):
+        assert client.get("/api/reviews", headers=headers).status_code == 401
+        assert client.post("/api/reviews/00000000-0000-0000-0000-000000000000", headers=headers,
+                           json={"decision": "approve"}).status_code == 401
+    assert client.get("/?token=right-token").status_code == 200
+
+
+def test_webhook_signature_uses_the_secret_and_the_exact_body():
+    from tasks.notify import signature
+
+    body = json.dumps({"event": "batch.completed"}).encode()
+    assert signature("k", body) != signature("k", body + b" ")
+    assert signature("k", body) != signature("other", body)
+    assert signature("k", body).startswith("sha256=")

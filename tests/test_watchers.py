@@ -1,0 +1,78 @@
+"""The upload watchers against moto's S3/SQS server: which objects become events, once each."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from deployments.watchers import PrefixPoller, SqsConsumer
+from tasks.uploads import instruction_for, item_id, s3_records
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    import boto3
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
+                       "AWS_DEFAULT_REGION": "us-east-1", "RETOUCH_S3_ENDPOINT_URL": moto_server}.items():
+        monkeypatch.setenv(key, value)
+    return lambda service: boto3.client(service, endpoint_url=moto_server, region_name="us-east-1")
+
+
+def test_prefix_poller_emits_each_new_image_once(aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="poll")
+    s3.put_object(Bucket="poll", Key="old/a.jpg", Body=b"x")
+    events = []
+    poller = PrefixPoller("s3://poll/new/", emit=lambda **e: events.append(e))
+    assert poller.poll_once() == 0
+    s3.put_object(Bucket="poll", Key="new/b.jpg", Body=b"1")
+    s3.put_object(Bucket="poll", Key="new/b.jpg.json", Body=b"{}")  # a sidecar, not an image
+    s3.put_object(Bucket="poll", Key="new/c.png", Body=b"2")
+    assert poller.poll_once() == 2 and poller.poll_once() == 0
+    assert sorted(e["key"] for e in events) == ["new/b.jpg", "new/c.png"]
+    s3.put_object(Bucket="poll", Key="new/b.jpg", Body=b"changed")  # a new version: new ETag
+    assert poller.poll_once() == 1
+
+
+def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
+    s3, sqs = aws("s3"), aws("sqs")
+    s3.create_bucket(Bucket="notify")
+    queue = sqs.create_queue(QueueName="n")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket="notify", NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket="notify", Key="in/红色 T恤.jpg", Body=b"1",
+                  Metadata={"instruction": urllib.parse.quote("把T恤换成蓝色")})
+    events = []
+    consumer = SqsConsumer(queue, emit=lambda **e: events.append(e))
+    while consumer.poll_once(wait_seconds=1):
+        pass
+    assert [e["key"] for e in events] == ["in/红色 T恤.jpg"]  # the s3:TestEvent was skipped
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
+    assert instruction_for("notify", "in/红色 T恤.jpg") == "把T恤换成蓝色"
+    assert item_id("in/红色 T恤.jpg") == "in--红色_T恤.jpg"
+
+
+def test_sidecar_instruction(aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="side")
+    s3.put_object(Bucket="side", Key="a.jpg", Body=b"1")
+    assert instruction_for("side", "a.jpg") is None
+    s3.put_object(Bucket="side", Key="a.jpg.json",
+                  Body=json.dumps({"instruction": "裁剪为1:1"}, ensure_ascii=False).encode())
+    assert instruction_for("side", "a.jpg") == "裁剪为1:1"
+
+
+def test_s3_records_parsing():
+    body = json.dumps({"Records": [
+        {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"},
+                                                  "object": {"key": "a%2Fb+c.jpg", "eTag": "e"}}},
+        {"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"},
+                                                     "object": {"key": "gone.jpg"}}}]})
+    assert s3_records(body) == [{"bucket": "b", "key": "a/b c.jpg", "etag": "e", "size": ""}]
+    assert s3_records(json.dumps({"Event": "s3:TestEvent"})) == []
+    assert s3_records(json.dumps({"Message": body})) == s3_records(body)  # through SNS
+    assert s3_records("not json") == []

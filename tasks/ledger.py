@@ -9,8 +9,10 @@ PostgreSQL advisory lock, or a lock file beside the SQLite file.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -99,17 +101,52 @@ uploads = Table(
 PATHS = ("opencv", "model", "review")
 _migrated: set[str] = set()
 _lock = threading.Lock()
+MIGRATION_LOCK_ID = 0x5245544F  # "RETO": the advisory lock PostgreSQL migrations take turns on
+SQLITE_BUSY_SECONDS = 30  # how long a write waits for another process's (pysqlite's default: 5)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL (None for other databases and :memory:)."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url[len("sqlite:///"):]).expanduser()
+
+
 @cache
 def _engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, pool_pre_ping=True, future=True)
+    path = _sqlite_path(url)
+    if path is None:
+        return create_engine(url, pool_pre_ping=True, future=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, pool_pre_ping=True, future=True,
+                         connect_args={"timeout": SQLITE_BUSY_SECONDS})
+
+
+@contextmanager
+def _one_migration_at_a_time(engine: Engine):
+    """A cross-process lock held until the migration has committed: processes opening a new
+    database at once must not both create it."""
+    path = _sqlite_path(str(engine.url))
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with engine.connect() as connection:  # a session lock, on a connection of its own
+            connection.execute(text("select pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            try:
+                yield
+            finally:
+                connection.execute(text("select pg_advisory_unlock(:id)"),
+                                   {"id": MIGRATION_LOCK_ID})
+    elif path is not None:
+        with open(path.with_name(path.name + ".migrate-lock"), "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)  # released when the file closes
+            yield
+    else:
+        yield
 
 
 def migrate(engine: Engine) -> None:
@@ -123,7 +160,7 @@ def migrate(engine: Engine) -> None:
             return
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
+        with _one_migration_at_a_time(engine), engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         _migrated.add(key)
@@ -265,8 +302,9 @@ def claim_upload(url: str, bucket: str, key: str, etag: str, flow_run: str | Non
     """True for the first claim of (bucket, key, etag); False when it was processed already."""
     from sqlalchemy.exc import IntegrityError
 
+    engine = engine_for(url)  # outside the try: only the claim's own insert may conflict
     try:
-        with engine_for(url).begin() as connection:
+        with engine.begin() as connection:
             connection.execute(insert(uploads).values(bucket=bucket, key=key, etag=etag,
                                                       at=now(), flow_run=flow_run))
         return True

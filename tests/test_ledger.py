@@ -57,6 +57,31 @@ def test_schema_is_created_by_migrations(db_url):
             == head
 
 
+def _claim_when_all_are_ready(url: str, start, n: int, outcomes) -> None:
+    start.wait()
+    try:
+        outcomes.put(ledger.claim_upload(url, "bucket", f"key-{n}", "etag", None))
+    except Exception as exc:
+        outcomes.put(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+
+
+def test_processes_opening_a_new_database_at_once_all_get_it(db_url):
+    """A worker starting several runs opens a new ledger from several processes at once: each
+    one must find the schema made (once) and its claim taken, not 'table exists' or a false
+    'already claimed' from the other process's migration."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start, outcomes = context.Barrier(4), context.Queue()
+    processes = [context.Process(target=_claim_when_all_are_ready,
+                                 args=(db_url, start, n, outcomes)) for n in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert sorted(map(str, (outcomes.get(timeout=5) for _ in processes))) == ["True"] * 4
+
+
 def test_totals_per_path_day_and_batch(db_url):
     results = [
         {"id": "a", "status": "published", "route": "opencv",

@@ -134,6 +134,8 @@ def served(prefect_server, aws, tmp_path):
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=60)
+        for log in sorted(logs.iterdir()):  # shown by pytest when the test failed
+            print(f"----- {log.name} (end)\n{log.read_text(errors='replace')[-6000:]}")
 
 
 def png(img) -> bytes:

@@ -331,8 +331,15 @@ def cached_edit(url: str, key: str) -> dict[str, Any] | None:
 
 
 def remember_edit(url: str, key: str, output: str, result: dict[str, Any]) -> None:
-    with engine_for(url).begin() as connection:
-        if connection.execute(select(edit_cache.c.key).where(edit_cache.c.key == key)).first():
-            return
-        connection.execute(insert(edit_cache).values(key=key, at=now(), output=output,
-                                                     result=result))
+    """Index an edit's result; the first of two processes doing the same edit at once wins."""
+    from sqlalchemy.exc import IntegrityError
+
+    engine = engine_for(url)
+    try:
+        with engine.begin() as connection:
+            if connection.execute(select(edit_cache.c.key).where(edit_cache.c.key == key)).first():
+                return
+            connection.execute(insert(edit_cache).values(key=key, at=now(), output=output,
+                                                         result=result))
+    except IntegrityError:
+        return

@@ -82,6 +82,32 @@ def test_processes_opening_a_new_database_at_once_all_get_it(db_url):
     assert sorted(map(str, (outcomes.get(timeout=5) for _ in processes))) == ["True"] * 4
 
 
+def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_url):
+    """Two workers finishing the same model edit together: the second one's insert meets the
+    first one's row between its look-up and its insert, and must not fail the item."""
+    from sqlalchemy import event
+
+    engine = ledger.engine_for(db_url)
+    other_worker = create_engine(db_url)
+
+    raced = []
+
+    def first_worker_commits_now(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().lower().startswith("insert into edit_cache") and not raced:
+            raced.append(statement)
+            with other_worker.begin() as connection:
+                connection.execute(ledger.edit_cache.insert().values(
+                    key="k", at=ledger.now(), output="first.png", result={"by": "first"}))
+
+    event.listen(engine, "before_cursor_execute", first_worker_commits_now)
+    try:
+        ledger.remember_edit(db_url, "k", "second.png", {"by": "second"})
+    finally:
+        event.remove(engine, "before_cursor_execute", first_worker_commits_now)
+        other_worker.dispose()
+    assert raced and ledger.cached_edit(db_url, "k") == {"by": "first"}
+
+
 def test_totals_per_path_day_and_batch(db_url):
     results = [
         {"id": "a", "status": "published", "route": "opencv",

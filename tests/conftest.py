@@ -106,6 +106,20 @@ def wait_for(predicate, timeout: float = 120, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def stop(*processes, grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL what has not exited after `grace` seconds: teardown never hangs."""
+    import subprocess
+
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """moto in server mode: S3 and SQS over HTTP on loopback (a real S3-speaking server)."""

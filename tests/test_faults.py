@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, wait_for
+from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -185,8 +185,7 @@ def test_the_prefect_api_going_away_mid_batch(tmp_path):
                                                          RETOUCH_DATA_DIR=str(tmp_path / "d")),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for(lambda: len(list(out.glob("published/*/*"))) >= 10, what="the batch")
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
         time.sleep(6)  # the API is unreachable for a while
         server = start_server()
         stdout, stderr = run.communicate(timeout=600)
@@ -198,8 +197,7 @@ def test_the_prefect_api_going_away_mid_batch(tmp_path):
             rows = (out / "results.jsonl")
             assert not rows.exists() or len(rows.read_text().splitlines()) == 160
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def test_an_unanswered_review_ends_in_a_recorded_state(tmp_path):
@@ -254,10 +252,7 @@ def test_an_unanswered_review_ends_in_a_recorded_state(tmp_path):
                              what="the review to time out")
         assert final.is_failed() and "resume" in (final.message or "").lower(), final
     finally:
-        for proc in (serve, server):
-            if proc:
-                proc.terminate()
-                proc.wait(timeout=30)
+        stop(*(proc for proc in (serve, server) if proc))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import IMAGES, ROOT
+from tests.conftest import IMAGES, ROOT, stop
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -308,9 +308,9 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
 
     env = {**os.environ, "PREFECT_API_URL": prefect_api, "RETOUCH_MODEL": str(tiny_model),
            "RETOUCH_MODEL_STEPS": "2"}
+    worker_log = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "retouch", "serve", "--gpu"], env=env,
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+                              cwd=ROOT, stdout=worker_log.open("w"), stderr=subprocess.STDOUT)
     try:
         use_model(tiny_model, model_worker="task-worker")
         items = [{"id": f"sku{n}", "image": str(IMAGES / "coffee.png"),
@@ -318,8 +318,8 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
         items.append({"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "flip"})
         results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
     finally:
-        worker.terminate()
-        log = worker.communicate(timeout=30)[0]
+        stop(worker)
+    log = worker_log.read_text()
     assert [r["status"] for r in results] == ["review"] * 3 + ["published"], log
     served = [r["model"] for r in results[:3]]
     assert {m["process"] for m in served} == {worker.pid}  # edited in the worker, not here

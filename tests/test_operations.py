@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, wait_for
+from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-BURST = int(os.environ.get("RETOUCH_TEST_BURST", "20"))  # 50 in docs/reliability.md
+BURST = int(os.environ.get("RETOUCH_TEST_BURST", "12"))  # 50 in docs/reliability.md
 
 
 def healthy(url: str) -> bool:
@@ -71,8 +71,7 @@ def prefect_server(request, tmp_path_factory):
         wait_for(lambda: healthy(url), timeout=180, what="prefect server")
         yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop(proc)
         if database:
             with admin.connect() as connection:
                 connection.execute(text(f'drop database "{database}" with (force)'))
@@ -130,10 +129,7 @@ def served(prefect_server, aws, tmp_path):
         yield {"s3": s3, "sqs": sqs, "queue": queue, "uploads": uploads, "outputs": outputs,
                "logs": logs, "api": prefect_server, "env": env}
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
+        stop(*procs)
         for log in sorted(logs.iterdir()):  # shown by pytest when the test failed
             print(f"----- {log.name} (end)\n{log.read_text(errors='replace')[-6000:]}")
 
@@ -316,10 +312,7 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
         assert overlapping  # each worker takes one run at a time: two ran at once
         assert all((tmp_path / f"out{n}" / "results.jsonl").exists() for n in range(4))
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+        stop(*workers)
         with api(prefect_server), get_client(sync_client=True) as client:
             for deployment in client.read_deployments():
                 if deployment.work_pool_name:

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, wait_for
+from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow
@@ -87,10 +87,7 @@ def served(prefect_api, tmp_path, tiny_model_dir):
                  what="the review page")
         yield f"http://127.0.0.1:{page_port}", logs
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
+        stop(*procs)
 
 
 def _answers(url: str) -> bool:

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import IMAGES, free_port
+from tests.conftest import IMAGES, free_port, stop
 
 SECRETS = {"RETOUCH_WEBHOOK_SECRET": "wh-S3CR3T-7781", "RETOUCH_REVIEW_TOKEN": "rv-S3CR3T-9924",
            "AWS_SECRET_ACCESS_KEY": "aws-S3CR3T-1234", "PREFECT_API_AUTH_STRING": "admin:pa-S3CR3T-55"}
@@ -75,8 +75,7 @@ def test_server_auth_is_enforced_and_no_secret_leaks(tmp_path):
         for name, secret in SECRETS.items():
             assert secret not in everything, name
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def test_review_page_refuses_a_wrong_token(monkeypatch):

@@ -19,6 +19,7 @@ IMAGES = ROOT / "examples" / "images"
 # No test may reach the Hugging Face hub or see a developer's model cache: an empty cache, offline.
 _HF_HOME = tempfile.mkdtemp(prefix="retouch-test-hf-")
 os.environ.update(HF_HOME=_HF_HOME, HF_HUB_OFFLINE="1")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # servers started by tests: no telemetry
 for _name in [n for n in os.environ if n.startswith("RETOUCH_")]:
     del os.environ[_name]
 
@@ -109,12 +110,14 @@ def wait_for(predicate, timeout: float = 120, what: str = "condition"):
 def stop(*processes, grace: float = 20) -> None:
     """SIGTERM, then SIGKILL what has not exited after `grace` seconds: teardown never hangs."""
     import subprocess
+    import time
 
     for process in processes:
         process.terminate()
+    deadline = time.monotonic() + grace  # one grace for all, not one each
     for process in processes:
         try:
-            process.wait(timeout=grace)
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)

@@ -312,7 +312,7 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
         assert overlapping  # each worker takes one run at a time: two ran at once
         assert all((tmp_path / f"out{n}" / "results.jsonl").exists() for n in range(4))
     finally:
-        stop(*workers)
+        stop(*workers, grace=5)  # their runs are over: a worker may take long to say goodbye
         with api(prefect_server), get_client(sync_client=True) as client:
             for deployment in client.read_deployments():
                 if deployment.work_pool_name:

@@ -32,10 +32,14 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     func,
     insert,
     select,
+    text,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "retouch" / "migrations"
 metadata = MetaData()
@@ -132,8 +136,6 @@ def _one_migration_at_a_time(engine: Engine):
     database at once must not both create it."""
     path = _sqlite_path(str(engine.url))
     if engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
         with engine.connect() as connection:  # a session lock, on a connection of its own
             connection.execute(text("select pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             try:
@@ -289,8 +291,6 @@ def pending_deferred(url: str) -> list[dict[str, Any]]:
 
 
 def mark_done(url: str, ids: list[int]) -> None:
-    from sqlalchemy import update
-
     with engine_for(url).begin() as connection:
         connection.execute(update(deferred).where(deferred.c.id.in_(ids)).values(done_at=now()))
 
@@ -300,8 +300,6 @@ def mark_done(url: str, ids: list[int]) -> None:
 
 def claim_upload(url: str, bucket: str, key: str, etag: str, flow_run: str | None) -> bool:
     """True for the first claim of (bucket, key, etag); False when it was processed already."""
-    from sqlalchemy.exc import IntegrityError
-
     engine = engine_for(url)  # outside the try: only the claim's own insert may conflict
     try:
         with engine.begin() as connection:
@@ -314,8 +312,6 @@ def claim_upload(url: str, bucket: str, key: str, etag: str, flow_run: str | Non
 
 def release_upload(url: str, bucket: str, key: str, etag: str) -> None:
     """Give a claim back (its run failed): the next event for the object runs again."""
-    from sqlalchemy import delete
-
     with engine_for(url).begin() as connection:
         connection.execute(delete(uploads).where(uploads.c.bucket == bucket,
                                                  uploads.c.key == key, uploads.c.etag == etag))
@@ -332,8 +328,6 @@ def cached_edit(url: str, key: str) -> dict[str, Any] | None:
 
 def remember_edit(url: str, key: str, output: str, result: dict[str, Any]) -> None:
     """Index an edit's result; the first of two processes doing the same edit at once wins."""
-    from sqlalchemy.exc import IntegrityError
-
     engine = engine_for(url)
     try:
         with engine.begin() as connection:

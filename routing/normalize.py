@@ -1,4 +1,4 @@
-"""Text clean-up before parsing: width, case, Chinese numerals, quotes.
+"""Text clean-up before parsing: width, case, numerals (Chinese and English words), quotes.
 
 The parser works on the normalised text only; the words sent to the image model keep their
 original case and characters (only full-width forms are folded).
@@ -13,27 +13,53 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3,
            "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUMERAL = "零〇一二两俩三四五六七八九十百千万"
-# Chinese numerals are converted only where they are quantities (before a unit or a ratio),
-# so that words such as 一点 ("a bit") or 一下 stay words.
+_N = rf"[{_NUMERAL}]+"
+# Chinese numerals are converted only where they are quantities (before a unit, around a ratio
+# or a size, after "to"/"成" at the end of a phrase), so that words such as 一点 ("a bit"),
+# 一下, 十分 ("very") or 四周 ("all round") stay words.
 _NUMERAL_BEFORE_UNIT = re.compile(
-    rf"([{_NUMERAL}]+)(?=\s*(?:度|倍|像素|px|%|比|:|x|×|乘|个像素|分之|成|厘米|寸|边|档|挡|ev|stop|k\b))"
-)
+    rf"({_N})(?=\s*(?:度|倍|像素|px|%|个像素|分之|成|厘米|寸|档|挡|ev|stop|k\b))")
+_NUMERAL_PAIR = re.compile(rf"({_N}|\d+(?:\.\d+)?)\s*(比|乘以?|x|×|\*|:)\s*({_N}|\d+(?:\.\d+)?)")
+_NUMERAL_AFTER_TO = re.compile(
+    rf"(?<=[成为到至是宽高边])\s*({_N})(?=\s*(?:$|[,;.!?，；\s]|宽|高|的|左右|px|像素))")
 _PERCENT_WORDS = re.compile(rf"百分之\s*([{_NUMERAL}\d.]+)")
 _FRACTION_WORDS = re.compile(rf"([{_NUMERAL}\d]+)\s*分之\s*([{_NUMERAL}\d]+)")
+_NEGATIVE = re.compile(r"(?:负|minus\s+|negative\s+)(?=\s*\d)")
+
+_EN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "sixteen": 16, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
+    "one hundred and eighty": 180, "one hundred eighty": 180, "two hundred and seventy": 270,
+    "two hundred seventy": 270,
+}
+_EN_NUMBER = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
+_EN_ORDINALS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+                "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
+_EN_FRACTION = re.compile(
+    rf"\b(a|an|{_EN_NUMBER}|\d+)[\s-]+({'|'.join(_EN_ORDINALS)})\b(?!\s*(?:of\s+a\s+)?(?:second|minute))")
+_EN_BEFORE_UNIT = re.compile(
+    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))")
+_EN_AFTER_BY = re.compile(rf"(?<=\d)(\s*(?:by|x|to|:)\s*)({_EN_NUMBER})\b")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
                          "『": '"', "』": '"', "《": '"', "》": '"', "〈": "'", "〉": "'",
                          "。": ".", "、": ",", "～": "~", "—": "-", "–": "-", "−": "-"})
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
+#: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
+#: single quote only opens after a non-letter, so "don't" and "mug's" are not quotes.
+QUOTED = re.compile(r"\"([^\"]{1,200})\"|(?<![A-Za-z0-9])'([^']{1,200})'(?![A-Za-z])")
 
 
 def chinese_number(text: str) -> int | None:
-    """Value of a Chinese numeral such as 九十, 一百八十, 两千, 三; None if it is not one."""
+    """Value of a Chinese numeral such as 九十, 一百八十, 两千, 一千二 (1200); None if not one."""
     if not text or any(ch not in _DIGITS and ch not in _UNITS for ch in text):
         return None
-    total, section, digit = 0, 0, None
+    total, section, digit, last_unit, zero = 0, 0, None, 0, False
     for ch in text:
         if ch in _DIGITS:
+            zero = zero or _DIGITS[ch] == 0
             if digit is not None:  # digit strings such as 一二零 -> 120
                 digit = digit * 10 + _DIGITS[ch]
             else:
@@ -45,13 +71,32 @@ def chinese_number(text: str) -> int | None:
                 section = 0
             else:
                 section += (1 if digit is None else digit) * unit
-            digit = None
+            digit, last_unit, zero = None, unit, False
+    if digit is not None and last_unit >= 100 and not zero and digit < 10:
+        digit *= last_unit // 10  # 一千二 is 1200, 三百五 is 350 (but 一百零五 is 105)
     return total + section + (digit or 0)
 
 
 def _numeral(match: re.Match[str]) -> str:
     value = chinese_number(match.group(1))
-    return match.group(0) if value is None else str(value)
+    return match.group(0) if value is None else match.group(0).replace(match.group(1), str(value), 1)
+
+
+def _pair(match: re.Match[str]) -> str:
+    a, sep, b = match.groups()
+    a_value = a if a[0].isdigit() else chinese_number(a)
+    b_value = b if b[0].isdigit() else chinese_number(b)
+    if a_value is None or b_value is None:
+        return match.group(0)
+    sep = ":" if sep == "比" else "x" if sep.startswith("乘") or sep in "×*" else sep
+    return f"{a_value}{sep}{b_value}"
+
+
+def _en_fraction(match: re.Match[str]) -> str:
+    numerator = 1 if match.group(1) in ("a", "an") else _EN_NUMBERS.get(match.group(1))
+    if numerator is None:
+        numerator = int(match.group(1))
+    return f"{numerator}/{_EN_ORDINALS[match.group(2)]}"
 
 
 def fold_width(text: str) -> str:
@@ -68,7 +113,13 @@ def normalise(text: str) -> str:
     text = _FRACTION_WORDS.sub(
         lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/"
                   f"{chinese_number(m.group(1)) or m.group(1)}", text)
+    text = _NUMERAL_PAIR.sub(_pair, text)
     text = _NUMERAL_BEFORE_UNIT.sub(_numeral, text)
+    text = _NUMERAL_AFTER_TO.sub(_numeral, text)
+    text = _EN_FRACTION.sub(_en_fraction, text)
+    text = _EN_BEFORE_UNIT.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
+    text = _EN_AFTER_BY.sub(lambda m: m.group(1) + str(_EN_NUMBERS[m.group(2)]), text)
+    text = _NEGATIVE.sub("-", text)
     # "放大一倍" means twice the size; other N倍 already read as N times
     text = re.sub(r"(放大|扩大|增大|大)\s*1\s*倍", r"\g<1>2倍", text)
     text = text.replace("一半", "50%").replace("减半", "50%")

@@ -10,41 +10,28 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from routing.intent import read_intent
+from routing.library import suggestion
 from routing.normalize import fold_width, normalise
 from routing.plan import MODEL_OP, Op, Plan
+from routing.request import Clause, Masked, mask_quotes, read_clause
+from routing.safety import refusal
 from routing.templates import Templates, load_templates
+from routing.vocabulary import load_vocabulary
 
 ADJUSTABLE = ("brightness", "contrast", "saturation", "sharpen", "tone")
+GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
+CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
+UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the verb
     r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)")
 _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
-_POSSESSIVE = re.compile(r"\b[a-z]+'s\b")
+_POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
+_QUOTE = re.compile("[\ue000-\ue0ff]")
+_TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|text|wording|caption|title|headline|slogan|tagline|lettering")
+_STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOTHING_LEFT = re.compile(r"[\s\d.,:;!?'\"()\[\]{}<>/\\|_~`@#$%^&*+=-]+")
 
-COLOURS = {
-    "white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "gray": (128, 128, 128),
-    "red": (220, 30, 30), "green": (40, 170, 60), "blue": (30, 80, 220), "yellow": (250, 220, 40),
-    "orange": (250, 140, 20), "purple": (130, 50, 170), "pink": (250, 160, 190), "cyan": (0, 200, 220),
-    "beige": (240, 230, 210), "light grey": (211, 211, 211), "light gray": (211, 211, 211),
-    "dark grey": (64, 64, 64), "dark gray": (64, 64, 64), "pure white": (255, 255, 255),
-    "pure black": (0, 0, 0),
-    "纯白": (255, 255, 255), "白色": (255, 255, 255), "白": (255, 255, 255), "纯黑": (0, 0, 0),
-    "黑色": (0, 0, 0), "黑": (0, 0, 0), "灰色": (128, 128, 128), "浅灰": (211, 211, 211),
-    "深灰": (64, 64, 64), "红色": (220, 30, 30), "红": (220, 30, 30), "绿色": (40, 170, 60),
-    "绿": (40, 170, 60), "蓝色": (30, 80, 220), "蓝": (30, 80, 220), "黄色": (250, 220, 40),
-    "黄": (250, 220, 40), "橙色": (250, 140, 20), "橙": (250, 140, 20), "紫色": (130, 50, 170),
-    "紫": (130, 50, 170), "粉色": (250, 160, 190), "粉": (250, 160, 190), "青色": (0, 200, 220),
-    "青": (0, 200, 220), "米色": (240, 230, 210),
-}
-TRANSPARENT = ("透明", "transparent")
-_SIDES = {
-    "left": "left", "左边": "left", "左侧": "left", "左": "left",
-    "right": "right", "右边": "right", "右侧": "right", "右": "right",
-    "top": "top", "上边": "top", "上方": "top", "上面": "top", "顶部": "top", "顶端": "top", "上": "top",
-    "bottom": "bottom", "下边": "bottom", "下方": "bottom", "下面": "bottom", "底部": "bottom",
-    "底端": "bottom", "下": "bottom", "中间": "center", "中心": "center", "中": "center",
-    "center": "center", "centre": "center",
-}
 ALL_SIDES = ("left", "right", "top", "bottom")
 DEFAULT_AMOUNT = 0.15
 BIT_AMOUNT = 0.1
@@ -100,36 +87,61 @@ class PlanError(ValueError):
 
 def route(instruction: str | None, image_size: tuple[int, int] | None = None,
           limits: Limits | None = None, templates: Templates | None = None) -> Plan:
-    """Decide how to carry out `instruction` on an image of `image_size` (width, height)."""
+    """Decide how to carry out `instruction` on an image of `image_size` (width, height).
+
+    1. refuse what is empty, too long, unsafe or an injected command (before anything else);
+    2. split into clauses and classify each: request, question, constraint (routing/request.py);
+    3. read each request clause: OpenCV ops with their parameters, or words for the model;
+    4. apply the constraints ("don't crop" pads instead), score how much was understood, and
+       never run an OpenCV plan that is below the confidence floor: it goes to the model when
+       semantic words are left over, else it is rejected with the closest canonical form.
+    """
     limits = limits or Limits()
     t = templates or load_templates()
+    v = load_vocabulary()
     if instruction is None or not fold_width(instruction):
         return Plan.reject("empty instruction: say what to change, e.g. 'crop to 1:1'", 1.0)
     if len(instruction) > limits.max_instruction_chars:
         return Plan.reject(f"instruction too long ({len(instruction)} characters, limit "
                            f"{limits.max_instruction_chars})", 1.0)
     display = fold_width(instruction)
-    if t.unsafe.search(normalise(display)):
-        return Plan.reject("unsafe request: this kind of edit is not allowed", 0.95)
+    rule = refusal(normalise(display))
+    if rule:
+        prefix = "unsafe request" if rule.kind == "unsafe" else "not an image edit"
+        return Plan.reject(f"{prefix}: {rule.reason}", 0.95)
 
-    clauses = _split(display, t)
+    masked = mask_quotes(display)
+    clauses = [read_clause(shown, asked, t, v) for shown, asked in _split(masked.text, t)]
+    constraints = tuple(dict.fromkeys(c.constraint for c in clauses if c.constraint))
+    requests = [c for c in clauses if c.kind == "request"]
+    unparsed = [masked.restore(c.shown) for c in clauses if c.kind == "question"]
+    if not requests:
+        return _nothing_to_do(clauses, masked, display)
+
     ops: list[Op] = []
     explicit: list[set[str]] = []
     model_parts: list[str] = []
+    model_text: list[str] = []
     confidences: list[float] = []
     notes: list[str] = []
-    for norm, shown in clauses:
+    for clause in requests:
         try:
-            kind, found_ops, conf, note = _read_clause(norm, t, limits, image_size)
+            kind, found_ops, conf, note = _read_clause(clause.text, t, limits, image_size)
         except PlanError as exc:
             return Plan.reject(f"impossible request: {exc}", 0.95)
+        if kind == "reject":
+            return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),))
+        if kind == "unknown":
+            unparsed.append(masked.restore(clause.shown))
+            continue
+        if kind == "skip":
+            continue
         confidences.append(conf)
         if note:
             notes.append(note)
-        if kind == "reject":
-            return Plan.reject(note, conf)
         if kind == "model":
-            model_parts.append(shown)
+            model_parts.append(masked.restore(clause.shown))
+            model_text.append(clause.text)
             if ops and ops[-1].name == MODEL_OP:
                 ops.pop()
                 explicit.pop()
@@ -140,16 +152,76 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
             _append_merging(ops, explicit, op, keys)
 
     if not ops:
-        return Plan.reject("no edit found in the instruction", 0.8)
+        text = "; ".join(unparsed) or display
+        return Plan.reject(f"no image edit recognised in {text!r}", 0.8,
+                           suggestion=suggestion(normalise(text)), unparsed=tuple(unparsed))
+    try:
+        ops = _apply_constraints(ops, constraints)
+    except PlanError as exc:
+        return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed))
+    keep = tuple(c.split(": ", 1)[1] for c in constraints if c.startswith("keep: "))
     confidence = min(confidences) if confidences else 0.5
     if any(op.name == MODEL_OP for op in ops):
+        if unparsed:  # the details of a model edit ("…, down to the knee") are the model's to read
+            model_parts += [u for u in unparsed if u not in model_parts]
+            ops = [Op(MODEL_OP, {"prompt": "; ".join(model_parts)}) if op.name == MODEL_OP else op
+                   for op in ops]
         others = [op.name for op in ops if op.name != MODEL_OP]
         reason = "needs the image model to edit the picture's content"
         if others:
             reason += f" (and OpenCV for {', '.join(others)})"
-        return Plan("model", tuple(ops), confidence, reason + _suffix(notes))
-    return Plan("opencv", tuple(ops), confidence,
-                "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes))
+        intent = read_intent(" ; ".join(model_text + [normalise(u) for u in unparsed]), masked, keep, v)
+        return Plan("model", tuple(ops), confidence, reason + _suffix(notes), intent=intent,
+                    constraints=constraints, unparsed=tuple(unparsed))
+    if keep and any(op.name in GLOBAL_COLOUR_OPS for op in ops) and not all(
+            k == "everything else" for k in keep):
+        # "调亮，别动背景": a tone change of everything but one part is a local edit
+        reason = f"needs the image model: {', '.join(op.name for op in ops)} except {', '.join(keep)}"
+        intent = read_intent(normalise(display), masked, keep, v)
+        return Plan("model", (Op(MODEL_OP, {"prompt": display}),), min(confidence, 0.75), reason,
+                    intent=intent, constraints=constraints)
+    if unparsed:
+        words = " ".join(unparsed)
+        confidence = min(confidence, UNPARSED_CONFIDENCE)
+        notes.append(f"not understood: {words!r}")
+    plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
+    if confidence < CONFIDENCE_FLOOR:
+        first = next((op.name for op in ops), None)
+        return Plan.reject(f"not sure what to do ({plan_reason}; confidence {confidence:.2f})", 0.7,
+                           suggestion=suggestion(normalise(display), first), unparsed=tuple(unparsed))
+    return Plan("opencv", tuple(ops), confidence, plan_reason, constraints=constraints,
+                unparsed=tuple(unparsed))
+
+
+def _nothing_to_do(clauses: list[Clause], masked: Masked, display: str) -> Plan:
+    if any(c.kind == "question" for c in clauses):
+        return Plan.reject(f"not an image edit (a question): {display!r}; to change the picture, "
+                           "say what to do, e.g. '裁剪为1:1' or 'remove the watermark'", 0.9)
+    return Plan.reject("nothing to do: the instruction only says what to keep "
+                       f"({', '.join(c.constraint or '' for c in clauses)})", 0.9)
+
+
+def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
+    """"don't crop": a crop to a ratio or size becomes padding to it (white unless a pad colour
+    was given); a crop of margins contradicts the constraint. "don't resize" likewise."""
+    if "no-crop" in constraints:
+        pad_colour = next((op.params["colour"] for op in ops if op.name == "pad"), [255, 255, 255])
+        out: list[Op] = []
+        for op in ops:
+            if op.name == "crop":
+                if "margins" in op.params:
+                    raise PlanError("the instruction asks both to crop and not to crop")
+                shape = ({"size": op.params["size"]} if "size" in op.params
+                         else {"aspect": op.params["aspect"]})
+                op = Op("pad", {**shape, "colour": pad_colour})
+            if op.name == "pad" and out and out[-1].name == "pad":
+                out[-1] = Op("pad", {**op.params, **out[-1].params})
+                continue
+            out.append(op)
+        ops = out
+    if "no-resize" in constraints and any(op.name == "resize" for op in ops):
+        raise PlanError("the instruction asks both to resize and not to resize")
+    return ops
 
 
 def _suffix(notes: list[str]) -> str:
@@ -173,6 +245,8 @@ def describe(op: Op) -> str:
 
 def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
     """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
+    if ops and ops[-1] == op and op.name != MODEL_OP:
+        return  # "降低饱和度，别太艳了" asks once, in two ways
     if ops and ops[-1].name == op.name and not (explicit[-1] & keys) and op.name != MODEL_OP:
         merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}
         ops[-1] = Op(op.name, merged)
@@ -189,8 +263,8 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
 # ------------------------------------------------------------------------------------------------
 # clauses
 
-def _split(display: str, t: Templates) -> list[tuple[str, str]]:
-    """Split into (normalised clause, displayed clause) pairs at the template separators.
+def _split(display: str, t: Templates) -> list[tuple[str, bool]]:
+    """Split into (displayed clause, ended with a question mark) pairs at the separators.
 
     The displayed text keeps the user's case and wording for the model prompt. A separator
     inside an operation's own wording ("black and white", "b&w") does not split.
@@ -204,15 +278,20 @@ def _split(display: str, t: Templates) -> list[tuple[str, str]]:
     clauses, pos = [], 0
     for start, end in cuts + [(len(display), len(display))]:
         shown = display[pos:start].strip()
-        if re.search(r"\w", shown):
-            clauses.append((normalise(shown), shown))
+        if re.search(r"\w|[\ue000-\ue0ff]", shown):
+            clauses.append((shown, "?" in display[start:end]))
         pos = end
     return clauses
 
 
 def _read_clause(text: str, t: Templates, limits: Limits,
                  image_size: tuple[int, int] | None):
-    """Return (kind, [(Op, explicit keys)], confidence, note) for one clause."""
+    """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
+
+    kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
+    """
+    if _QUOTE.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
+        return "model", [], 0.85, ""  # a text edit: the quoted words are the model's to write
     found = _find_ops(text, t)
     if not found:
         found = _implicit_crop(text, t)
@@ -231,7 +310,14 @@ def _read_clause(text: str, t: Templates, limits: Limits,
     note = ""
     residue = _residue(leftover)
     if residue:
-        confidence = min(confidence, 0.7)
+        number = _STATED_NUMBER.search(residue)
+        if number:  # never run an op that leaves out a number the user gave
+            return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
+        if t.model_words.search(residue):
+            return "model", [], 0.7, ""
+        meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
+        share = len(residue.replace(" ", "")) / meaningful
+        confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if vague else 1.0)
         note = f"ignored words: {residue!r}"
     return "opencv", built, confidence, note
 
@@ -246,12 +332,12 @@ def _implicit_crop(text: str, t: Templates) -> list[_Found]:
 
 
 def _read_non_op_clause(text: str, t: Templates):
-    if t.non_edit.search(text):
+    if t.non_edit.search(text) and not _TEXT_EDIT.search(text):
         return "reject", [], 0.9, f"not an image edit: {text!r}"
     if t.model_words.search(text):
         return "model", [], 0.85, ""
     if _residue(_strip_words(text, t)):
-        return "reject", [], 0.8, f"no image edit recognised in {text!r}"
+        return "unknown", [], 0.8, ""
     return "skip", [], 1.0, ""
 
 
@@ -310,15 +396,20 @@ def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[
 
 
 def _strip_words(text: str, t: Templates) -> str:
+    text = load_vocabulary().whole_image.sub(" ", text)
     text = t.filler.sub(" ", text)
     return t.context.sub(" ", text)
 
 
 def _leftover(text: str, spans: list[tuple[int, int]], t: Templates) -> str:
+    return _strip_words(_blank(text, spans), t)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     chars = list(text)
     for s, e in spans:
         chars[s:e] = " " * (e - s)
-    return _strip_words("".join(chars), t)
+    return "".join(chars)
 
 
 def _residue(text: str) -> str:
@@ -326,17 +417,26 @@ def _residue(text: str) -> str:
 
 
 def _names_an_object(text: str, spans: list[tuple[int, int]], t: Templates) -> bool:
-    """Does the clause apply a global op to a named thing ("把沙发调亮", "brighten the sofa")?"""
+    """Does the clause apply a global op to a named thing ("把沙发调亮", "brighten the shoes")?
+
+    Words for the whole picture (整张图, the whole photo) and context ("for the Shopee listing")
+    never count as a thing.
+    """
+    v = load_vocabulary()
+    spans = spans + [m.span() for m in t.context.finditer(text)]
+    spans += [m.span() for m in v.whole_image.finditer(text)]
+
     def free(m: re.Match[str]) -> bool:
         word = m.group(1)
         return (not any(m.start(1) < e and m.end(1) > s for s, e in spans)
-                and not t.filler.fullmatch(word) and not t.context.fullmatch(word))
+                and not t.filler.fullmatch(word) and not t.context.fullmatch(word)
+                and not v.whole_image.fullmatch(word))
 
     if any(free(m) for m in _OBJECT_AFTER_BA.finditer(text)):
         return True
     if any(free(m) for m in _DETERMINER_NOUN.finditer(text)):
         return True
-    return bool(_POSSESSIVE.search(text))
+    return any(free(m) for m in _POSSESSIVE.finditer(text))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -353,8 +453,9 @@ def _number(value: str) -> float:
 
 
 def _side(value: str) -> str:
-    value = value.strip()
-    return _SIDES.get(value, _SIDES.get(value[:1], value))
+    """left/right/top/bottom/center for a side word ("左边", "the left"), else the word itself."""
+    region = load_vocabulary().region_in(value.strip())
+    return region.name if region else value.strip()
 
 
 def _ratio(f: _Found) -> tuple[float, float] | None:
@@ -391,7 +492,8 @@ def _check_output(width: float, height: float, limits: Limits) -> None:
 
 
 def _sides(f: _Found) -> tuple[str, ...]:
-    sides = [_side(s.value) for s in f.slots if s.name == "side"]
+    """The sides a margin applies to: "from the left", "右边", "四周" (all)."""
+    sides = [_side(s.value) for s in f.slots if s.name in ("side", "anchor")]
     if not sides or any(s not in ALL_SIDES for s in sides):
         return ALL_SIDES
     return tuple(dict.fromkeys(sides))
@@ -581,18 +683,11 @@ def _colour(f: _Found) -> list[int] | None:
     text = slot.value.strip() if slot else ""
     if not text and re.search(r"白|white", f.trigger):
         text = "white"
-    if not text:
+    found = load_vocabulary().colour_in(text) if text else None
+    if not found:
         return None
-    if text in TRANSPARENT:
-        return [255, 255, 255, 0]
-    if text.endswith("底"):
-        text = text[:-1]
-    if text.startswith("#"):
-        hexa = text[1:]
-        if len(hexa) == 3:
-            hexa = "".join(c * 2 for c in hexa)
-        return [int(hexa[i:i + 2], 16) for i in (0, 2, 4)]
-    return list(COLOURS.get(text, COLOURS.get(text.split()[-1], (255, 255, 255))))
+    colour = found[0]
+    return [*colour.rgb, colour.alpha] if colour.alpha != 255 else list(colour.rgb)
 
 
 def _build_pad(f: _Found, limits: Limits):

@@ -8,28 +8,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from routing.patterns import words_pattern
+from routing.vocabulary import colour_names
+
 DEFAULT_PATH = Path(__file__).with_name("templates.toml")
-_LATIN_START = re.compile(r"^[a-z0-9]")
-_LATIN_END = re.compile(r"[a-z0-9)?]$")
-_ENDS_WITH_LOOKAHEAD = re.compile(r"\(\?=[^()]*(?:\([^()]*\)[^()]*)*\)$")
-
-
-def words_pattern(words: list[str]) -> re.Pattern[str]:
-    """One regex matching any of `words` (regex fragments); Latin ones only as whole words.
-
-    Longer fragments come first so that the longest phrasing wins at a given position.
-    """
-    parts = []
-    for word in sorted(words, key=len, reverse=True):
-        part = f"(?:{word})"
-        if _LATIN_START.match(word):
-            part = r"(?<![a-z0-9])" + part
-        if _LATIN_END.search(word) and not _ENDS_WITH_LOOKAHEAD.search(word):
-            part += r"(?![a-z0-9])"
-        parts.append(part)
-    return re.compile("|".join(parts)) if parts else re.compile(r"(?!x)x")
-
-
 @dataclass(frozen=True)
 class OpTemplate:
     name: str
@@ -47,7 +29,11 @@ class Templates:
     model_words: re.Pattern[str]
     local_words: re.Pattern[str]
     non_edit: re.Pattern[str]
-    unsafe: re.Pattern[str]
+    openers: re.Pattern[str]
+    modal: re.Pattern[str]
+    closers: re.Pattern[str]
+    question: re.Pattern[str]
+    complaints: tuple[tuple[re.Pattern[str], str], ...]
 
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:
@@ -58,8 +44,10 @@ def _slot_pattern(fragment: str) -> re.Pattern[str]:
 @cache
 def load_templates(path: Path = DEFAULT_PATH) -> Templates:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    text, model, reject = data["text"], data["model"], data["reject"]
-    slots = {name: _slot_pattern(fragment) for name, fragment in data["slots"].items()}
+    text, model, reject, request = data["text"], data["model"], data["reject"], data["request"]
+    names = "|".join(sorted(colour_names(), key=len, reverse=True))
+    slots = {name: _slot_pattern(fragment.replace("{colours}", names))
+             for name, fragment in data["slots"].items()}
     ops = []
     for name, spec in data["ops"].items():
         unknown = set(spec["slots"]) - slots.keys()
@@ -75,5 +63,11 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         model_words=words_pattern(model["verbs"] + model["nouns"]),
         local_words=words_pattern(model["local"]),
         non_edit=words_pattern(reject["non_edit"]),
-        unsafe=words_pattern(reject["unsafe"]),
+        openers=re.compile(rf"^(?:{'|'.join(request['openers'])})+"),
+        modal=words_pattern(request["modal"]),
+        closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),
+        question=words_pattern(request["question"]),
+        complaints=tuple(  # "调成偏蓝" asks for blue; "画面偏蓝" complains of it
+            (re.compile(rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?(?:{said})"), means)
+            for said, means in request["complaints"]),
     )

@@ -1,0 +1,90 @@
+"""The structured intent of a model edit: action, target, colour, old/new text, region, keep.
+
+Read from the words of the model clauses (normalised, quotes masked) with the shared vocabulary,
+so that the post-checks can verify the result against what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from routing.plan import Intent
+from routing.request import Masked
+from routing.vocabulary import Vocabulary
+
+# the part of a request that says what something becomes: "换成X", "change … to X", "make it X"
+_BECOMES = re.compile(
+    r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|"
+    r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→")
+_QUOTE = re.compile("[\ue000-\ue0ff]")
+_LANGUAGES = {
+    "english": re.compile(r"英文|英语|english"), "chinese": re.compile(r"中文|汉语|chinese"),
+    "japanese": re.compile(r"日文|日语|japanese"), "korean": re.compile(r"韩文|韩语|korean"),
+}
+_TARGET_ZH = re.compile(r"(?:把|将|给|让)\s*(.{1,12}?)(?=换|改|变|替|删|去|移|挪|染|调|弄|做|放|加|清|抹|擦|p掉|翻译|$)")
+_TARGET_EN = re.compile(
+    r"(?:replace|swap|change|make|turn|recolou?r|paint|remove|erase|delete|move|shift|add|put|"
+    r"translate|clean|brighten|darken|get\s+rid\s+of)\s+(?:up\s+)?((?:the|a|an|this|that|her|his|their|"
+    r"our|my)\s+[a-z][\w' -]{0,30}?)(?=\s+(?:to|into|with|for|from|on|in|at|so|and|a|an)\b|'s\b|[,.;]|$)")
+
+
+def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary) -> Intent:
+    """The intent of the model part of a request (`text` normalised, quotes masked)."""
+    quotes = masked.inner(text)
+    action = "text" if quotes else (v.action_of(_QUOTE.sub(" ", text)) or "edit")
+    becomes = _last_becomes(text)
+    colour_at = v.colour_in(text[becomes:]) if becomes is not None else v.colour_in(text)
+    colour = colour_at[0] if colour_at else None
+    if action in ("replace", "edit", "add") and colour and _only_a_colour(text, becomes, colour_at, v):
+        action = "recolour"
+    old_text = new_text = None
+    if action == "text":
+        old_text, new_text = _texts(text, quotes, becomes, v)
+    language = next((name for name, p in _LANGUAGES.items() if p.search(text)), None)
+    if action == "text" and language is None and new_text is None and re.search(r"翻译|译成|translat", text):
+        language = "english"
+    region = v.region_in(_QUOTE.sub(" ", text))
+    only = v.only.search(text)
+    keep_all = keep + (("everything else",) if only and "everything else" not in " ".join(keep) else ())
+    return Intent(action=action, target=_target(text, masked), colour=colour, old_text=old_text,
+                  new_text=new_text, language=language if action == "text" else None,
+                  region=region, keep=tuple(dict.fromkeys(keep_all)))
+
+
+def _last_becomes(text: str) -> int | None:
+    found = list(_BECOMES.finditer(_QUOTE.sub("q", text)))
+    return found[-1].end() if found else None
+
+
+def _only_a_colour(text: str, becomes: int | None, colour_at, v: Vocabulary) -> bool:
+    """Is the new value just a colour ("换成蓝色", "make the mug navy", "to red")?"""
+    if becomes is None:
+        return True  # "make the shirt red", "把天空调蓝一点": the colour is the change
+    _, (start, end) = colour_at
+    rest = text[becomes:][end:]
+    rest = re.sub(r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|a\s+bit", "", rest)
+    return not rest
+
+
+def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> tuple[str | None, str | None]:
+    """(old, new) text of a text edit: two quotes are old then new ("把'A'改成'B'", "replace 'A'
+    with 'B'", "swap 'A' for 'B'"); one quote is new when written after the change word or with an
+    adding verb, old when it is removed or translated."""
+    if len(quotes) >= 2:
+        return quotes[0], quotes[1]
+    if not quotes:
+        return None, None
+    position = _QUOTE.search(text).start()
+    if becomes is not None and position >= becomes - 1:
+        return None, quotes[0]
+    if v.action_of(text[:position]) == "add" or re.search(r"写|加|添|add|write|put|insert", text[:position]):
+        return None, quotes[0]
+    return quotes[0], None
+
+
+def _target(text: str, masked: Masked) -> str | None:
+    m = _TARGET_ZH.search(text) or _TARGET_EN.search(text)
+    if not m:
+        return None
+    target = masked.restore(m.group(1)).strip(" ,.")
+    return target or None

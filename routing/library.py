@@ -1,0 +1,74 @@
+"""The template library (library.toml): canonical instruction forms, and the closest one to a text."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).with_name("library.toml")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+MIN_LIKENESS = 0.1  # share of character pairs in common below which nothing is suggested
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    op: str
+    zh: str
+    en: str
+    examples: tuple[str, ...]
+    action: str | None = None
+
+    def to_dict(self) -> dict:
+        out = {"id": self.id, "op": self.op, "zh": self.zh, "en": self.en, "examples": list(self.examples)}
+        if self.action:
+            out["action"] = self.action
+        return out
+
+
+@cache
+def load_library(path: Path = DEFAULT_PATH) -> tuple[Form, ...]:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(Form(f["id"], f["op"], f["zh"], f["en"], tuple(f["examples"]), f.get("action"))
+                 for f in data["form"])
+
+
+def _grams(text: str) -> set[str]:
+    text = re.sub(r"\s+", " ", text.lower())
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def closest_form(text: str, op: str | None = None) -> tuple[Form, float]:
+    """The form an unsure instruction most likely meant, and how alike they are (0-1): the op's
+    own form when an op was seen, otherwise the one whose examples share the most character pairs
+    with the text."""
+    forms = load_library()
+    if op:
+        own = [f for f in forms if f.op == op or f.action == op]
+        if own:
+            forms = tuple(own)
+    grams = _grams(text)
+
+    def score(form: Form) -> float:
+        best = 0.0
+        for example in form.examples + (form.zh, form.en):
+            other = _grams(example)
+            if other:
+                best = max(best, len(grams & other) / len(grams | other))
+        return best
+
+    best = max(forms, key=score)
+    return best, (1.0 if op else score(best))
+
+
+def suggestion(text: str, op: str | None = None) -> str | None:
+    """"did you mean …?" in the language of the text; None when no form is close."""
+    form, likeness = closest_form(text, op)
+    if likeness < MIN_LIKENESS:
+        return None
+    zh = bool(_CJK.search(text))
+    example = next((e for e in form.examples if bool(_CJK.search(e)) == zh), form.examples[0])
+    return f"did you mean '{example}'? (form: {form.zh if zh else form.en})"

@@ -1,0 +1,111 @@
+"""Intent before slots: what kind of thing a clause is, before its parameters are read.
+
+A clause is a request (possibly wrapped in politeness or phrased as a question: "能帮我…吗",
+"could you …?"), a question about the picture or the world ("这张图好看吗？"), a complaint that
+names an edit ("太暗了" -> brighter), or a constraint ("不要裁剪", "别动背景", "keep the logo").
+Quoted text is masked first, so the words of a text edit are never read as operations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from routing.normalize import QUOTED, normalise
+from routing.templates import Templates
+from routing.vocabulary import Vocabulary
+
+QUOTE_MARK = 0xE000  # quoted strings become single private-use characters while parsing
+_QUOTE_CHARS = re.compile("[\ue000-\ue0ff]")
+_ASPECT_KEEP = re.compile(
+    r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|不要?(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
+    r"(?:keep|keeping|maintain|preserve|lock)\s+(?:the\s+)?(?:aspect(?:\s+ratio)?|proportions?|ratio)|"
+    r"proportional(?:ly)?|(?:no|without|don'?t)\s+(?:stretch\w*|distort\w*|squash\w*)|auto\b")
+_ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
+    "colour": re.compile(r"颜色|色彩|色调|colou?rs?|tones?|hues?"),
+    "size": re.compile(r"尺寸|大小|分辨率|\bsize\b|resolution|dimensions?"),
+    "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
+}
+_NEGATED = re.compile(r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|without|no\b")
+_DIGIT = re.compile(r"\d")
+_KEEP_NOISE = re.compile(r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
+                         r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Masked:
+    """The instruction with its quoted strings replaced by marks, and the strings."""
+
+    text: str
+    quotes: tuple[str, ...]
+
+    def restore(self, text: str) -> str:
+        return _QUOTE_CHARS.sub(lambda m: self.quotes[ord(m.group()) - QUOTE_MARK], text)
+
+    def inner(self, text: str) -> list[str]:
+        """The quoted words (without their quote marks) that `text` refers to, in order."""
+        return [self.quotes[ord(ch) - QUOTE_MARK][1:-1] for ch in _QUOTE_CHARS.findall(text)]
+
+
+def mask_quotes(display: str) -> Masked:
+    quotes: list[str] = []
+
+    def mark(m: re.Match[str]) -> str:
+        if len(quotes) >= 0x100:
+            return m.group(0)
+        quotes.append(m.group(0))
+        return chr(QUOTE_MARK + len(quotes) - 1)
+
+    return Masked(QUOTED.sub(mark, display), tuple(quotes))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause: `text` is what the parser reads, `shown` the user's words (for the model)."""
+
+    text: str
+    shown: str
+    kind: str  # request | question | constraint
+    constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS
+
+
+def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary) -> Clause:
+    """Classify one clause and give the text the parser should read."""
+    text = normalise(shown)
+    polite = False
+    opened = t.openers.match(text)
+    if opened and opened.end():
+        text, polite = text[opened.end():], True
+    closed = t.closers.search(text)
+    asked = ends_with_question_mark or bool(closed and re.search(r"[?吗么嘛]", closed.group()))
+    if closed and closed.start() > 0:
+        text = text[:closed.start()]
+    if asked and not polite and not t.modal.search(text) and t.question.search(normalise(shown)):
+        return Clause(text, shown, "question")
+    for pattern, means in t.complaints:
+        text = pattern.sub(f" {means} ", text)
+    constraint = _constraint(text, v)
+    if constraint:
+        return Clause(text, shown, "constraint", constraint)
+    return Clause(text.strip(), shown, "request")
+
+
+def _constraint(text: str, v: Vocabulary) -> str | None:
+    """What a clause forbids, when forbidding is all it does."""
+    if v.no_crop.search(text):
+        return "no-crop"
+    if v.no_resize.search(text):
+        return "no-resize"
+    if _DIGIT.search(text):
+        return None  # "等比例缩放到宽800" asks for a resize
+    if _ASPECT_KEEP.search(text):
+        return "keep-aspect"
+    if not (v.keep_verbs.search(text) or v.keep_tail.search(text)):
+        return None  # a bare "不要背景" asks for a removal, not to keep something
+    rest = v.keep_tail.sub(" ", v.keep_verbs.sub(" ", _NEGATED.sub(" ", text)))
+    for name, pattern in _ATTRIBUTES.items():
+        if pattern.search(rest):
+            return f"keep-{name}"
+    words = _KEEP_NOISE.sub(" ", rest)
+    return f"keep: {_SPACE.sub(' ', words).strip() or 'everything else'}"

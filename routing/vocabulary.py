@@ -1,0 +1,90 @@
+"""The shared vocabulary (vocabulary.toml): colours, regions, whole-image words, actions, constraints.
+
+One place for the words that the router turns into a plan's intent and that the post-checks use
+to verify a result against it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from routing.plan import Colour, Region
+from routing.patterns import words_pattern
+
+DEFAULT_PATH = Path(__file__).with_name("vocabulary.toml")
+_HEX = re.compile(r"#([0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z])")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    colours: tuple[tuple[re.Pattern[str], Colour], ...]
+    colour_words: re.Pattern[str]
+    regions: tuple[tuple[re.Pattern[str], Region], ...]
+    whole_image: re.Pattern[str]
+    actions: tuple[tuple[str, re.Pattern[str]], ...]
+    no_crop: re.Pattern[str]
+    no_resize: re.Pattern[str]
+    keep_verbs: re.Pattern[str]
+    keep_tail: re.Pattern[str]
+    only: re.Pattern[str]
+
+    def colour_in(self, text: str) -> tuple[Colour, tuple[int, int]] | None:
+        """The first colour named in normalised `text` (longest name at a position), and its span."""
+        found: list[tuple[int, int, Colour]] = []
+        hexa = _HEX.search(text)
+        if hexa:
+            digits = hexa.group(1) if len(hexa.group(1)) == 6 else "".join(c * 2 for c in hexa.group(1))
+            rgb = tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
+            found.append((hexa.start(), -len(hexa.group(0)), Colour(f"#{digits}", rgb, rgb == (255,) * 3)))
+        for pattern, colour in self.colours:
+            m = pattern.search(text)
+            if m:
+                found.append((m.start(), -(m.end() - m.start()), colour))
+        if not found:
+            return None
+        start, negative_length, colour = min(found, key=lambda f: (f[0], f[1]))
+        return colour, (start, start - negative_length)
+
+    def region_in(self, text: str) -> Region | None:
+        return next((region for pattern, region in self.regions if pattern.search(text)), None)
+
+    def action_of(self, text: str) -> str | None:
+        return next((name for name, pattern in self.actions if pattern.search(text)), None)
+
+
+@cache
+def _data(path: Path = DEFAULT_PATH) -> dict:
+    return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def colour_names(path: Path = DEFAULT_PATH) -> list[str]:
+    """Every colour name of the vocabulary (regex fragments), for the templates' colour slot."""
+    return [name for spec in _data(path)["colours"].values() for name in spec["names"]]
+
+
+@cache
+def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
+    data = _data(path)
+    colours = tuple(
+        (words_pattern(spec["names"]),
+         Colour(name, tuple(spec["rgb"]), bool(spec.get("pure", False)), int(spec.get("alpha", 255))))
+        for name, spec in data["colours"].items())
+    regions = tuple((words_pattern(spec["words"]), Region(name, tuple(tuple(r) for r in spec["box"])))
+                    for name, spec in data["regions"].items())
+    constraints = data["constraints"]
+    return Vocabulary(
+        colours=colours,
+        colour_words=words_pattern(colour_names(path) + [r"#[0-9a-f]{6}", r"#[0-9a-f]{3}"]),
+        regions=regions,
+        whole_image=words_pattern(data["whole_image"]["words"]),
+        actions=tuple((name, words_pattern(spec["words"])) for name, spec in data["actions"].items()),
+        no_crop=words_pattern(constraints["no_crop"]),
+        no_resize=words_pattern(constraints["no_resize"]),
+        keep_verbs=words_pattern(constraints["keep_verbs"]),
+        keep_tail=words_pattern(constraints["keep_tail"]),
+        only=words_pattern(constraints["only"]),
+    )

@@ -33,6 +33,8 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     quotes = masked.inner(text)
     action = "text" if quotes else (v.action_of(_QUOTE.sub(" ", text)) or "edit")
     becomes = _last_becomes(text)
+    if action == "background" and becomes is None and v.action_of_only("remove", text):
+        action = "remove"  # "去掉背景里的杂物": a removal in the background
     colour_at = v.colour_in(text[becomes:]) if becomes is not None else v.colour_in(text)
     colour = colour_at[0] if colour_at else None
     if action in ("replace", "edit", "add") and colour and _only_a_colour(text, becomes, colour_at, v):

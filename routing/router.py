@@ -29,8 +29,9 @@ _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
 _QUOTE = re.compile("[\ue000-\ue0ff]")
 _TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|text|wording|caption|title|headline|slogan|tagline|lettering")
+_UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 _STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-_NOTHING_LEFT = re.compile(r"[\s\d.,:;!?'\"()\[\]{}<>/\\|_~`@#$%^&*+=-]+")
+_NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
 
 ALL_SIDES = ("left", "right", "top", "bottom")
 DEFAULT_AMOUNT = 0.15
@@ -130,7 +131,8 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
         except PlanError as exc:
             return Plan.reject(f"impossible request: {exc}", 0.95)
         if kind == "reject":
-            return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),))
+            return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),),
+                               suggestion=suggestion(clause.text))
         if kind == "unknown":
             unparsed.append(masked.restore(clause.shown))
             continue
@@ -297,6 +299,8 @@ def _read_clause(text: str, t: Templates, limits: Limits,
         found = _implicit_crop(text, t)
     if not found:
         return _read_non_op_clause(text, t)
+    if _orphan_unit(text):
+        return "reject", [], 0.9, f"impossible request: a unit without a readable number in {text!r}"
     spans = [part for f in found for part in f.parts]
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
@@ -310,16 +314,28 @@ def _read_clause(text: str, t: Templates, limits: Limits,
     note = ""
     residue = _residue(leftover)
     if residue:
-        number = _STATED_NUMBER.search(residue)
+        number = _STATED_NUMBER.search(leftover)
         if number:  # never run an op that leaves out a number the user gave
             return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
-        if t.model_words.search(residue):
+        if t.model_nouns.search(residue) or any(op.name in GLOBAL_COLOUR_OPS for op, _ in built):
+            # "调亮沙发", "brighten the suede": unknown words beside a tone change name a thing
             return "model", [], 0.7, ""
         meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
         share = len(residue.replace(" ", "")) / meaningful
         confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if vague else 1.0)
         note = f"ignored words: {residue!r}"
     return "opencv", built, confidence, note
+
+
+def _orphan_unit(text: str) -> bool:
+    """"旋转 ¥%#@ 度": a unit whose number is missing or unreadable (亮度, 宽度 are words)."""
+    for m in _UNIT.finditer(text):
+        before = text[:m.start()].rstrip().removesuffix("个").rstrip()
+        if not before or not before[-1].isdigit():
+            if m.group().strip() in ("度", "°") and before and before[-1].isalpha():
+                continue
+            return True
+    return False
 
 
 def _implicit_crop(text: str, t: Templates) -> list[_Found]:
@@ -423,7 +439,7 @@ def _names_an_object(text: str, spans: list[tuple[int, int]], t: Templates) -> b
     never count as a thing.
     """
     v = load_vocabulary()
-    spans = spans + [m.span() for m in t.context.finditer(text)]
+    spans = spans + [m.span() for m in t.context.finditer(text) if m.end() - m.start() > 1]
     spans += [m.span() for m in v.whole_image.finditer(text)]
 
     def free(m: re.Match[str]) -> bool:

@@ -27,6 +27,7 @@ class Templates:
     slots: dict[str, re.Pattern[str]]
     ops: tuple[OpTemplate, ...]
     model_words: re.Pattern[str]
+    model_nouns: re.Pattern[str]
     local_words: re.Pattern[str]
     non_edit: re.Pattern[str]
     openers: re.Pattern[str]
@@ -38,7 +39,8 @@ class Templates:
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:
     # slots are matched like words: Latin ones must not start or end inside a word
-    return re.compile(rf"(?<![a-z])(?:{fragment})(?![a-z])")
+    # (a CJK parameter may follow a Latin word directly: "saturation降低一点")
+    return re.compile(rf"(?:(?<![a-z])|(?![a-z]))(?:{fragment})(?:(?![a-z])|(?<![a-z]))")
 
 
 @cache
@@ -61,6 +63,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         slots=slots,
         ops=tuple(ops),
         model_words=words_pattern(model["verbs"] + model["nouns"]),
+        model_nouns=words_pattern(model["nouns"]),
         local_words=words_pattern(model["local"]),
         non_edit=words_pattern(reject["non_edit"]),
         openers=re.compile(rf"^(?:{'|'.join(request['openers'])})+"),

@@ -52,8 +52,20 @@ class Vocabulary:
     def region_in(self, text: str) -> Region | None:
         return next((region for pattern, region in self.regions if pattern.search(text)), None)
 
+    def action_of_only(self, name: str, text: str) -> bool:
+        """Do the words of action `name` occur in `text`?"""
+        return any(n == name and p.search(text) for n, p in self.actions)
+
     def action_of(self, text: str) -> str | None:
         return next((name for name, pattern in self.actions if pattern.search(text)), None)
+
+
+def _standalone(name: str) -> str:
+    """A one-character colour (红, 绿) names a colour only on its own: 红色, 红的, 调红一点, 白T恤 -
+    not inside another word (红酒, 绿茶, 绿植, 白天)."""
+    if len(name) == 1 and "\u4e00" <= name <= "\u9fff":
+        return rf"{name}(?=[色底的一点些了吧啊呀调款系]|[^\u4e00-\u9fff]|$)"
+    return name
 
 
 @cache
@@ -70,7 +82,7 @@ def colour_names(path: Path = DEFAULT_PATH) -> list[str]:
 def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
     data = _data(path)
     colours = tuple(
-        (words_pattern(spec["names"]),
+        (words_pattern([_standalone(n) for n in spec["names"]]),
          Colour(name, tuple(spec["rgb"]), bool(spec.get("pure", False)), int(spec.get("alpha", 255))))
         for name, spec in data["colours"].items())
     regions = tuple((words_pattern(spec["words"]), Region(name, tuple(tuple(r) for r in spec["box"])))

@@ -14,7 +14,7 @@ from routing.vocabulary import Vocabulary
 
 # the part of a request that says what something becomes: "换成X", "change … to X", "make it X"
 _BECOMES = re.compile(
-    r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|"
+    r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|换一?[条件个双只顶款张把台套身]|"
     r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→")
 _QUOTE = re.compile("[\ue000-\ue0ff]")
 _LANGUAGES = {

@@ -25,7 +25,9 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "colour": re.compile(r"颜色|色彩|色调|colou?rs?|tones?|hues?"),
     "size": re.compile(r"尺寸|大小|分辨率|\bsize\b|resolution|dimensions?"),
     "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
+    "font": re.compile(r"字体|字形|font|typeface|lettering\s+style"),
 }
+_NEGATED_START = re.compile(r"\s*(?:不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never)\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|without|no\b")
 _DIGIT = re.compile(r"\d")
 _KEEP_NOISE = re.compile(r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
@@ -85,13 +87,13 @@ def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Voca
         return Clause(text, shown, "question")
     for pattern, means in t.complaints:
         text = pattern.sub(f" {means} ", text)
-    constraint = _constraint(text, v)
+    constraint = _constraint(text, t, v)
     if constraint:
         return Clause(text, shown, "constraint", constraint)
     return Clause(text.strip(), shown, "request")
 
 
-def _constraint(text: str, v: Vocabulary) -> str | None:
+def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
     """What a clause forbids, when forbidding is all it does."""
     if v.no_crop.search(text):
         return "no-crop"
@@ -99,6 +101,11 @@ def _constraint(text: str, v: Vocabulary) -> str | None:
         return "no-resize"
     if _DIGIT.search(text):
         return None  # "等比例缩放到宽800" asks for a resize
+    negated = _NEGATED_START.match(text)
+    if negated:  # "别变黑白", "don't rotate it": that op must not be done
+        op = next((op.name for op in t.ops if op.triggers.search(text, negated.end())), None)
+        if op:
+            return f"no-{op}"
     if _ASPECT_KEEP.search(text):
         return "keep-aspect"
     if not (v.keep_verbs.search(text) or v.keep_tail.search(text)):

@@ -21,6 +21,7 @@ from routing.vocabulary import load_vocabulary
 
 ADJUSTABLE = ("brightness", "contrast", "saturation", "sharpen", "tone")
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
+KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constraints may name
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the verb
@@ -29,6 +30,7 @@ _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
 _QUOTE = re.compile("[\ue000-\ue0ff]")
 _TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|text|wording|caption|title|headline|slogan|tagline|lettering")
+_ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 _STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
@@ -158,10 +160,14 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
         return Plan.reject(f"no image edit recognised in {text!r}", 0.8,
                            suggestion=suggestion(normalise(text)), unparsed=tuple(unparsed))
     try:
+        if any(op.name == "crop" and not op.params for op in ops):
+            raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', "
+                            "'裁掉右边100像素')")
         ops = _apply_constraints(ops, constraints)
     except PlanError as exc:
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed))
-    keep = tuple(c.split(": ", 1)[1] for c in constraints if c.startswith("keep: "))
+    keep = tuple(c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
+                 for c in constraints if c.startswith("keep"))
     confidence = min(confidences) if confidences else 0.5
     if any(op.name == MODEL_OP for op in ops):
         if unparsed:  # the details of a model edit ("…, down to the knee") are the model's to read
@@ -175,10 +181,11 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
         intent = read_intent(" ; ".join(model_text + [normalise(u) for u in unparsed]), masked, keep, v)
         return Plan("model", tuple(ops), confidence, reason + _suffix(notes), intent=intent,
                     constraints=constraints, unparsed=tuple(unparsed))
-    if keep and any(op.name in GLOBAL_COLOUR_OPS for op in ops) and not all(
-            k == "everything else" for k in keep):
+    kept_things = [k for k in keep if k not in ("everything else", *KEPT_ATTRIBUTES)]
+    if kept_things and any(op.name in GLOBAL_COLOUR_OPS for op in ops):
         # "调亮，别动背景": a tone change of everything but one part is a local edit
-        reason = f"needs the image model: {', '.join(op.name for op in ops)} except {', '.join(keep)}"
+        reason = (f"needs the image model: {', '.join(op.name for op in ops)} except "
+                  f"{', '.join(kept_things)}")
         intent = read_intent(normalise(display), masked, keep, v)
         return Plan("model", (Op(MODEL_OP, {"prompt": display}),), min(confidence, 0.75), reason,
                     intent=intent, constraints=constraints)
@@ -221,8 +228,10 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
                 continue
             out.append(op)
         ops = out
-    if "no-resize" in constraints and any(op.name == "resize" for op in ops):
-        raise PlanError("the instruction asks both to resize and not to resize")
+    for constraint in constraints:
+        name = constraint.removeprefix("no-")
+        if constraint.startswith("no-") and any(op.name == name for op in ops) and name != "crop":
+            raise PlanError(f"the instruction asks both to {name} and not to {name}")
     return ops
 
 
@@ -247,7 +256,7 @@ def describe(op: Op) -> str:
 
 def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
     """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
-    if ops and ops[-1] == op and op.name != MODEL_OP:
+    if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op, keys)):
         return  # "降低饱和度，别太艳了" asks once, in two ways
     if ops and ops[-1].name == op.name and not (explicit[-1] & keys) and op.name != MODEL_OP:
         merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}
@@ -260,6 +269,14 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         keys = keys | {"amount"}
     ops.append(op)
     explicit.append(keys)
+
+
+def _same_direction(last: Op, op: Op, keys: set[str]) -> bool:
+    """"调高饱和度，颜色太淡了": a second adjustment of the same op, the same way, with no amount."""
+    amount = {"brightness": "amount", "contrast": "amount", "saturation": "amount",
+              "tone": "warmth"}.get(op.name)
+    return (amount is not None and last.name == op.name and "amount" not in keys
+            and (last.params[amount] > 0) == (op.params[amount] > 0))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -304,8 +321,9 @@ def _read_clause(text: str, t: Templates, limits: Limits,
     spans = [part for f in found for part in f.parts]
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
-    if t.local_words.search(leftover) or _names_an_object(text, spans, t):
+    if _local(leftover, t) or _names_an_object(text, spans, t):
         return "model", [], 0.75, ""
+    leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [_build(f, limits, image_size) for f in found]
     vague = any(not keys and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
     confidence = 0.8 if vague else 0.95
@@ -317,14 +335,24 @@ def _read_clause(text: str, t: Templates, limits: Limits,
         number = _STATED_NUMBER.search(leftover)
         if number:  # never run an op that leaves out a number the user gave
             return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
-        if t.model_nouns.search(residue) or any(op.name in GLOBAL_COLOUR_OPS for op, _ in built):
-            # "调亮沙发", "brighten the suede": unknown words beside a tone change name a thing
+        if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model
             return "model", [], 0.7, ""
         meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
         share = len(residue.replace(" ", "")) / meaningful
-        confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if vague else 1.0)
+        # an op with no parameter beside words we cannot read ("rotate by banana"): no guessing
+        unreadable = vague and re.search(r"[a-z]{3,}|[\u4e00-\u9fff]{2,}", residue)
+        confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if unreadable else 1.0)
         note = f"ignored words: {residue!r}"
     return "opencv", built, confidence, note
+
+
+def _local(leftover: str, t: Templates) -> bool:
+    """Do the words left over make a global op local? "只" or "only" does so only when a thing
+    follows ("只调鞋子"), not when an op does ("只调亮度", "only brighten it")."""
+    for m in t.local_words.finditer(leftover):
+        if not _ONLY.fullmatch(m.group()) or leftover[m.end():m.end() + 4].strip():
+            return True
+    return False
 
 
 def _orphan_unit(text: str) -> bool:
@@ -350,7 +378,7 @@ def _implicit_crop(text: str, t: Templates) -> list[_Found]:
 def _read_non_op_clause(text: str, t: Templates):
     if t.non_edit.search(text) and not _TEXT_EDIT.search(text):
         return "reject", [], 0.9, f"not an image edit: {text!r}"
-    if t.model_words.search(text):
+    if t.model_words.search(t.context.sub(" ", text)):  # "拿来做banner底图" is context, not 拿
         return "model", [], 0.85, ""
     if _residue(_strip_words(text, t)):
         return "unknown", [], 0.8, ""
@@ -579,6 +607,8 @@ def _build_crop(f: _Found, limits: Limits):
         if unit == "percent" and value >= 50:
             raise PlanError(f"cropping {value:g}% from a side leaves nothing in the middle")
         return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
+    if f.has("side"):  # "裁成16:9，裁掉上下": which sides a ratio crop takes from
+        return Op("crop", {}), set()
     raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', "
                     "'裁掉右边100像素')")
 

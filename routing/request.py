@@ -110,7 +110,7 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
         return "keep-aspect"
     if not (v.keep_verbs.search(text) or v.keep_tail.search(text)):
         return None  # a bare "不要背景" asks for a removal, not to keep something
-    rest = v.keep_tail.sub(" ", v.keep_verbs.sub(" ", _NEGATED.sub(" ", text)))
+    rest = _NEGATED.sub(" ", v.keep_tail.sub(" ", v.keep_verbs.sub(" ", text)))
     for name, pattern in _ATTRIBUTES.items():
         if pattern.search(rest):
             return f"keep-{name}"

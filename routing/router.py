@@ -191,7 +191,8 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
                     intent=intent, constraints=constraints)
     if unparsed:
         words = " ".join(unparsed)
-        confidence = min(confidence, UNPARSED_CONFIDENCE)
+        # a number the plan does not use is never dropped silently: below the floor
+        confidence = min(confidence, 0.3 if _STATED_NUMBER.search(words) else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
     if confidence < CONFIDENCE_FLOOR:
@@ -256,8 +257,11 @@ def describe(op: Op) -> str:
 
 def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
     """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
-    if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op, keys)):
-        return  # "降低饱和度，别太艳了" asks once, in two ways
+    if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op)):
+        # "降低饱和度，别太艳了" asks once, in two ways: the one with an amount stands
+        if "amount" in keys and "amount" not in explicit[-1]:
+            ops[-1], explicit[-1] = op, keys
+        return
     if ops and ops[-1].name == op.name and not (explicit[-1] & keys) and op.name != MODEL_OP:
         merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}
         ops[-1] = Op(op.name, merged)
@@ -271,11 +275,11 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
     explicit.append(keys)
 
 
-def _same_direction(last: Op, op: Op, keys: set[str]) -> bool:
-    """"调高饱和度，颜色太淡了": a second adjustment of the same op, the same way, with no amount."""
+def _same_direction(last: Op, op: Op) -> bool:
+    """"调高饱和度，颜色太淡了": a second adjustment of the same op, the same way."""
     amount = {"brightness": "amount", "contrast": "amount", "saturation": "amount",
               "tone": "warmth"}.get(op.name)
-    return (amount is not None and last.name == op.name and "amount" not in keys
+    return (amount is not None and last.name == op.name
             and (last.params[amount] > 0) == (op.params[amount] > 0))
 
 
@@ -380,7 +384,7 @@ def _read_non_op_clause(text: str, t: Templates):
         return "reject", [], 0.9, f"not an image edit: {text!r}"
     if t.model_words.search(t.context.sub(" ", text)):  # "拿来做banner底图" is context, not 拿
         return "model", [], 0.85, ""
-    if _residue(_strip_words(text, t)):
+    if _residue(_strip_words(text, t)) or _STATED_NUMBER.search(text):
         return "unknown", [], 0.8, ""
     return "skip", [], 1.0, ""
 
@@ -417,6 +421,10 @@ _SLOT_ORDER = ("anchor", "quality", "fmt", "ratio", "size", "fraction", "percent
                "lot", "absolute", "pixels")
 
 
+_NUMERIC_SLOTS = ("ratio", "size", "fraction", "percent", "factor", "degrees", "stops", "pixels",
+                  "quality")
+
+
 def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[int, int]]) -> None:
     templates = {op.name: op for op in t.ops}
     for f in found:  # words of the trigger itself that are also parameters: 逆时针, 缩小, width
@@ -435,6 +443,10 @@ def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[
             # nearest operation; one written before the slot wins a tie ("旋转90度")
             owner = min(takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0),
                                                f.start > m.start()))
+            same = owner.get(name)
+            if name in _NUMERIC_SLOTS and same and same.groups != m.groups():
+                raise PlanError(f"two values for one {owner.name}: {same.value!r} and "
+                                f"{next((g for g in m.groups() if g), '')!r}")
             owner.slots.append(_Slot(name, m.start(), m.end(), m.groups()))
             spans.append((m.start(), m.end()))
 

@@ -94,9 +94,32 @@ def route_cmd(
         _print_json(result)
         return
     out.print(f"[bold]{result['route']}[/bold] (confidence {result['confidence']:.2f}): "
-              f"{result['reason']}")
+              f"{result['reason']}", markup=True)
     for op in result["ops"]:
-        out.print(f"  - {json.dumps(op, ensure_ascii=False)}")
+        out.print(f"  - {json.dumps(op, ensure_ascii=False)}", markup=False)
+    for key in ("intent", "constraints", "unparsed"):
+        if key in result:
+            out.print(f"  {key}: {json.dumps(result[key], ensure_ascii=False)}", markup=False)
+    if "suggestion" in result:
+        out.print(f"  {result['suggestion']}", markup=False)
+
+
+@app.command("templates")
+def templates_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON array.")] = False,
+) -> None:
+    """List the canonical instruction forms (zh/en) with examples: what the router knows best."""
+    from routing.library import load_library
+
+    forms = load_library()
+    if as_json:
+        _print_json([form.to_dict() for form in forms])
+        return
+    table = Table("form", "中文", "English", "examples", title="Instruction templates")
+    for form in forms:
+        kind = f"model: {form.action}" if form.op == "model" else f"opencv: {form.op}"
+        table.add_row(kind, form.zh, form.en, " / ".join(form.examples))
+    out.print(table, markup=False)
 
 
 def _route_jsonl(path: Path) -> None:

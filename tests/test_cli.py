@@ -70,6 +70,33 @@ def test_route_jsonl(run_cli, tmp_path):
     assert all({"id", "route", "ops", "confidence", "reason"} <= set(r) for r in rows)
 
 
+def test_route_json_shows_intent_constraints_and_what_was_not_understood(run_cli):
+    code, out, err = run_cli("route", "--json", "能把背景换成纯白色吗？别动杯子")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["route"] == "model" and result["intent"]["action"] == "background"
+    assert result["intent"]["colour"] == {"name": "pure white", "rgb": [255, 255, 255], "pure": True}
+    assert result["constraints"] == ["keep: 杯子"]
+    code, out, _ = run_cli("route", "--json", "crop to 1:1, blorptastic")
+    assert json.loads(out)["unparsed"] == ["blorptastic"]
+
+
+def test_route_suggests_the_closest_form_when_unsure(run_cli):
+    code, out, _ = run_cli("route", "rotate by banana")
+    assert code == 0 and out.startswith("reject") and "did you mean" in out
+
+
+def test_templates_lists_the_canonical_forms(run_cli):
+    code, out, err = run_cli("templates", "--json")
+    assert code == 0, err
+    forms = {form["id"]: form for form in json.loads(out)}
+    assert forms["move"]["zh"] == "将[D]移动到[E]位置" and forms["replace"]["zh"] == "将[A]替换为[B]"
+    assert {"crop-ratio", "background", "text"} <= set(forms)
+    assert all(form["examples"] for form in forms.values())
+    code, out, _ = run_cli("templates")
+    assert code == 0 and "将[A]替换为[B]" in out
+
+
 # ------------------------------------------------------------------------------------------------
 # run
 

@@ -14,14 +14,16 @@ from routing.vocabulary import Vocabulary
 
 # the part of a request that says what something becomes: "换成X", "change … to X", "make it X"
 _BECOMES = re.compile(
-    r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|换一?[条件个双只顶款张把台套身]|"
+    r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|"
+    r"换一?[条件个双只顶款张把台套身]|"
     r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→")
 _QUOTE = re.compile("[\ue000-\ue0ff]")
 _LANGUAGES = {
     "english": re.compile(r"英文|英语|english"), "chinese": re.compile(r"中文|汉语|chinese"),
     "japanese": re.compile(r"日文|日语|japanese"), "korean": re.compile(r"韩文|韩语|korean"),
 }
-_TARGET_ZH = re.compile(r"(?:把|将|给|让)\s*(.{1,12}?)(?=换|改|变|替|删|去|移|挪|染|调|弄|做|放|加|清|抹|擦|p掉|翻译|$)")
+_TARGET_ZH = re.compile(
+    r"(?:把|将|给|让)\s*(.{1,12}?)(?=换|改|变|替|删|去|移|挪|染|调|弄|做|放|加|清|抹|擦|p掉|翻译|$)")
 _TARGET_EN = re.compile(
     r"(?:replace|swap|change|make|turn|recolou?r|paint|remove|erase|delete|move|shift|add|put|"
     r"translate|clean|brighten|darken|get\s+rid\s+of)\s+(?:up\s+)?((?:the|a|an|this|that|her|his|their|"
@@ -64,7 +66,8 @@ def _only_a_colour(text: str, becomes: int | None, colour_at, v: Vocabulary) -> 
         return True  # "make the shirt red", "把天空调蓝一点": the colour is the change
     _, (start, end) = colour_at
     rest = text[becomes:][end:]
-    rest = re.sub(r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|a\s+bit", "", rest)
+    rest = re.sub(r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|"
+                  r"a\s+bit", "", rest)
     return not rest
 
 

@@ -27,7 +27,8 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
     "font": re.compile(r"字体|字形|font|typeface|lettering\s+style"),
 }
-_NEGATED_START = re.compile(r"\s*(?:不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never)\s*(?:变成?|弄成?|做|改成?)?")
+_NEGATED_START = re.compile(r"\s*(?:不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never)"
+                            r"\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|without|no\b")
 _DIGIT = re.compile(r"\d")
 _KEEP_NOISE = re.compile(r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"

@@ -29,7 +29,8 @@ _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the
 _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
 _QUOTE = re.compile("[\ue000-\ue0ff]")
-_TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|text|wording|caption|title|headline|slogan|tagline|lettering")
+_TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|"
+                        r"text|wording|caption|title|headline|slogan|tagline|lettering")
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 _STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

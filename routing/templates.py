@@ -71,6 +71,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),
         question=words_pattern(request["question"]),
         complaints=tuple(  # "调成偏蓝" asks for blue; "画面偏蓝" complains of it
-            (re.compile(rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?(?:{said})(?![a-z])"), means)
+            (re.compile(rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
+                        rf"(?:{said})(?![a-z])"), means)
             for said, means in request["complaints"]),
     )

@@ -23,6 +23,7 @@ import numpy as np
 
 from routing.normalize import normalise
 from routing.plan import MODEL_OP, Plan
+from routing.vocabulary import load_vocabulary
 
 WORK_SIDE = 384
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
@@ -32,17 +33,6 @@ _GLOBAL_WORDS = re.compile(
     r"anime|painting|watercolou?r|sketch|cyberpunk|pixel|tone|lighting|season|winter|summer|night|"
     r"day(?:time)?|look like|as if")
 _BACKGROUND_WORDS = re.compile(r"背景|底色|白底|场景|背后|background|backdrop|scene|behind|surroundings")
-_SIDES = [  # (pattern, (x range, y range) in fractions of the frame)
-    (re.compile(r"左上|top[- ]left|upper[- ]left"), ((0, .55), (0, .55))),
-    (re.compile(r"右上|top[- ]right|upper[- ]right"), ((.45, 1), (0, .55))),
-    (re.compile(r"左下|bottom[- ]left|lower[- ]left"), ((0, .55), (.45, 1))),
-    (re.compile(r"右下|bottom[- ]right|lower[- ]right"), ((.45, 1), (.45, 1))),
-    (re.compile(r"左|left"), ((0, .5), (0, 1))),
-    (re.compile(r"右|right"), ((.5, 1), (0, 1))),
-    (re.compile(r"顶部|上方|上面|上边|顶端|top|upper|above"), ((0, 1), (0, .5))),
-    (re.compile(r"底部|下方|下面|下边|底端|bottom|lower|below"), ((0, 1), (.5, 1))),
-    (re.compile(r"中间|中央|中心|正中|cent(?:er|re)|middle"), ((.25, .75), (.2, .8))),
-]
 
 
 @dataclass(frozen=True)
@@ -112,15 +102,17 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
     ops = plan.ops if plan else ()
     prompt = normalise(plan.model_prompt or "") if plan and plan.model_prompt else text
     opencv_only = bool(ops) and all(op.name != MODEL_OP for op in ops)
-    if opencv_only or _GLOBAL_WORDS.search(prompt):
+    intent = plan.intent if plan else None
+    if opencv_only or (intent and intent.action == "style") or _GLOBAL_WORDS.search(prompt):
         scope = "global"
-    elif _BACKGROUND_WORDS.search(prompt):
+    elif (intent and intent.action == "background") or _BACKGROUND_WORDS.search(prompt):
         scope = "background"
     else:
         scope = "local"
     region = None
-    if scope == "local":
-        region = next((box for pattern, box in _SIDES if pattern.search(prompt)), None)
+    if scope == "local":  # the router's region, from the vocabulary the checks share with it
+        named = intent.region if intent else load_vocabulary().region_in(prompt)
+        region = named.box if named else None
     return Expectation(scope, region, any(op.name in GEOMETRY_OPS for op in ops))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from routing.plan import Intent
-from routing.request import Masked
+from routing.request import QUOTE_CHARS, Masked
 from routing.vocabulary import Vocabulary
 
 # the part of a request that says what something becomes: "换成X", "change … to X", "make it X"
@@ -17,7 +17,6 @@ _BECOMES = re.compile(
     r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|"
     r"换一?[条件个双只顶款张把台套身]|"
     r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→")
-_QUOTE = re.compile("[\ue000-\ue0ff]")
 _LANGUAGES = {
     "english": re.compile(r"英文|英语|english"), "chinese": re.compile(r"中文|汉语|chinese"),
     "japanese": re.compile(r"日文|日语|japanese"), "korean": re.compile(r"韩文|韩语|korean"),
@@ -33,7 +32,7 @@ _TARGET_EN = re.compile(
 def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary) -> Intent:
     """The intent of the model part of a request (`text` normalised, quotes masked)."""
     quotes = masked.inner(text)
-    action = "text" if quotes else (v.action_of(_QUOTE.sub(" ", text)) or "edit")
+    action = "text" if quotes else (v.action_of(QUOTE_CHARS.sub(" ", text)) or "edit")
     becomes = _last_becomes(text)
     if action == "background" and becomes is None and v.action_of_only("remove", text):
         action = "remove"  # "去掉背景里的杂物": a removal in the background
@@ -47,16 +46,16 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     language = next((name for name, p in _LANGUAGES.items() if p.search(text)), None)
     if action == "text" and language is None and new_text is None and re.search(r"翻译|译成|translat", text):
         language = "english"
-    region = v.region_in(_QUOTE.sub(" ", text))
+    region = v.region_in(QUOTE_CHARS.sub(" ", text))
     only = v.only.search(text)
     keep_all = keep + (("everything else",) if only and "everything else" not in " ".join(keep) else ())
-    return Intent(action=action, target=_target(text, masked), colour=colour, old_text=old_text,
+    return Intent(action=action, target=_target(text, masked, v), colour=colour, old_text=old_text,
                   new_text=new_text, language=language if action == "text" else None,
                   region=region, keep=tuple(dict.fromkeys(keep_all)))
 
 
 def _last_becomes(text: str) -> int | None:
-    found = list(_BECOMES.finditer(_QUOTE.sub("q", text)))
+    found = list(_BECOMES.finditer(QUOTE_CHARS.sub("q", text)))
     return found[-1].end() if found else None
 
 
@@ -79,7 +78,7 @@ def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> 
         return quotes[0], quotes[1]
     if not quotes:
         return None, None
-    position = _QUOTE.search(text).start()
+    position = QUOTE_CHARS.search(text).start()
     if becomes is not None and position >= becomes - 1:
         return None, quotes[0]
     if v.action_of(text[:position]) == "add" or re.search(r"写|加|添|add|write|put|insert", text[:position]):
@@ -87,9 +86,14 @@ def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> 
     return quotes[0], None
 
 
-def _target(text: str, masked: Masked) -> str | None:
+def _target(text: str, masked: Masked, v: Vocabulary) -> str | None:
+    """The words naming what is edited: "把[杯子]换成…", "make [the shirt] navy"."""
     m = _TARGET_ZH.search(text) or _TARGET_EN.search(text)
     if not m:
         return None
-    target = masked.restore(m.group(1)).strip(" ,.")
+    words = m.group(1)
+    colour = v.colour_in(words)
+    if colour and colour[1][0] > 0:  # "the shirt navy blue": the colour is the new value
+        words = words[:colour[1][0]]
+    target = masked.restore(words).strip(" ,.")
     return target or None

@@ -46,8 +46,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": 
                          "『": '"', "』": '"', "《": '"', "》": '"', "〈": "'", "〉": "'",
                          "。": ".", "、": ",", "～": "~", "—": "-", "–": "-", "−": "-"})
 _SPACES = re.compile(r"\s+")
-# control and private-use characters (the parser uses private-use ones to mark quoted text)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff\ue000-\uf8ff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
 #: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
 #: single quote only opens after a non-letter, so "don't" and "mug's" are not quotes.
 QUOTED = re.compile(r"\"([^\"]{1,200})\"|(?<![A-Za-z0-9])'([^']{1,200})'(?![A-Za-z])")

@@ -16,7 +16,7 @@ from routing.templates import Templates
 from routing.vocabulary import Vocabulary
 
 QUOTE_MARK = 0xE000  # quoted strings become single private-use characters while parsing
-_QUOTE_CHARS = re.compile("[\ue000-\ue0ff]")
+QUOTE_CHARS = re.compile("[\ue000-\uf8ff]")
 _ASPECT_KEEP = re.compile(
     r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|不要?(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
     r"(?:keep|keeping|maintain|preserve|lock)\s+(?:the\s+)?(?:aspect(?:\s+ratio)?|proportions?|ratio)|"
@@ -44,14 +44,17 @@ class Masked:
     quotes: tuple[str, ...]
 
     def restore(self, text: str) -> str:
-        return _QUOTE_CHARS.sub(lambda m: self.quotes[ord(m.group()) - QUOTE_MARK], text)
+        return QUOTE_CHARS.sub(lambda m: self.quotes[ord(m.group()) - QUOTE_MARK], text)
 
     def inner(self, text: str) -> list[str]:
         """The quoted words (without their quote marks) that `text` refers to, in order."""
-        return [self.quotes[ord(ch) - QUOTE_MARK][1:-1] for ch in _QUOTE_CHARS.findall(text)]
+        return [self.quotes[ord(ch) - QUOTE_MARK][1:-1] for ch in QUOTE_CHARS.findall(text)]
 
 
 def mask_quotes(display: str) -> Masked:
+    """Replace each quoted string by one private-use character (those typed by the user, which
+    mean nothing, are dropped first)."""
+    display = QUOTE_CHARS.sub("", display)
     quotes: list[str] = []
 
     def mark(m: re.Match[str]) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
-from routing.plan import MODEL_OP, Op, Plan
-from routing.request import Clause, Masked, mask_quotes, read_clause
+from routing.plan import MODEL_OP, Intent, Op, Plan
+from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.templates import Templates, load_templates
 from routing.vocabulary import load_vocabulary
@@ -28,7 +28,6 @@ _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the
     r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)")
 _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
-_QUOTE = re.compile("[\ue000-\ue0ff]")
 _TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|"
                         r"text|wording|caption|title|headline|slogan|tagline|lettering")
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
@@ -187,7 +186,7 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
         # "调亮，别动背景": a tone change of everything but one part is a local edit
         reason = (f"needs the image model: {', '.join(op.name for op in ops)} except "
                   f"{', '.join(kept_things)}")
-        intent = read_intent(normalise(display), masked, keep, v)
+        intent = Intent("edit", keep=keep)
         return Plan("model", (Op(MODEL_OP, {"prompt": display}),), min(confidence, 0.75), reason,
                     intent=intent, constraints=constraints)
     if unparsed:
@@ -314,7 +313,7 @@ def _read_clause(text: str, t: Templates, limits: Limits,
 
     kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
     """
-    if _QUOTE.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
+    if QUOTE_CHARS.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
         return "model", [], 0.85, ""  # a text edit: the quoted words are the model's to write
     found = _find_ops(text, t)
     if not found:

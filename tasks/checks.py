@@ -15,8 +15,7 @@ Most measurements run on copies scaled to WORK_SIDE pixels on the long side, so 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -24,6 +23,10 @@ import numpy as np
 from routing.normalize import normalise
 from routing.plan import MODEL_OP, Plan
 from routing.vocabulary import load_vocabulary
+from tasks.findings import Finding, Report, cannot_measure, finding
+from tasks.measures import ssim
+from tasks.request_checks import request_findings
+from tasks.thresholds import Thresholds
 
 WORK_SIDE = 384
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
@@ -33,58 +36,6 @@ _GLOBAL_WORDS = re.compile(
     r"anime|painting|watercolou?r|sketch|cyberpunk|pixel|tone|lighting|season|winter|summer|night|"
     r"day(?:time)?|look like|as if")
 _BACKGROUND_WORDS = re.compile(r"背景|底色|白底|场景|背后|background|backdrop|scene|behind|surroundings")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Limits of each check (defaults tuned for a VAE round trip at ~1 MP)."""
-
-    blank_std: float = 3.0  # luma standard deviation of a frame with nothing in it
-    clipped_increase: float = 0.25  # extra share of pixels stuck at 0 or 255
-    noise_increase: float = 5.0  # rise of the estimated noise sigma (grey levels)
-    blockiness: float = 1.6  # 8x8 grid edge energy over in-block energy
-    blur_ratio: float = 0.45  # after/before mean |Laplacian| outside the edit: a smeared frame
-    max_shift_px: float = 2.0  # global translation, in full-resolution pixels
-    max_zoom: float = 0.012  # global scale change (1.2%)
-    max_rotation: float = 0.5  # global rotation, degrees
-    cast: float = 5.0  # mean a*/b* shift (Lab) outside the edit
-    background_ssim: float = 0.75  # structure kept outside the edit
-    changed_level: float = 28.0  # a pixel counts as edited above this difference (0-255)
-    noop_level: float = 12.0  # a smaller difference that still counts as "something changed"
-    min_changed: float = 0.002  # share of the frame an edit must change (else: nothing done)
-    local_max_changed: float = 0.4  # a local edit must not change more than this share
-    side_margin: float = 0.0  # how far outside the named side the edit's centre may fall
-    min_plan_confidence: float = 0.6  # routing confidence below this: review
-
-
-@dataclass
-class Finding:
-    check: str
-    value: float | None
-    threshold: float | None
-    passed: bool
-    message: str
-    margin: float = 1.0  # 0 at the threshold, 1 far inside it
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("margin")
-        return out
-
-
-@dataclass
-class Report:
-    verdict: str  # publish | review
-    confidence: float
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "confidence": round(self.confidence, 3),
-                "findings": [f.to_dict() for f in self.findings]}
-
-    @property
-    def failed(self) -> list[Finding]:
-        return [f for f in self.findings if not f.passed]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -226,39 +177,18 @@ def _sharpness(grey: np.ndarray, where: np.ndarray) -> float:
     return float(lap / (grey[where].std() + 1.0))
 
 
-def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Mean structural similarity of two greys (Gaussian window), over `mask` if given."""
-    a, b = a.astype(np.float32), b.astype(np.float32)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-
-    def blur(x):
-        return cv2.GaussianBlur(x, (0, 0), 1.5)
-
-    mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a ** 2
-    var_b = blur(b * b) - mu_b ** 2
-    cov = blur(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
-    if mask is not None:
-        return float(s[mask].mean()) if mask.any() else 1.0
-    return float(s.mean())
-
-
 # ------------------------------------------------------------------------------------------------
 # the checks
 
-def _finding(check: str, value: float, threshold: float, ok: bool, message: str,
-             spread: float) -> Finding:
-    """`spread`: how far from the threshold counts as fully safe (for the confidence)."""
-    margin = float(min(1.0, abs(value - threshold) / spread)) if ok else 0.0
-    return Finding(check, round(float(value), 4), threshold, bool(ok), message, margin)
-
-
 def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = None,
-               plan: Plan | None = None, thresholds: Thresholds = Thresholds(),
+               plan: Plan | None = None, thresholds: Thresholds | None = None,
                always_review: str | None = None) -> Report:
-    """Run every check on an edit; `always_review` names a rule that forces review."""
-    t = thresholds
+    """Run every check on an edit; `always_review` names a rule that forces review.
+
+    The artifact and drift checks run on every edit; the plan's intent adds the checks of what
+    was asked (tasks/request_checks.py). A check that cannot measure fails (review).
+    """
+    t = thresholds or Thresholds()
     expect = expectation(instruction, plan)
     findings: list[Finding] = []
     gb, ga = _grey(before), _grey(after)
@@ -266,15 +196,15 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     # frame sanity
     std = float(_small(ga).std())
     blank_ok = std > t.blank_std or _small(gb).std() <= t.blank_std
-    findings.append(_finding("blank", std, t.blank_std, blank_ok, f"luma spread {std:.1f}"
+    findings.append(finding("blank", std, t.blank_std, blank_ok, f"luma spread {std:.1f}"
                              + (" (a blank frame)" if std <= t.blank_std else ""), 20))
     crop_b, crop_a = _centre_block(gb), _centre_block(ga)  # full resolution, 8x8-aligned
     na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
-    findings.append(_finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase,
+    findings.append(finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase,
                              f"noise sigma {na:.1f} (before {nb:.1f})", 5))
     ba, bb = blockiness(crop_a), blockiness(crop_b)
     block_ok = ba <= max(t.blockiness, bb * 1.15)
-    findings.append(_finding("blockiness", ba, t.blockiness, block_ok,
+    findings.append(finding("blockiness", ba, t.blockiness, block_ok,
                              f"8x8 block edges {ba:.2f}x in-block energy (before {bb:.2f})", 0.5))
 
     # size and aspect
@@ -290,17 +220,17 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     # global motion
     motion = global_motion(before, after)
     if motion is None:
-        findings.append(Finding("shift", None, t.max_shift_px, True,
-                                "too little in common to measure global motion", 0.5))
+        findings.append(cannot_measure("shift", "too little in common between before and after "
+                                       "to measure global motion"))
     else:
         dx, dy, scale, degrees = motion
         moved = float(np.hypot(dx, dy))
-        findings.append(_finding("shift", moved, t.max_shift_px, moved <= t.max_shift_px,
+        findings.append(finding("shift", moved, t.max_shift_px, moved <= t.max_shift_px,
                                  f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px", t.max_shift_px))
         zoom = abs(scale - 1)
-        findings.append(_finding("zoom", zoom, t.max_zoom, zoom <= t.max_zoom,
+        findings.append(finding("zoom", zoom, t.max_zoom, zoom <= t.max_zoom,
                                  f"whole frame scaled by {scale:.3f}", t.max_zoom))
-        findings.append(_finding("rotation", abs(degrees), t.max_rotation,
+        findings.append(finding("rotation", abs(degrees), t.max_rotation,
                                  abs(degrees) <= t.max_rotation,
                                  f"whole frame turned by {degrees:+.2f} degrees", t.max_rotation))
 
@@ -315,20 +245,20 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     if expect.scope == "local":  # white backgrounds and high-key styles clip on purpose
         clip_a = float(((small_a <= 2) | (small_a >= 253))[kept].mean())
         clip_b = float(((small_b <= 2) | (small_b >= 253))[kept].mean())
-        findings.append(_finding("clipped", clip_a - clip_b, t.clipped_increase,
+        findings.append(finding("clipped", clip_a - clip_b, t.clipped_increase,
                                  clip_a - clip_b <= t.clipped_increase,
                                  f"{clip_a:.0%} of the unedited pixels at black/white "
                                  f"(before {clip_b:.0%})", 0.25))
     if expect.scope != "global":  # a new style may smooth on purpose (watercolour, cartoon)
         ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
-        findings.append(_finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
+        findings.append(finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
                                  f"detail {ratio:.0%} of the original's outside the edit", 0.4))
-    findings.append(_finding("no-op", touched, t.min_changed, touched >= t.min_changed,
+    findings.append(finding("no-op", touched, t.min_changed, touched >= t.min_changed,
                              f"{touched:.1%} of the frame changed" +
                              ("" if touched >= t.min_changed else " (the edit did nothing)"),
                              t.min_changed * 4))
     if expect.scope == "local":
-        findings.append(_finding("scope", share, t.local_max_changed, share <= t.local_max_changed,
+        findings.append(finding("scope", share, t.local_max_changed, share <= t.local_max_changed,
                                  f"{share:.0%} of the frame changed for a local edit",
                                  t.local_max_changed / 2))
         if expect.region and mask.any():
@@ -349,11 +279,14 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
             lab_a = cv2.cvtColor(_small(_bgr(after)), cv2.COLOR_BGR2LAB).astype(np.float32)
             shift_ab = np.abs((lab_a - lab_b)[outside].mean(axis=0))
             cast = float(max(shift_ab[1], shift_ab[2]))
-            findings.append(_finding("colour-cast", cast, t.cast, cast <= t.cast,
+            findings.append(finding("colour-cast", cast, t.cast, cast <= t.cast,
                                      f"colour moved by {cast:.1f} (Lab a*/b*) outside the edit", t.cast))
             kept = ssim(_small(gb), _small(ga), outside)
-            findings.append(_finding("background", kept, t.background_ssim, kept >= t.background_ssim,
+            findings.append(finding("background", kept, t.background_ssim, kept >= t.background_ssim,
                                      f"SSIM {kept:.2f} outside the edited area", 0.2))
+    intent = plan.intent if plan else None
+    findings += request_findings(before, after, _small(_bgr(before)), _small(_bgr(after)), mask,
+                                 intent, plan.constraints if plan else (), t)
     return _report(findings, plan, t, always_review)
 
 
@@ -361,7 +294,7 @@ def _report(findings: list[Finding], plan: Plan | None, t: Thresholds,
             always_review: str | None) -> Report:
     if plan is not None:
         ok = plan.confidence >= t.min_plan_confidence
-        findings.append(_finding("routing", plan.confidence, t.min_plan_confidence, ok,
+        findings.append(finding("routing", plan.confidence, t.min_plan_confidence, ok,
                                  f"routing confidence {plan.confidence:.2f}", 0.3))
     if always_review:
         findings.append(Finding("rule", None, None, False, always_review, 0.0))

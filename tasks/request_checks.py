@@ -1,0 +1,368 @@
+"""Checks that an edit did what was asked, driven by the plan's structured intent.
+
+Pure functions over arrays. Each returns Findings in the shape of tasks/checks.py; a check that
+cannot measure (no subject found, an empty change, OCR missing, a kept thing it cannot locate)
+returns a failing "cannot measure" finding: the item goes to a person, it never passes.
+
+    background  the new background has the named colour (pure white: nearly every pixel >= 250),
+                it reaches the frame's border, and the product found in the before image is kept
+    recolour    the changed area's colour is the named one, on one connected object
+    text        OCR before and after: the new words are there, the old ones gone
+    remove      the named thing changed and is no longer there (OCR for text-like marks)
+    keep        what the instruction said to keep is unchanged
+    seams       no regular tile seams across the change
+"""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+
+from routing.plan import Intent
+from routing.vocabulary import load_vocabulary
+from tasks import ocr
+from tasks.colour import (
+    ACHROMATIC_CHROMA,
+    chroma,
+    ciede2000,
+    hue_degrees,
+    hue_distance,
+    lab_of_bgr,
+    lab_of_rgb,
+)
+from tasks.findings import Finding, cannot_measure, finding
+from tasks.measures import ssim
+from tasks.subject import subject_mask
+from tasks.thresholds import Thresholds
+
+_TEXT_MARKS = re.compile(r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
+                         r"caption|slogan|price|tag|label|logo|stamp|signature|date|\u00a9")
+_BACKGROUND = re.compile(r"背景|底色|场景|background|backdrop|\bbg\b|scene|surroundings")
+_SUBJECT = re.compile(r"产品|商品|主体|物体|product|subject|item|object")
+_EVERYTHING_ELSE = "everything else"
+FEATHER = 0.03  # share of the short side between a kept product and its new background
+
+
+def request_findings(before: np.ndarray, after: np.ndarray, small_before: np.ndarray,
+                     small_after: np.ndarray, changed: np.ndarray, intent: Intent | None,
+                     constraints: tuple[str, ...], t: Thresholds) -> list[Finding]:
+    """Every check the request calls for. `small_*` are BGR copies the size of `changed`."""
+    findings: list[Finding] = []
+    if intent is not None:
+        if intent.action == "background":
+            findings += background(small_before, small_after, changed, intent, t)
+        elif intent.action == "recolour" and intent.colour is not None:
+            findings += recolour(small_after, changed, intent, t)
+        if intent.action == "text" or (intent.action == "remove" and _text_like(intent)):
+            findings += text(before, after, changed, intent)
+        if intent.action == "remove":
+            findings += removal(small_before, small_after, changed, t)
+        findings += keep(small_before, changed, intent, constraints, t)
+    findings += seams(before, after, changed, t)
+    return findings
+
+
+# ------------------------------------------------------------------------------------------------
+# background
+
+def background(small_before: np.ndarray, small_after: np.ndarray, changed: np.ndarray,
+               intent: Intent, t: Thresholds) -> list[Finding]:
+    """A new background: at the frame's border, of the named colour, around a kept product."""
+    out: list[Finding] = []
+    border = _border(changed)
+    covered = float(changed[border].mean())
+    out.append(finding("background-border", covered, t.border_changed,
+                       covered >= t.border_changed,
+                       f"{covered:.0%} of the frame's border changed for a new background", 0.3))
+    subject = subject_mask(small_before)
+    if subject is None:
+        kept = ~changed
+        share = float(kept.mean())
+        if share < 0.03:
+            out.append(cannot_measure("product", "no product found in the before image and "
+                                      f"only {share:.0%} of the frame left unchanged"))
+        else:
+            out.append(finding("product", share, 0.03, True, f"{share:.0%} of the frame kept "
+                               "(no separable product found to compare)", 0.1))
+    else:
+        kept_share = float((~changed)[subject].mean())
+        out.append(finding("product", kept_share, t.subject_kept,
+                           kept_share >= t.subject_kept,
+                           f"{kept_share:.0%} of the product left unchanged"
+                           + ("" if kept_share >= t.subject_kept else " (product lost or altered)"),
+                           0.3))
+    if intent.colour is not None:
+        # the new background, away from the product's soft edge (a feather band of ~3% of the side)
+        band = max(4, round(FEATHER * min(changed.shape)))
+        region = changed & ~_grow(~changed, band)
+        out.append(_colour_of_background(small_after, region, intent, t))
+    return out
+
+
+def _colour_of_background(small_after: np.ndarray, region: np.ndarray, intent: Intent,
+                          t: Thresholds) -> Finding:
+    colour = intent.colour
+    if region.sum() < 50:
+        return cannot_measure("background-colour", "too little new background to read its colour")
+    pixels = small_after[region][:, :3]
+    if colour.pure and colour.rgb == (255, 255, 255):
+        share = float((pixels.min(axis=1) >= t.pure_level).mean())
+        return finding("background-colour", share, t.pure_share, share >= t.pure_share,
+                       f"background {share:.0%} pure white (asked: {colour.name}, every channel "
+                       f">= {t.pure_level})", 0.05)
+    got = np.median(lab_of_bgr(pixels), axis=0)
+    de = float(ciede2000(got, lab_of_rgb(colour.rgb)))
+    return finding("background-colour", de, t.background_de, de <= t.background_de,
+                   f"background is {_describe(got)} (asked: {colour.name}), CIEDE2000 {de:.1f}",
+                   t.background_de)
+
+
+# ------------------------------------------------------------------------------------------------
+# object recolour
+
+def recolour(small_after: np.ndarray, changed: np.ndarray, intent: Intent,
+             t: Thresholds) -> list[Finding]:
+    core = cv2.erode(changed.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if core.sum() < 30:
+        return [cannot_measure("recolour", "the changed area is too small to read its colour")]
+    got = np.median(lab_of_bgr(small_after[core][:, :3]), axis=0)
+    want = lab_of_rgb(intent.colour.rgb)
+    name = intent.colour.name
+    if float(chroma(want)) < ACHROMATIC_CHROMA or float(chroma(got)) < ACHROMATIC_CHROMA:
+        de = float(ciede2000(got, want))
+        colour_ok = de <= t.recolour_de
+        first = finding("recolour", de, t.recolour_de, colour_ok,
+                        f"changed area is {_describe(got)} (asked: {name}), CIEDE2000 {de:.1f}",
+                        t.recolour_de)
+    else:
+        apart = hue_distance(float(hue_degrees(got)), float(hue_degrees(want)))
+        first = finding("recolour", apart, t.recolour_hue, apart <= t.recolour_hue,
+                        f"changed area is {_describe(got)} (asked: {name}), hue {apart:.0f}° "
+                        "away", t.recolour_hue)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    share = float(areas.max() / areas.sum()) if areas.size else 0.0
+    second = finding("one-object", share, t.recolour_connected,
+                     share >= t.recolour_connected,
+                     f"{share:.0%} of the change is on one connected object "
+                     f"({count - 1} separate places)", 0.2)
+    return [first, second]
+
+
+# ------------------------------------------------------------------------------------------------
+# text
+
+def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Intent) -> list[Finding]:
+    """OCR of the changed area (and a margin) before and after."""
+    if not changed.any():
+        return [cannot_measure("text", "nothing changed where text could be read")]
+    box = _full_box(changed, before.shape, margin=0.15)
+    try:
+        lines_before = ocr.read_lines(_crop(before, box))
+        lines_after = ocr.read_lines(_crop(after, box))
+    except ocr.OcrUnavailable as exc:
+        return [cannot_measure("text", f"OCR unavailable: {exc}")]
+    read = "; ".join(line.text for line in lines_after) or "nothing"
+    out: list[Finding] = []
+    if intent.new_text:
+        present, closest = ocr.found(intent.new_text, lines_after)
+        out.append(Finding("text-new", None, None, present,
+                           f"text reads '{closest or read}', asked '{intent.new_text}'"
+                           if not present else f"'{intent.new_text}' is there", 1.0 if present else 0.0))
+    old = intent.old_text
+    if old and intent.action in ("text", "remove"):
+        was, _ = ocr.found(old, lines_before)
+        if not was:
+            out.append(cannot_measure("text-old", f"'{old}' could not be read in the before image"))
+        else:
+            still, _ = ocr.found(old, lines_after)
+            if intent.new_text and ocr.canonical(old) in ocr.canonical(intent.new_text):
+                still = False  # "SALE" -> "SALE 50%": the old words live on inside the new
+            out.append(Finding("text-old", None, None, not still,
+                               f"'{old}' still reads after the edit" if still else f"'{old}' is gone",
+                               0.0 if still else 1.0))
+    if intent.action == "remove" and not old:
+        lost = [line.text for line in lines_before
+                if not ocr.found(line.text, lines_after)[0]]
+        kept = [line.text for line in lines_before if line.text not in lost]
+        if lines_before and kept:
+            out.append(Finding("text-removed", None, None, False,
+                               f"text still reads after the removal: {', '.join(kept)}", 0.0))
+    if intent.language and not intent.new_text:
+        latin = sum(len(re.findall(r"[A-Za-z]", line.text)) for line in lines_after)
+        cjk = sum(len(re.findall(r"[\u3400-\u9fff]", line.text)) for line in lines_after)
+        ok = (latin >= 2 and cjk == 0) if intent.language == "english" else cjk >= 1
+        out.append(Finding("text-language", None, None, ok,
+                           f"text reads '{read}' (asked: {intent.language})", 1.0 if ok else 0.0))
+    if not out:
+        out.append(cannot_measure("text", "the instruction names no words to look for"))
+    return out
+
+
+def _text_like(intent: Intent) -> bool:
+    return bool(intent.old_text or _TEXT_MARKS.search((intent.target or "").lower()))
+
+
+# ------------------------------------------------------------------------------------------------
+# removal
+
+def removal(small_before: np.ndarray, small_after: np.ndarray, changed: np.ndarray,
+            t: Thresholds) -> list[Finding]:
+    """What was removed must no longer look the same where it was."""
+    if changed.sum() < 20:
+        return [cannot_measure("removed", "nothing changed, so nothing was removed")]
+    x0, y0, x1, y1 = _box(changed)
+    gb = cv2.cvtColor(small_before[y0:y1, x0:x1, :3], cv2.COLOR_BGR2GRAY).astype(np.float32)
+    ga = cv2.cvtColor(small_after[y0:y1, x0:x1, :3], cv2.COLOR_BGR2GRAY).astype(np.float32)
+    same = ssim(gb, ga, changed[y0:y1, x0:x1])
+    return [finding("removed", same, t.removal_ssim, same <= t.removal_ssim,
+                    f"the changed area keeps {same:.0%} of its structure"
+                    + (" (what was to be removed is still there)" if same > t.removal_ssim else ""),
+                    0.3)]
+
+
+# ------------------------------------------------------------------------------------------------
+# keep-constraints
+
+def keep(small_before: np.ndarray, changed: np.ndarray, intent: Intent,
+         constraints: tuple[str, ...], t: Thresholds) -> list[Finding]:
+    out: list[Finding] = []
+    v = load_vocabulary()
+    for what in intent.keep:
+        if what in (_EVERYTHING_ELSE, "colour", "size", "aspect"):
+            continue  # checked by the scope, colour-cast and size checks
+        if what == "font":
+            out.append(cannot_measure("keep", "whether the font is kept (no font measure)"))
+            continue
+        region = v.region_in(what)
+        if _BACKGROUND.search(what):
+            subject = subject_mask(small_before)
+            where = ~_grow(subject, 2) if subject is not None else _border(changed)
+            label = "background"
+        elif _SUBJECT.search(what) or (intent.action == "background" and not region):
+            subject = subject_mask(small_before)
+            if subject is None:
+                out.append(cannot_measure("keep", f"'{what}': no product found to compare"))
+                continue
+            where, label = subject, what
+        elif region:
+            (rx0, rx1), (ry0, ry1) = region.box
+            h, w = changed.shape
+            where = np.zeros_like(changed)
+            where[int(ry0 * h):int(ry1 * h), int(rx0 * w):int(rx1 * w)] = True
+            label = f"the {region.name} of the frame"
+        else:
+            out.append(cannot_measure("keep", f"cannot locate '{what}' to check it is kept"))
+            continue
+        share = float(changed[where].mean()) if where.any() else 0.0
+        out.append(finding("keep", share, t.kept_changed, share <= t.kept_changed,
+                           f"{share:.0%} of {label} changed (asked to keep it)", 0.1))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# artifacts: regular tile seams
+
+def seams(before: np.ndarray, after: np.ndarray, changed: np.ndarray, t: Thresholds) -> list[Finding]:
+    """Regular seams (a tiled generation) show as edge energy repeating at a fixed period along
+    a row or a column, in the after image but not the before one."""
+    if not changed.any():
+        return []
+    grey_b, grey_a = _grey_work(before), _grey_work(after)
+    x0, y0, x1, y1 = _scaled_box(changed, grey_a.shape)
+    if x1 - x0 < 48 or y1 - y0 < 48:
+        return []
+    score = max(_periodicity(grey_b[y0:y1, x0:x1], grey_a[y0:y1, x0:x1], axis)
+                for axis in (0, 1))
+    return [finding("seams", score, t.seams, score <= t.seams,
+                    f"periodic edge energy {score:.1f}x the background across the change"
+                    + (" (regular tile seams)" if score > t.seams else ""), t.seams / 2)]
+
+
+def _periodicity(before: np.ndarray, after: np.ndarray, axis: int) -> float:
+    """Peak over median of the spectrum of the extra edge energy along one axis (periods 12+)."""
+    def profile(grey: np.ndarray) -> np.ndarray:
+        edges = np.abs(np.diff(grey.astype(np.float32), axis=1 - axis))
+        return edges.mean(axis=axis)
+
+    extra = profile(after) - profile(before)
+    extra = extra - cv2.blur(extra.reshape(1, -1), (9, 1)).ravel()
+    spectrum = np.abs(np.fft.rfft(extra - extra.mean()))
+    periods = extra.size / np.maximum(np.arange(spectrum.size), 1)
+    band = (periods >= 12) & (periods <= extra.size / 3) & (np.arange(spectrum.size) > 0)
+    if band.sum() < 8:
+        return 0.0
+    values = spectrum[band]
+    return float(values.max() / max(np.median(values), 1e-6))
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers (geometry of masks)
+
+def _border(mask: np.ndarray, width: int = 3) -> np.ndarray:
+    border = np.zeros(mask.shape, bool)
+    border[:width], border[-width:], border[:, :width], border[:, -width:] = True, True, True, True
+    return border
+
+
+def _grow(mask: np.ndarray, pixels: int) -> np.ndarray:
+    size = 2 * pixels + 1
+    return cv2.dilate(mask.astype(np.uint8), np.ones((size, size), np.uint8)).astype(bool)
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def _scaled_box(mask: np.ndarray, shape: tuple[int, ...], margin: float = 0.0) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = _box(mask)
+    sy, sx = shape[0] / mask.shape[0], shape[1] / mask.shape[1]
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    return (max(0, int((x0 - mx) * sx)), max(0, int((y0 - my) * sy)),
+            min(shape[1], int((x1 + mx) * sx)), min(shape[0], int((y1 + my) * sy)))
+
+
+def _full_box(mask: np.ndarray, shape: tuple[int, ...], margin: float) -> tuple[int, int, int, int]:
+    return _scaled_box(mask, shape, margin)
+
+
+def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    part = img[y0:y1, x0:x1]
+    if part.dtype != np.uint8:
+        part = (part >> 8).astype(np.uint8)
+    if part.ndim == 2:
+        part = cv2.cvtColor(part, cv2.COLOR_GRAY2BGR)
+    return part[..., :3]
+
+
+def _grey_work(img: np.ndarray, side: int = 1024) -> np.ndarray:
+    grey = _crop(img, (0, 0, img.shape[1], img.shape[0]))
+    grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
+    h, w = grey.shape
+    scale = side / max(h, w)
+    return grey if scale >= 1 else cv2.resize(grey, (round(w * scale), round(h * scale)),
+                                               interpolation=cv2.INTER_AREA)
+
+
+_NAMES = [("pink", 15), ("red", 50), ("orange", 78), ("yellow", 115), ("green", 180), ("cyan", 240),
+          ("blue", 310), ("purple", 340), ("pink", 361)]  # by CIE Lab hue angle
+
+
+def _describe(lab: np.ndarray) -> str:
+    """A plain name for a Lab colour ("light grey", "blue"), for messages."""
+    lightness, c = float(lab[0]), float(chroma(lab))
+    if c < ACHROMATIC_CHROMA:
+        if lightness > 97:
+            return "white"
+        if lightness > 80:
+            return "off-white"
+        if lightness > 60:
+            return "light grey"
+        return "grey" if lightness > 30 else "black"
+    hue = float(hue_degrees(lab))
+    name = next(n for n, limit in _NAMES if hue < limit)
+    return f"{'light ' if lightness > 75 else 'dark ' if lightness < 30 else ''}{name}"

@@ -1,0 +1,39 @@
+"""The limits of every post-check, in one place (overridable: settings.check_thresholds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits of each check (defaults tuned for a VAE round trip at ~1 MP)."""
+
+    blank_std: float = 3.0  # luma standard deviation of a frame with nothing in it
+    clipped_increase: float = 0.25  # extra share of pixels stuck at 0 or 255
+    noise_increase: float = 5.0  # rise of the estimated noise sigma (grey levels)
+    blockiness: float = 1.6  # 8x8 grid edge energy over in-block energy
+    blur_ratio: float = 0.45  # after/before mean |Laplacian| outside the edit: a smeared frame
+    max_shift_px: float = 2.0  # global translation, in full-resolution pixels
+    max_zoom: float = 0.012  # global scale change (1.2%)
+    max_rotation: float = 0.5  # global rotation, degrees
+    cast: float = 5.0  # mean a*/b* shift (Lab) outside the edit
+    background_ssim: float = 0.75  # structure kept outside the edit
+    changed_level: float = 28.0  # a pixel counts as edited above this difference (0-255)
+    noop_level: float = 12.0  # a smaller difference that still counts as "something changed"
+    min_changed: float = 0.002  # share of the frame an edit must change (else: nothing done)
+    local_max_changed: float = 0.4  # a local edit must not change more than this share
+    side_margin: float = 0.0  # how far outside the named side the edit's centre may fall
+    min_plan_confidence: float = 0.6  # routing confidence below this: review
+    # did the edit do what was asked (tasks/request_checks.py)
+    pure_level: int = 250  # "pure white": every channel at least this
+    pure_share: float = 0.95  # ... on this share of the new background
+    background_de: float = 14.0  # CIEDE2000 of the new background's colour to the named one
+    subject_kept: float = 0.6  # share of the product (found in the before image) left unchanged
+    border_changed: float = 0.5  # share of the frame's border a new background must cover
+    recolour_hue: float = 35.0  # degrees between the changed area's hue and the named colour's
+    recolour_de: float = 22.0  # CIEDE2000 for white/black/grey requests (no hue to compare)
+    recolour_connected: float = 0.8  # share of the change in its largest connected piece
+    removal_ssim: float = 0.8  # structure of the removed region kept above this: still there
+    kept_changed: float = 0.1  # share of a kept region allowed to change
+    seams: float = 12.0  # periodic edge energy across the change, peak over median of the band

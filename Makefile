@@ -10,14 +10,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# what the demo needs: Retouch and the [model] extra (a CPU-only worker can install plain `.`)
+# what the demo needs: Retouch, the [model] and [ocr] extras (a CPU-only worker can install plain `.`)
+# OCR (the text checks): rapidocr without its opencv-python dependency (see pyproject's [ocr])
+RAPIDOCR := rapidocr-onnxruntime==1.4.4
+
 $(VENV)/.installed-base: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install -c constraints.txt -e '.[model]'
+	$(PIP) install -c constraints.txt -e '.[model,ocr]'
+	$(PIP) install --no-deps $(RAPIDOCR)
 	touch $@
 
 # everything: tests, lint and the [model] extra (torch, diffusers, transformers)
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install -c constraints.txt -e '.[dev]'
+	$(PIP) install --no-deps $(RAPIDOCR)
 	touch $@ $(VENV)/.installed-base
 
 demo: $(VENV)/.installed-base

@@ -73,8 +73,10 @@ class _Found:
     trigger: str
     slots: list[_Slot] = field(default_factory=list)
     parts: list[tuple[int, int]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)  # the slots the op's builder read
 
     def get(self, name: str) -> _Slot | None:
+        self.used.add(name)
         return next((s for s in self.slots if s.name == name), None)
 
     def has(self, *names: str) -> bool:
@@ -443,7 +445,7 @@ def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[
             # nearest operation; one written before the slot wins a tie ("旋转90度")
             owner = min(takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0),
                                                f.start > m.start()))
-            same = owner.get(name)
+            same = next((slot for slot in owner.slots if slot.name == name), None)
             if name in _NUMERIC_SLOTS and same and same.groups != m.groups():
                 raise PlanError(f"two values for one {owner.name}: {same.value!r} and "
                                 f"{next((g for g in m.groups() if g), '')!r}")
@@ -515,16 +517,17 @@ def _side(value: str) -> str:
 
 
 def _ratio(f: _Found) -> tuple[float, float] | None:
-    if f.get("square"):
-        return (1.0, 1.0)
+    square = f.get("square")
     for name in ("ratio", "fraction"):
         slot = f.get(name)
         if slot:
             w, h = (_number(g) for g in slot.groups[:2])
             if w <= 0 or h <= 0 or max(w / h, h / w) > MAX_ASPECT:
                 raise PlanError(f"aspect ratio {slot.groups[0]}:{slot.groups[1]} is not possible")
+            if square and w != h:
+                raise PlanError(f"a square is not {slot.groups[0]}:{slot.groups[1]}")
             return (w, h)
-    return None
+    return (1.0, 1.0) if square else None
 
 
 def _size(f: _Found, limits: Limits) -> tuple[int, int] | None:
@@ -594,6 +597,9 @@ def _amount(f: _Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set
 def _build(f: _Found, limits: Limits, image_size: tuple[int, int] | None) -> tuple[Op, set[str]]:
     builder = _BUILDERS[f.name]
     op, keys = builder(f, limits)
+    unused = next((slot for slot in f.slots if slot.name in _NUMERIC_SLOTS and slot.name not in f.used), None)
+    if unused:  # "1%2裁": a number the op has no use for is never dropped silently
+        raise PlanError(f"the number {unused.value!r} does not fit '{f.trigger or f.name}'")
     if image_size:
         _check_against_image(op, image_size, limits)
     return op, keys

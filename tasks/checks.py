@@ -25,7 +25,8 @@ from routing.plan import MODEL_OP, Plan
 from routing.vocabulary import load_vocabulary
 from tasks.findings import Finding, Report, cannot_measure, finding
 from tasks.measures import ssim
-from tasks.request_checks import request_findings
+from tasks.request_checks import needs_subject, request_findings
+from tasks.subject import subject_mask
 from tasks.thresholds import Thresholds
 
 WORK_SIDE = 384
@@ -113,8 +114,9 @@ def noise_sigma(grey: np.ndarray) -> float:
     return float(np.median(values) * np.sqrt(np.pi / 2) / 6)
 
 
-def blockiness(grey: np.ndarray) -> float:
-    """Energy across 8x8 block edges relative to inside blocks (JPEG at very low quality)."""
+def blockiness(grey: np.ndarray) -> tuple[float, float]:
+    """Energy across 8x8 block edges relative to inside blocks (JPEG at very low quality), and
+    the excess in grey levels (a smooth studio backdrop has a high ratio of tiny numbers)."""
     g = grey.astype(np.float32)
     dx = np.abs(np.diff(g, axis=1))
     dy = np.abs(np.diff(g, axis=0))
@@ -122,17 +124,39 @@ def blockiness(grey: np.ndarray) -> float:
     rows = np.arange(dy.shape[0])
     edge = dx[:, cols % 8 == 7].mean() + dy[rows % 8 == 7, :].mean()
     inner = dx[:, cols % 8 != 7].mean() + dy[rows % 8 != 7, :].mean()
-    return float(edge / max(inner, 1e-3))
+    return float(edge / max(inner, 1e-3)), float(edge - inner)
 
 
-def global_motion(before: np.ndarray,
-                  after: np.ndarray) -> tuple[float, float, float, float] | None:
-    """(dx, dy, scale, degrees) of the whole frame, or None when the pictures share too little.
+def global_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray | None = None
+                  ) -> tuple[float, float, float, float, bool] | None:
+    """(dx, dy, scale, degrees, precise) of the whole frame, or None when it cannot be measured.
 
     ORB keypoints matched between the two and a RANSAC similarity fit: the unchanged parts of the
-    picture outvote whatever the edit itself moved, added or removed.
+    picture outvote whatever the edit itself moved, added or removed. Smooth studio shots have
+    too few keypoints: then the frames' edge maps are registered in the Fourier domain
+    (Fourier-Mellin: scale and rotation from the log-polar spectra, then the shift by phase
+    correlation) outside the `changed` area, which needs edges, not texture, is less precise
+    (`precise` False) and is used only when its peak is clear.
     """
     a, b = _small(_grey(before), 448), _small(_grey(after), 448)
+    warp = _orb_motion(a, b)
+    if warp is not None:
+        factor = before.shape[1] / a.shape[1]
+        h, w = a.shape
+        scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
+        degrees = float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0])))
+        centre = np.array([w / 2, h / 2], np.float32)  # a scale about the origin, re-centred
+        moved = warp[:, :2] @ centre + warp[:, 2] - centre
+        return float(moved[0] * factor), float(moved[1] * factor), scale, degrees, True
+    return _spectral_motion(before, after, changed)
+
+
+MIN_INLIERS = 25  # fewer RANSAC inliers than this: ORB's fit is not trusted
+MIN_PEAK = 0.3  # phase-correlation peak below this: the spectral registration is not trusted
+SPECTRAL_TURN_SLACK = 0.5  # degrees of rotation the spectral registration cannot resolve
+
+
+def _orb_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     orb = cv2.ORB_create(nfeatures=1000, fastThreshold=10)
     ka, da = orb.detectAndCompute(a, None)
     kb, db = orb.detectAndCompute(b, None)
@@ -146,15 +170,44 @@ def global_motion(before: np.ndarray,
     warp, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
                                                 ransacReprojThreshold=1.5, maxIters=4000,
                                                 confidence=0.995)
-    if warp is None or inliers is None or int(inliers.sum()) < 10:
+    if warp is None or inliers is None or int(inliers.sum()) < MIN_INLIERS:
         return None
-    factor = before.shape[1] / a.shape[1]
-    scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
-    degrees = float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0])))
-    h, w = a.shape  # the translation of a scale about the origin, re-centred on the frame
-    centre = np.array([w / 2, h / 2], np.float32)
-    moved = warp[:, :2] @ centre + warp[:, 2] - centre
-    return float(moved[0] * factor), float(moved[1] * factor), scale, degrees
+    return warp
+
+
+def _edges(grey: np.ndarray) -> np.ndarray:
+    smooth = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 1.2)
+    return cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
+
+
+def _spectral_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray | None,
+                     side: int = 512) -> tuple[float, float, float, float, bool] | None:
+    """Fourier-Mellin registration of the two frames' edge maps (see global_motion)."""
+    a, b = _edges(_small(_grey(before), side)), _edges(_small(_grey(after), side))
+    if a.shape != b.shape:
+        return None
+    h, w = a.shape
+    if changed is not None:  # register on what the edit left alone
+        grown = cv2.dilate(changed.astype(np.uint8), np.ones((5, 5), np.uint8))
+        keep = 1 - cv2.GaussianBlur(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)
+                                    .astype(np.float32), (0, 0), 2)
+        a, b = a * keep, b * keep
+    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
+
+    def log_polar(edges: np.ndarray) -> np.ndarray:
+        spectrum = np.log1p(np.fft.fftshift(np.abs(np.fft.fft2(edges * window)))).astype(np.float32)
+        return cv2.warpPolar(spectrum, (w, h), (w / 2, h / 2), min(w, h) / 2,
+                             cv2.WARP_POLAR_LOG + cv2.INTER_LINEAR)
+
+    (log_r, turn), _ = cv2.phaseCorrelate(log_polar(a), log_polar(b))
+    degrees = ((-360.0 * turn / h) + 90) % 180 - 90  # a spectrum cannot tell a half turn
+    scale = float(np.exp(-log_r * np.log(min(w, h) / 2) / w))
+    undo = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1 / scale)
+    (dx, dy), peak = cv2.phaseCorrelate(a * window, cv2.warpAffine(b, undo, (w, h)) * window)
+    if peak < MIN_PEAK:
+        return None
+    factor = before.shape[1] / w
+    return float(dx * factor), float(dy * factor), scale, float(degrees), False
 
 
 def difference(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -202,8 +255,8 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
     findings.append(finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase,
                              f"noise sigma {na:.1f} (before {nb:.1f})", 5))
-    ba, bb = blockiness(crop_a), blockiness(crop_b)
-    block_ok = ba <= max(t.blockiness, bb * 1.15)
+    (ba, excess), (bb, _) = blockiness(crop_a), blockiness(crop_b)
+    block_ok = ba <= max(t.blockiness, bb * 1.15) or excess <= t.block_excess
     findings.append(finding("blockiness", ba, t.blockiness, block_ok,
                              f"8x8 block edges {ba:.2f}x in-block energy (before {bb:.2f})", 0.5))
 
@@ -217,26 +270,33 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     if not same_size:  # the pixel-by-pixel checks below compare like with like only
         return _report(findings, plan, t, always_review)
 
-    # global motion
-    motion = global_motion(before, after)
+    # what changed, and where
+    diff = difference(before, after)
+    mask = changed_mask(diff, t.changed_level)
+
+    # global motion, measured on what the edit left alone
+    intent = plan.intent if plan else None
+    small_before = _small(_bgr(before))
+    subject = subject_mask(small_before) if needs_subject(intent) else None
+    # (a new background changes most of the frame: then the product's outline is what registers)
+    motion = global_motion(before, after, None if expect.scope == "background" else mask)
     if motion is None:
         findings.append(cannot_measure("shift", "too little in common between before and after "
                                        "to measure global motion"))
     else:
-        dx, dy, scale, degrees = motion
+        dx, dy, scale, degrees, precise = motion
+        turn_limit = t.max_rotation + (0 if precise else SPECTRAL_TURN_SLACK)
+        # the spectral registration resolves about a third of a pixel of its 512-pixel grid
+        shift_limit = max(t.max_shift_px, 0 if precise else max(before.shape[:2]) / 512 / 3 * 2)
         moved = float(np.hypot(dx, dy))
-        findings.append(finding("shift", moved, t.max_shift_px, moved <= t.max_shift_px,
-                                 f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px", t.max_shift_px))
+        findings.append(finding("shift", moved, shift_limit, moved <= shift_limit,
+                                 f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px", shift_limit))
         zoom = abs(scale - 1)
         findings.append(finding("zoom", zoom, t.max_zoom, zoom <= t.max_zoom,
                                  f"whole frame scaled by {scale:.3f}", t.max_zoom))
-        findings.append(finding("rotation", abs(degrees), t.max_rotation,
-                                 abs(degrees) <= t.max_rotation,
-                                 f"whole frame turned by {degrees:+.2f} degrees", t.max_rotation))
+        findings.append(finding("rotation", abs(degrees), turn_limit, abs(degrees) <= turn_limit,
+                                 f"whole frame turned by {degrees:+.2f} degrees", turn_limit))
 
-    # what changed, and where
-    diff = difference(before, after)
-    mask = changed_mask(diff, t.changed_level)
     share = float(mask.mean())
     touched = float(changed_mask(diff, t.noop_level).mean())
     # the part the edit left alone must not be blown out or smeared
@@ -250,9 +310,14 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
                                  f"{clip_a:.0%} of the unedited pixels at black/white "
                                  f"(before {clip_b:.0%})", 0.25))
     if expect.scope != "global":  # a new style may smooth on purpose (watercolour, cartoon)
+        detail = float(np.abs(cv2.Laplacian(small_b, cv2.CV_32F))[kept].mean())
         ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
-        findings.append(finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
-                                 f"detail {ratio:.0%} of the original's outside the edit", 0.4))
+        if detail < t.min_detail:  # a plain studio backdrop or product: nothing there to smear
+            findings.append(finding("blur", detail, t.min_detail, True, f"the unedited part is plain "
+                                    f"(detail {detail:.1f} grey levels): nothing to blur", 0.5))
+        else:
+            findings.append(finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
+                                    f"detail {ratio:.0%} of the original's outside the edit", 0.4))
     findings.append(finding("no-op", touched, t.min_changed, touched >= t.min_changed,
                              f"{touched:.1%} of the frame changed" +
                              ("" if touched >= t.min_changed else " (the edit did nothing)"),
@@ -274,7 +339,11 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
 
     if expect.scope != "global":
         outside = ~mask
-        if outside.mean() > 0.05:
+        if expect.scope == "background" and subject is not None:
+            # the product only: what is left of the old backdrop may shift colour with the new one
+            core = cv2.erode(subject.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+            outside = core & ~mask if (core & ~mask).mean() > 0.01 else outside
+        if outside.mean() > 0.01:
             lab_b = cv2.cvtColor(_small(_bgr(before)), cv2.COLOR_BGR2LAB).astype(np.float32)
             lab_a = cv2.cvtColor(_small(_bgr(after)), cv2.COLOR_BGR2LAB).astype(np.float32)
             shift_ab = np.abs((lab_a - lab_b)[outside].mean(axis=0))
@@ -284,9 +353,8 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
             kept = ssim(_small(gb), _small(ga), outside)
             findings.append(finding("background", kept, t.background_ssim, kept >= t.background_ssim,
                                      f"SSIM {kept:.2f} outside the edited area", 0.2))
-    intent = plan.intent if plan else None
-    findings += request_findings(before, after, _small(_bgr(before)), _small(_bgr(after)), mask,
-                                 intent, plan.constraints if plan else (), t)
+    findings += request_findings(before, after, small_before, _small(_bgr(after)), mask, subject,
+                                 intent, t)
     return _report(findings, plan, t, always_review)
 
 

@@ -68,17 +68,23 @@ def read_lines(bgr: np.ndarray) -> list[Line]:
     return lines
 
 
+_CONFUSABLE = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})  # OCR's usual swaps
+
+
 def canonical(text: str) -> str:
-    """Text as compared: width-folded, case-folded, without spaces and punctuation."""
+    """Text as compared: width-folded, case-folded, without spaces and punctuation, with the
+    letters OCR confuses with digits (O/0, I/l/1) made one."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\W_]+", "", text)
+    return re.sub(r"[\W_]+", "", text).translate(_CONFUSABLE)
 
 
-def found(wanted: str, lines: list[Line], at_least: float = 0.8) -> tuple[bool, str]:
-    """Is `wanted` among the lines (fuzzy, inside a longer line too)? And the closest reading."""
+def found(wanted: str, lines: list[Line], at_least: float = 0.9) -> tuple[bool, str]:
+    """Is `wanted` among the lines (fuzzy, inside a longer line too, or split over lines read
+    left to right)? And the closest reading."""
     target = canonical(wanted)
     best, best_text = 0.0, ""
-    for line in lines:
+    joined = " ".join(line.text for line in sorted(lines, key=lambda ln: (ln.box[1] // 20, ln.box[0])))
+    for line in [*lines, Line(joined, 1.0, (0, 0, 0, 0))]:
         got = canonical(line.text)
         if not target or not got:
             continue

@@ -13,7 +13,9 @@ class Thresholds:
     clipped_increase: float = 0.25  # extra share of pixels stuck at 0 or 255
     noise_increase: float = 5.0  # rise of the estimated noise sigma (grey levels)
     blockiness: float = 1.6  # 8x8 grid edge energy over in-block energy
+    block_excess: float = 3.0  # ... and above in-block energy by this many grey levels
     blur_ratio: float = 0.45  # after/before mean |Laplacian| outside the edit: a smeared frame
+    min_detail: float = 2.0  # mean |Laplacian| (grey levels) below which there is nothing to blur
     max_shift_px: float = 2.0  # global translation, in full-resolution pixels
     max_zoom: float = 0.012  # global scale change (1.2%)
     max_rotation: float = 0.5  # global rotation, degrees
@@ -29,11 +31,12 @@ class Thresholds:
     pure_level: int = 250  # "pure white": every channel at least this
     pure_share: float = 0.95  # ... on this share of the new background
     background_de: float = 14.0  # CIEDE2000 of the new background's colour to the named one
-    subject_kept: float = 0.6  # share of the product (found in the before image) left unchanged
+    subject_kept: float = 0.35  # share of the product (found in the before image) left unchanged
     border_changed: float = 0.5  # share of the frame's border a new background must cover
-    recolour_hue: float = 35.0  # degrees between the changed area's hue and the named colour's
+    recolour_hue: float = 20.0  # degrees between the changed area's hue and the named colour's
     recolour_de: float = 22.0  # CIEDE2000 for white/black/grey requests (no hue to compare)
     recolour_connected: float = 0.8  # share of the change in its largest connected piece
-    removal_ssim: float = 0.8  # structure of the removed region kept above this: still there
+    recolour_pieces: int = 1  # separate changed pieces a recolour may have (specks not counted)
+    removal_covered: float = 0.6  # share of the outlined area a removal must change
     kept_changed: float = 0.1  # share of a kept region allowed to change
-    seams: float = 12.0  # periodic edge energy across the change, peak over median of the band
+    seams: int = 4  # this many evenly spaced straight lines across the change: tile seams

@@ -158,7 +158,7 @@ def test_thresholds_and_rules_are_configurable():
     shifted = _shift(paint(vae(before), .5, .5, .18))
     assert verdict(before, shifted, "把中间的杯子改成红色").verdict == "review"
     lenient = Thresholds(max_shift_px=20, background_ssim=0.3, local_max_changed=0.9,
-                         recolour_connected=0.5)
+                         recolour_connected=0.5, recolour_pieces=5)
     report = check_pair(before, shifted, "把中间的杯子改成红色", route("把中间的杯子改成红色"),
                         lenient)
     assert report.verdict == "publish"

@@ -36,7 +36,7 @@ def _values(obj) -> list[float]:
     return [float(obj)] if isinstance(obj, int | float) and not isinstance(obj, bool) else []
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(form=st.sampled_from(CROP_FORMS), side=st.sampled_from(sorted(SIDES)),
        word=st.integers(0, 2), n=st.integers(1, 199), polite=NOISE)
 def test_a_margin_crop_cuts_the_stated_side_by_the_stated_amount(form, side, word, n, polite):
@@ -49,7 +49,7 @@ def test_a_margin_crop_cuts_the_stated_side_by_the_stated_amount(form, side, wor
         {"op": "crop", "margins": {side: float(n)}, "unit": "px"}]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(form=st.sampled_from(RESIZE_FORMS), n=st.integers(16, 2000), polite=NOISE)
 def test_a_resize_keeps_the_stated_number_and_dimension(form, n, polite):
     text, dimension = form
@@ -58,7 +58,7 @@ def test_a_resize_keeps_the_stated_number_and_dimension(form, n, polite):
     assert [op.to_dict() for op in plan.ops] == [{"op": "resize", dimension: n}]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True)  # the same examples in CI
 @given(text=ANY_TEXT)
 def test_no_opencv_plan_ignores_a_number_and_every_refusal_has_a_reason(text):
     plan = route(text)
@@ -69,10 +69,11 @@ def test_no_opencv_plan_ignores_a_number_and_every_refusal_has_a_reason(text):
         return
     values = _values([op.params for op in plan.ops])
     for number in _numbers(text):
-        # a stated number shows up in the plan as itself, a share of 100, or its negative
-        assert any(abs(v - c) < 1e-6 for v in values
-                   for c in (number, number / 100, -number, -number / 100, 1 + number / 100,
-                             1 - number / 100)) or number in (0.0,), (text, plan)
+        # a stated number shows up in the plan as itself, a share of 100, its negative, or an
+        # angle brought into -180..180
+        forms = (number, number / 100, -number, -number / 100, 1 + number / 100, 1 - number / 100,
+                 number / 100 - 1, (number + 180) % 360 - 180)
+        assert number == 0 or any(abs(v - c) < 1e-6 for v in values for c in forms), (text, plan)
 
 
 def test_no_dev_set_sentence_is_in_the_router_data():

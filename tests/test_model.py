@@ -6,6 +6,7 @@ CPU, small sizes, 2 steps.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -326,3 +327,52 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     assert {m["pipeline_loads"] for m in served} == {1}  # loaded once for all three
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------------
+# the gate: the tiny random-weight model's outputs are noise, and not one may be published.
+# The demo's model items and more model instructions run through `retouch run` on the real loader
+# and pipeline class; no check knows which model made an output (the pixels are judged against
+# the request), and every one must go to a person.
+
+DEMO = IMAGES.parent / "catalog.csv"
+MORE = [  # (image, instruction): at least ten beyond the demo's model items
+    ("coffee.png", "把背景换成浅灰色"),
+    ("coffee.png", "make the mug navy blue"),
+    ("coffee.png", "删除右下角的水印"),
+    ("coffee.png", "在左上角加上文字'NEW'"),
+    ("coffee.png", "把勺子删掉，别动杯子"),
+    ("rocket.jpg", "换成赛博朋克风格"),
+    ("rocket.jpg", "add a red balloon on the left"),
+    ("rocket.jpg", "把'SPACE'改成'太空'"),
+    ("chelsea.png", "把猫的眼睛改成蓝色"),
+    ("chelsea.png", "change the background to a wooden table"),
+    ("chelsea.png", "make it look like a watercolour painting"),
+    ("coffee.png", "replace the cup with a glass of orange juice"),
+]
+
+
+@pytest.mark.slow
+def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model, model_steps,
+                                                  tmp_path):
+    use_model(tiny_model)
+    with DEMO.open(encoding="utf-8") as f:
+        demo = [row for row in csv.DictReader(f)]
+    rows = [{"id": row["id"], "image": str(DEMO.parent / row["image"]), "instruction": row["instruction"]}
+            for row in demo]
+    rows += [{"id": f"more-{n}", "image": str(IMAGES / image), "instruction": instruction}
+             for n, (image, instruction) in enumerate(MORE)]
+    manifest = tmp_path / "gate.jsonl"
+    manifest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    model = [r for r in results if r["route"] == "model"]
+    demo_model = {"coffee-tea", "rocket-sunset", "chelsea-white-bg"}
+    assert demo_model <= {r["id"] for r in model}
+    assert len(model) >= len(demo_model) + 10
+    published = [(r["id"], r["instruction"]) for r in model if r["status"] == "published"]
+    assert published == [], published
+    assert all(r["status"] == "review" for r in model), [(r["id"], r["status"], r["error"]) for r in model]
+    for r in model:  # each says why, in findings a person can read
+        assert any(not f["passed"] and f["message"] for f in r["checks"]), r["id"]

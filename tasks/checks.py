@@ -24,12 +24,11 @@ from routing.normalize import normalise
 from routing.plan import MODEL_OP, Plan
 from routing.vocabulary import load_vocabulary
 from tasks.findings import Finding, Report, cannot_measure, finding
-from tasks.measures import ssim
+from tasks.measures import Frames, grey, ssim
 from tasks.request_checks import needs_subject, request_findings
 from tasks.subject import subject_mask
 from tasks.thresholds import Thresholds
 
-WORK_SIDE = 384
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
 _GLOBAL_WORDS = re.compile(
     r"风格|风|整张|整体|全图|全部|画面|滤镜|复古|怀旧|胶片|卡通|动漫|二次元|油画|水彩|素描|手绘|赛博朋克|像素|色调|光线|光影|"
@@ -71,31 +70,6 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
 # ------------------------------------------------------------------------------------------------
 # measurements
 
-def _grey(img: np.ndarray) -> np.ndarray:
-    if img.dtype != np.uint8:
-        img = (img >> 8).astype(np.uint8)
-    if img.ndim == 3:
-        img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
-    return img
-
-
-def _bgr(img: np.ndarray) -> np.ndarray:
-    if img.dtype != np.uint8:
-        img = (img >> 8).astype(np.uint8)
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    return img[..., :3]
-
-
-def _small(img: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
-    h, w = img.shape[:2]
-    scale = side / max(h, w)
-    if scale >= 1:
-        return img
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
-                      interpolation=cv2.INTER_AREA)
-
-
 def _centre_block(grey: np.ndarray, side: int = 512) -> np.ndarray:
     """The central side x side pixels at full resolution, on the 8x8 JPEG grid."""
     h, w = grey.shape
@@ -127,7 +101,7 @@ def blockiness(grey: np.ndarray) -> tuple[float, float]:
     return float(edge / max(inner, 1e-3)), float(edge - inner)
 
 
-def global_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray | None = None
+def global_motion(frames: Frames, changed: np.ndarray | None = None
                   ) -> tuple[float, float, float, float, bool] | None:
     """(dx, dy, scale, degrees, precise) of the whole frame, or None when it cannot be measured.
 
@@ -138,17 +112,17 @@ def global_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray | N
     correlation) outside the `changed` area, which needs edges, not texture, is less precise
     (`precise` False) and is used only when its peak is clear.
     """
-    a, b = _small(_grey(before), 448), _small(_grey(after), 448)
+    a, b = frames.greys(448)
     warp = _orb_motion(a, b)
     if warp is not None:
-        factor = before.shape[1] / a.shape[1]
+        factor = frames.width / a.shape[1]
         h, w = a.shape
         scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
         degrees = float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0])))
         centre = np.array([w / 2, h / 2], np.float32)  # a scale about the origin, re-centred
         moved = warp[:, :2] @ centre + warp[:, 2] - centre
         return float(moved[0] * factor), float(moved[1] * factor), scale, degrees, True
-    return _spectral_motion(before, after, changed)
+    return _spectral_motion(frames, changed)
 
 
 MIN_INLIERS = 25  # fewer RANSAC inliers than this: ORB's fit is not trusted
@@ -180,10 +154,10 @@ def _edges(grey: np.ndarray) -> np.ndarray:
     return cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
 
 
-def _spectral_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray | None,
+def _spectral_motion(frames: Frames, changed: np.ndarray | None,
                      side: int = 512) -> tuple[float, float, float, float, bool] | None:
     """Fourier-Mellin registration of the two frames' edge maps (see global_motion)."""
-    a, b = _edges(_small(_grey(before), side)), _edges(_small(_grey(after), side))
+    a, b = (_edges(grey) for grey in frames.greys(side))
     if a.shape != b.shape:
         return None
     h, w = a.shape
@@ -206,14 +180,14 @@ def _spectral_motion(before: np.ndarray, after: np.ndarray, changed: np.ndarray 
     (dx, dy), peak = cv2.phaseCorrelate(a * window, cv2.warpAffine(b, undo, (w, h)) * window)
     if peak < MIN_PEAK:
         return None
-    factor = before.shape[1] / w
+    factor = frames.width / w
     return float(dx * factor), float(dy * factor), scale, float(degrees), False
 
 
-def difference(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+def difference(frames: Frames) -> np.ndarray:
     """Per-pixel change on small copies, blurred first so VAE softness and noise do not count."""
-    a = cv2.GaussianBlur(_small(_bgr(before)).astype(np.float32), (0, 0), 1.5)
-    b = cv2.GaussianBlur(_small(_bgr(after)).astype(np.float32), (0, 0), 1.5)
+    a = cv2.GaussianBlur(frames.small_before.astype(np.float32), (0, 0), 1.5)
+    b = cv2.GaussianBlur(frames.small_after.astype(np.float32), (0, 0), 1.5)
     return np.abs(a - b).max(axis=2)
 
 
@@ -244,11 +218,14 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     t = thresholds or Thresholds()
     expect = expectation(instruction, plan)
     findings: list[Finding] = []
-    gb, ga = _grey(before), _grey(after)
+    gb, ga = grey(before), grey(after)
+    frames = Frames.of(before, after)
+    small_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
+    small_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2GRAY)
 
     # frame sanity
-    std = float(_small(ga).std())
-    blank_ok = std > t.blank_std or _small(gb).std() <= t.blank_std
+    std = float(small_a.std())
+    blank_ok = std > t.blank_std or small_b.std() <= t.blank_std
     findings.append(finding("blank", std, t.blank_std, blank_ok, f"luma spread {std:.1f}"
                              + (" (a blank frame)" if std <= t.blank_std else ""), 20))
     crop_b, crop_a = _centre_block(gb), _centre_block(ga)  # full resolution, 8x8-aligned
@@ -271,15 +248,14 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
         return _report(findings, plan, t, always_review)
 
     # what changed, and where
-    diff = difference(before, after)
+    diff = difference(frames)
     mask = changed_mask(diff, t.changed_level)
 
     # global motion, measured on what the edit left alone
     intent = plan.intent if plan else None
-    small_before = _small(_bgr(before))
-    subject = subject_mask(small_before) if needs_subject(intent) else None
+    subject = subject_mask(frames.small_before) if needs_subject(intent) else None
     # (a new background changes most of the frame: then the product's outline is what registers)
-    motion = global_motion(before, after, None if expect.scope == "background" else mask)
+    motion = global_motion(frames, None if expect.scope == "background" else mask)
     if motion is None:
         findings.append(cannot_measure("shift", "too little in common between before and after "
                                        "to measure global motion"))
@@ -300,7 +276,6 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     share = float(mask.mean())
     touched = float(changed_mask(diff, t.noop_level).mean())
     # the part the edit left alone must not be blown out or smeared
-    small_b, small_a = _small(gb), _small(ga)
     kept = ~mask if (~mask).mean() > 0.1 else np.ones_like(mask)
     if expect.scope == "local":  # white backgrounds and high-key styles clip on purpose
         clip_a = float(((small_a <= 2) | (small_a >= 253))[kept].mean())
@@ -344,17 +319,16 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
             core = cv2.erode(subject.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
             outside = core & ~mask if (core & ~mask).mean() > 0.01 else outside
         if outside.mean() > 0.01:
-            lab_b = cv2.cvtColor(_small(_bgr(before)), cv2.COLOR_BGR2LAB).astype(np.float32)
-            lab_a = cv2.cvtColor(_small(_bgr(after)), cv2.COLOR_BGR2LAB).astype(np.float32)
+            lab_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2LAB).astype(np.float32)
+            lab_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2LAB).astype(np.float32)
             shift_ab = np.abs((lab_a - lab_b)[outside].mean(axis=0))
             cast = float(max(shift_ab[1], shift_ab[2]))
             findings.append(finding("colour-cast", cast, t.cast, cast <= t.cast,
                                      f"colour moved by {cast:.1f} (Lab a*/b*) outside the edit", t.cast))
-            kept = ssim(_small(gb), _small(ga), outside)
+            kept = ssim(small_b, small_a, outside)
             findings.append(finding("background", kept, t.background_ssim, kept >= t.background_ssim,
                                      f"SSIM {kept:.2f} outside the edited area", 0.2))
-    findings += request_findings(before, after, small_before, _small(_bgr(after)), mask, subject,
-                                 intent, t)
+    findings += request_findings(before, after, frames, mask, subject, intent, t)
     return _report(findings, plan, t, always_review)
 
 

@@ -33,6 +33,7 @@ from tasks.colour import (
     lab_of_rgb,
 )
 from tasks.findings import Finding, cannot_measure, finding
+from tasks.measures import Frames, bgr
 from tasks.thresholds import Thresholds
 
 _TEXT_MARKS = re.compile(r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
@@ -51,23 +52,23 @@ def needs_subject(intent: Intent | None) -> bool:
         _SUBJECT.search(what) for what in intent.keep))
 
 
-def request_findings(before: np.ndarray, after: np.ndarray, small_before: np.ndarray,
-                     small_after: np.ndarray, changed: np.ndarray, subject: np.ndarray | None,
-                     intent: Intent | None, t: Thresholds) -> list[Finding]:
-    """Every check the request calls for. `small_*` are BGR copies the size of `changed`;
-    `subject` the product found in the before image (None when not needed or not found)."""
+def request_findings(before: np.ndarray, after: np.ndarray, frames: Frames, changed: np.ndarray,
+                     subject: np.ndarray | None, intent: Intent | None, t: Thresholds) -> list[Finding]:
+    """Every check the request calls for. `before`/`after` are full size (OCR reads them),
+    `frames` the working copies (`changed` is on the grid of their small copies), `subject` the
+    product found in the before image (None when not needed or not found)."""
     findings: list[Finding] = []
     if intent is not None:
         if intent.action == "background":
-            findings += background(small_after, changed, subject, intent, t)
+            findings += background(frames.small_after, changed, subject, intent, t)
         elif intent.action == "recolour" and intent.colour is not None:
-            findings += recolour(small_after, changed, intent, t)
+            findings += recolour(frames.small_after, changed, intent, t)
         if intent.action == "text" or (intent.action == "remove" and _text_like(intent)):
             findings += text(before, after, changed, intent)
         if intent.action == "remove":
             findings += removal(changed, t)
         findings += keep(changed, subject, intent, t)
-    findings += seams(before, after, changed, t)
+    findings += seams(frames, changed, t)
     return findings
 
 
@@ -284,13 +285,13 @@ def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent,
 # ------------------------------------------------------------------------------------------------
 # artifacts: regular tile seams
 
-def seams(before: np.ndarray, after: np.ndarray, changed: np.ndarray, t: Thresholds) -> list[Finding]:
+def seams(frames: Frames, changed: np.ndarray, t: Thresholds) -> list[Finding]:
     """Regular seams (a tiled generation) are straight lines across the whole change, at a
     fixed spacing: columns (or rows) whose extra edge energy is high along most of their length.
     The median along each line ignores letters, objects and texture, which cover only part."""
     if not changed.any():
         return []
-    grey_b, grey_a = _grey_work(before), _grey_work(after)
+    grey_b, grey_a = frames.grey_before, frames.grey_after
     x0, y0, x1, y1 = _scaled_box(changed, grey_a.shape)
     if x1 - x0 < 48 or y1 - y0 < 48:
         return []
@@ -306,23 +307,31 @@ def seams(before: np.ndarray, after: np.ndarray, changed: np.ndarray, t: Thresho
 def _regular_lines(before: np.ndarray, after: np.ndarray, inside: np.ndarray, axis: int,
                    length: int) -> int:
     """How many evenly spaced lines (columns for axis 0) cross the change as steps in the
-    difference image, along the part of their length that lies inside the change."""
+    difference image, along the part of their length inside the change, where the before image
+    had no line of its own (a tower's lattice or a cat's whiskers are not seams)."""
     difference = after.astype(np.float32) - before.astype(np.float32)
     steps = np.abs(np.diff(difference, axis=1 - axis))
+    own = np.abs(np.diff(before.astype(np.float32), axis=1 - axis))
     where = inside[:, 1:] if axis == 0 else inside[1:, :]
     if axis == 1:
-        where, steps = where.T, steps.T
+        where, steps, own = where.T, steps.T, own.T
     # lines mostly inside the change and long: a fifth of the picture (letters are shorter)
     counted = (where.sum(axis=0) >= 0.3 * where.shape[0]) & (where.sum(axis=0) >= 0.2 * length)
     if counted.sum() < 24:
         return 0
-    extra = np.zeros(steps.shape[1], np.float32)
-    for line in np.flatnonzero(counted):
-        extra[line] = np.median(steps[where[:, line], line])
-    values = extra[counted]
-    base = float(np.median(values))
-    spread = float(np.median(np.abs(values - base)))
-    peaks = np.flatnonzero(counted & (extra >= base + max(SEAM_LEVEL, 3 * spread)))
+
+    def along(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(values.shape[1], np.float32)
+        out[counted] = np.nanmedian(np.where(where[:, counted], values[:, counted], np.nan), axis=0)
+        return out
+
+    def raised(profile: np.ndarray) -> np.ndarray:
+        base = float(np.median(profile[counted]))
+        spread = float(np.median(np.abs(profile[counted] - base)))
+        return counted & (profile >= base + max(SEAM_LEVEL, 3 * spread))
+
+    seam, mine = along(steps), along(own)
+    peaks = np.flatnonzero(raised(seam) & (seam - mine >= SEAM_LEVEL) & ~raised(mine))
     if peaks.size < 3:
         return 0
     runs = np.split(peaks, np.flatnonzero(np.diff(peaks) > 1) + 1)
@@ -368,21 +377,7 @@ def _full_box(mask: np.ndarray, shape: tuple[int, ...], margin: float) -> tuple[
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     x0, y0, x1, y1 = box
-    part = img[y0:y1, x0:x1]
-    if part.dtype != np.uint8:
-        part = (part >> 8).astype(np.uint8)
-    if part.ndim == 2:
-        part = cv2.cvtColor(part, cv2.COLOR_GRAY2BGR)
-    return part[..., :3]
-
-
-def _grey_work(img: np.ndarray, side: int = 1024) -> np.ndarray:
-    grey = _crop(img, (0, 0, img.shape[1], img.shape[0]))
-    grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY)
-    h, w = grey.shape
-    scale = side / max(h, w)
-    return grey if scale >= 1 else cv2.resize(grey, (round(w * scale), round(h * scale)),
-                                               interpolation=cv2.INTER_AREA)
+    return bgr(img[y0:y1, x0:x1])
 
 
 _NAMES = [("pink", 15), ("red", 50), ("orange", 78), ("yellow", 115), ("green", 180), ("cyan", 240),

@@ -187,10 +187,17 @@ def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Int
     old = intent.old_text
     if old and intent.action in ("text", "remove"):
         was, _ = ocr.found(old, lines_before)
+        old_after = lines_after
+        if not was:  # the old words are not where the change is: read the whole frames
+            try:
+                was, _ = ocr.found(old, ocr.read_lines(bgr(before)))
+                old_after = ocr.read_lines(bgr(after)) if was else old_after
+            except ocr.OcrUnavailable as exc:
+                return [cannot_measure("text", f"OCR unavailable: {exc}")]
         if not was:
             out.append(cannot_measure("text-old", f"'{old}' could not be read in the before image"))
         else:
-            still, _ = ocr.found(old, lines_after)
+            still, _ = ocr.found(old, old_after)
             if intent.new_text and ocr.canonical(old) in ocr.canonical(intent.new_text):
                 still = False  # "SALE" -> "SALE 50%": the old words live on inside the new
             out.append(Finding("text-old", None, None, not still,

@@ -6,7 +6,6 @@ route every item -> OpenCV jobs in chunks (a task per chunk, all workers busy) a
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from typing import Any
@@ -27,18 +26,12 @@ from flows.review import request_review
 from retouch.settings import get_settings
 from routing import Plan, route
 from tasks import ledger
+from tasks.dispatch import settle_without_editing
 from tasks.model_path import model_edit
 from tasks.notify import notify
 from tasks.opencv_path import opencv_edit_chunk
-from tasks.results import ItemResult
-from tasks.storage import (
-    exists,
-    join,
-    read_bytes,
-    safe_name,
-    sweep_partial_writes,
-    write_bytes,
-)
+from tasks.results import ItemResult, write_results_file
+from tasks.storage import sweep_partial_writes
 
 TABLE_ROWS = 500  # rows shown in the results artifact; results.jsonl has them all
 
@@ -89,22 +82,8 @@ def record_costs(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 @task(name="write-results", cache_policy=NO_CACHE)
 def write_results(results: list[dict[str, Any]], out_dir: str, merge: bool = False) -> str:
-    """results.jsonl: exactly one line per item, in manifest order, written atomically.
-
-    With `merge`, the lines of these items replace their earlier lines (deferred items that
-    ran later) and the other lines stay as they were.
-    """
-    uri = join(out_dir, "results.jsonl")
-    if merge and exists(uri):
-        fresh = {r["id"]: r for r in results}
-        earlier = [json.loads(line) for line in read_bytes(uri).decode("utf-8").splitlines()
-                   if line.strip()]
-        known = {r["id"] for r in earlier}
-        results = [fresh.get(r["id"], r) for r in earlier] + [r for r in results
-                                                               if r["id"] not in known]
-    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    write_bytes(uri, body.encode("utf-8"), "application/x-ndjson")
-    return uri
+    """results.jsonl: exactly one line per item, in manifest order, written atomically."""
+    return write_results_file(results, out_dir, merge)
 
 
 def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
@@ -112,24 +91,6 @@ def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
     if configured:
         return configured
     return max(4, min(50, math.ceil(jobs / (4 * max(1, workers)))))
-
-
-def settle_without_editing(item: dict[str, Any], plan: Plan) -> ItemResult | None:
-    """The result of an item that needs no editing (a bad row, a rejected instruction)."""
-    base = {"id": item["id"], "image": item.get("image"), "instruction": item.get("instruction")}
-    error = item.get("error")
-    if not error:
-        try:
-            safe_name(item["id"])
-        except ValueError as exc:
-            error = str(exc)
-    if error:
-        return ItemResult(status="failed", error=error, **base)
-    planned = {"route": plan.route, "ops": [op.to_dict() for op in plan.ops],
-               "reason": plan.reason, "confidence": plan.confidence}
-    if plan.route == "reject":
-        return ItemResult(status="rejected", error=plan.reason, **base, **planned)
-    return None
 
 
 def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -26,8 +26,9 @@ from prefect.runtime import flow_run
 from retouch.settings import get_settings
 from routing import route
 from tasks import ledger
-from tasks.model_path import model_job
+from tasks.dispatch import edit_item
 from tasks.notify import notify
+from tasks.results import write_results_file
 from tasks.storage import join, read_bytes, write_bytes
 
 REVIEW_DEPLOYMENT = "review-edit/review-edit"
@@ -117,8 +118,7 @@ def review_edit(item: dict[str, Any], result: dict[str, Any], out_dir: str,
         final.update(status="rejected", error=f"rejected by {answer.reviewer}: {answer.note}")
     else:
         new_item = {**item, "instruction": answer.instruction or item.get("instruction")}
-        plan = route(new_item["instruction"], limits=settings.limits)
-        edited = model_job({"item": new_item, "plan": plan.to_dict()}, out_dir)
+        edited = edit_item(new_item, route(new_item["instruction"], limits=settings.limits), out_dir)
         decision["re_edit_status"] = edited["status"]
         if edited["status"] == "review":  # round again: a new review run for the new edit
             follow = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
@@ -126,11 +126,13 @@ def review_edit(item: dict[str, Any], result: dict[str, Any], out_dir: str,
                 "review_page": review_page})
             decision["next_review"] = str(follow.id)
         final = edited
+    decision["output"] = final.get("output")  # where the decided picture is now
+    final["review"] = decision
+    write_results_file([final], out_dir, merge=True)  # the item's line says what was decided
     record_decision(out_dir, item["id"], decision)
     record_review_cost(item["id"], decision)
     notify({"event": "review.decided", **decision, "status": final["status"],
             "output": final.get("output")})
-    final["review"] = decision
     return final
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from routing.plan import Plan
+from tasks.storage import exists, join, read_bytes, write_bytes
 
 Status = Literal["published", "review", "rejected", "failed", "deferred"]
 log = logging.getLogger("retouch.items")
@@ -66,3 +68,22 @@ def execute(item: dict[str, Any], plan: Plan, work: Callable[[], ItemResult],
     result.seconds = round(time.perf_counter() - wall, 4)
     result.cost = price(time.thread_time() - cpu, result)
     return result.to_dict()
+
+
+def write_results_file(results: list[dict[str, Any]], out_dir: str, merge: bool = False) -> str:
+    """results.jsonl: exactly one line per item, in manifest order, written atomically.
+
+    With `merge`, the lines of these items replace their earlier lines (deferred items that
+    ran later, a review's decision) and the other lines stay as they were.
+    """
+    uri = join(out_dir, "results.jsonl")
+    if merge and exists(uri):
+        fresh = {r["id"]: r for r in results}
+        earlier = [json.loads(line) for line in read_bytes(uri).decode("utf-8").splitlines()
+                   if line.strip()]
+        known = {r["id"] for r in earlier}
+        results = [fresh.get(r["id"], r) for r in earlier] + [r for r in results
+                                                               if r["id"] not in known]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    write_bytes(uri, body.encode("utf-8"), "application/x-ndjson")
+    return uri

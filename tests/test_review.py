@@ -43,7 +43,13 @@ def review_case(tmp_path: Path, item_id: str) -> tuple[dict, dict, str]:
     result = {"id": item_id, "status": "review", "route": "model", "output": str(output),
               "checks": [{"check": "shift", "value": 6.0, "threshold": 2.0, "passed": False,
                           "message": "whole frame moved by (+6.0, +0.0) px"}]}
+    other = {"id": "other", "status": "published", "route": "opencv", "output": "x.png"}
+    (out_dir / "results.jsonl").write_text(json.dumps(result) + "\n" + json.dumps(other) + "\n")
     return item, result, str(out_dir)
+
+
+def results_lines(out_dir: str) -> list[dict]:
+    return [json.loads(line) for line in (Path(out_dir) / "results.jsonl").read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +149,10 @@ def test_approve_in_the_browser_publishes(served, tmp_path):
     decision = json.loads((Path(out_dir) / "review" / "sku-1" / "decision.json").read_text())
     assert decision["decision"] == "approve" and decision["reviewer"] == "alice"
     assert decision["at"] and decision["flow_run"] == str(run_id)
+    assert decision["output"] == str(published)  # where the approved picture is now
+    line, other = results_lines(out_dir)  # the decision rewrote the item's line, and only it
+    assert (line["status"], line["output"]) == ("published", str(published))
+    assert other["id"] == "other" and other["status"] == "published"
 
 
 def test_reject_from_the_command_line(served, tmp_path, run_cli):
@@ -181,6 +191,18 @@ def test_re_edit_goes_round_again(served, tmp_path, run_cli):
     assert decision["re_edit_status"] == "review" and decision["next_review"]
     wait_for(lambda: state_of(decision["next_review"]).is_paused(),
              what="the second review round to suspend")
+
+    # a re-edit whose new instruction is an OpenCV job is done by OpenCV (one dispatcher)
+    item, result, out_dir = review_case(tmp_path / "opencv", "sku-4")
+    run_id = start_review(item, result, out_dir, page_url)
+    code, _, err = run_cli("review", "re-edit", str(run_id), "crop to 1:1", "--reviewer", "dan")
+    assert code == 0, err
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
+                     what="the resumed run to finish")
+    assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
+    line = results_lines(out_dir)[0]
+    assert (line["status"], line["route"]) == ("published", "opencv"), line
+    assert cv2.imread(line["output"]).shape[:2] == (400, 400)
 
 
 def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_model_dir,

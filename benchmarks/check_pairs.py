@@ -273,6 +273,16 @@ def text_old_left(rng, before, product):
     return base, after, f"把'{old}'改成'{new}'"
 
 
+def text_other_changed(rng, before, product):
+    old, new = [("SALE", "NEW"), ("HOT DEAL", "FREE SHIP")][rng.integers(2)]
+    x0, y0, x1, y1 = banner(before)
+    h = y1 - y0
+    second = (x0, y1 + h // 2, x1, y1 + h // 2 + h)
+    base = write(write(before, old, banner(before)), "ONLY TODAY", second)
+    after = write(write(vae(base, rng), new, banner(before)), "ONLY TOMORROW", second)
+    return base, after, f"把'{old}'改成'{new}'"
+
+
 def _mark(before):
     h, w = before.shape[:2]
     box = (int(w * 0.62), int(h * 0.84), int(w * 0.96), int(h * 0.95))
@@ -349,8 +359,8 @@ def seams(rng, before, product):
 GOOD = [bg_pure_white, bg_named, bg_scene, recolour_named, text_replace, text_add, remove_mark,
         remove_object, keep_background]
 BAD = [bg_grey, bg_offwhite, bg_wrong_colour, bg_product_lost, bg_noise, bg_product_altered,
-       recolour_wrong, recolour_spread, text_wrong, text_erased, text_old_left, remove_mark_not_done,
-       remove_object_not_done, keep_background_broken, seams]
+       recolour_wrong, recolour_spread, text_wrong, text_erased, text_old_left, text_other_changed,
+       remove_mark_not_done, remove_object_not_done, keep_background_broken, seams]
 SHAPES = ("bottle", "box", "cup", "shoe", "ball")
 SIZES = ((640, 480), (1024, 1024), (1500, 1000))
 

@@ -203,6 +203,15 @@ def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Int
             out.append(Finding("text-old", None, None, not still,
                                f"'{old}' still reads after the edit" if still else f"'{old}' is gone",
                                0.0 if still else 1.0))
+    if intent.action == "text" and old:  # other words near the change stay as they were
+        others = [line.text for line in lines_before if not ocr.found(old, [line])[0]
+                  and not (intent.new_text and ocr.found(intent.new_text, [line])[0])]
+        changed_words = [text for text in others if not ocr.found(text, lines_after)[0]]
+        if others:
+            out.append(Finding("text-other", None, None, not changed_words,
+                               f"other text changed too: {', '.join(changed_words)}" if changed_words
+                               else f"other text kept: {', '.join(others)}",
+                               0.0 if changed_words else 1.0))
     if intent.action == "remove" and not old and lines_before:
         kept = [line.text for line in lines_before if ocr.found(line.text, lines_after)[0]]
         out.append(Finding("text-removed", None, None, not kept,

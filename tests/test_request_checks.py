@@ -44,6 +44,7 @@ def test_ciede2000_matches_the_published_test_data():  # Sharma, Wu, Dalal (2005
     ("recolour_wrong", "recolour", "asked"),
     ("text_wrong", "text-new", "asked"),
     ("text_old_left", "text-old", "still reads"),
+    ("text_other_changed", "text-other", "other text changed"),
     ("remove_mark_not_done", "text-removed", "still reads"),
     ("remove_object_not_done", "removed", "left as it was"),
     ("keep_background_broken", "keep", "background changed"),

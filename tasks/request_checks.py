@@ -38,7 +38,6 @@ from tasks.thresholds import Thresholds
 
 _TEXT_MARKS = re.compile(r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
                          r"caption|slogan|price|tag|label|logo|stamp|signature|date|\u00a9")
-_BACKGROUND = re.compile(r"背景|底色|场景|background|backdrop|\bbg\b|scene|surroundings")
 _SUBJECT = re.compile(r"产品|商品|主体|物体|product|subject|item|object")
 _EVERYTHING_ELSE = "everything else"
 FEATHER = 0.03  # share of the short side between a kept product and its new background
@@ -276,7 +275,7 @@ def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent,
             out.append(cannot_measure("keep", "whether the font is kept (no font measure)"))
             continue
         region = v.region_in(what)
-        if _BACKGROUND.search(what):  # the background is what reaches the frame's edges
+        if v.action_of_only("background", what):  # the background is what reaches the edges
             where, label = _border(changed, max(3, round(KEEP_BORDER * min(changed.shape)))), "the background"
         elif _SUBJECT.search(what) or (intent.action == "background" and not region):
             if subject is None:

@@ -33,6 +33,8 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     """The intent of the model part of a request (`text` normalised, quotes masked)."""
     quotes = masked.inner(text)
     action = "text" if quotes else (v.action_of(QUOTE_CHARS.sub(" ", text)) or "edit")
+    if action == "text" and not quotes and v.action_of_only("remove", text):
+        action = "remove"  # "get rid of the watermark text": a removal of text
     becomes = _last_becomes(text)
     if action == "background" and becomes is None and v.action_of_only("remove", text):
         action = "remove"  # "去掉背景里的杂物": a removal in the background

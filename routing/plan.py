@@ -15,7 +15,8 @@ OPENCV_OPS = (
 #: The one operation that needs the image model: an edit described in words.
 MODEL_OP = "model"
 #: What a model edit does, as far as the checks need to know.
-ACTIONS = ("text", "background", "style", "move", "remove", "recolour", "add", "replace", "edit")
+ACTIONS = ("blur", "text", "background", "style", "move", "remove", "recolour", "add", "replace",
+           "edit")
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
     intent = plan.intent if plan else None
     if opencv_only or (intent and intent.action == "style") or _GLOBAL_WORDS.search(prompt):
         scope = "global"
-    elif (intent and intent.action == "background") or _BACKGROUND_WORDS.search(prompt):
+    elif (intent and intent.action in ("background", "blur")) or _BACKGROUND_WORDS.search(prompt):
         scope = "background"
     else:
         scope = "local"
@@ -284,7 +284,8 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
                                  clip_a - clip_b <= t.clipped_increase,
                                  f"{clip_a:.0%} of the unedited pixels at black/white "
                                  f"(before {clip_b:.0%})", 0.25))
-    if expect.scope != "global":  # a new style may smooth on purpose (watercolour, cartoon)
+    # a new style may smooth on purpose (watercolour, cartoon), and so does a background blur
+    if expect.scope != "global" and not (intent and intent.action == "blur"):
         detail = float(np.abs(cv2.Laplacian(small_b, cv2.CV_32F))[kept].mean())
         ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
         if detail < t.min_detail:  # a plain studio backdrop or product: nothing there to smear

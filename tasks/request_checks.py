@@ -47,7 +47,7 @@ SEAM_LEVEL = 2.0  # grey levels of extra edge a seam line carries along most of 
 
 def needs_subject(intent: Intent | None) -> bool:
     """Does checking this request need the product's outline (tasks/subject.py)?"""
-    return intent is not None and (intent.action == "background" or any(
+    return intent is not None and (intent.action in ("background", "blur") or any(
         _SUBJECT.search(what) for what in intent.keep))
 
 
@@ -60,6 +60,8 @@ def request_findings(before: np.ndarray, after: np.ndarray, frames: Frames, chan
     if intent is not None:
         if intent.action == "background":
             findings += background(frames.small_after, changed, subject, intent, t)
+        elif intent.action == "blur":
+            findings += background_blur(frames, changed, subject, t)
         elif intent.action == "recolour" and intent.colour is not None:
             findings += recolour(frames.small_after, changed, intent, t)
         if intent.action == "text" or (intent.action == "remove" and _text_like(intent)):
@@ -129,6 +131,30 @@ def _colour_of_background(small_after: np.ndarray, region: np.ndarray, intent: I
                    t.background_de)
 
 
+def background_blur(frames: Frames, changed: np.ndarray, subject: np.ndarray | None,
+                    t: Thresholds) -> list[Finding]:
+    """A blurred background: less detail at the frame's border than before, the product kept."""
+    out: list[Finding] = []
+    grey_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
+    grey_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2GRAY)
+    band = _border(changed, max(3, round(KEEP_BORDER * min(changed.shape))))
+    if subject is not None:
+        band &= ~_grow(subject, 3)
+    detail_b = float(np.abs(cv2.Laplacian(grey_b, cv2.CV_32F))[band].mean())
+    if detail_b < t.min_detail:
+        return [cannot_measure("background-blur", "the background is plain: no detail to blur")]
+    ratio = float(np.abs(cv2.Laplacian(grey_a, cv2.CV_32F))[band].mean()) / detail_b
+    out.append(finding("background-blur", ratio, t.blurred_detail, ratio <= t.blurred_detail,
+                       f"the background keeps {ratio:.0%} of its detail (asked: blurred)", 0.2))
+    if subject is None:
+        out.append(cannot_measure("product", "no product found in the before image"))
+    else:
+        kept = float((~changed)[subject].mean())
+        out.append(finding("product", kept, t.subject_kept, kept >= t.subject_kept,
+                           f"{kept:.0%} of the product left unchanged", 0.3))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------
 # object recolour
 
@@ -147,8 +173,11 @@ def recolour(small_after: np.ndarray, changed: np.ndarray, intent: Intent,
                         f"changed area is {_describe(got)} (asked: {name}), CIEDE2000 {de:.1f}",
                         t.recolour_de)
     else:
-        apart = hue_distance(float(hue_degrees(got)), float(hue_degrees(want)))
-        first = finding("recolour", apart, t.recolour_hue, apart <= t.recolour_hue,
+        got_hue, want_hue = float(hue_degrees(got)), float(hue_degrees(want))
+        apart = hue_distance(got_hue, want_hue)
+        # a navy asked and a darker blue made: the same family of hue counts as right
+        same_family = _hue_family(got_hue) == _hue_family(want_hue)
+        first = finding("recolour", apart, t.recolour_hue, apart <= t.recolour_hue or same_family,
                         f"changed area is {_describe(got)} (asked: {name}), hue {apart:.0f}° "
                         "away", t.recolour_hue)
     _, _, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
@@ -277,7 +306,9 @@ def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent,
         region = v.region_in(what)
         if v.action_of_only("background", what):  # the background is what reaches the edges
             where, label = _border(changed, max(3, round(KEEP_BORDER * min(changed.shape)))), "the background"
-        elif _SUBJECT.search(what) or (intent.action == "background" and not region):
+        elif intent.action in ("background", "blur") and not region:
+            continue  # the product and what is on it: the `product` check of the background edit
+        elif _SUBJECT.search(what):
             if subject is None:
                 out.append(cannot_measure("keep", f"'{what}': no product found to compare"))
                 continue
@@ -401,6 +432,14 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
 
 _NAMES = [("pink", 15), ("red", 50), ("orange", 78), ("yellow", 115), ("green", 180), ("cyan", 240),
           ("blue", 310), ("purple", 340), ("pink", 361)]  # by CIE Lab hue angle
+
+
+_FAMILIES = {"red": 40, "orange": 64, "yellow": 94, "green": 141, "cyan": 205, "blue": 296,
+             "purple": 317, "magenta": 330, "pink": 355}  # CIE Lab hue of each family's core
+
+
+def _hue_family(hue: float) -> str:
+    return min(_FAMILIES, key=lambda name: hue_distance(hue, _FAMILIES[name]))
 
 
 def _describe(lab: np.ndarray) -> str:

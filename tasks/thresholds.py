@@ -30,7 +30,7 @@ class Thresholds:
     # did the edit do what was asked (tasks/request_checks.py)
     pure_level: int = 250  # "pure white": every channel at least this
     pure_share: float = 0.95  # ... on this share of the new background
-    background_de: float = 14.0  # CIEDE2000 of the new background's colour to the named one
+    background_de: float = 18.0  # CIEDE2000 of the new background's colour to the named one
     subject_kept: float = 0.35  # share of the product (found in the before image) left unchanged
     border_changed: float = 0.5  # share of the frame's border a new background must cover
     recolour_hue: float = 20.0  # degrees between the changed area's hue and the named colour's
@@ -39,4 +39,5 @@ class Thresholds:
     recolour_pieces: int = 1  # separate changed pieces a recolour may have (specks not counted)
     removal_covered: float = 0.6  # share of the outlined area a removal must change
     kept_changed: float = 0.1  # share of a kept region allowed to change
+    blurred_detail: float = 0.8  # a blurred background keeps at most this share of its detail
     seams: int = 4  # this many evenly spaced straight lines across the change: tile seams

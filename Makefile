@@ -35,11 +35,12 @@ system-packages:
 	    sudo -n apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
 	    echo "could not install chromium/fonts-wqy-microhei: browser tests will be skipped"; }
 
+# both cores: every test starts its own servers on free ports and its own databases
 test: $(VENV)/.installed-dev system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test-fast: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n 2 -m "not slow"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -22,7 +22,6 @@ _HEX = re.compile(r"#([0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z])")
 @dataclass(frozen=True)
 class Vocabulary:
     colours: tuple[tuple[re.Pattern[str], Colour], ...]
-    colour_words: re.Pattern[str]
     regions: tuple[tuple[re.Pattern[str], Region], ...]
     whole_image: re.Pattern[str]
     actions: tuple[tuple[str, re.Pattern[str]], ...]
@@ -90,7 +89,6 @@ def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
     constraints = data["constraints"]
     return Vocabulary(
         colours=colours,
-        colour_words=words_pattern(colour_names(path) + [r"#[0-9a-f]{6}", r"#[0-9a-f]{3}"]),
         regions=regions,
         whole_image=words_pattern(data["whole_image"]["words"]),
         actions=tuple((name, words_pattern(spec["words"])) for name, spec in data["actions"].items()),

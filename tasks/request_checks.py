@@ -199,7 +199,7 @@ def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Int
     """OCR of the changed area (and a margin) before and after."""
     if not changed.any():
         return [cannot_measure("text", "nothing changed where text could be read")]
-    box = _full_box(changed, before.shape, margin=0.15)
+    box = _scaled_box(changed, before.shape, margin=0.15)
     try:
         lines_before = ocr.read_lines(_crop(before, box))
         lines_after = ocr.read_lines(_crop(after, box))
@@ -419,10 +419,6 @@ def _scaled_box(mask: np.ndarray, shape: tuple[int, ...], margin: float = 0.0) -
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
     return (max(0, int((x0 - mx) * sx)), max(0, int((y0 - my) * sy)),
             min(shape[1], int((x1 + mx) * sx)), min(shape[0], int((y1 + my) * sy)))
-
-
-def _full_box(mask: np.ndarray, shape: tuple[int, ...], margin: float) -> tuple[int, int, int, int]:
-    return _scaled_box(mask, shape, margin)
 
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:

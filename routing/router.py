@@ -14,7 +14,7 @@ from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
 from routing.plan import MODEL_OP, Intent, Op, Plan
-from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
+from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.templates import Templates, load_templates
 from routing.vocabulary import load_vocabulary
@@ -121,7 +121,7 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
     requests = [c for c in clauses if c.kind == "request"]
     unparsed = [masked.restore(c.shown) for c in clauses if c.kind == "question"]
     if not requests:
-        return _nothing_to_do(clauses, masked, display)
+        return _nothing_to_do(clauses, display)
 
     ops: list[Op] = []
     explicit: list[set[str]] = []
@@ -205,7 +205,8 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
                 unparsed=tuple(unparsed))
 
 
-def _nothing_to_do(clauses: list[Clause], masked: Masked, display: str) -> Plan:
+def _nothing_to_do(clauses: list[Clause], display: str) -> Plan:
+    """The refusal of an instruction with no request in it: a question, or only constraints."""
     if any(c.kind == "question" for c in clauses):
         return Plan.reject(f"not an image edit (a question): {display!r}; to change the picture, "
                            "say what to do, e.g. '裁剪为1:1' or 'remove the watermark'", 0.9)

@@ -40,7 +40,7 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
         action = "remove"  # "去掉背景里的杂物": a removal in the background
     colour_at = v.colour_in(text[becomes:]) if becomes is not None else v.colour_in(text)
     colour = colour_at[0] if colour_at else None
-    if action in ("replace", "edit", "add") and colour and _only_a_colour(text, becomes, colour_at, v):
+    if action in ("replace", "edit", "add") and colour and _only_a_colour(text, becomes, colour_at[1][1]):
         action = "recolour"
     old_text = new_text = None
     if action == "text":
@@ -61,12 +61,11 @@ def _last_becomes(text: str) -> int | None:
     return found[-1].end() if found else None
 
 
-def _only_a_colour(text: str, becomes: int | None, colour_at, v: Vocabulary) -> bool:
+def _only_a_colour(text: str, becomes: int | None, colour_end: int) -> bool:
     """Is the new value just a colour ("换成蓝色", "make the mug navy", "to red")?"""
     if becomes is None:
         return True  # "make the shirt red", "把天空调蓝一点": the colour is the change
-    _, (start, end) = colour_at
-    rest = text[becomes:][end:]
+    rest = text[becomes:][colour_end:]
     rest = re.sub(r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|"
                   r"a\s+bit", "", rest)
     return not rest

@@ -27,9 +27,9 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
     "font": re.compile(r"字体|字形|font|typeface|lettering\s+style"),
 }
-_NEGATED_START = re.compile(r"\s*(?:不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never)"
-                            r"\s*(?:变成?|弄成?|做|改成?)?")
-_NEGATED = re.compile(r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|without|no\b")
+_NEGATIONS = r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never"
+_NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
+_NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
 _KEEP_NOISE = re.compile(r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
                          r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]")
@@ -78,7 +78,7 @@ class Clause:
 
 def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary) -> Clause:
     """Classify one clause and give the text the parser should read."""
-    text = normalise(shown)
+    whole = text = normalise(shown)
     polite = False
     opened = t.openers.match(text)
     if opened and opened.end():
@@ -87,7 +87,7 @@ def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Voca
     asked = ends_with_question_mark or bool(closed and re.search(r"[?吗么嘛]", closed.group()))
     if closed and closed.start() > 0:
         text = text[:closed.start()]
-    if asked and not polite and not t.modal.search(text) and t.question.search(normalise(shown)):
+    if asked and not polite and not t.modal.search(text) and t.question.search(whole):
         return Clause(text, shown, "question")
     for pattern, means in t.complaints:
         text = pattern.sub(f" {means} ", text)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from config.contracts import Item, ItemResult
+from config.settings import get_settings
 from flows.edit import run_batch
-from retouch.settings import get_settings
+from flows.runner import WorkerThreads
 from tasks import ledger
 
 
-@flow(name="run-deferred",
-      task_runner=ThreadPoolTaskRunner(max_workers=get_settings().workers))
-def run_deferred() -> list[dict[str, Any]]:
+@flow(name="run-deferred", task_runner=WorkerThreads())
+def run_deferred() -> list[ItemResult]:
     """Edit every deferred item into its batch's folder and update that batch's results.jsonl."""
     logger = get_run_logger()
     settings = get_settings()
@@ -29,13 +28,12 @@ def run_deferred() -> list[dict[str, Any]]:
         logger.info("%d items still deferred: today's GPU budget of $%g is spent", len(pending),
                     budget)
         return []
-    by_folder: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in pending:
-        by_folder[row["out_dir"]].append(row)
-    ledger.mark_done(url, [row["id"] for row in pending])  # one that is deferred again is re-added
+    by_folder: dict[str, list[Item]] = defaultdict(list)
+    for _, out_dir, job in pending:
+        by_folder[out_dir].append(job.item)
+    ledger.mark_done(url, [row_id for row_id, _, _ in pending])  # deferred again: re-added
     results = []
-    for out_dir, rows in by_folder.items():
-        items = [row["job"]["item"] for row in rows]
-        results += run_batch(items, out_dir, merge_results=True)
+    for out_dir, items in by_folder.items():
+        results += run_batch(items, out_dir, settings, merge_results=True)
     logger.info("ran %d deferred items", len(results))
     return results

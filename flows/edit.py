@@ -1,14 +1,16 @@
 """The workhorse flow: one flow run per batch of (image, instruction) items.
 
-route every item -> OpenCV jobs in chunks (a task per chunk, all workers busy) and model jobs
--> one result per item, in manifest order -> results.jsonl + Prefect artifacts.
+route every item -> settle the ones that need no edit -> OpenCV jobs in chunks (a task per
+chunk, all workers busy) and model jobs -> one result per item, in manifest order -> reviews
+asked for -> results.jsonl, ledger, Prefect artifacts, webhook.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -18,56 +20,53 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from config.contracts import Item, ItemResult, Job, Plan, ReviewDecision
+from config.limits import Limits
+from config.settings import Settings, get_settings
 from flows.progress import report_progress
 from flows.review import request_review
-from retouch.settings import get_settings
-from routing import Plan, route
+from flows.runner import WorkerThreads
+from routing import route
 from tasks import ledger
 from tasks.dispatch import settle_without_editing
 from tasks.model_path import model_edit
 from tasks.notify import notify
 from tasks.opencv_path import opencv_edit_chunk
-from tasks.results import ItemResult, write_results_file
+from tasks.results import write_results_file
 from tasks.storage import sweep_partial_writes
 
 TABLE_ROWS = 500  # rows shown in the results artifact; results.jsonl has them all
-
-
-@task(name="route-batch", cache_policy=NO_CACHE)
-def route_batch(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Plan every item (pure and cheap: one task for the whole batch)."""
-    limits = get_settings().limits
-    plans: dict[str | None, dict[str, Any]] = {}  # catalogs repeat the same few instructions
-    for item in items:
-        instruction = item.get("instruction")
-        if instruction not in plans:
-            plans[instruction] = route(instruction, limits=limits).to_dict()
-    return [plans[item.get("instruction")] for item in items]
-
-
 NO_REVIEW_DEPLOYMENT = ("waiting in review/: no review-edit deployment on this Prefect server "
                         "(run `retouch serve`, then re-run the batch)")
 
 
+@task(name="route-batch", cache_policy=NO_CACHE)
+def route_batch(items: list[Item], limits: Limits) -> list[Plan]:
+    """Plan every item (pure and cheap: one task for the whole batch)."""
+    plans: dict[str | None, Plan] = {}  # catalogs repeat the same few instructions
+    for item in items:
+        if item.instruction not in plans:
+            plans[item.instruction] = route(item.instruction, limits=limits)
+    return [plans[item.instruction] for item in items]
+
+
 @task(name="request-reviews", cache_policy=NO_CACHE)
-def request_reviews(waiting: list[tuple[dict[str, Any], dict[str, Any]]],
-                    out_dir: str) -> list[str | None]:
+def request_reviews(waiting: list[tuple[Item, ItemResult]], out_dir: str,
+                    page: str | None) -> list[str | None]:
     """Start a review-edit run for each result that needs a person; their ids (None: none)."""
-    return [request_review(item, result, out_dir) for item, result in waiting]
+    return [request_review(item, result, out_dir, page) for item, result in waiting]
 
 
 @task(name="record-costs", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def record_costs(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def record_costs(results: list[ItemResult], settings: Settings) -> dict[str, dict[str, float]]:
     """Ledger and audit rows for the batch; returns its totals per path (for the artifact)."""
     from prefect.runtime import flow_run
 
-    settings = get_settings()
     batch = str(flow_run.id) if flow_run.id else None
     # model edits wrote their rows as they finished (the GPU budget reads them)
-    ledger.record_batch(settings.ledger_url, [r for r in results if r.get("route") != "model"],
+    ledger.record_batch(settings.ledger_url, [r for r in results if r.route != "model"],
                         batch, settings.price_version)
     per_path: dict[str, dict[str, float]] = {}
     for row in ledger.ledger_rows(results, batch, settings.price_version):
@@ -75,13 +74,13 @@ def record_costs(results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
                                                    "usd": 0.0, "cache_hits": 0})
         totals["items"] += 1
         totals["cache_hits"] += row["cache_hit"]
-        for field in ("cpu_s", "gpu_s", "usd"):
-            totals[field] += row[field]
+        for name in ("cpu_s", "gpu_s", "usd"):
+            totals[name] += row[name]
     return per_path
 
 
 @task(name="write-results", cache_policy=NO_CACHE)
-def write_results(results: list[dict[str, Any]], out_dir: str, merge: bool = False) -> str:
+def write_results(results: list[ItemResult], out_dir: str, merge: bool = False) -> str:
     """results.jsonl: exactly one line per item, in manifest order, written atomically."""
     return write_results_file(results, out_dir, merge)
 
@@ -93,109 +92,145 @@ def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
     return max(4, min(50, math.ceil(jobs / (4 * max(1, workers)))))
 
 
-def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"id": r["id"], "status": r["status"], "route": r.get("route") or "",
-             "output": r.get("output") or "", "error": r.get("error") or "",
-             "seconds": r.get("seconds", 0)} for r in results[:TABLE_ROWS]]
+def summary_rows(results: list[ItemResult]) -> list[dict[str, object]]:
+    return [{"id": r.id, "status": r.status, "route": r.route or "", "output": r.output or "",
+             "error": r.error or "", "seconds": r.seconds} for r in results[:TABLE_ROWS]]
 
 
-def run_batch(items: list[dict[str, Any]], out_dir: str,
-              merge_results: bool = False) -> list[dict[str, Any]]:
-    """Route, edit and record a batch; called inside a flow run."""
-    logger = get_run_logger()
-    settings = get_settings()
-    swept = sweep_partial_writes(out_dir)
-    if swept:
-        logger.warning("removed %d half-written files left by an interrupted run", swept)
-    items = [item if item.get("id") else {**item, "id": f"item-{n}"}
-             for n, item in enumerate(items, 1)]
-    total = len(items)
-    progress_id = create_progress_artifact(progress=0.0, key="edit-batch-progress",
-                                           description=f"{total} items")
-    plans = route_batch(quote(items))  # quote: Prefect need not walk every item for futures
-    results: list[dict[str, Any] | None] = [None] * total
-    jobs: list[tuple[int, dict[str, Any]]] = []
-    model_jobs: list[tuple[int, dict[str, Any]]] = []
-    for index, (item, plan_dict) in enumerate(zip(items, plans, strict=True)):
-        settled = settle_without_editing(item, Plan.from_dict(plan_dict))
+@dataclass
+class Sorted:
+    """A batch sorted by what happens to each item: its place in the batch and its job."""
+
+    settled: dict[int, ItemResult] = field(default_factory=dict)
+    opencv: list[tuple[int, Job]] = field(default_factory=list)
+    model: list[tuple[int, Job]] = field(default_factory=list)
+
+
+def name_items(items: list[Item], requested_by: str | None) -> list[Item]:
+    """An id for each item that has none (`item-<n>`, n its place in the batch), and who asked
+    for it (the item's own `requested_by` column first)."""
+    return [item.model_copy(update={"id": item.id or f"item-{n}",
+                                    "requested_by": item.requested_by or requested_by})
+            for n, item in enumerate(items, 1)]
+
+
+def sort_items(items: list[Item], plans: list[Plan]) -> Sorted:
+    """Settle what needs no edit (bad rows, refusals); the rest become OpenCV or model jobs."""
+    batch = Sorted()
+    for index, (item, plan) in enumerate(zip(items, plans, strict=True)):
+        settled = settle_without_editing(item, plan)
         if settled:
-            results[index] = settled.to_dict()
-        elif plan_dict["route"] == "model":
-            model_jobs.append((index, {"item": item, "plan": plan_dict}))
+            batch.settled[index] = settled
+        elif plan.route == "model":
+            batch.model.append((index, Job(item=item, plan=plan)))
         else:
-            jobs.append((index, {"item": item, "plan": plan_dict}))
+            batch.opencv.append((index, Job(item=item, plan=plan)))
+    return batch
 
-    size = chunk_size(len(jobs), settings.workers, settings.chunk_size)
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    logger.info("%d items: %d OpenCV jobs in %d chunks of <= %d, %d model jobs (%s), "
-                "%d settled without editing", total, len(jobs), len(chunks), size,
-                len(model_jobs), settings.model_worker, total - len(jobs) - len(model_jobs))
-    done = total - len(jobs) - len(model_jobs)
-    report_progress(done, total)
-    # OpenCV chunks first: model edits take seconds each and must not hold them back
-    futures = {opencv_edit_chunk.submit(quote([job for _, job in chunk]), out_dir): chunk
-               for chunk in chunks}
-    for index, job in model_jobs:
-        if settings.model_worker == "task-worker":
+
+def submit_edits(batch: Sorted, out_dir: str,
+                 settings: Settings) -> dict[Future, list[tuple[int, Job]]]:
+    """OpenCV chunks first (model edits take seconds each and must not hold them back)."""
+    size = chunk_size(len(batch.opencv), settings.workers, settings.chunk_size)
+    chunks = [batch.opencv[i:i + size] for i in range(0, len(batch.opencv), size)]
+    get_run_logger().info(
+        "%d OpenCV jobs in %d chunks of <= %d, %d model jobs (%s), %d settled without editing",
+        len(batch.opencv), len(chunks), size, len(batch.model), settings.model_worker,
+        len(batch.settled))
+    futures = {opencv_edit_chunk.submit(quote([job for _, job in chunk]), out_dir,
+                                        quote(settings)): chunk for chunk in chunks}
+    for index, job in batch.model:
+        if settings.model_worker == "task-worker":  # the GPU worker edits with its own settings
             future = model_edit.delay(job, out_dir)
         else:
-            future = model_edit.submit(quote(job), out_dir)
+            future = model_edit.submit(quote(job), out_dir, quote(settings))
         futures[future] = [(index, job)]
+    return futures
 
-    def collect(future) -> None:
-        nonlocal done
+
+def collect_edits(futures: dict[Future, list[tuple[int, Job]]], results: list[ItemResult | None],
+                  done: int) -> None:
+    """Each result into its place as its task ends; a broken task fails its items only."""
+    total = len(results)
+    progress_id = create_progress_artifact(progress=100.0 * done / max(1, total),
+                                           key="edit-batch-progress",
+                                           description=f"{total} items")
+    report_progress(done, total)
+    for future in as_completed(list(futures)):
         chunk = futures[future]
         try:
             value = future.result()
             values = value if isinstance(value, list) else [value]
         except Exception as exc:  # the task itself broke (a crashed worker, say): record it
-            logger.error("task %s failed: %s", future.task_run_id, exc)
-            values = [ItemResult(id=job["item"]["id"], status="failed",
-                                 route=job["plan"]["route"], image=job["item"].get("image"),
-                                 instruction=job["item"].get("instruction"),
-                                 error=f"task failed: {type(exc).__name__}: {exc}".splitlines()[0]
-                                 ).to_dict() for _, job in chunk]
+            get_run_logger().error("task %s failed: %s", future.task_run_id, exc)
+            error = f"task failed: {type(exc).__name__}: {exc}".splitlines()[0]
+            values = [ItemResult(id=job.item.id, status="failed", route=job.plan.route,
+                                 image=job.item.image, instruction=job.item.instruction,
+                                 requested_by=job.item.requested_by, error=error)
+                      for _, job in chunk]
         for (index, _), result in zip(chunk, values, strict=True):
             results[index] = result
         done += len(chunk)
         update_progress_artifact(progress_id, progress=100.0 * done / max(1, total))
         report_progress(done, total)
 
-    for future in as_completed(list(futures)):
-        collect(future)
-    if total == 0:
-        update_progress_artifact(progress_id, progress=100.0)
 
-    final = [r for r in results if r is not None]
-    assert len(final) == total, "every item must have exactly one result"
-    waiting = [(items[i], r) for i, r in enumerate(final) if r["status"] == "review"]
-    if waiting:
-        for (_, result), run_id in zip(waiting, request_reviews(quote(waiting), out_dir),
-                                       strict=True):
-            if run_id:
-                result["review"] = {"flow_run": run_id}
-            else:
-                result["notes"].append(NO_REVIEW_DEPLOYMENT)
-    uri = write_results(quote(final), out_dir, merge_results)
-    per_path = record_costs(quote(final))
+def ask_for_reviews(items: list[Item], results: list[ItemResult], out_dir: str,
+                    settings: Settings) -> None:
+    """A review run for each result that waits for a person (its id on the result)."""
+    waiting = [(items[i], r) for i, r in enumerate(results) if r.status == "review"]
+    if not waiting:
+        return
+    runs = request_reviews(quote(waiting), out_dir, settings.review_page_url)
+    for (_, result), run_id in zip(waiting, runs, strict=True):
+        if run_id:
+            result.review = ReviewDecision(flow_run=run_id)
+        else:
+            result.notes.append(NO_REVIEW_DEPLOYMENT)
+
+
+def report_batch(results: list[ItemResult], uri: str, per_path: dict[str, dict[str, float]],
+                 settings: Settings) -> None:
+    """Artifacts (cost per path, results table), the log line and the webhook."""
     create_table_artifact(
         [{"path": path, **{k: round(v, 6) for k, v in values.items()}}
          for path, values in sorted(per_path.items())],
         key="edit-batch-cost",
         description=f"cost per path (price model {settings.price_version}); "
                     f"total ${sum(v['usd'] for v in per_path.values()):.6f}")
-    counts = Counter(r["status"] for r in final)
+    counts = Counter(r.status for r in results)
     description = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    create_table_artifact(summary_rows(final), key="edit-batch-results",
+    create_table_artifact(summary_rows(results), key="edit-batch-results",
                           description=f"{description or 'no items'}; all rows in {uri}")
-    logger.info("batch done: %s; results in %s", description or "no items", uri)
+    get_run_logger().info("batch done: %s; results in %s", description or "no items", uri)
     notify({"event": "batch.completed", "results_uri": uri, "counts": dict(counts),
-            "items": [{k: r.get(k) for k in ("id", "status", "route", "output", "error")}
-                      for r in final]})
+            "items": [r.model_dump(mode="json", include={"id", "status", "route", "output",
+                                                          "error"}) for r in results]},
+           settings)
+
+
+def run_batch(items: list[Item], out_dir: str, settings: Settings, merge_results: bool = False,
+              requested_by: str | None = None) -> list[ItemResult]:
+    """Route, edit and record a batch; called inside a flow run."""
+    swept = sweep_partial_writes(out_dir)
+    if swept:
+        get_run_logger().warning("removed %d half-written files left by an interrupted run", swept)
+    items = name_items(items, requested_by)
+    plans = route_batch(quote(items), settings.limits)  # quote: no walk of every item
+    batch = sort_items(items, plans)
+    results: list[ItemResult | None] = [batch.settled.get(i) for i in range(len(items))]
+    collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
+    final = [r for r in results if r is not None]
+    assert len(final) == len(items), "every item must have exactly one result"
+    ask_for_reviews(items, final, out_dir, settings)
+    uri = write_results(quote(final), out_dir, merge_results)
+    report_batch(final, uri, record_costs(quote(final), quote(settings)), settings)
     return final
 
 
-@flow(name="edit-batch", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().workers))
-def edit_batch(items: list[dict[str, Any]], out_dir: str) -> list[dict[str, Any]]:
-    """Edit a batch of `{id, image, instruction}` items into `out_dir`."""
-    return run_batch(items, out_dir)
+@flow(name="edit-batch", task_runner=WorkerThreads())
+def edit_batch(items: list[Item], out_dir: str,
+               requested_by: str | None = None) -> list[ItemResult]:
+    """Edit a batch of `{id, image, instruction}` items into `out_dir`; `requested_by` is who
+    asked (the audit's `who`) for items that do not say."""
+    return run_batch(items, out_dir, get_settings(), requested_by=requested_by)

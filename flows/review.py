@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -23,7 +23,8 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
-from retouch.settings import get_settings
+from config.contracts import Item, ItemResult, ReviewDecision
+from config.settings import Settings, get_settings
 from routing import route
 from tasks import ledger
 from tasks.dispatch import edit_item
@@ -34,7 +35,7 @@ from tasks.storage import join, read_bytes, write_bytes
 REVIEW_DEPLOYMENT = "review-edit/review-edit"
 
 
-class ReviewDecision(RunInput):
+class ReviewForm(RunInput):
     """The reviewer's answer (the form in the Prefect UI and the review page)."""
 
     decision: Literal["approve", "reject", "re-edit"] = "approve"
@@ -43,13 +44,13 @@ class ReviewDecision(RunInput):
     reviewer: str = "anonymous"
 
 
-def review_description(item: dict[str, Any], result: dict[str, Any], page: str | None) -> str:
+def review_description(item: Item, result: ItemResult, page: str | None) -> str:
     """Markdown shown above the form: the request, what failed, before and after."""
-    failed = [f for f in result.get("checks", []) if not f.get("passed")]
-    lines = [f"### Review `{item['id']}`", "", f"**Instruction:** {item.get('instruction')}", ""]
+    failed = [f for f in result.checks if not f.passed]
+    lines = [f"### Review `{item.id}`", "", f"**Instruction:** {item.instruction}", ""]
     if failed:
         lines += ["**Why it needs a person:**", ""]
-        lines += [f"- `{f['check']}`: {f['message']}" for f in failed]
+        lines += [f"- `{f.check}`: {f.message}" for f in failed]
         lines.append("")
     if page:
         base = page.rstrip("/")
@@ -58,7 +59,7 @@ def review_description(item: dict[str, Any], result: dict[str, Any], page: str |
                   f"| ![after]({base}/image/{flow_run.id}/after) |", "",
                   f"[Open the before/after page]({base}/review/{flow_run.id})"]
     else:
-        lines += [f"- before: `{item.get('image')}`", f"- after: `{result.get('output')}`"]
+        lines += [f"- before: `{item.image}`", f"- after: `{result.output}`"]
     return "\n".join(lines)
 
 
@@ -72,79 +73,81 @@ def publish_reviewed(output: str, out_dir: str, item_id: str) -> str:
 
 
 @task(name="record-decision", cache_policy=NO_CACHE)
-def record_decision(out_dir: str, item_id: str, decision: dict[str, Any]) -> str:
-    uri = join(out_dir, "review", item_id, "decision.json")
-    write_bytes(uri, json.dumps(decision, ensure_ascii=False, indent=2).encode("utf-8"),
-                "application/json")
+def record_decision(out_dir: str, decision: ReviewDecision) -> str:
+    uri = join(out_dir, "review", decision.item, "decision.json")
+    body = json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2)
+    write_bytes(uri, body.encode("utf-8"), "application/json")
     create_markdown_artifact(
         key="review-decision",
-        markdown=f"**{decision['decision']}** of `{item_id}` by {decision['reviewer']} at "
-                 f"{decision['at']}: {decision.get('note') or '(no note)'}",
+        markdown=f"**{decision.decision}** of `{decision.item}` by {decision.reviewer} at "
+                 f"{decision.at}: {decision.note or '(no note)'}",
         description="review decision (audit)")
     return uri
 
 
 @task(name="record-review-cost", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def record_review_cost(item_id: str, decision: dict[str, Any]) -> float:
+def record_review_cost(decision: ReviewDecision, settings: Settings) -> float:
     """A person's review in the ledger (priced per item: waiting is not working) and audit log."""
-    settings = get_settings()
-    minutes = settings.reviewer_minutes_per_item
-    usd = minutes / 60 * settings.reviewer_hour_usd
-    ledger.record_review(settings.ledger_url, item_id, str(flow_run.id), decision, minutes, usd,
-                         settings.price_version)
+    usd = settings.review_usd()
+    ledger.record_review(settings.ledger_url, decision.item, decision.flow_run, decision,
+                         settings.reviewer_minutes_per_item, usd, settings.price_version)
     return usd
 
 
-@flow(name="review-edit")
-def review_edit(item: dict[str, Any], result: dict[str, Any], out_dir: str,
-                review_page: str | None = None) -> dict[str, Any]:
-    """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
-    logger = get_run_logger()
-    settings = get_settings()
-    form = ReviewDecision.with_initial_data(
-        description=review_description(item, result, review_page), decision="approve")
-    answer: ReviewDecision = suspend_flow_run(wait_for_input=form, key="decision",
-                                              timeout=settings.review_timeout_seconds)
-    decision = {"item": item["id"], "decision": answer.decision, "reviewer": answer.reviewer,
-                "note": answer.note, "instruction": answer.instruction,
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "flow_run": str(flow_run.id), "output": result.get("output")}
-    logger.info("%s %s: %s", answer.reviewer, answer.decision, item["id"])
-    final = dict(result)
+def carry_out(answer: ReviewForm, decision: ReviewDecision, item: Item, result: ItemResult,
+              out_dir: str, review_page: str | None, settings: Settings) -> ItemResult:
+    """The item's new result: published, rejected, or edited again (and maybe reviewed again)."""
     if answer.decision == "approve":
-        final["output"] = publish_reviewed(result["output"], out_dir, item["id"])
-        final["status"] = "published"
-    elif answer.decision == "reject":
-        final.update(status="rejected", error=f"rejected by {answer.reviewer}: {answer.note}")
-    else:
-        new_item = {**item, "instruction": answer.instruction or item.get("instruction")}
-        edited = edit_item(new_item, route(new_item["instruction"], limits=settings.limits), out_dir)
-        decision["re_edit_status"] = edited["status"]
-        if edited["status"] == "review":  # round again: a new review run for the new edit
-            follow = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
-                "item": new_item, "result": edited, "out_dir": out_dir,
-                "review_page": review_page})
-            decision["next_review"] = str(follow.id)
-        final = edited
-    decision["output"] = final.get("output")  # where the decided picture is now
-    final["review"] = decision
+        output = publish_reviewed(result.output, out_dir, item.id)
+        return result.model_copy(update={"output": output, "status": "published"})
+    if answer.decision == "reject":
+        return result.model_copy(update={"status": "rejected",
+                                         "error": f"rejected by {answer.reviewer}: {answer.note}"})
+    new_item = item.model_copy(update={"instruction": answer.instruction or item.instruction})
+    edited = edit_item(new_item, route(new_item.instruction, limits=settings.limits), out_dir,
+                       settings)
+    decision.re_edit_status = edited.status
+    if edited.status == "review":  # round again: a new review run for the new edit
+        follow = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
+            "item": new_item.model_dump(mode="json"), "result": edited.to_dict(),
+            "out_dir": out_dir, "review_page": review_page})
+        decision.next_review = str(follow.id)
+    return edited
+
+
+@flow(name="review-edit")
+def review_edit(item: Item, result: ItemResult, out_dir: str,
+                review_page: str | None = None) -> ItemResult:
+    """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
+    settings = get_settings()
+    form = ReviewForm.with_initial_data(
+        description=review_description(item, result, review_page), decision="approve")
+    answer: ReviewForm = suspend_flow_run(wait_for_input=form, key="decision",
+                                          timeout=settings.review_timeout_seconds)
+    decision = ReviewDecision(item=item.id, decision=answer.decision, reviewer=answer.reviewer,
+                              note=answer.note, instruction=answer.instruction,
+                              at=datetime.now(UTC).isoformat(timespec="seconds"),
+                              flow_run=str(flow_run.id), output=result.output)
+    get_run_logger().info("%s %s: %s", answer.reviewer, answer.decision, item.id)
+    final = carry_out(answer, decision, item, result, out_dir, review_page, settings)
+    decision.output = final.output  # where the decided picture is now
+    final.review = decision
     write_results_file([final], out_dir, merge=True)  # the item's line says what was decided
-    record_decision(out_dir, item["id"], decision)
-    record_review_cost(item["id"], decision)
-    notify({"event": "review.decided", **decision, "status": final["status"],
-            "output": final.get("output")})
+    record_decision(out_dir, decision)
+    record_review_cost(decision, settings)
+    notify({"event": "review.decided", **decision.model_dump(mode="json"),
+            "status": final.status, "output": final.output}, settings)
     return final
 
 
-def request_review(item: dict[str, Any], result: dict[str, Any], out_dir: str) -> str | None:
+def request_review(item: Item, result: ItemResult, out_dir: str, page: str | None) -> str | None:
     """Start a review run for a result that needs a person; None if no review deployment."""
     from prefect.exceptions import ObjectNotFound
 
     try:
         run = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
-            "item": item, "result": result, "out_dir": out_dir,
-            "review_page": get_settings().review_page_url})
+            "item": item.model_dump(mode="json"), "result": result.to_dict(),
+            "out_dir": out_dir, "review_page": page})
     except ObjectNotFound:
         return None
     return str(run.id)
-

@@ -13,16 +13,17 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from config.contracts import Item
+from config.settings import get_settings
 from flows.edit import run_batch
-from retouch.settings import get_settings
+from flows.runner import WorkerThreads
 from tasks import ledger
 from tasks.storage import join
 from tasks.uploads import instruction_for, is_image_key, item_id
 
 
-@flow(name="on-upload", task_runner=ThreadPoolTaskRunner(max_workers=get_settings().workers))
+@flow(name="on-upload", task_runner=WorkerThreads())
 def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None) -> dict[str, Any]:
     """Edit s3://bucket/key into OUT/<id>/ (published/ or review/, and results.jsonl)."""
     logger = get_run_logger()
@@ -34,11 +35,11 @@ def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None)
         logger.info("s3://%s/%s (ETag %s) was taken in already", bucket, key, etag)
         return {"bucket": bucket, "key": key, "status": "duplicate"}
     try:
-        item = {"id": item_id(key), "image": f"s3://{bucket}/{key}",
-                "instruction": instruction_for(bucket, key)}
+        item = Item(id=item_id(key), image=f"s3://{bucket}/{key}",
+                    instruction=instruction_for(bucket, key), requested_by=f"upload:s3://{bucket}")
         root = out_uri or settings.upload_out_uri or f"s3://{bucket}/retouch-out"
-        (result,) = run_batch([item], join(root, item["id"]))
+        (result,) = run_batch([item], join(root, item.id), settings)
     except BaseException:
         ledger.release_upload(settings.ledger_url, bucket, key, etag)
         raise
-    return result
+    return result.to_dict()

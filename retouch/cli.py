@@ -43,6 +43,16 @@ def _options(
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
+def _who() -> str:
+    """Who runs this command, for the audit log: `cli:<login name>`."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return f"cli:uid-{os.getuid()}"
+
+
 def _print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
@@ -53,7 +63,7 @@ def _print_json(obj: Any) -> None:
 def _image_size(path: str | None) -> tuple[int, int] | None:
     if not path:
         return None
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks.images import ImageError, open_header
     from tasks.storage import StorageError, read_bytes
 
@@ -65,7 +75,7 @@ def _image_size(path: str | None) -> tuple[int, int] | None:
 
 
 def _route_one(instruction: str | None, image: str | None) -> dict[str, Any]:
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from routing import route
 
     plan = route(instruction, image_size=_image_size(image), limits=get_settings().limits)
@@ -123,7 +133,7 @@ def templates_cmd(
 
 
 def _route_jsonl(path: Path) -> None:
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from routing import route
 
     try:
@@ -230,7 +240,7 @@ def run_cmd(
 
             return run_deferred()
 
-        results = _run_flow(call_deferred)
+        results = [r.to_dict() for r in _run_flow(call_deferred)]
         if as_json:
             for result in results:
                 _print_json(result)
@@ -258,9 +268,9 @@ def run_cmd(
     def call():
         from flows.catalog import catalog_refresh
 
-        return catalog_refresh(manifest_uri=manifest, out_uri=out_dir)
+        return catalog_refresh(manifest_uri=manifest, out_uri=out_dir, requested_by=_who())
 
-    results = _run_flow(call, total_hint=len(items))
+    results = [r.to_dict() for r in _run_flow(call, total_hint=len(items))]
     if as_json:
         for result in results:
             _print_json(result)
@@ -281,23 +291,24 @@ def edit_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Edit one image through the same Prefect flow as a batch."""
+    from config.contracts import Item
     from tasks.images import EXTENSIONS
     from tasks.storage import is_s3
 
     _image_size(image)  # missing or non-image input: exit 2 before starting anything
     formats = {ext: fmt for fmt, ext in EXTENSIONS.items()} | {".jpeg": "jpeg", ".tiff": "tiff"}
-    item: dict[str, Any] = {"id": "edit", "image": image if is_s3(image)
-                            else str(Path(image).resolve()), "instruction": instruction}
+    fmt = None
     if output:
         suffix = Path(output).suffix.lower()
         if suffix and suffix not in formats:
             raise CliError(f"-o {output}: unknown image extension {suffix!r} "
                            f"(use one of {', '.join(sorted(formats))})")
-        if suffix:
-            item["format"] = formats[suffix]
+        fmt = formats.get(suffix)
+    item = Item(id="edit", image=image if is_s3(image) else str(Path(image).resolve()),
+                instruction=instruction, format=fmt, requested_by=_who())
     # the flow writes into the data folder's content-addressed store (which the edit cache
     # points at); the picture is then copied to the target, atomically
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks.storage import StorageError, check_writable, read_bytes, write_bytes
 
     store = str(get_settings().data_dir / "edits")
@@ -312,7 +323,7 @@ def edit_cmd(
 
         return edit_batch(items=[item], out_dir=store)
 
-    result = _run_flow(call)[0]
+    result = _run_flow(call)[0].to_dict()
     if result.get("output"):
         suffix = Path(result["output"]).suffix
         target = Path(output) if output else Path(f"{Path(image).stem}-edited{suffix}")
@@ -334,7 +345,7 @@ def edit_cmd(
 # check
 
 def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from routing import route
     from tasks.checks import check_pair
     from tasks.images import ImageError, load_image
@@ -410,7 +421,7 @@ def cost_cmd(
     the saving against sending everything to a hosted edit API."""
     from datetime import UTC, datetime
 
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks import ledger
 
     if by not in ("path", "day", "batch"):
@@ -484,7 +495,7 @@ def model_info(
     load: Annotated[bool, typer.Option("--load", help="Also load the pipeline (slow).")] = False,
 ) -> None:
     """Show the configured model, where its weights are, and where it would run."""
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks import qwen
 
     settings = get_settings()
@@ -551,7 +562,7 @@ def serve_cmd(
         return
     from prefect.task_worker import serve
 
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks import qwen
     from tasks.model_path import model_edit
 
@@ -734,7 +745,7 @@ def review_serve(
 
 def _demo_model() -> None:
     """Use the configured model; with none on this machine, a tiny random one, said loudly."""
-    from retouch.settings import get_settings
+    from config.settings import get_settings
     from tasks import qwen
 
     if os.environ.get("RETOUCH_MODEL"):

@@ -18,7 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from retouch.settings import get_settings
+from config.settings import get_settings
 from tasks.storage import StorageError, read_bytes
 
 

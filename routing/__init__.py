@@ -1,6 +1,5 @@
-"""Routing: instruction (+ image size) -> Plan. Pure Python, no Prefect."""
+"""Routing: instruction (+ image size) -> Plan (config.contracts). Pure Python, no Prefect."""
 
-from routing.plan import MODEL_OP, OPENCV_OPS, Op, Plan
-from routing.router import Limits, describe, route
+from routing.router import describe, route
 
-__all__ = ["MODEL_OP", "OPENCV_OPS", "Limits", "Op", "Plan", "describe", "route"]
+__all__ = ["describe", "route"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from routing.plan import Intent
+from config.contracts import Intent
 from routing.request import QUOTE_CHARS, Masked
 from routing.vocabulary import Vocabulary
 

@@ -10,10 +10,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from config.contracts import MODEL_OP, Intent, Op, Plan
+from config.limits import Limits
 from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
-from routing.plan import MODEL_OP, Intent, Op, Plan
 from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.templates import Templates, load_templates
@@ -40,15 +41,6 @@ DEFAULT_AMOUNT = 0.15
 BIT_AMOUNT = 0.1
 LOT_AMOUNT = 0.3
 MAX_ASPECT = 10.0
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what a plan may ask for (from settings)."""
-
-    max_output_pixels: int = 100_000_000
-    max_side: int = 30_000
-    max_instruction_chars: int = 1000
 
 
 @dataclass

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from config.contracts import Colour, Region
 from routing.patterns import words_pattern
-from routing.plan import Colour, Region
 
 DEFAULT_PATH = Path(__file__).with_name("vocabulary.toml")
 _HEX = re.compile(r"#([0-9a-f]{6}|[0-9a-f]{3})(?![0-9a-z])")

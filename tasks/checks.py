@@ -20,14 +20,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from config.contracts import MODEL_OP, Finding, Plan, Report
+from config.thresholds import Thresholds
 from routing.normalize import normalise
-from routing.plan import MODEL_OP, Plan
 from routing.vocabulary import load_vocabulary
-from tasks.findings import Finding, Report, cannot_measure, finding
+from tasks.findings import cannot_measure, finding
 from tasks.measures import Frames, grey, ssim
 from tasks.request_checks import needs_subject, request_findings
 from tasks.subject import subject_mask
-from tasks.thresholds import Thresholds
 
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
 _GLOBAL_WORDS = re.compile(

@@ -1,39 +1,8 @@
-"""What a post-check says: a Finding per check, and the Report that decides publish or review."""
+"""How a check makes its Finding: measured against a threshold, or could not measure."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
-
-@dataclass
-class Finding:
-    check: str
-    value: float | None
-    threshold: float | None
-    passed: bool
-    message: str
-    margin: float = 1.0  # 0 at the threshold, 1 far inside it
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("margin")
-        return out
-
-
-@dataclass
-class Report:
-    verdict: str  # publish | review
-    confidence: float
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "confidence": round(self.confidence, 3),
-                "findings": [f.to_dict() for f in self.findings]}
-
-    @property
-    def failed(self) -> list[Finding]:
-        return [f for f in self.findings if not f.passed]
+from config.contracts import Finding
 
 
 def finding(check: str, value: float, threshold: float, ok: bool, message: str,

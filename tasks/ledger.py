@@ -41,6 +41,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from config.contracts import ItemResult, Job, ReviewDecision
+
 MIGRATIONS = Path(__file__).resolve().parents[1] / "retouch" / "migrations"
 metadata = MetaData()
 
@@ -177,37 +179,30 @@ def engine_for(url: str) -> Engine:
 # ------------------------------------------------------------------------------------------------
 # writing
 
-def ledger_rows(results: list[dict[str, Any]], batch: str | None,
+def ledger_rows(results: list[ItemResult], batch: str | None,
                 price_version: str) -> list[dict[str, Any]]:
     """One row per item and path that did work (rejected and unreadable items cost nothing)."""
-    at, rows = now(), []
-    for r in results:
-        cost = r.get("cost") or {}
-        path = cost.get("path")
-        if path not in PATHS:
-            continue
-        rows.append({"at": at, "batch": batch, "item": r["id"], "path": path,
-                     "status": r["status"], "cpu_s": cost.get("cpu_s", 0.0),
-                     "gpu_s": cost.get("gpu_s", 0.0), "gpu_type": cost.get("gpu_type"),
-                     "review_min": cost.get("review_min", 0.0),
-                     "cache_hit": bool(r.get("cache_hit")), "price_version": price_version,
-                     "usd": cost.get("usd", 0.0)})
-    return rows
+    at = now()
+    return [{"at": at, "batch": batch, "item": r.id, "path": r.cost.path, "status": r.status,
+             "cpu_s": r.cost.cpu_s or 0.0, "gpu_s": r.cost.gpu_s or 0.0,
+             "gpu_type": r.cost.gpu_type, "review_min": 0.0, "cache_hit": r.cache_hit,
+             "price_version": price_version, "usd": r.cost.usd}
+            for r in results if r.cost.path in PATHS]
 
 
-def audit_rows(results: list[dict[str, Any]], batch: str | None) -> list[dict[str, Any]]:
+def audit_rows(results: list[ItemResult], batch: str | None) -> list[dict[str, Any]]:
     """The audit trail of every model edit: who asked what, which model, seed, output."""
     at = now()
-    return [{"at": at, "batch": batch, "item": r["id"], "event": "edit",
-             "request": r.get("instruction"), "image": r.get("image"),
-             "model": (r.get("model") or {}).get("model"),
-             "model_version": (r.get("model") or {}).get("version"),
-             "seed": (r.get("model") or {}).get("seed"), "output": r.get("output"),
-             "status": r["status"], "who": r.get("requested_by")}
-            for r in results if r.get("route") == "model"]
+    return [{"at": at, "batch": batch, "item": r.id, "event": "edit",
+             "request": r.instruction, "image": r.image,
+             "model": (r.model or {}).get("model"),
+             "model_version": (r.model or {}).get("version"),
+             "seed": (r.model or {}).get("seed"), "output": r.output,
+             "status": r.status, "who": r.requested_by}
+            for r in results if r.route == "model"]
 
 
-def record_batch(url: str, results: list[dict[str, Any]], batch: str | None,
+def record_batch(url: str, results: list[ItemResult], batch: str | None,
                  price_version: str) -> int:
     """Write the batch's ledger and audit rows; returns the number of ledger rows."""
     rows, trail = ledger_rows(results, batch, price_version), audit_rows(results, batch)
@@ -219,16 +214,16 @@ def record_batch(url: str, results: list[dict[str, Any]], batch: str | None,
     return len(rows)
 
 
-def record_review(url: str, item: str, batch: str | None, decision: dict[str, Any],
+def record_review(url: str, item: str, batch: str | None, decision: ReviewDecision,
                   review_min: float, usd: float, price_version: str) -> None:
     with engine_for(url).begin() as connection:
         connection.execute(insert(ledger).values(
-            at=now(), batch=batch, item=item, path="review", status=decision["decision"],
+            at=now(), batch=batch, item=item, path="review", status=decision.decision,
             review_min=review_min, price_version=price_version, usd=usd))
         connection.execute(insert(audit).values(
-            at=now(), batch=batch, item=item, event="decision", request=decision.get("instruction"),
-            output=decision.get("output"), decision=decision["decision"],
-            who=decision.get("reviewer"), note=decision.get("note")))
+            at=now(), batch=batch, item=item, event="decision", request=decision.instruction,
+            output=decision.output, decision=decision.decision, who=decision.reviewer,
+            note=decision.note))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -276,18 +271,18 @@ def totals(url: str, since: datetime | None = None, by: str = "path") -> dict[st
 # ------------------------------------------------------------------------------------------------
 # model edits deferred by the daily GPU budget
 
-def defer(url: str, job: dict[str, Any], out_dir: str) -> None:
+def defer(url: str, job: Job, out_dir: str) -> None:
     with engine_for(url).begin() as connection:
-        connection.execute(insert(deferred).values(at=now(), item=job["item"]["id"],
-                                                   out_dir=out_dir, job=job))
+        connection.execute(insert(deferred).values(at=now(), item=job.item.id, out_dir=out_dir,
+                                                   job=job.model_dump(mode="json")))
 
 
-def pending_deferred(url: str) -> list[dict[str, Any]]:
-    """Deferred jobs not run yet, oldest first: {id, out_dir, job}."""
+def pending_deferred(url: str) -> list[tuple[int, str, Job]]:
+    """Deferred jobs not run yet, oldest first: (row id, out_dir, job)."""
     with engine_for(url).connect() as connection:
         rows = connection.execute(select(deferred.c.id, deferred.c.out_dir, deferred.c.job)
                                   .where(deferred.c.done_at.is_(None)).order_by(deferred.c.id))
-        return [dict(row._mapping) for row in rows]
+        return [(row.id, row.out_dir, Job.model_validate(row.job)) for row in rows]
 
 
 def mark_done(url: str, ids: list[int]) -> None:
@@ -326,7 +321,7 @@ def cached_edit(url: str, key: str) -> dict[str, Any] | None:
     return dict(row[0]) if row else None
 
 
-def remember_edit(url: str, key: str, output: str, result: dict[str, Any]) -> None:
+def remember_edit(url: str, key: str, output: str, result: ItemResult) -> None:
     """Index an edit's result; the first of two processes doing the same edit at once wins."""
     engine = engine_for(url)
     try:
@@ -334,6 +329,6 @@ def remember_edit(url: str, key: str, output: str, result: dict[str, Any]) -> No
             if connection.execute(select(edit_cache.c.key).where(edit_cache.c.key == key)).first():
                 return
             connection.execute(insert(edit_cache).values(key=key, at=now(), output=output,
-                                                         result=result))
+                                                         result=result.to_dict()))
     except IntegrityError:
         return

@@ -7,6 +7,9 @@ import io
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
+from config.contracts import Item
 from tasks.storage import resolve, safe_name
 
 COLUMNS = ("id", "image", "instruction")
@@ -16,8 +19,8 @@ class ManifestError(ValueError):
     """A manifest that cannot be read at all (as opposed to one bad row)."""
 
 
-def parse_manifest(data: bytes, uri: str) -> list[dict[str, Any]]:
-    """Items `{id, image, instruction, line[, error]}`: one per row, bad rows included.
+def parse_manifest(data: bytes, uri: str) -> list[Item]:
+    """Items (id, image, instruction, line[, error]): one per row, bad rows included.
 
     A row that cannot be used keeps its place with an `error`, so that it still gets exactly
     one result. Image paths are resolved against the manifest's folder (or S3 prefix).
@@ -33,14 +36,13 @@ def parse_manifest(data: bytes, uri: str) -> list[dict[str, Any]]:
         raise ManifestError(f"{uri}: unreadable CSV: {exc}") from None
 
 
-def _items(rows, uri: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _items(rows, uri: str) -> list[Item]:
+    items: list[Item] = []
     first_line: dict[str, int] = {}
     for line, row in rows:
         item: dict[str, Any] = {"line": line}
         if isinstance(row, str):  # an unreadable row: its error
-            items.append({**item, "id": f"line-{line}", "image": None, "instruction": None,
-                          "error": row})
+            items.append(Item(line=line, id=f"line-{line}", error=row))
             continue
         raw_id = str(row.get("id") or "").strip() or f"line-{line}"
         item["id"] = raw_id
@@ -61,8 +63,20 @@ def _items(rows, uri: str) -> list[dict[str, Any]]:
         first_line.setdefault(raw_id, line)
         if "error" not in item and not image:
             item["error"] = "no image given"
-        items.append(item)
+        items.append(_typed(item))
     return items
+
+
+def _typed(row: dict[str, Any]) -> Item:
+    """The row as an Item; a column that does not fit (a seed that is no number) is its error."""
+    try:
+        return Item.model_validate(row)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        column = ".".join(str(part) for part in problem["loc"])
+        return Item(id=row["id"], line=row["line"], image=row.get("image"),
+                    instruction=row.get("instruction"),
+                    error=f"column {column}: {problem['msg']} (got {problem.get('input')!r})")
 
 
 def _is_csv(text: str, uri: str) -> bool:

@@ -18,8 +18,9 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
-from retouch.settings import get_settings
+from config.settings import Settings
 
 SIGNATURE_HEADER = "X-Retouch-Signature"
 
@@ -47,20 +48,18 @@ def post_json(url: str, payload: dict[str, Any], secret: str | None, timeout: fl
 
 @task(name="webhook", cache_policy=NO_CACHE, retries=4,
       retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.2)
-def send_webhook(payload: dict[str, Any]) -> int | None:
-    """Deliver `payload` to RETOUCH_WEBHOOK_URL (if set)."""
-    settings = get_settings()
-    if not settings.webhook_url:
-        return None
+def send_webhook(payload: dict[str, Any], settings: Settings) -> int:
+    """Deliver `payload` to settings.webhook_url, signed with settings.webhook_secret."""
     status = post_json(settings.webhook_url, payload, settings.webhook_secret)
     get_run_logger().info("webhook %s: HTTP %s", payload.get("event"), status)
     return status
 
 
-def notify(payload: dict[str, Any]) -> None:
-    """Send, and log (not raise) a webhook that is still down after its retries."""
-    if not get_settings().webhook_url:
+def notify(payload: dict[str, Any], settings: Settings) -> None:
+    """Send (when a webhook is configured), and log (not raise) a webhook that is still down
+    after its retries."""
+    if not settings.webhook_url:
         return
-    state = send_webhook(payload, return_state=True)
+    state = send_webhook(payload, quote(settings), return_state=True)
     if not state.is_completed():
         get_run_logger().warning("webhook %s not delivered: %s", payload.get("event"), state.message)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-from routing.plan import MODEL_OP, Op
+from config.contracts import MODEL_OP, Op
 
 
 class OpError(ValueError):

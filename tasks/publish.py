@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from retouch.settings import Settings
-from routing.plan import Op
+from config.contracts import Item, Op
+from config.settings import Settings
 from tasks.images import EXTENSIONS, Picture, encode_image, output_format
 from tasks.storage import exists, join, write_bytes
 
@@ -35,7 +34,7 @@ def publish_bytes(out_dir: str, item_id: str, data: bytes, fmt: str,
     return uri
 
 
-def encode_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: dict[str, Any],
+def encode_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: Item,
                 settings: Settings, xmp: bytes | None = None) -> tuple[bytes, str]:
     """Encode in the format asked for (plan > manifest row > settings > the input's own).
 
@@ -44,7 +43,7 @@ def encode_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item:
     """
     requested = next((op.params for op in ops if op.name == "format"), {})
     fmt = output_format(picture.format,
-                        requested.get("format") or item.get("format") or settings.output_format)
+                        requested.get("format") or item.format or settings.output_format)
     quality = requested.get("quality",
                             settings.webp_quality if fmt == "webp" else settings.jpeg_quality)
     data = encode_image(pixels, fmt, quality=quality, png_compression=settings.png_compression,
@@ -53,7 +52,7 @@ def encode_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item:
     return data, fmt
 
 
-def publish_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: dict[str, Any],
+def publish_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: Item,
                  out_dir: str, settings: Settings, stage: str = "published",
                  xmp: bytes | None = None,
                  sign: Callable[[bytes, str], bytes] | None = None) -> str:
@@ -64,4 +63,4 @@ def publish_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item
     data, fmt = encode_edit(picture, pixels, ops, item, settings, xmp)
     if sign:
         data = sign(data, fmt)
-    return publish_bytes(out_dir, item["id"], data, fmt, stage)
+    return publish_bytes(out_dir, item.id, data, fmt, stage)

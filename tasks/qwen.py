@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,9 +24,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from config.model_config import DEFAULT_MODEL, ModelConfig
 from tasks.qwen_tiny import MARKER
 
-DEFAULT_MODEL = "Qwen/Qwen-Image-Edit-2509"
 VAE_IMAGE_AREA = 1024 * 1024  # the pipeline's own working sizes (diffusers 0.42)
 CONDITION_IMAGE_AREA = 384 * 384
 OOM_RETRY_SCALE = 0.5  # area of the retry after running out of GPU memory
@@ -51,41 +50,6 @@ class ModelUnavailable(ModelError):
 
 class ModelOutOfMemory(ModelError):
     """The GPU ran out of memory, also at the lower retry resolution."""
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """What to load and how to run it (from settings)."""
-
-    model: str = DEFAULT_MODEL
-    allow_download: bool = False
-    lora: str | None = None
-    lora_weight_name: str | None = None
-    steps: int | None = None  # None: 40, or the Lightning LoRA's own (4 or 8)
-    true_cfg_scale: float | None = None  # None: 4.0, or 1.0 with a Lightning LoRA
-    negative_prompt: str = " "
-    placement: str = "auto"  # auto | gpu | model_offload | group_offload | cpu
-    attention_backend: str | None = None
-    compile: bool = False
-
-    @property
-    def lightning(self) -> bool:
-        return "lightning" in f"{self.lora or ''} {self.lora_weight_name or ''}".lower()
-
-    @property
-    def num_steps(self) -> int:
-        if self.steps:
-            return self.steps
-        if self.lightning:
-            found = re.search(r"(\d+)\s*-?steps", f"{self.lora_weight_name} {self.lora}", re.I)
-            return int(found.group(1)) if found else 8
-        return 40
-
-    @property
-    def cfg_scale(self) -> float:
-        if self.true_cfg_scale is not None:
-            return self.true_cfg_scale
-        return 1.0 if self.lightning else 4.0
 
 
 @dataclass

@@ -20,7 +20,8 @@ import re
 import cv2
 import numpy as np
 
-from routing.plan import Intent
+from config.contracts import Finding, Intent
+from config.thresholds import Thresholds
 from routing.vocabulary import load_vocabulary
 from tasks import ocr
 from tasks.colour import (
@@ -32,9 +33,8 @@ from tasks.colour import (
     lab_of_bgr,
     lab_of_rgb,
 )
-from tasks.findings import Finding, cannot_measure, finding
+from tasks.findings import cannot_measure, finding
 from tasks.measures import Frames, bgr
-from tasks.thresholds import Thresholds
 
 _TEXT_MARKS = re.compile(r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
                          r"caption|slogan|price|tag|label|logo|stamp|signature|date|\u00a9")

@@ -32,7 +32,7 @@ def _restore_retouch_settings(tmp_path_factory):
     """
     saved = {k: v for k, v in os.environ.items() if k.startswith("RETOUCH_")}
     os.environ["RETOUCH_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
-    from retouch.settings import get_settings
+    from config.settings import get_settings
 
     get_settings.cache_clear()
     yield

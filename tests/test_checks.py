@@ -8,20 +8,20 @@ import cv2
 import numpy as np
 import pytest
 
+from config.thresholds import Thresholds
 from routing import route
-from tasks.checks import Thresholds, check_pair, expectation
+from tasks.checks import check_pair, expectation
 from tests.conftest import IMAGES
-
-RNG = np.random.default_rng(5)
 
 
 def photo(name: str = "coffee.png") -> np.ndarray:
     return cv2.imread(str(IMAGES / name), cv2.IMREAD_COLOR)
 
 
-def vae(img: np.ndarray) -> np.ndarray:
+def vae(img: np.ndarray, seed: int = 5) -> np.ndarray:
     """A good model output outside the edit: a little soft, a little noisy, re-encoded."""
-    out = cv2.GaussianBlur(img, (0, 0), 0.7).astype(np.float32) + RNG.normal(0, 1.8, img.shape)
+    noise = np.random.default_rng(seed).normal(0, 1.8, img.shape)
+    out = cv2.GaussianBlur(img, (0, 0), 0.7).astype(np.float32) + noise
     ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8),
                            [cv2.IMWRITE_JPEG_QUALITY, 90])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
@@ -99,7 +99,8 @@ BAD = {  # failure -> (break a good local edit, the check that must fail)
     "rotation": (_rotate, "rotation"),
     "colour cast": (lambda a: np.clip(a + np.float32([-18, 0, 18]), 0, 255).astype(np.uint8),
                     "colour-cast"),
-    "noise": (lambda a: np.clip(a + RNG.normal(0, 22, a.shape), 0, 255).astype(np.uint8), "noise"),
+    "noise": (lambda a: np.clip(a + np.random.default_rng(22).normal(0, 22, a.shape), 0, 255)
+              .astype(np.uint8), "noise"),
     "blank": (lambda a: np.full_like(a, 128), "blank"),
     "blocky": (lambda a: _jpeg(a, 3), "blockiness"),
     "resized": (lambda a: cv2.resize(a, (a.shape[1] * 4 // 5, a.shape[0])), "size"),

@@ -131,8 +131,8 @@ def test_a_throttling_s3_is_ridden_out_by_retries(prefect_api, moto_server, tmp_
                                                   monkeypatch):
     import boto3
 
+    from config.settings import get_settings
     from flows.catalog import catalog_refresh
-    from retouch.settings import get_settings
 
     direct = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1",
                           aws_access_key_id="t", aws_secret_access_key="t")
@@ -149,7 +149,7 @@ def test_a_throttling_s3_is_ridden_out_by_retries(prefect_api, moto_server, tmp_
     get_settings.cache_clear()
     results = catalog_refresh(manifest_uri=f"s3://{bucket}/in/{manifest.name}",
                               out_uri=f"s3://{bucket}/out")
-    assert [r["status"] for r in results] == ["published"] * 8
+    assert [r.status for r in results] == ["published"] * 8
     assert proxy.refused >= 6  # a quarter of the calls answered 503 SlowDown
     lines = direct.get_object(Bucket=bucket, Key="out/results.jsonl")["Body"].read()
     assert len(lines.decode().splitlines()) == 8

@@ -54,23 +54,22 @@ def test_mixed_batch(photos, tmp_path):
     out = tmp_path / "out"
     state = edit_batch(items=items, out_dir=str(out), return_state=True)
     results = state.result()
-    assert [r["id"] for r in results] == [i["id"] for i in items]
-    by_id = {r["id"]: r for r in results}
-    assert by_id["square"]["status"] == "published" and by_id["square"]["route"] == "opencv"
-    assert cv2.imread(by_id["square"]["output"]).shape == (400, 400, 3)
-    mono = Image.open(by_id["mono"]["output"])
+    assert [r.id for r in results] == [i["id"] for i in items]
+    by_id = {r.id: r for r in results}
+    assert by_id["square"].status == "published" and by_id["square"].route == "opencv"
+    assert cv2.imread(by_id["square"].output).shape == (400, 400, 3)
+    mono = Image.open(by_id["mono"].output)
     assert mono.mode == "L" and mono.size == (427, 427) and mono.format == "JPEG"
-    assert by_id["tea"]["status"] == "failed" and by_id["tea"]["route"] == "model"
-    assert "weights for Qwen/Qwen-Image-Edit-2509 are not on this machine" in by_id["tea"]["error"]
-    assert by_id["chat"]["status"] == "rejected" and "not an image edit" in by_id["chat"]["error"]
-    assert Image.open(by_id["wide"]["output"]).size == (300, 200)
+    assert by_id["tea"].status == "failed" and by_id["tea"].route == "model"
+    assert "weights for Qwen/Qwen-Image-Edit-2509 are not on this machine" in by_id["tea"].error
+    assert by_id["chat"].status == "rejected" and "not an image edit" in by_id["chat"].error
+    assert Image.open(by_id["wide"].output).size == (300, 200)
     for r in results:
-        assert set(r) >= {"id", "status", "route", "output", "error", "cost", "checks"}
-        assert r["cost"]["usd"] >= 0
-    assert by_id["square"]["cost"]["cpu_s"] > 0
+        assert r.cost.usd >= 0
+    assert by_id["square"].cost.cpu_s > 0
 
     lines = (out / "results.jsonl").read_text().splitlines()
-    assert [json.loads(line) for line in lines] == results
+    assert [json.loads(line) for line in lines] == [r.to_dict() for r in results]
 
     run, artifacts = read_flow_run(state.state_details.flow_run_id)
     assert run.name and run.state.is_completed()
@@ -93,7 +92,7 @@ def test_opencv_jobs_run_in_chunks(photos, tmp_path):
     items = [{"id": f"sku-{n}", "image": str(photos / "coffee.png"),
               "instruction": "crop to 1:1" if n % 2 else "mirror the image"} for n in range(30)]
     state = edit_batch(items=items, out_dir=str(tmp_path / "out"), return_state=True)
-    assert all(r["status"] == "published" for r in state.result())
+    assert all(r.status == "published" for r in state.result())
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
             id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
@@ -131,20 +130,20 @@ def test_bad_inputs_each_get_one_result_and_nothing_escapes(photos, tmp_path):
     ]
     out = tmp_path / "out"
     results = edit_batch(items=items, out_dir=str(out))
-    by_id = {r["id"]: r for r in results}
+    by_id = {r.id: r for r in results}
     assert len(results) == len(items)
     expected = {"ok": "published", "ok-2": "published", "no-words": "rejected"}
     for item in items:
         result = by_id[item["id"]]
-        assert result["status"] == expected.get(item["id"], "failed"), result
-        if result["status"] != "published":
-            assert result["error"] and "\n" not in result["error"]
-            assert result["output"] is None
-    assert "decompression bomb" in by_id["bomb"]["error"]
-    assert "empty file" in by_id["empty"]["error"]
-    assert "no such file" in by_id["missing"]["error"]
-    assert "leaves nothing" in by_id["too-far"]["error"]
-    assert "unsafe id" in by_id["../../escape"]["error"]
+        assert result.status == expected.get(item["id"], "failed"), result
+        if result.status != "published":
+            assert result.error and "\n" not in result.error
+            assert result.output is None
+    assert "decompression bomb" in by_id["bomb"].error
+    assert "empty file" in by_id["empty"].error
+    assert "no such file" in by_id["missing"].error
+    assert "leaves nothing" in by_id["too-far"].error
+    assert "unsafe id" in by_id["../../escape"].error
     # originals untouched, nothing written beside them or outside out/
     assert {p.name: digest(p) for p in photos.iterdir()} == before
     for path in tmp_path.rglob("*"):
@@ -156,7 +155,7 @@ def test_rerun_is_idempotent(photos, tmp_path):
     items = [{"id": "a", "image": str(photos / "coffee.png"), "instruction": "裁剪为1:1"}]
     first = edit_batch(items=items, out_dir=str(tmp_path / "out"))
     second = edit_batch(items=items, out_dir=str(tmp_path / "out"))
-    assert first[0]["output"] == second[0]["output"]
+    assert first[0].output == second[0].output
     assert len(list((tmp_path / "out" / "published" / "a").iterdir())) == 1
 
 
@@ -171,10 +170,10 @@ def test_catalog_refresh_reads_a_manifest_with_bad_rows(photos, tmp_path):
     ]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     results = catalog_refresh(manifest_uri=str(manifest), out_uri=str(out))
-    assert [(r["id"], r["status"]) for r in results] == [
+    assert [(r.id, r.status) for r in results] == [
         ("one", "published"), ("line-2", "failed"), ("one", "failed"), ("../evil", "failed"),
         ("two", "published")]
-    assert "duplicate id" in results[2]["error"] and "unsafe id" in results[3]["error"]
+    assert "duplicate id" in results[2].error and "unsafe id" in results[3].error
     assert len((out / "results.jsonl").read_text().splitlines()) == 5
     assert not (tmp_path / "evil").exists()
 
@@ -190,6 +189,6 @@ def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkey
              for n in range(3)] + [{"id": "q", "image": str(photos / "coffee.png"),
                                     "instruction": "what is this?"}]
     results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
-    assert [r["status"] for r in results] == ["failed", "failed", "failed", "rejected"]
-    assert results[0]["error"] == "task failed: RuntimeError: worker lost"
+    assert [r.status for r in results] == ["failed", "failed", "failed", "rejected"]
+    assert results[0].error == "task failed: RuntimeError: worker lost"
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 4

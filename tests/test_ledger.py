@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from config.contracts import Cost, ItemResult, ReviewDecision
 from tasks import ledger
 from tests.conftest import IMAGES
 
@@ -97,28 +98,30 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
             raced.append(statement)
             with other_worker.begin() as connection:
                 connection.execute(ledger.edit_cache.insert().values(
-                    key="k", at=ledger.now(), output="first.png", result={"by": "first"}))
+                    key="k", at=ledger.now(), output="first.png",
+                    result={"id": "first", "status": "published"}))
 
     event.listen(engine, "before_cursor_execute", first_worker_commits_now)
     try:
-        ledger.remember_edit(db_url, "k", "second.png", {"by": "second"})
+        ledger.remember_edit(db_url, "k", "second.png",
+                             ItemResult(id="second", status="published"))
     finally:
         event.remove(engine, "before_cursor_execute", first_worker_commits_now)
         other_worker.dispose()
-    assert raced and ledger.cached_edit(db_url, "k") == {"by": "first"}
+    assert raced and ledger.cached_edit(db_url, "k") == {"id": "first", "status": "published"}
 
 
 def test_totals_per_path_day_and_batch(db_url):
     results = [
-        {"id": "a", "status": "published", "route": "opencv",
-         "cost": {"path": "opencv", "cpu_s": 0.02, "usd": 2e-7}},
-        {"id": "b", "status": "review", "route": "model", "model": {"model": "m", "seed": 3},
-         "cost": {"path": "model", "gpu_s": 4.0, "gpu_type": "NVIDIA H100", "cpu_s": 0.5,
-                  "usd": 0.0028}},
-        {"id": "c", "status": "rejected", "route": "reject", "cost": {"usd": 0.0}},
+        ItemResult(id="a", status="published", route="opencv",
+                   cost=Cost(path="opencv", cpu_s=0.02, usd=2e-7)),
+        ItemResult(id="b", status="review", route="model", model={"model": "m", "seed": 3},
+                   cost=Cost(path="model", gpu_s=4.0, gpu_type="NVIDIA H100", cpu_s=0.5,
+                             usd=0.0028), requested_by="cli:bob"),
+        ItemResult(id="c", status="rejected", route="reject"),
     ]
     assert ledger.record_batch(db_url, results, "batch-1", "v1") == 2
-    ledger.record_review(db_url, "b", "run-9", {"decision": "approve", "reviewer": "alice"},
+    ledger.record_review(db_url, "b", "run-9", ReviewDecision(decision="approve", reviewer="alice"),
                          2.0, 0.6667, "v1")
     totals = ledger.totals(db_url)
     assert totals["by_path"]["opencv"]["items"] == 1
@@ -129,7 +132,8 @@ def test_totals_per_path_day_and_batch(db_url):
     assert set(by_batch) == {"batch-1", "run-9"}
     with ledger.engine_for(db_url).connect() as connection:
         trail = connection.execute(text("select item, event, seed, who from audit order by id")).all()
-    assert [tuple(row) for row in trail] == [("b", "edit", 3, None), ("b", "decision", None, "alice")]
+    assert [tuple(row) for row in trail] == [("b", "edit", 3, "cli:bob"),
+                                             ("b", "decision", None, "alice")]
 
 
 def test_cost_json_equals_the_sum_of_the_batch(run_cli, tmp_path, monkeypatch):
@@ -205,7 +209,7 @@ def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, 
     code, out, _ = run_cli("run", "--deferred")  # still no budget today: nothing runs
     assert code == 0 and "0 items" in out
     monkeypatch.setenv("RETOUCH_DAILY_GPU_BUDGET_USD", "100")  # a new day, a bigger budget
-    from retouch.settings import get_settings
+    from config.settings import get_settings
 
     get_settings.cache_clear()  # (a new `retouch` process would read it afresh)
     code, out, err = run_cli("run", "--deferred")

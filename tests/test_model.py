@@ -7,6 +7,7 @@ CPU, small sizes, 2 steps.
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import os
 import shutil
@@ -18,14 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from tests.conftest import IMAGES, ROOT, stop
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
 
-from retouch.settings import get_settings  # noqa: E402
-from tasks import qwen  # noqa: E402
+from config.settings import get_settings  # noqa: E402
+from tasks import ledger, qwen  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -321,8 +323,8 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     finally:
         stop(worker)
     log = worker_log.read_text()
-    assert [r["status"] for r in results] == ["review"] * 3 + ["published"], log
-    served = [r["model"] for r in results[:3]]
+    assert [r.status for r in results] == ["review"] * 3 + ["published"], log
+    served = [r.model for r in results[:3]]
     assert {m["process"] for m in served} == {worker.pid}  # edited in the worker, not here
     assert {m["pipeline_loads"] for m in served} == {1}  # loaded once for all three
     assert "serving model edits" in log
@@ -376,3 +378,9 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
     assert all(r["status"] == "review" for r in model), [(r["id"], r["status"], r["error"]) for r in model]
     for r in model:  # each says why, in findings a person can read
         assert any(not f["passed"] and f["message"] for f in r["checks"]), r["id"]
+    who = f"cli:{getpass.getuser()}"  # the audit knows who asked for each model edit
+    assert {r["requested_by"] for r in results} == {who}
+    with ledger.engine_for(get_settings().ledger_url).connect() as connection:
+        asked = connection.execute(select(ledger.audit.c.who).where(
+            ledger.audit.c.item.like("more-%"))).scalars().all()
+    assert len(asked) == len(MORE) and set(asked) == {who}

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from routing import Op, route
+from config.contracts import Op
+from routing import route
 from tasks import opencv_ops as ops
 from tasks.opencv_ops import OpError, apply_ops
 

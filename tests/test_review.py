@@ -212,10 +212,10 @@ def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_
     monkeypatch.setenv("RETOUCH_MODEL", str(tiny_model_dir))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
     items = [{"id": "tea", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"}]
-    from retouch.settings import get_settings
+    from config.settings import get_settings
 
     get_settings.cache_clear()
     (result,) = edit_batch(items=items, out_dir=str(tmp_path / "out"))
-    assert result["status"] == "review" and "/review/" in result["output"]
-    run_id = result["review"]["flow_run"]
+    assert result.status == "review" and "/review/" in result.output
+    run_id = result.review.flow_run
     wait_for(lambda: state_of(run_id).is_paused(), what="the batch's review run to suspend")

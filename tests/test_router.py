@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from routing import OPENCV_OPS, Limits, route
+from config.contracts import OPENCV_OPS
+from config.limits import Limits
+from routing import route
 from routing.normalize import chinese_number, normalise
 from routing.router import _BUILDERS
 from routing.templates import load_templates
@@ -350,7 +352,7 @@ def test_model_plans_carry_a_structured_intent():
 
 
 def test_plans_round_trip_through_json():
-    from routing import Plan
+    from config.contracts import Plan
     plan = route("可以把背景换成浅灰色吗？不要动产品")
     assert Plan.from_dict(plan.to_dict()) == plan
 

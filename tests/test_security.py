@@ -81,8 +81,8 @@ def test_server_auth_is_enforced_and_no_secret_leaks(tmp_path):
 def test_review_page_refuses_a_wrong_token(monkeypatch):
     from fastapi.testclient import TestClient
 
+    from config.settings import get_settings
     from retouch.review_page import create_app
-    from retouch.settings import get_settings
 
     monkeypatch.setenv("RETOUCH_REVIEW_TOKEN", "right-token")
     get_settings.cache_clear()

@@ -19,9 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from routing.router import Limits
-from tasks.checks import Thresholds
-from tasks.qwen import ModelConfig
+from config.limits import Limits
+from config.model_config import ModelConfig
+from config.thresholds import Thresholds
 
 OutputFormat = Literal["same", "jpeg", "png", "webp"]
 
@@ -139,10 +139,23 @@ class Settings(BaseSettings):
         return self.db_url or f"sqlite:///{self.data_dir / 'retouch.db'}"
 
     def gpu_price(self, device_name: str | None) -> float:
+        """USD per GPU-hour of this device (matched by name), else the default GPU price."""
         for gpu_type, price in self.gpu_hour_usd_by_type.items():
             if device_name and gpu_type.lower() in device_name.lower():
                 return price
         return self.gpu_hour_usd
+
+    def cpu_usd(self, cpu_s: float) -> float:
+        """The price of `cpu_s` CPU-core seconds (every CPU price is computed here)."""
+        return round(cpu_s * self.cpu_core_hour_usd / 3600, 8)
+
+    def gpu_usd(self, gpu_s: float, device_name: str | None) -> float:
+        """The price of `gpu_s` seconds of this GPU."""
+        return round(gpu_s * self.gpu_price(device_name) / 3600, 6)
+
+    def review_usd(self) -> float:
+        """The price of one review decision (a person's working minutes)."""
+        return self.reviewer_minutes_per_item / 60 * self.reviewer_hour_usd
 
     @property
     def qwen_config(self) -> ModelConfig:
@@ -160,11 +173,9 @@ class Settings(BaseSettings):
             raise ValueError(f"RETOUCH_CHECK_THRESHOLDS: unknown checks {sorted(unknown)}")
         return Thresholds(**self.check_thresholds)
 
-    def review_rule(self, item: dict) -> str | None:
-        """The configured rule that sends this item to review whatever the checks say."""
-        tags = item.get("tags") or []
-        if isinstance(tags, str):
-            tags = [t.strip() for t in tags.replace(";", ",").split(",") if t.strip()]
+    def review_rule(self, tags: list[str]) -> str | None:
+        """The configured rule that sends an item with these tags to review whatever the
+        checks say."""
         hit = sorted(set(tags) & set(self.always_review_tags))
         if hit:
             return f"always reviewed: tagged {', '.join(hit)}"

@@ -1,0 +1,351 @@
+"""The typed contracts passed between steps: the router's Plan, an Item, a Job, a check's
+Finding and Report, an ItemResult with its Cost, and a ReviewDecision.
+
+They are serialised only at the edges (results.jsonl, artifacts, webhooks, the CLI's JSON);
+`docs/results.schema.json` is generated from ItemResult (`python -m config.contracts`).
+Plans and findings are pydantic dataclasses (positional construction in the router and the
+checks); the rest are pydantic models.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic.dataclasses import dataclass
+
+Route = Literal["opencv", "model", "reject"]
+
+#: Operations done by OpenCV in-process, in the order they are documented in the README.
+OPENCV_OPS = (
+    "crop", "trim", "resize", "rotate", "flip", "brightness", "contrast", "saturation", "tone",
+    "grey", "pad", "sharpen", "blur", "format",
+)
+#: The one operation that needs the image model: an edit described in words.
+MODEL_OP = "model"
+#: What a model edit does, as far as the checks need to know.
+ACTIONS = ("blur", "text", "background", "style", "move", "remove", "recolour", "add", "replace",
+           "edit")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One step of a plan: `name` is an entry of OPENCV_OPS or MODEL_OP, `params` its arguments."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.name, **self.params}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Op:
+        params = dict(data)
+        return cls(params.pop("op"), params)
+
+
+@dataclass(frozen=True)
+class Colour:
+    """A named colour: canonical English name, sRGB value, and whether it means "exactly this"."""
+
+    name: str
+    rgb: tuple[int, int, int]
+    pure: bool = False
+    alpha: int = 255
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "rgb": list(self.rgb)}
+        if self.pure:
+            out["pure"] = True
+        if self.alpha != 255:
+            out["alpha"] = self.alpha
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Colour:
+        return cls(data["name"], tuple(data["rgb"]), bool(data.get("pure", False)),
+                   int(data.get("alpha", 255)))
+
+
+@dataclass(frozen=True)
+class Region:
+    """A part of the frame named in words: (x range, y range) as fractions of width and height."""
+
+    name: str
+    box: tuple[tuple[float, float], tuple[float, float]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "box": [list(self.box[0]), list(self.box[1])]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Region:
+        (x0, x1), (y0, y1) = data["box"]
+        return cls(data["name"], ((x0, x1), (y0, y1)))
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a model edit asks for, structured for the post-checks to verify.
+
+    `action` is one of ACTIONS; `target` the words naming what is edited; `colour` the colour
+    asked for; `old_text`/`new_text` the quoted words of a text edit; `region` where in the frame
+    the edit belongs; `keep` what must stay unchanged ("background", "logo", "everything else").
+    """
+
+    action: str
+    target: str | None = None
+    colour: Colour | None = None
+    old_text: str | None = None
+    new_text: str | None = None
+    language: str | None = None  # the language text is to be translated into
+    region: Region | None = None
+    keep: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action}
+        for key in ("target", "old_text", "new_text", "language"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.colour:
+            out["colour"] = self.colour.to_dict()
+        if self.region:
+            out["region"] = self.region.to_dict()
+        if self.keep:
+            out["keep"] = list(self.keep)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Intent:
+        return cls(
+            action=data["action"], target=data.get("target"),
+            colour=Colour.from_dict(data["colour"]) if data.get("colour") else None,
+            old_text=data.get("old_text"), new_text=data.get("new_text"),
+            language=data.get("language"),
+            region=Region.from_dict(data["region"]) if data.get("region") else None,
+            keep=tuple(data.get("keep", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with one (instruction, image): the route, the ordered ops, and why.
+
+    `constraints` are what the instruction forbids ("no-crop", "keep-aspect", "keep: 背景");
+    `unparsed` the words the router could not explain; `suggestion` the closest canonical
+    phrasing when the router was unsure; `intent` the structured request of a model edit.
+    """
+
+    route: Route
+    ops: tuple[Op, ...]
+    confidence: float
+    reason: str
+    intent: Intent | None = None
+    constraints: tuple[str, ...] = ()
+    unparsed: tuple[str, ...] = ()
+    suggestion: str | None = None
+
+    @property
+    def model_prompt(self) -> str | None:
+        """The words sent to the image model, or None for an OpenCV-only plan."""
+        prompts = [op.params["prompt"] for op in self.ops if op.name == MODEL_OP]
+        return "; ".join(prompts) if prompts else None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "route": self.route,
+            "ops": [op.to_dict() for op in self.ops],
+            "confidence": round(self.confidence, 3),
+            "reason": self.reason,
+        }
+        if self.intent:
+            out["intent"] = self.intent.to_dict()
+        if self.constraints:
+            out["constraints"] = list(self.constraints)
+        if self.unparsed:
+            out["unparsed"] = list(self.unparsed)
+        if self.suggestion:
+            out["suggestion"] = self.suggestion
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(
+            route=data["route"],
+            ops=tuple(Op.from_dict(op) for op in data.get("ops", ())),
+            confidence=float(data["confidence"]),
+            reason=data["reason"],
+            intent=Intent.from_dict(data["intent"]) if data.get("intent") else None,
+            constraints=tuple(data.get("constraints", ())),
+            unparsed=tuple(data.get("unparsed", ())),
+            suggestion=data.get("suggestion"),
+        )
+
+    @classmethod
+    def reject(cls, reason: str, confidence: float = 0.9, suggestion: str | None = None,
+               unparsed: tuple[str, ...] = ()) -> Plan:
+        return cls("reject", (), confidence, reason, unparsed=unparsed, suggestion=suggestion)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a post-check says
+
+
+@dataclass
+class Finding:
+    """One check's measurement: value against threshold, passed or not, and why."""
+
+    check: str
+    value: float | None
+    threshold: float | None
+    passed: bool
+    message: str
+    margin: float = Field(1.0, exclude=True)  # 0 at the threshold, 1 far inside it (confidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "value": self.value, "threshold": self.threshold,
+                "passed": self.passed, "message": self.message}
+
+
+@dataclass
+class Report:
+    """All findings of one edit and the verdict they add up to."""
+
+    verdict: Literal["publish", "review"]
+    confidence: float
+    findings: list[Finding] = Field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "confidence": round(self.confidence, 3),
+                "findings": [f.to_dict() for f in self.findings]}
+
+    @property
+    def failed(self) -> list[Finding]:
+        return [f for f in self.findings if not f.passed]
+
+
+# ---------------------------------------------------------------------------------------------
+# Items, jobs and results
+
+Status = Literal["published", "review", "rejected", "failed", "deferred"]
+
+
+class Item(BaseModel):
+    """One row of a manifest (or one CLI/API/upload request): a picture and what to do to it.
+
+    Extra manifest columns (priority, sku...) travel along unchanged; `error` marks a row that
+    cannot be used (it still gets its one result); `requested_by` is the audit's `who`.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    image: str | None = None
+    instruction: str | None = None
+    line: int | None = None  # the manifest line it came from
+    error: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    format: str | None = None  # output format of this item (jpeg, png, webp)
+    seed: int | None = None  # model seed of this item
+    requested_by: str | None = None
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: Any) -> list[str]:
+        """A manifest cell "a; b, c" or a list: the tags as a list."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
+        return [str(t) for t in value]
+
+    @field_validator("format", "requested_by", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("seed", mode="before")
+    @classmethod
+    def _blank_seed(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
+class Job(BaseModel):
+    """One item and its plan, on its way to an editing path."""
+
+    item: Item
+    plan: Plan
+
+
+class Cost(BaseModel):
+    """What one item cost: which path, CPU and GPU seconds, and the price in USD."""
+
+    path: Literal["opencv", "model", "review"] | None = None
+    gpu_s: float | None = None
+    gpu_type: str | None = None
+    cpu_s: float | None = None
+    usd: float = 0.0
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class ReviewDecision(BaseModel):
+    """A review of one item: the run waiting for a person, then what the person decided."""
+
+    flow_run: str | None = None  # the review-edit run
+    item: str | None = None
+    decision: Literal["approve", "reject", "re-edit"] | None = None
+    reviewer: str | None = None
+    note: str | None = None
+    instruction: str | None = None  # a re-edit's new instruction
+    at: str | None = None  # ISO time of the decision (UTC)
+    output: str | None = None  # where the decided picture is now
+    re_edit_status: Status | None = None
+    next_review: str | None = None  # the review run of a re-edit that needs a person again
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class ItemResult(BaseModel):
+    """One line of results.jsonl: exactly one per item, whatever happened to it."""
+
+    id: str | None
+    status: Status
+    route: Route | None = None
+    output: str | None = None
+    error: str | None = None
+    cost: Cost = Field(default_factory=Cost)
+    checks: list[Finding] = Field(default_factory=list)
+    image: str | None = None
+    instruction: str | None = None
+    ops: list[dict[str, Any]] = Field(default_factory=list)
+    reason: str | None = None
+    confidence: float | None = None
+    width: int | None = None
+    height: int | None = None
+    seconds: float = 0.0
+    notes: list[str] = Field(default_factory=list)
+    model: dict[str, Any] | None = None  # model path: model, seed, steps, working size, device
+    check_confidence: float | None = None  # post-checks: how safely inside every threshold
+    review: ReviewDecision | None = None
+    cache_hit: bool = False  # the same edit was done before: its result, at no GPU cost
+    requested_by: str | None = None  # who asked (the audit's `who`)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON line (results.jsonl, webhooks, the CLI's --json)."""
+        return self.model_dump(mode="json")
+
+
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema of a results.jsonl line."""
+    schema = ItemResult.model_json_schema(mode="serialization")
+    schema["$id"] = "https://github.com/retouch/retouch/docs/results.schema.json"
+    return schema
+
+
+if __name__ == "__main__":
+    print(json.dumps(results_schema(), indent=2, ensure_ascii=False))

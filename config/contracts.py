@@ -342,9 +342,7 @@ class ItemResult(BaseModel):
 
 def results_schema() -> dict[str, Any]:
     """The JSON Schema of a results.jsonl line."""
-    schema = ItemResult.model_json_schema(mode="serialization")
-    schema["$id"] = "https://github.com/retouch/retouch/docs/results.schema.json"
-    return schema
+    return ItemResult.model_json_schema(mode="serialization")
 
 
 if __name__ == "__main__":

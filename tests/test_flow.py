@@ -11,12 +11,14 @@ import zlib
 from pathlib import Path
 
 import cv2
+import jsonschema
 import pytest
 from PIL import Image
 
+from config.contracts import results_schema
 from flows.catalog import catalog_refresh
 from flows.edit import chunk_size, edit_batch
-from tests.conftest import IMAGES, encode_pil
+from tests.conftest import IMAGES, ROOT, encode_pil
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -41,6 +43,17 @@ def read_flow_run(flow_run_id):
         run = client.read_flow_run(flow_run_id)
         artifacts = client.read_artifacts()
     return run, [a for a in artifacts if a.flow_run_id == flow_run_id]
+
+
+RESULT_FIELDS = {  # a results.jsonl line, as the README documents it (additions are fine)
+    "id", "status", "route", "output", "error", "cost", "checks", "image", "instruction", "ops",
+    "reason", "confidence", "width", "height", "seconds", "notes", "model", "check_confidence",
+    "review", "cache_hit", "requested_by"}
+
+
+def test_results_schema_in_docs_is_the_one_the_code_writes():
+    published = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+    assert published == results_schema(), "run `python -m config.contracts > docs/results.schema.json`"
 
 
 def test_mixed_batch(photos, tmp_path):
@@ -68,8 +81,12 @@ def test_mixed_batch(photos, tmp_path):
         assert r.cost.usd >= 0
     assert by_id["square"].cost.cpu_s > 0
 
-    lines = (out / "results.jsonl").read_text().splitlines()
-    assert [json.loads(line) for line in lines] == [r.to_dict() for r in results]
+    lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert lines == [r.to_dict() for r in results]
+    schema = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+    for line in lines:  # the published schema holds, and no field of the contract went missing
+        jsonschema.validate(line, schema)
+        assert set(line) == RESULT_FIELDS
 
     run, artifacts = read_flow_run(state.state_details.flow_run_id)
     assert run.name and run.state.is_completed()

@@ -1,6 +1,6 @@
 """The baseline: a bare single-process OpenCV loop doing the same decode, crop and encode.
 
-    python benchmarks/bare_opencv.py MANIFEST.csv OUT_DIR [--quality 95]
+python benchmarks/bare_opencv.py MANIFEST.csv OUT_DIR [--quality 95]
 """
 
 import argparse
@@ -24,8 +24,11 @@ def main() -> None:
         h, w = img.shape[:2]
         side = min(h, w)
         x, y = (w - side) // 2, (h - side) // 2
-        cv2.imwrite(str(args.out / f"{row['id']}.jpg"), img[y:y + side, x:x + side],
-                    [cv2.IMWRITE_JPEG_QUALITY, args.quality])
+        cv2.imwrite(
+            str(args.out / f"{row['id']}.jpg"),
+            img[y : y + side, x : x + side],
+            [cv2.IMWRITE_JPEG_QUALITY, args.quality],
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,14 @@ def main() -> None:
     from tasks.model_path import model_job
 
     plan = route("把杯子换成一杯绿茶")
-    job = {"item": {"id": "cup", "image": str(ROOT / "examples/images/coffee.png"),
-                    "instruction": "把杯子换成一杯绿茶"}, "plan": plan.to_dict()}
+    job = {
+        "item": {
+            "id": "cup",
+            "image": str(ROOT / "examples/images/coffee.png"),
+            "instruction": "把杯子换成一杯绿茶",
+        },
+        "plan": plan.to_dict(),
+    }
     t0 = time.perf_counter()
     first = model_job(job, str(work / "out"))
     edit_s = time.perf_counter() - t0
@@ -55,9 +61,11 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
         assert hit["cache_hit"] and hit["cost"]["gpu_s"] == 0 and hit["output"] == first["output"]
     assert qwen.load_count == loads
-    print(f"first edit (load + edit): {edit_s:.2f} s; repeated edit (cache hit): median "
-          f"{1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms over "
-          f"{args.repeats}, GPU seconds 0")
+    print(
+        f"first edit (load + edit): {edit_s:.2f} s; repeated edit (cache hit): median "
+        f"{1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms over "
+        f"{args.repeats}, GPU seconds 0"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,7 @@ BIN = Path(sys.executable).parent
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True)
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -48,9 +47,12 @@ def start_prefect_server(home: Path, env: dict[str, str]) -> tuple[subprocess.Po
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server_env = {**env, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false"}
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                             "--port", str(port)], env=server_env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/api"
     for _ in range(300):
         try:
@@ -79,8 +81,7 @@ def main() -> None:
     server_env = {**env, "PREFECT_API_URL": url}
     retouch = [str(BIN / "retouch"), "run"]
     runs = {
-        "bare": lambda out: timed([sys.executable, str(HERE / "bare_opencv.py"), str(full), out],
-                                  env),
+        "bare": lambda out: timed([sys.executable, str(HERE / "bare_opencv.py"), str(full), out], env),
         "embedded": lambda out: timed([*retouch, str(full), "--out", out], env),
         "server": lambda out: timed([*retouch, str(full), "--out", out], server_env),
         "fixed": lambda out: timed([*retouch, str(one), "--out", out], env),
@@ -96,8 +97,11 @@ def main() -> None:
                     produced = list(out.rglob("*.jpg"))
                     assert len(produced) == args.images, (name, len(produced))
                 shutil.rmtree(out)
-            print(f"repeat {repeat + 1}/{args.repeats}: " + ", ".join(
-                f"{name} {values[-1]:.2f} s" for name, values in times.items()), flush=True)
+            print(
+                f"repeat {repeat + 1}/{args.repeats}: "
+                + ", ".join(f"{name} {values[-1]:.2f} s" for name, values in times.items()),
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait()
@@ -106,8 +110,12 @@ def main() -> None:
     med = {name: statistics.median(values) for name, values in times.items()}
     steady = (med["embedded"] - med["fixed"]) / (args.images - 1)
     report = {
-        "images": args.images, "size": "2000x1500", "op": "crop to 1:1, JPEG q95",
-        "repeats": args.repeats, "cpus": os.cpu_count(), "seconds": times,
+        "images": args.images,
+        "size": "2000x1500",
+        "op": "crop to 1:1, JPEG q95",
+        "repeats": args.repeats,
+        "cpus": os.cpu_count(),
+        "seconds": times,
         "median_seconds": med,
         "ratio_embedded_vs_bare": med["embedded"] / med["bare"],
         "ratio_server_vs_bare": med["server"] / med["bare"],
@@ -118,16 +126,22 @@ def main() -> None:
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     (results / "catalog_vs_bare.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{args.images} photos 2000x1500, crop to 1:1, {os.cpu_count()} CPUs, "
-          f"median of {args.repeats} (whole processes)")
+    print(
+        f"\n{args.images} photos 2000x1500, crop to 1:1, {os.cpu_count()} CPUs, "
+        f"median of {args.repeats} (whole processes)"
+    )
     print("| run | seconds | vs bare |\n| --- | --- | --- |")
-    for name, label in (("bare", "bare OpenCV loop, 1 process"),
-                        ("embedded", "`retouch run`, embedded Prefect API"),
-                        ("server", "`retouch run`, running Prefect server"),
-                        ("fixed", "`retouch run`, 1 image (fixed cost)")):
+    for name, label in (
+        ("bare", "bare OpenCV loop, 1 process"),
+        ("embedded", "`retouch run`, embedded Prefect API"),
+        ("server", "`retouch run`, running Prefect server"),
+        ("fixed", "`retouch run`, 1 image (fixed cost)"),
+    ):
         print(f"| {label} | {med[name]:.2f} | {med[name] / med['bare']:.2f} |")
-    print(f"\nsteady state: {1000 * steady:.1f} ms per image in the flow "
-          f"vs {report['bare_ms_per_image']:.1f} ms in the bare loop")
+    print(
+        f"\nsteady state: {1000 * steady:.1f} ms per image in the flow "
+        f"vs {report['bare_ms_per_image']:.1f} ms in the bare loop"
+    )
 
 
 if __name__ == "__main__":

@@ -32,25 +32,32 @@ from tasks.checks import check_pair  # noqa: E402
 IMAGES = ROOT / "examples" / "images"
 FONT = cv2.FONT_HERSHEY_DUPLEX
 COLOURS = {  # name: (zh, en, BGR)
-    "red": ("红色", "red", (40, 40, 210)), "blue": ("蓝色", "blue", (200, 90, 30)),
-    "green": ("绿色", "green", (60, 160, 40)), "yellow": ("黄色", "yellow", (40, 210, 240)),
-    "purple": ("紫色", "purple", (160, 50, 120)), "black": ("黑色", "black", (25, 25, 25)),
+    "red": ("红色", "red", (40, 40, 210)),
+    "blue": ("蓝色", "blue", (200, 90, 30)),
+    "green": ("绿色", "green", (60, 160, 40)),
+    "yellow": ("黄色", "yellow", (40, 210, 240)),
+    "purple": ("紫色", "purple", (160, 50, 120)),
+    "black": ("黑色", "black", (25, 25, 25)),
 }
 BACKGROUNDS = {  # name: (zh, en, BGR)
-    "light grey": ("浅灰色", "light grey", (211, 211, 211)), "beige": ("米色", "beige", (205, 228, 240)),
-    "light blue": ("浅蓝色", "light blue", (240, 200, 150)), "black": ("黑色", "black", (10, 10, 10)),
+    "light grey": ("浅灰色", "light grey", (211, 211, 211)),
+    "beige": ("米色", "beige", (205, 228, 240)),
+    "light blue": ("浅蓝色", "light blue", (240, 200, 150)),
+    "black": ("黑色", "black", (10, 10, 10)),
 }
 
 
 # ------------------------------------------------------------------------------------------------
 # pictures
 
+
 def vae(img: np.ndarray, rng) -> np.ndarray:
     """What a good model output looks like outside the edit: soft, slightly noisy, re-encoded."""
     out = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 0.8)).astype(np.float32)
     out += rng.normal(0, rng.uniform(1.0, 2.0), img.shape)
-    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8),
-                           [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(88, 95))])
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(88, 95))]
+    )
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
@@ -81,8 +88,16 @@ def product_shot(rng, width: int, height: int, shape: str) -> tuple[np.ndarray, 
         cv2.ellipse(mask, (cx, cy), (s // 5, s // 4), 0, 0, 360, 1, -1)
         cv2.ellipse(mask, (cx + s // 5, cy), (s // 12, s // 10), 0, 0, 360, 1, s // 40)
     elif shape == "shoe":
-        pts = np.array([[cx - s // 3, cy + s // 6], [cx - s // 3, cy - s // 12], [cx - s // 8, cy - s // 8],
-                        [cx, cy - s // 20], [cx + s // 3, cy + s // 20], [cx + s // 3, cy + s // 6]])
+        pts = np.array(
+            [
+                [cx - s // 3, cy + s // 6],
+                [cx - s // 3, cy - s // 12],
+                [cx - s // 8, cy - s // 8],
+                [cx, cy - s // 20],
+                [cx + s // 3, cy + s // 20],
+                [cx + s // 3, cy + s // 6],
+            ]
+        )
         cv2.fillPoly(mask, [pts.astype(np.int32)], 1)
     else:  # ball
         cv2.circle(mask, (cx, cy), s // 4, 1, -1)
@@ -91,8 +106,15 @@ def product_shot(rng, width: int, height: int, shape: str) -> tuple[np.ndarray, 
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     light = 1.15 - 0.45 * (xx - (cx - s * 0.15)) ** 2 / (s * 0.45) ** 2 - 0.2 * (yy - cy) / s
     body = np.clip(colour * np.clip(light, 0.45, 1.25)[..., None], 0, 255)
-    shadow = soft(cv2.ellipse(np.zeros((height, width), np.uint8), (cx, cy + s // 3), (s // 4, s // 30),
-                              0, 0, 360, 1, -1), s / 40) * 0.35
+    shadow = (
+        soft(
+            cv2.ellipse(
+                np.zeros((height, width), np.uint8), (cx, cy + s // 3), (s // 4, s // 30), 0, 0, 360, 1, -1
+            ),
+            s / 40,
+        )
+        * 0.35
+    )
     img = img * (1 - shadow)
     img = blend(np.clip(img, 0, 255).astype(np.uint8), body.astype(np.uint8), soft(mask, 1.2))
     return img, mask.astype(bool)
@@ -118,8 +140,9 @@ def recoloured(img: np.ndarray, bgr: tuple[int, int, int]) -> np.ndarray:
     return cv2.cvtColor(lab.astype(np.uint8), cv2.COLOR_LAB2BGR)
 
 
-def write(img: np.ndarray, text: str, box: tuple[int, int, int, int], ink=(20, 20, 20),
-          paper=(245, 245, 245)) -> np.ndarray:
+def write(
+    img: np.ndarray, text: str, box: tuple[int, int, int, int], ink=(20, 20, 20), paper=(245, 245, 245)
+) -> np.ndarray:
     """A label: `text` on a plain patch filling `box` (x0, y0, x1, y1)."""
     out = img.copy()
     x0, y0, x1, y1 = box
@@ -140,12 +163,14 @@ def banner(img: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def inpaint(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return cv2.inpaint(img, cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)), 5,
-                       cv2.INPAINT_TELEA)
+    return cv2.inpaint(
+        img, cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)), 5, cv2.INPAINT_TELEA
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # families: each returns (before, after, instruction) for a base picture
+
 
 def _bg(rng, before, product, colour):
     feather = soft(product, max(1.0, min(before.shape[:2]) / 400))
@@ -179,8 +204,11 @@ def bg_grey(rng, before, product):
 
 def bg_offwhite(rng, before, product):
     level = int(rng.integers(236, 246))
-    return before, _bg(rng, before, product, (level, level, level + 4 if level < 251 else 255)), \
-        "make the background pure white"
+    return (
+        before,
+        _bg(rng, before, product, (level, level, level + 4 if level < 251 else 255)),
+        "make the background pure white",
+    )
 
 
 def bg_wrong_colour(rng, before, product):
@@ -199,8 +227,11 @@ def bg_noise(rng, before, product):
     noise = rng.normal(128, 60, (h // 16 + 1, w // 16 + 1, 3)).astype(np.float32)
     noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)
     noise += rng.normal(0, 20, noise.shape)
-    return before, np.clip(noise, 0, 255).astype(np.uint8), \
-        ["把背景换成纯白色", "change the background to a marble countertop"][rng.integers(2)]
+    return (
+        before,
+        np.clip(noise, 0, 255).astype(np.uint8),
+        ["把背景换成纯白色", "change the background to a marble countertop"][rng.integers(2)],
+    )
 
 
 def bg_product_altered(rng, before, product):
@@ -252,8 +283,11 @@ def text_add(rng, before, product):
 
 
 def text_wrong(rng, before, product):
-    old, new, wrong = [("SALE", "NEW", "NEVV"), ("HOT DEAL", "FREE SHIP", "FREE SHOP"),
-                       ("50% OFF", "SALE", "SAIL")][rng.integers(3)]
+    old, new, wrong = [
+        ("SALE", "NEW", "NEVV"),
+        ("HOT DEAL", "FREE SHIP", "FREE SHOP"),
+        ("50% OFF", "SALE", "SAIL"),
+    ][rng.integers(3)]
     base = write(before, old, banner(before))
     return base, write(vae(base, rng), wrong, banner(before)), f"把'{old}'改成'{new}'"
 
@@ -292,7 +326,7 @@ def _mark(before):
 def remove_mark(rng, before, product):
     base, (x0, y0, x1, y1) = _mark(before)
     mask = np.zeros(base.shape[:2], bool)
-    mask[y0 - 2:y1 + 3, x0 - 2:x1 + 3] = True
+    mask[y0 - 2 : y1 + 3, x0 - 2 : x1 + 3] = True
     after = blend(vae(base, rng), inpaint(base, mask), soft(mask, 2))
     return base, after, ["删除右下角的水印", "remove the watermark in the bottom right"][rng.integers(2)]
 
@@ -316,8 +350,9 @@ def _ball(before):
 
 def remove_object(rng, before, product):
     base, mask = _ball(before)
-    after = blend(vae(base, rng), inpaint(base, mask), soft(cv2.dilate(mask.astype(np.uint8),
-                                                                         np.ones((9, 9))), 2))
+    after = blend(
+        vae(base, rng), inpaint(base, mask), soft(cv2.dilate(mask.astype(np.uint8), np.ones((9, 9))), 2)
+    )
     return base, after, ["remove the ball on the right", "把右边的球删掉"][rng.integers(2)]
 
 
@@ -352,15 +387,42 @@ def seams(rng, before, product):
     grid[:, ::tile] = 1
     grid[::tile, :] = 1
     grid = cv2.GaussianBlur(grid, (0, 0), 0.8) * rng.uniform(14, 24) * product
-    return before, np.clip(after.astype(np.float32) - grid[..., None], 0, 255).astype(np.uint8), \
-        f"make the product {COLOURS[name][1]}"
+    return (
+        before,
+        np.clip(after.astype(np.float32) - grid[..., None], 0, 255).astype(np.uint8),
+        f"make the product {COLOURS[name][1]}",
+    )
 
 
-GOOD = [bg_pure_white, bg_named, bg_scene, recolour_named, text_replace, text_add, remove_mark,
-        remove_object, keep_background]
-BAD = [bg_grey, bg_offwhite, bg_wrong_colour, bg_product_lost, bg_noise, bg_product_altered,
-       recolour_wrong, recolour_spread, text_wrong, text_erased, text_old_left, text_other_changed,
-       remove_mark_not_done, remove_object_not_done, keep_background_broken, seams]
+GOOD = [
+    bg_pure_white,
+    bg_named,
+    bg_scene,
+    recolour_named,
+    text_replace,
+    text_add,
+    remove_mark,
+    remove_object,
+    keep_background,
+]
+BAD = [
+    bg_grey,
+    bg_offwhite,
+    bg_wrong_colour,
+    bg_product_lost,
+    bg_noise,
+    bg_product_altered,
+    recolour_wrong,
+    recolour_spread,
+    text_wrong,
+    text_erased,
+    text_old_left,
+    text_other_changed,
+    remove_mark_not_done,
+    remove_object_not_done,
+    keep_background_broken,
+    seams,
+]
 SHAPES = ("bottle", "box", "cup", "shoe", "ball")
 SIZES = ((640, 480), (1024, 1024), (1500, 1000))
 
@@ -373,7 +435,7 @@ def bases(rng, quick: bool):
             img, mask = product_shot(rng, w, h, shape)
             yield f"{shape}{w}x{h}", img, mask
     for name in ("coffee.png", "rocket.jpg", "chelsea.png"):
-        for scale in ((1.0,) if quick else (1.0, 2.0)):
+        for scale in (1.0,) if quick else (1.0, 2.0):
             img, mask = photo(name, scale)
             yield f"{Path(name).stem}x{scale:g}", img, mask
 
@@ -391,11 +453,20 @@ def make(out: Path, seed: int, quick: bool = False) -> list[dict]:
                 path = out / f"{pair_id}-{side}.png"
                 cv2.imwrite(str(path), pixels)
                 paths.append(str(path))
-            rows.append({"id": pair_id, "before": paths[0], "after": paths[1], "instruction": instruction,
-                         "expect": "publish" if fn in GOOD else "review", "family": fn.__name__,
-                         "base": base_name})
-    (out / "pairs.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                     encoding="utf-8")
+            rows.append(
+                {
+                    "id": pair_id,
+                    "before": paths[0],
+                    "after": paths[1],
+                    "instruction": instruction,
+                    "expect": "publish" if fn in GOOD else "review",
+                    "family": fn.__name__,
+                    "base": base_name,
+                }
+            )
+    (out / "pairs.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
     return rows
 
 
@@ -427,8 +498,10 @@ def main() -> None:
     results = score(rows, args.verbose)
     good = [f.__name__ for f in GOOD]
     print(f"{len(rows)} pairs in {args.out / 'pairs.jsonl'} ({time.perf_counter() - start:.0f} s)")
-    for title, names in (("good edits published (keep)", good),
-                         ("bad edits sent to review (recall)", [f.__name__ for f in BAD])):
+    for title, names in (
+        ("good edits published (keep)", good),
+        ("bad edits sent to review (recall)", [f.__name__ for f in BAD]),
+    ):
         print(title)
         for name in names:
             right, total = results[name]

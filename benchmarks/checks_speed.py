@@ -39,8 +39,13 @@ def style(rng, before, product):
     return before, out, "换成复古风格"
 
 
-KINDS = {"recolour": recolour_named, "background": bg_pure_white, "style": style,
-         "text (OCR)": text_replace, "watermark removal (OCR)": remove_mark}
+KINDS = {
+    "recolour": recolour_named,
+    "background": bg_pure_white,
+    "style": style,
+    "text (OCR)": text_replace,
+    "watermark removal (OCR)": remove_mark,
+}
 
 
 def bases(rng, count: int):
@@ -62,8 +67,10 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(3)
     pictures = list(bases(rng, args.pairs))
-    print(f"{args.pairs} pairs per kind, {pictures[0][0].shape[1]}x{pictures[0][0].shape[0]} and "
-          "photos at ~1 MP; median (max) per pair:")
+    print(
+        f"{args.pairs} pairs per kind, {pictures[0][0].shape[1]}x{pictures[0][0].shape[0]} and "
+        "photos at ~1 MP; median (max) per pair:"
+    )
     for name, make in KINDS.items():
         pairs = [make(rng, img, mask) for img, mask in pictures]
         plans = [route(instruction) for _, _, instruction in pairs]

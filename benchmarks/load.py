@@ -56,15 +56,21 @@ def main() -> None:
     photos = make_photos(HERE / "data" / "photos", 600)
     work = Path(tempfile.mkdtemp(prefix="retouch-load-"))
     manifest = work / "manifest.csv"
-    manifest.write_text("id,image,instruction\n" + "".join(
-        f"item{n:05d},{photos[n % len(photos)].resolve()},crop to 1:1\n" for n in range(args.items)))
+    manifest.write_text(
+        "id,image,instruction\n"
+        + "".join(f"item{n:05d},{photos[n % len(photos)].resolve()},crop to 1:1\n" for n in range(args.items))
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(work / "prefect")
     env["RETOUCH_DATA_DIR"] = str(work / "data")
     start = time.perf_counter()
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "retouch"), "run", str(manifest),
-                             "--out", str(work / "out")], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "retouch"), "run", str(manifest), "--out", str(work / "out")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     samples: dict[int, list[tuple[float, float]]] = {}
     names: dict[int, str] = {}
     while proc.poll() is None:
@@ -79,8 +85,10 @@ def main() -> None:
         raise SystemExit(f"retouch run failed: {proc.stderr.read()[-2000:]}")
     lines = (work / "out" / "results.jsonl").read_text().splitlines()
     published = sum(json.loads(line)["status"] == "published" for line in lines)
-    print(f"{args.items} items of 2000x1500 (crop 1:1): {seconds:.1f} s, "
-          f"{args.items / seconds:.1f} items/s, {published} published, {len(lines)} results")
+    print(
+        f"{args.items} items of 2000x1500 (crop 1:1): {seconds:.1f} s, "
+        f"{args.items / seconds:.1f} items/s, {published} published, {len(lines)} results"
+    )
     print("| process | peak RSS MB | max RSS in quarters 1-4 of the run (MB) |")
     print("| --- | --- | --- |")
     for pid, series in samples.items():

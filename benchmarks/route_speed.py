@@ -22,10 +22,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="passes over all instructions")
     args = parser.parse_args()
-    instructions = [json.loads(line)["instruction"]
-                    for name in ("router_cases.jsonl", "router_holdout.jsonl")
-                    for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
-                    if line.strip()]
+    instructions = [
+        json.loads(line)["instruction"]
+        for name in ("router_cases.jsonl", "router_holdout.jsonl")
+        for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     for text in instructions:  # warm-up: data files loaded, regexes compiled
         route(text, image_size=(600, 400))
     times = []
@@ -36,8 +38,10 @@ def main() -> None:
             times.append(time.perf_counter() - start)
     times.sort()
     median = statistics.median(times) * 1e3
-    print(f"{len(instructions)} instructions x {args.repeat}: median {median:.3f} ms, "
-          f"p95 {times[int(len(times) * 0.95)] * 1e3:.3f} ms, max {times[-1] * 1e3:.3f} ms per instruction")
+    print(
+        f"{len(instructions)} instructions x {args.repeat}: median {median:.3f} ms, "
+        f"p95 {times[int(len(times) * 0.95)] * 1e3:.3f} ms, max {times[-1] * 1e3:.3f} ms per instruction"
+    )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,25 @@ Route = Literal["opencv", "model", "reject"]
 
 #: Operations done by OpenCV in-process, in the order they are documented in the README.
 OPENCV_OPS = (
-    "crop", "trim", "resize", "rotate", "flip", "brightness", "contrast", "saturation", "tone",
-    "grey", "pad", "sharpen", "blur", "format",
+    "crop",
+    "trim",
+    "resize",
+    "rotate",
+    "flip",
+    "brightness",
+    "contrast",
+    "saturation",
+    "tone",
+    "grey",
+    "pad",
+    "sharpen",
+    "blur",
+    "format",
 )
 #: The one operation that needs the image model: an edit described in words.
 MODEL_OP = "model"
 #: What a model edit does, as far as the checks need to know.
-ACTIONS = ("blur", "text", "background", "style", "move", "remove", "recolour", "add", "replace",
-           "edit")
+ACTIONS = ("blur", "text", "background", "style", "move", "remove", "recolour", "add", "replace", "edit")
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,9 @@ class Colour:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Colour:
-        return cls(data["name"], tuple(data["rgb"]), bool(data.get("pure", False)),
-                   int(data.get("alpha", 255)))
+        return cls(
+            data["name"], tuple(data["rgb"]), bool(data.get("pure", False)), int(data.get("alpha", 255))
+        )
 
 
 @dataclass(frozen=True)
@@ -118,9 +130,11 @@ class Intent:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Intent:
         return cls(
-            action=data["action"], target=data.get("target"),
+            action=data["action"],
+            target=data.get("target"),
             colour=Colour.from_dict(data["colour"]) if data.get("colour") else None,
-            old_text=data.get("old_text"), new_text=data.get("new_text"),
+            old_text=data.get("old_text"),
+            new_text=data.get("new_text"),
             language=data.get("language"),
             region=Region.from_dict(data["region"]) if data.get("region") else None,
             keep=tuple(data.get("keep", ())),
@@ -182,8 +196,13 @@ class Plan:
         )
 
     @classmethod
-    def reject(cls, reason: str, confidence: float = 0.9, suggestion: str | None = None,
-               unparsed: tuple[str, ...] = ()) -> Plan:
+    def reject(
+        cls,
+        reason: str,
+        confidence: float = 0.9,
+        suggestion: str | None = None,
+        unparsed: tuple[str, ...] = (),
+    ) -> Plan:
         return cls("reject", (), confidence, reason, unparsed=unparsed, suggestion=suggestion)
 
 
@@ -203,8 +222,13 @@ class Finding:
     margin: float = Field(1.0, exclude=True)  # 0 at the threshold, 1 far inside it (confidence)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "value": self.value, "threshold": self.threshold,
-                "passed": self.passed, "message": self.message}
+        return {
+            "check": self.check,
+            "value": self.value,
+            "threshold": self.threshold,
+            "passed": self.passed,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -216,8 +240,11 @@ class Report:
     findings: list[Finding] = Field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "confidence": round(self.confidence, 3),
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "verdict": self.verdict,
+            "confidence": round(self.confidence, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
     @property
     def failed(self) -> list[Finding]:

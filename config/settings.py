@@ -27,12 +27,14 @@ OutputFormat = Literal["same", "jpeg", "png", "webp"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RETOUCH_", toml_file="retouch.toml",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RETOUCH_", toml_file="retouch.toml", extra="ignore")
 
     # inputs
-    max_pixels: int = Field(100_000_000, description="largest input image (pixels); above it the "
-                            "file is refused as a possible decompression bomb")
+    max_pixels: int = Field(
+        100_000_000,
+        description="largest input image (pixels); above it the "
+        "file is refused as a possible decompression bomb",
+    )
     max_file_bytes: int = Field(200 * 1024 * 1024, description="largest input file")
     max_output_pixels: int = Field(100_000_000, description="largest image an edit may produce")
     max_side: int = Field(30_000, description="longest side an edit may produce")
@@ -46,93 +48,139 @@ class Settings(BaseSettings):
     keep_exif: bool = Field(True, description="copy EXIF (orientation reset, GPS removed)")
 
     # execution
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1,
-                         description="threads running OpenCV chunks at once")
-    chunk_size: int = Field(0, ge=0, description="images per OpenCV task; 0 picks one "
-                            "(about four chunks per worker, 8-64 images each)")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, description="threads running OpenCV chunks at once"
+    )
+    chunk_size: int = Field(
+        0,
+        ge=0,
+        description="images per OpenCV task; 0 picks one (about four chunks per worker, 8-64 images each)",
+    )
 
     # the image model (Qwen-Image-Edit-2509)
-    model: str = Field("Qwen/Qwen-Image-Edit-2509", description="hub id (read from the local "
-                       "Hugging Face cache) or a folder holding the diffusers weights")
+    model: str = Field(
+        "Qwen/Qwen-Image-Edit-2509",
+        description="hub id (read from the local "
+        "Hugging Face cache) or a folder holding the diffusers weights",
+    )
     model_download: bool = Field(False, description="allow downloading the weights at load time")
-    lora: str | None = Field(None, description="LoRA to fuse (hub id or folder), e.g. "
-                             "lightx2v/Qwen-Image-Lightning")
-    lora_weight_name: str | None = Field(None, description="file inside the LoRA repo, e.g. "
-                                         "Qwen-Image-Edit-2509-Lightning-8steps-V1.0-bf16.safetensors")
-    model_steps: int | None = Field(None, ge=1, description="denoising steps (default 40, or "
-                                    "the Lightning LoRA's 4/8)")
-    model_true_cfg_scale: float | None = Field(None, description="true CFG scale (default 4.0, "
-                                               "1.0 with a Lightning LoRA)")
+    lora: str | None = Field(
+        None, description="LoRA to fuse (hub id or folder), e.g. lightx2v/Qwen-Image-Lightning"
+    )
+    lora_weight_name: str | None = Field(
+        None,
+        description="file inside the LoRA repo, e.g. "
+        "Qwen-Image-Edit-2509-Lightning-8steps-V1.0-bf16.safetensors",
+    )
+    model_steps: int | None = Field(
+        None, ge=1, description="denoising steps (default 40, or the Lightning LoRA's 4/8)"
+    )
+    model_true_cfg_scale: float | None = Field(
+        None, description="true CFG scale (default 4.0, 1.0 with a Lightning LoRA)"
+    )
     model_negative_prompt: str = " "
     model_placement: Literal["auto", "gpu", "model_offload", "group_offload", "cpu"] = "auto"
-    attention_backend: str | None = Field(None, description="diffusers attention backend, e.g. "
-                                          "_flash_3 on Hopper")
+    attention_backend: str | None = Field(
+        None, description="diffusers attention backend, e.g. _flash_3 on Hopper"
+    )
     model_compile: bool = Field(False, description="torch.compile the transformer's blocks")
-    model_seed: int | None = Field(None, description="fixed seed for every model edit (default: "
-                                   "derived from the image and the prompt)")
+    model_seed: int | None = Field(
+        None, description="fixed seed for every model edit (default: derived from the image and the prompt)"
+    )
     model_worker: Literal["in-process", "task-worker"] = Field(
-        "in-process", description="run model edits in the flow's process, or hand them to a "
-        "GPU task worker (`retouch serve --gpu`) that keeps the pipeline loaded")
+        "in-process",
+        description="run model edits in the flow's process, or hand them to a "
+        "GPU task worker (`retouch serve --gpu`) that keeps the pipeline loaded",
+    )
 
     # post-checks and the publish/review decision
     check_thresholds: dict[str, float] = Field(
-        default_factory=dict, description="overrides of tasks.checks.Thresholds, e.g. "
-        '{"max_shift_px": 3} (JSON in the environment, a table in retouch.toml)')
+        default_factory=dict,
+        description="overrides of tasks.checks.Thresholds, e.g. "
+        '{"max_shift_px": 3} (JSON in the environment, a table in retouch.toml)',
+    )
     always_review_tags: list[str] = Field(
-        default_factory=lambda: ["key-asset"], description="items whose `tags` column holds "
-        "one of these always go to a person")
+        default_factory=lambda: ["key-asset"],
+        description="items whose `tags` column holds one of these always go to a person",
+    )
     review_all_model_edits: bool = Field(False, description="send every model edit to review")
-    review_timeout_seconds: int = Field(7 * 24 * 3600, description="how long a review waits "
-                                        "for a decision before its run fails (recorded)")
-    review_page_url: str | None = Field("http://127.0.0.1:8765", description="where `retouch "
-                                        "review serve` runs: linked from the Prefect UI form")
-    review_token: str | None = Field(None, description="token the review page asks for "
-                                     "(secret: environment only)")
+    review_timeout_seconds: int = Field(
+        7 * 24 * 3600, description="how long a review waits for a decision before its run fails (recorded)"
+    )
+    review_page_url: str | None = Field(
+        "http://127.0.0.1:8765",
+        description="where `retouch review serve` runs: linked from the Prefect UI form",
+    )
+    review_token: str | None = Field(
+        None, description="token the review page asks for (secret: environment only)"
+    )
 
     # AI-content labels on model outputs (GB 45438 implicit label)
     aigc_producer: str = Field("Retouch", description="ContentProducer: the provider's name or code")
-    aigc_propagator: str | None = Field(None, description="ContentPropagator (default: the "
-                                        "producer, a shop publishing its own images)")
+    aigc_propagator: str | None = Field(
+        None, description="ContentPropagator (default: the producer, a shop publishing its own images)"
+    )
 
-    aigc_visible_mark: bool = Field(False, description="draw 'AI生成' in a corner of model "
-                                    "outputs (GB 45438 explicit label)")
-    aigc_mark_font: str | None = Field(None, description="font with Chinese glyphs for the "
-                                       "visible mark (default: WenQuanYi/Noto CJK if installed)")
-    c2pa_cert: Path | None = Field(None, description="PEM chain (end-entity first, then its "
-                                   "CA) to sign model outputs with C2PA; off when unset")
+    aigc_visible_mark: bool = Field(
+        False, description="draw 'AI生成' in a corner of model outputs (GB 45438 explicit label)"
+    )
+    aigc_mark_font: str | None = Field(
+        None,
+        description="font with Chinese glyphs for the "
+        "visible mark (default: WenQuanYi/Noto CJK if installed)",
+    )
+    c2pa_cert: Path | None = Field(
+        None,
+        description="PEM chain (end-entity first, then its "
+        "CA) to sign model outputs with C2PA; off when unset",
+    )
     c2pa_key: Path | None = Field(None, description="PEM private key (EC P-256) of c2pa_cert")
 
     # uploads
-    upload_out_uri: str | None = Field(None, description="where on-upload writes (default "
-                                       "s3://<the upload's bucket>/retouch-out)")
+    upload_out_uri: str | None = Field(
+        None, description="where on-upload writes (default s3://<the upload's bucket>/retouch-out)"
+    )
 
     # callbacks
-    webhook_url: str | None = Field(None, description="POSTed a signed JSON when a batch ends "
-                                    "and when a reviewer decides")
-    webhook_secret: str | None = Field(None, description="HMAC-SHA256 key of the signature "
-                                       "header (secret: environment only)")
+    webhook_url: str | None = Field(
+        None, description="POSTed a signed JSON when a batch ends and when a reviewer decides"
+    )
+    webhook_secret: str | None = Field(
+        None, description="HMAC-SHA256 key of the signature header (secret: environment only)"
+    )
 
     # the ledger and the price model (USD)
-    data_dir: Path = Field(Path("~/.retouch").expanduser(), description="where the default "
-                           "SQLite ledger lives")
-    db_url: str | None = Field(None, description="SQLAlchemy URL of the ledger (default: "
-                               "SQLite in data_dir; postgresql+psycopg://... for PostgreSQL)")
+    data_dir: Path = Field(
+        Path("~/.retouch").expanduser(), description="where the default SQLite ledger lives"
+    )
+    db_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the ledger (default: "
+        "SQLite in data_dir; postgresql+psycopg://... for PostgreSQL)",
+    )
     price_version: str = Field("2026-11", description="name of this price model, kept per row")
     cpu_core_hour_usd: float = Field(0.04, description="price of one CPU core for an hour")
-    gpu_hour_usd: float = Field(2.5, description="price of one GPU-hour when its type is not "
-                                "listed in gpu_hour_usd_by_type")
+    gpu_hour_usd: float = Field(
+        2.5, description="price of one GPU-hour when its type is not listed in gpu_hour_usd_by_type"
+    )
     gpu_hour_usd_by_type: dict[str, float] = Field(
         default_factory=lambda: {"H100": 2.5, "H200": 3.5, "A100": 1.6, "L40S": 1.0, "A10": 0.6},
-        description="GPU-hour prices, matched against the device name")
+        description="GPU-hour prices, matched against the device name",
+    )
     reviewer_hour_usd: float = Field(20.0, description="price of one hour of a person's review")
-    reviewer_minutes_per_item: float = Field(2.0, description="a reviewer's working time per "
-                                             "decision (what a review costs)")
-    hosted_edit_usd: float = Field(0.03, description="a hosted AI edit API, per image "
-                                   "(DashScope qwen-image-edit-plus ~0.028, fal.ai 0.03/MP)")
-    hosted_transform_usd: float = Field(0.0004, description="a hosted basic transform, per "
-                                        "image (Cloudinary)")
-    daily_gpu_budget_usd: float | None = Field(None, description="model edits stop for the day "
-                                               "once this much GPU money is spent (deferred)")
+    reviewer_minutes_per_item: float = Field(
+        2.0, description="a reviewer's working time per decision (what a review costs)"
+    )
+    hosted_edit_usd: float = Field(
+        0.03,
+        description="a hosted AI edit API, per image (DashScope qwen-image-edit-plus ~0.028, fal.ai 0.03/MP)",
+    )
+    hosted_transform_usd: float = Field(
+        0.0004, description="a hosted basic transform, per image (Cloudinary)"
+    )
+    daily_gpu_budget_usd: float | None = Field(
+        None, description="model edits stop for the day once this much GPU money is spent (deferred)"
+    )
 
     @property
     def ledger_url(self) -> str:
@@ -159,12 +207,18 @@ class Settings(BaseSettings):
 
     @property
     def qwen_config(self) -> ModelConfig:
-        return ModelConfig(model=self.model, allow_download=self.model_download, lora=self.lora,
-                           lora_weight_name=self.lora_weight_name, steps=self.model_steps,
-                           true_cfg_scale=self.model_true_cfg_scale,
-                           negative_prompt=self.model_negative_prompt,
-                           placement=self.model_placement, attention_backend=self.attention_backend,
-                           compile=self.model_compile)
+        return ModelConfig(
+            model=self.model,
+            allow_download=self.model_download,
+            lora=self.lora,
+            lora_weight_name=self.lora_weight_name,
+            steps=self.model_steps,
+            true_cfg_scale=self.model_true_cfg_scale,
+            negative_prompt=self.model_negative_prompt,
+            placement=self.model_placement,
+            attention_backend=self.attention_backend,
+            compile=self.model_compile,
+        )
 
     @property
     def thresholds(self) -> Thresholds:
@@ -183,15 +237,21 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_output_pixels=self.max_output_pixels, max_side=self.max_side,
-                      max_instruction_chars=self.max_instruction_chars)
+        return Limits(
+            max_output_pixels=self.max_output_pixels,
+            max_side=self.max_side,
+            max_instruction_chars=self.max_instruction_chars,
+        )
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
-                                   init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource):
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ):
         toml_file = Path(os.environ.get("RETOUCH_CONFIG", "retouch.toml"))
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
 

@@ -28,15 +28,27 @@ def runner_deployments(path: Path = PREFECT_YAML) -> list[Any]:
         if entry.get("work_pool", {}).get("job_variables"):
             continue  # meant for a particular pool's workers (e.g. GPU hosts), not this process
         flow = load_flow_from_entrypoint(str(ROOT / entry["entrypoint"]))
-        schedules = [Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
-                     for s in entry.get("schedules", []) if "cron" in s]
-        triggers = [DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
-                    for t in entry.get("triggers", []) if t.get("type", "event") == "event"]
-        deployments.append(flow.to_deployment(
-            name=entry["name"], description=entry.get("description"),
-            tags=entry.get("tags"), parameters=entry.get("parameters"),
-            schedules=schedules or None, triggers=triggers or None,
-            concurrency_limit=entry.get("concurrency_limit")))
+        schedules = [
+            Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
+            for s in entry.get("schedules", [])
+            if "cron" in s
+        ]
+        triggers = [
+            DeploymentEventTrigger(**{k: v for k, v in t.items() if k != "type"})
+            for t in entry.get("triggers", [])
+            if t.get("type", "event") == "event"
+        ]
+        deployments.append(
+            flow.to_deployment(
+                name=entry["name"],
+                description=entry.get("description"),
+                tags=entry.get("tags"),
+                parameters=entry.get("parameters"),
+                schedules=schedules or None,
+                triggers=triggers or None,
+                concurrency_limit=entry.get("concurrency_limit"),
+            )
+        )
     return deployments
 
 

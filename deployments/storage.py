@@ -26,12 +26,19 @@ def configure_s3_results(uri: str, block_name: str = "retouch-results") -> str:
 
     bucket, folder = split_s3(uri)
     endpoint = os.environ.get("RETOUCH_S3_ENDPOINT_URL") or None
-    credentials = AwsCredentials(aws_client_parameters=AwsClientParameters(endpoint_url=endpoint),
-                                 region_name=os.environ.get("AWS_DEFAULT_REGION"))
-    S3Bucket(bucket_name=bucket, bucket_folder=folder.strip("/"),
-             credentials=credentials).save(block_name, overwrite=True)
+    credentials = AwsCredentials(
+        aws_client_parameters=AwsClientParameters(endpoint_url=endpoint),
+        region_name=os.environ.get("AWS_DEFAULT_REGION"),
+    )
+    S3Bucket(bucket_name=bucket, bucket_folder=folder.strip("/"), credentials=credentials).save(
+        block_name, overwrite=True
+    )
     slug = f"s3-bucket/{block_name}"
-    update_current_profile({PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK: slug,
-                            PREFECT_TASKS_SCHEDULING_DEFAULT_STORAGE_BLOCK: slug,
-                            PREFECT_RESULTS_PERSIST_BY_DEFAULT: True})
+    update_current_profile(
+        {
+            PREFECT_RESULTS_DEFAULT_STORAGE_BLOCK: slug,
+            PREFECT_TASKS_SCHEDULING_DEFAULT_STORAGE_BLOCK: slug,
+            PREFECT_RESULTS_PERSIST_BY_DEFAULT: True,
+        }
+    )
     return slug

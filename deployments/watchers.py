@@ -24,10 +24,15 @@ log = logging.getLogger("retouch.watch")
 def emit_created(bucket: str, key: str, etag: str, size: str | int = "") -> None:
     from prefect.events import emit_event
 
-    emit_event(event=EVENT,
-               resource={"prefect.resource.id": f"s3://{bucket}/{key}",
-                         "prefect.resource.name": key, "retouch.bucket": bucket},
-               payload={"bucket": bucket, "key": key, "etag": etag, "size": str(size)})
+    emit_event(
+        event=EVENT,
+        resource={
+            "prefect.resource.id": f"s3://{bucket}/{key}",
+            "prefect.resource.name": key,
+            "retouch.bucket": bucket,
+        },
+        payload={"bucket": bucket, "key": key, "etag": etag, "size": str(size)},
+    )
     log.info("emitted %s for s3://%s/%s", EVENT, bucket, key)
 
 
@@ -39,16 +44,16 @@ class SqsConsumer:
         self.sqs = aws_client("sqs")
 
     def poll_once(self, wait_seconds: int = 10) -> int:
-        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                            WaitTimeSeconds=wait_seconds).get("Messages", [])
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        ).get("Messages", [])
         emitted = 0
         for message in messages:
             for record in s3_records(message["Body"]):
                 if is_image_key(record["key"]):
                     self.emit(**record)
                     emitted += 1
-            self.sqs.delete_message(QueueUrl=self.queue_url,
-                                    ReceiptHandle=message["ReceiptHandle"])
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return emitted
 
     def run(self) -> None:
@@ -64,8 +69,9 @@ class SqsConsumer:
 class PrefixPoller:
     """Lists s3://bucket/prefix and emits an event for each image not seen (key + ETag) yet."""
 
-    def __init__(self, uri: str, emit: Callable[..., None] = emit_created,
-                 skip_existing: bool = False) -> None:
+    def __init__(
+        self, uri: str, emit: Callable[..., None] = emit_created, skip_existing: bool = False
+    ) -> None:
         self.bucket, self.prefix = split_s3(uri)
         self.emit = emit
         self.seen: set[tuple[str, str]] = set()
@@ -73,8 +79,7 @@ class PrefixPoller:
             self.seen = {(obj["Key"], obj["ETag"].strip('"')) for obj in self._objects()}
 
     def _objects(self):
-        pages = s3_client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                      Prefix=self.prefix)
+        pages = s3_client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
         for page in pages:
             yield from page.get("Contents", [])
 
@@ -97,4 +102,3 @@ class PrefixPoller:
             except Exception as exc:
                 log.warning("poll failed: %s", str(exc).splitlines()[0])
             time.sleep(interval)
-

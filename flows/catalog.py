@@ -24,15 +24,21 @@ def _storage_failed(task, task_run, state) -> bool:
     return False
 
 
-@task(name="read-manifest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
-      retry_condition_fn=_storage_failed)
+@task(
+    name="read-manifest",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_storage_failed,
+)
 def read_manifest(manifest_uri: str) -> list[Item]:
     return parse_manifest(read_bytes(manifest_uri, max_bytes=256 * 1024 * 1024), manifest_uri)
 
 
 @flow(name="catalog-refresh", task_runner=WorkerThreads())
-def catalog_refresh(manifest_uri: str, out_uri: str,
-                    requested_by: str | None = "catalog-refresh") -> list[ItemResult]:
+def catalog_refresh(
+    manifest_uri: str, out_uri: str, requested_by: str | None = "catalog-refresh"
+) -> list[ItemResult]:
     """Edit every `id,image,instruction` row of the manifest into `out_uri`; `requested_by` is
     who asked (the audit's `who`) for rows without a `requested_by` column."""
     items = read_manifest(manifest_uri)

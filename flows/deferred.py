@@ -25,8 +25,7 @@ def run_deferred() -> list[ItemResult]:
         logger.info("nothing deferred")
         return []
     if budget is not None and ledger.spent_today_usd(url) >= budget:
-        logger.info("%d items still deferred: today's GPU budget of $%g is spent", len(pending),
-                    budget)
+        logger.info("%d items still deferred: today's GPU budget of $%g is spent", len(pending), budget)
         return []
     by_folder: dict[str, list[Item]] = defaultdict(list)
     for _, out_dir, job in pending:

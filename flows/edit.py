@@ -38,8 +38,10 @@ from tasks.results import write_results_file
 from tasks.storage import sweep_partial_writes
 
 TABLE_ROWS = 500  # rows shown in the results artifact; results.jsonl has them all
-NO_REVIEW_DEPLOYMENT = ("waiting in review/: no review-edit deployment on this Prefect server "
-                        "(run `retouch serve`, then re-run the batch)")
+NO_REVIEW_DEPLOYMENT = (
+    "waiting in review/: no review-edit deployment on this Prefect server "
+    "(run `retouch serve`, then re-run the batch)"
+)
 
 
 @task(name="route-batch", cache_policy=NO_CACHE)
@@ -53,8 +55,9 @@ def route_batch(items: list[Item], limits: Limits) -> list[Plan]:
 
 
 @task(name="request-reviews", cache_policy=NO_CACHE)
-def request_reviews(waiting: list[tuple[Item, ItemResult]], out_dir: str,
-                    page: str | None) -> list[str | None]:
+def request_reviews(
+    waiting: list[tuple[Item, ItemResult]], out_dir: str, page: str | None
+) -> list[str | None]:
     """Start a review-edit run for each result that needs a person; their ids (None: none)."""
     return [request_review(item, result, out_dir, page) for item, result in waiting]
 
@@ -66,12 +69,14 @@ def record_costs(results: list[ItemResult], settings: Settings) -> dict[str, dic
 
     batch = str(flow_run.id) if flow_run.id else None
     # model edits wrote their rows as they finished (the GPU budget reads them)
-    ledger.record_batch(settings.ledger_url, [r for r in results if r.route != "model"],
-                        batch, settings.price_version)
+    ledger.record_batch(
+        settings.ledger_url, [r for r in results if r.route != "model"], batch, settings.price_version
+    )
     per_path: dict[str, dict[str, float]] = {}
     for row in ledger.ledger_rows(results, batch, settings.price_version):
-        totals = per_path.setdefault(row["path"], {"items": 0, "cpu_s": 0.0, "gpu_s": 0.0,
-                                                   "usd": 0.0, "cache_hits": 0})
+        totals = per_path.setdefault(
+            row["path"], {"items": 0, "cpu_s": 0.0, "gpu_s": 0.0, "usd": 0.0, "cache_hits": 0}
+        )
         totals["items"] += 1
         totals["cache_hits"] += row["cache_hit"]
         for name in ("cpu_s", "gpu_s", "usd"):
@@ -93,8 +98,17 @@ def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
 
 
 def summary_rows(results: list[ItemResult]) -> list[dict[str, object]]:
-    return [{"id": r.id, "status": r.status, "route": r.route or "", "output": r.output or "",
-             "error": r.error or "", "seconds": r.seconds} for r in results[:TABLE_ROWS]]
+    return [
+        {
+            "id": r.id,
+            "status": r.status,
+            "route": r.route or "",
+            "output": r.output or "",
+            "error": r.error or "",
+            "seconds": r.seconds,
+        }
+        for r in results[:TABLE_ROWS]
+    ]
 
 
 @dataclass
@@ -109,9 +123,12 @@ class Sorted:
 def name_items(items: list[Item], requested_by: str | None) -> list[Item]:
     """An id for each item that has none (`item-<n>`, n its place in the batch), and who asked
     for it (the item's own `requested_by` column first)."""
-    return [item.model_copy(update={"id": item.id or f"item-{n}",
-                                    "requested_by": item.requested_by or requested_by})
-            for n, item in enumerate(items, 1)]
+    return [
+        item.model_copy(
+            update={"id": item.id or f"item-{n}", "requested_by": item.requested_by or requested_by}
+        )
+        for n, item in enumerate(items, 1)
+    ]
 
 
 def sort_items(items: list[Item], plans: list[Plan]) -> Sorted:
@@ -128,17 +145,23 @@ def sort_items(items: list[Item], plans: list[Plan]) -> Sorted:
     return batch
 
 
-def submit_edits(batch: Sorted, out_dir: str,
-                 settings: Settings) -> dict[Future, list[tuple[int, Job]]]:
+def submit_edits(batch: Sorted, out_dir: str, settings: Settings) -> dict[Future, list[tuple[int, Job]]]:
     """OpenCV chunks first (model edits take seconds each and must not hold them back)."""
     size = chunk_size(len(batch.opencv), settings.workers, settings.chunk_size)
-    chunks = [batch.opencv[i:i + size] for i in range(0, len(batch.opencv), size)]
+    chunks = [batch.opencv[i : i + size] for i in range(0, len(batch.opencv), size)]
     get_run_logger().info(
         "%d OpenCV jobs in %d chunks of <= %d, %d model jobs (%s), %d settled without editing",
-        len(batch.opencv), len(chunks), size, len(batch.model), settings.model_worker,
-        len(batch.settled))
-    futures = {opencv_edit_chunk.submit(quote([job for _, job in chunk]), out_dir,
-                                        quote(settings)): chunk for chunk in chunks}
+        len(batch.opencv),
+        len(chunks),
+        size,
+        len(batch.model),
+        settings.model_worker,
+        len(batch.settled),
+    )
+    futures = {
+        opencv_edit_chunk.submit(quote([job for _, job in chunk]), out_dir, quote(settings)): chunk
+        for chunk in chunks
+    }
     for index, job in batch.model:
         if settings.model_worker == "task-worker":  # the GPU worker edits with its own settings
             future = model_edit.delay(job, out_dir)
@@ -148,13 +171,14 @@ def submit_edits(batch: Sorted, out_dir: str,
     return futures
 
 
-def collect_edits(futures: dict[Future, list[tuple[int, Job]]], results: list[ItemResult | None],
-                  done: int) -> None:
+def collect_edits(
+    futures: dict[Future, list[tuple[int, Job]]], results: list[ItemResult | None], done: int
+) -> None:
     """Each result into its place as its task ends; a broken task fails its items only."""
     total = len(results)
-    progress_id = create_progress_artifact(progress=100.0 * done / max(1, total),
-                                           key="edit-batch-progress",
-                                           description=f"{total} items")
+    progress_id = create_progress_artifact(
+        progress=100.0 * done / max(1, total), key="edit-batch-progress", description=f"{total} items"
+    )
     report_progress(done, total)
     for future in as_completed(list(futures)):
         chunk = futures[future]
@@ -164,10 +188,18 @@ def collect_edits(futures: dict[Future, list[tuple[int, Job]]], results: list[It
         except Exception as exc:  # the task itself broke (a crashed worker, say): record it
             get_run_logger().error("task %s failed: %s", future.task_run_id, exc)
             error = f"task failed: {type(exc).__name__}: {exc}".splitlines()[0]
-            values = [ItemResult(id=job.item.id, status="failed", route=job.plan.route,
-                                 image=job.item.image, instruction=job.item.instruction,
-                                 requested_by=job.item.requested_by, error=error)
-                      for _, job in chunk]
+            values = [
+                ItemResult(
+                    id=job.item.id,
+                    status="failed",
+                    route=job.plan.route,
+                    image=job.item.image,
+                    instruction=job.item.instruction,
+                    requested_by=job.item.requested_by,
+                    error=error,
+                )
+                for _, job in chunk
+            ]
         for (index, _), result in zip(chunk, values, strict=True):
             results[index] = result
         done += len(chunk)
@@ -175,8 +207,7 @@ def collect_edits(futures: dict[Future, list[tuple[int, Job]]], results: list[It
         report_progress(done, total)
 
 
-def ask_for_reviews(items: list[Item], results: list[ItemResult], out_dir: str,
-                    settings: Settings) -> None:
+def ask_for_reviews(items: list[Item], results: list[ItemResult], out_dir: str, settings: Settings) -> None:
     """A review run for each result that waits for a person (its id on the result)."""
     waiting = [(items[i], r) for i, r in enumerate(results) if r.status == "review"]
     if not waiting:
@@ -189,28 +220,48 @@ def ask_for_reviews(items: list[Item], results: list[ItemResult], out_dir: str,
             result.notes.append(NO_REVIEW_DEPLOYMENT)
 
 
-def report_batch(results: list[ItemResult], uri: str, per_path: dict[str, dict[str, float]],
-                 settings: Settings) -> None:
+def report_batch(
+    results: list[ItemResult], uri: str, per_path: dict[str, dict[str, float]], settings: Settings
+) -> None:
     """Artifacts (cost per path, results table), the log line and the webhook."""
     create_table_artifact(
-        [{"path": path, **{k: round(v, 6) for k, v in values.items()}}
-         for path, values in sorted(per_path.items())],
+        [
+            {"path": path, **{k: round(v, 6) for k, v in values.items()}}
+            for path, values in sorted(per_path.items())
+        ],
         key="edit-batch-cost",
         description=f"cost per path (price model {settings.price_version}); "
-                    f"total ${sum(v['usd'] for v in per_path.values()):.6f}")
+        f"total ${sum(v['usd'] for v in per_path.values()):.6f}",
+    )
     counts = Counter(r.status for r in results)
     description = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    create_table_artifact(summary_rows(results), key="edit-batch-results",
-                          description=f"{description or 'no items'}; all rows in {uri}")
+    create_table_artifact(
+        summary_rows(results),
+        key="edit-batch-results",
+        description=f"{description or 'no items'}; all rows in {uri}",
+    )
     get_run_logger().info("batch done: %s; results in %s", description or "no items", uri)
-    notify({"event": "batch.completed", "results_uri": uri, "counts": dict(counts),
-            "items": [r.model_dump(mode="json", include={"id", "status", "route", "output",
-                                                          "error"}) for r in results]},
-           settings)
+    notify(
+        {
+            "event": "batch.completed",
+            "results_uri": uri,
+            "counts": dict(counts),
+            "items": [
+                r.model_dump(mode="json", include={"id", "status", "route", "output", "error"})
+                for r in results
+            ],
+        },
+        settings,
+    )
 
 
-def run_batch(items: list[Item], out_dir: str, settings: Settings, merge_results: bool = False,
-              requested_by: str | None = None) -> list[ItemResult]:
+def run_batch(
+    items: list[Item],
+    out_dir: str,
+    settings: Settings,
+    merge_results: bool = False,
+    requested_by: str | None = None,
+) -> list[ItemResult]:
     """Route, edit and record a batch; called inside a flow run."""
     swept = sweep_partial_writes(out_dir)
     if swept:
@@ -229,8 +280,7 @@ def run_batch(items: list[Item], out_dir: str, settings: Settings, merge_results
 
 
 @flow(name="edit-batch", task_runner=WorkerThreads())
-def edit_batch(items: list[Item], out_dir: str,
-               requested_by: str | None = None) -> list[ItemResult]:
+def edit_batch(items: list[Item], out_dir: str, requested_by: str | None = None) -> list[ItemResult]:
     """Edit a batch of `{id, image, instruction}` items into `out_dir`; `requested_by` is who
     asked (the audit's `who`) for items that do not say."""
     return run_batch(items, out_dir, get_settings(), requested_by=requested_by)

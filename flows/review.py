@@ -54,10 +54,13 @@ def review_description(item: Item, result: ItemResult, page: str | None) -> str:
         lines.append("")
     if page:
         base = page.rstrip("/")
-        lines += ["| before | after |", "| --- | --- |",
-                  f"| ![before]({base}/image/{flow_run.id}/before) "
-                  f"| ![after]({base}/image/{flow_run.id}/after) |", "",
-                  f"[Open the before/after page]({base}/review/{flow_run.id})"]
+        lines += [
+            "| before | after |",
+            "| --- | --- |",
+            f"| ![before]({base}/image/{flow_run.id}/before) | ![after]({base}/image/{flow_run.id}/after) |",
+            "",
+            f"[Open the before/after page]({base}/review/{flow_run.id})",
+        ]
     else:
         lines += [f"- before: `{item.image}`", f"- after: `{result.output}`"]
     return "\n".join(lines)
@@ -80,8 +83,9 @@ def record_decision(out_dir: str, decision: ReviewDecision) -> str:
     create_markdown_artifact(
         key="review-decision",
         markdown=f"**{decision.decision}** of `{decision.item}` by {decision.reviewer} at "
-                 f"{decision.at}: {decision.note or '(no note)'}",
-        description="review decision (audit)")
+        f"{decision.at}: {decision.note or '(no note)'}",
+        description="review decision (audit)",
+    )
     return uri
 
 
@@ -89,45 +93,74 @@ def record_decision(out_dir: str, decision: ReviewDecision) -> str:
 def record_review_cost(decision: ReviewDecision, settings: Settings) -> float:
     """A person's review in the ledger (priced per item: waiting is not working) and audit log."""
     usd = settings.review_usd()
-    ledger.record_review(settings.ledger_url, decision.item, decision.flow_run, decision,
-                         settings.reviewer_minutes_per_item, usd, settings.price_version)
+    ledger.record_review(
+        settings.ledger_url,
+        decision.item,
+        decision.flow_run,
+        decision,
+        settings.reviewer_minutes_per_item,
+        usd,
+        settings.price_version,
+    )
     return usd
 
 
-def carry_out(answer: ReviewForm, decision: ReviewDecision, item: Item, result: ItemResult,
-              out_dir: str, review_page: str | None, settings: Settings) -> ItemResult:
+def carry_out(
+    answer: ReviewForm,
+    decision: ReviewDecision,
+    item: Item,
+    result: ItemResult,
+    out_dir: str,
+    review_page: str | None,
+    settings: Settings,
+) -> ItemResult:
     """The item's new result: published, rejected, or edited again (and maybe reviewed again)."""
     if answer.decision == "approve":
         output = publish_reviewed(result.output, out_dir, item.id)
         return result.model_copy(update={"output": output, "status": "published"})
     if answer.decision == "reject":
-        return result.model_copy(update={"status": "rejected",
-                                         "error": f"rejected by {answer.reviewer}: {answer.note}"})
+        return result.model_copy(
+            update={"status": "rejected", "error": f"rejected by {answer.reviewer}: {answer.note}"}
+        )
     new_item = item.model_copy(update={"instruction": answer.instruction or item.instruction})
-    edited = edit_item(new_item, route(new_item.instruction, limits=settings.limits), out_dir,
-                       settings)
+    edited = edit_item(new_item, route(new_item.instruction, limits=settings.limits), out_dir, settings)
     decision.re_edit_status = edited.status
     if edited.status == "review":  # round again: a new review run for the new edit
-        follow = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
-            "item": new_item.model_dump(mode="json"), "result": edited.to_dict(),
-            "out_dir": out_dir, "review_page": review_page})
+        follow = run_deployment(
+            REVIEW_DEPLOYMENT,
+            timeout=0,
+            as_subflow=False,
+            parameters={
+                "item": new_item.model_dump(mode="json"),
+                "result": edited.to_dict(),
+                "out_dir": out_dir,
+                "review_page": review_page,
+            },
+        )
         decision.next_review = str(follow.id)
     return edited
 
 
 @flow(name="review-edit")
-def review_edit(item: Item, result: ItemResult, out_dir: str,
-                review_page: str | None = None) -> ItemResult:
+def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str | None = None) -> ItemResult:
     """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
     settings = get_settings()
     form = ReviewForm.with_initial_data(
-        description=review_description(item, result, review_page), decision="approve")
-    answer: ReviewForm = suspend_flow_run(wait_for_input=form, key="decision",
-                                          timeout=settings.review_timeout_seconds)
-    decision = ReviewDecision(item=item.id, decision=answer.decision, reviewer=answer.reviewer,
-                              note=answer.note, instruction=answer.instruction,
-                              at=datetime.now(UTC).isoformat(timespec="seconds"),
-                              flow_run=str(flow_run.id), output=result.output)
+        description=review_description(item, result, review_page), decision="approve"
+    )
+    answer: ReviewForm = suspend_flow_run(
+        wait_for_input=form, key="decision", timeout=settings.review_timeout_seconds
+    )
+    decision = ReviewDecision(
+        item=item.id,
+        decision=answer.decision,
+        reviewer=answer.reviewer,
+        note=answer.note,
+        instruction=answer.instruction,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        flow_run=str(flow_run.id),
+        output=result.output,
+    )
     get_run_logger().info("%s %s: %s", answer.reviewer, answer.decision, item.id)
     final = carry_out(answer, decision, item, result, out_dir, review_page, settings)
     decision.output = final.output  # where the decided picture is now
@@ -135,8 +168,15 @@ def review_edit(item: Item, result: ItemResult, out_dir: str,
     write_results_file([final], out_dir, merge=True)  # the item's line says what was decided
     record_decision(out_dir, decision)
     record_review_cost(decision, settings)
-    notify({"event": "review.decided", **decision.model_dump(mode="json"),
-            "status": final.status, "output": final.output}, settings)
+    notify(
+        {
+            "event": "review.decided",
+            **decision.model_dump(mode="json"),
+            "status": final.status,
+            "output": final.output,
+        },
+        settings,
+    )
     return final
 
 
@@ -145,9 +185,17 @@ def request_review(item: Item, result: ItemResult, out_dir: str, page: str | Non
     from prefect.exceptions import ObjectNotFound
 
     try:
-        run = run_deployment(REVIEW_DEPLOYMENT, timeout=0, as_subflow=False, parameters={
-            "item": item.model_dump(mode="json"), "result": result.to_dict(),
-            "out_dir": out_dir, "review_page": page})
+        run = run_deployment(
+            REVIEW_DEPLOYMENT,
+            timeout=0,
+            as_subflow=False,
+            parameters={
+                "item": item.model_dump(mode="json"),
+                "result": result.to_dict(),
+                "out_dir": out_dir,
+                "review_page": page,
+            },
+        )
     except ObjectNotFound:
         return None
     return str(run.id)

@@ -35,8 +35,12 @@ def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None)
         logger.info("s3://%s/%s (ETag %s) was taken in already", bucket, key, etag)
         return {"bucket": bucket, "key": key, "status": "duplicate"}
     try:
-        item = Item(id=item_id(key), image=f"s3://{bucket}/{key}",
-                    instruction=instruction_for(bucket, key), requested_by=f"upload:s3://{bucket}")
+        item = Item(
+            id=item_id(key),
+            image=f"s3://{bucket}/{key}",
+            instruction=instruction_for(bucket, key),
+            requested_by=f"upload:s3://{bucket}",
+        )
         root = out_uri or settings.upload_out_uri or f"s3://{bucket}/retouch-out"
         (result,) = run_batch([item], join(root, item.id), settings)
     except BaseException:

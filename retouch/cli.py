@@ -20,9 +20,12 @@ from rich.table import Table
 
 from retouch.runtime import tune_allocator
 
-app = typer.Typer(help="Edit product images from natural-language instructions (zh/en), "
-                       "the cheapest safe way, on Prefect.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Edit product images from natural-language instructions (zh/en), the cheapest safe way, on Prefect.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
@@ -35,8 +38,7 @@ class CliError(Exception):
 
 @app.callback()
 def _options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect's logs.")]
-    = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect's logs.")] = False,
 ) -> None:
     _state["debug"] = debug
     if not debug:  # keep Prefect's per-task chatter out of the terminal (it still reaches the UI)
@@ -59,6 +61,7 @@ def _print_json(obj: Any) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # route
+
 
 def _image_size(path: str | None) -> tuple[int, int] | None:
     if not path:
@@ -85,11 +88,20 @@ def _route_one(instruction: str | None, image: str | None) -> dict[str, Any]:
 @app.command("route")
 def route_cmd(
     instruction: Annotated[str | None, typer.Argument(help="The edit, e.g. '裁剪为1:1'.")] = None,
-    image: Annotated[str | None, typer.Option("--image", help="Image the edit is for: its size "
-                                              "is used to refuse impossible parameters.")] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image", help="Image the edit is for: its size is used to refuse impossible parameters."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Route every line "
-                     "{id, instruction[, image]} of FILE; print one JSON object per line.")] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            help="Route every line {id, instruction[, image]} of FILE; print one JSON object per line.",
+        ),
+    ] = None,
 ) -> None:
     """Decide how an instruction would be done: opencv, model or reject (nothing is edited)."""
     if jsonl is not None:
@@ -103,8 +115,10 @@ def route_cmd(
     if as_json:
         _print_json(result)
         return
-    out.print(f"[bold]{result['route']}[/bold] (confidence {result['confidence']:.2f}): "
-              f"{result['reason']}", markup=True)
+    out.print(
+        f"[bold]{result['route']}[/bold] (confidence {result['confidence']:.2f}): {result['reason']}",
+        markup=True,
+    )
     for op in result["ops"]:
         out.print(f"  - {json.dumps(op, ensure_ascii=False)}", markup=False)
     for key in ("intent", "constraints", "unparsed"):
@@ -150,16 +164,22 @@ def _route_jsonl(path: Path) -> None:
             if not isinstance(row, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
-            _print_json({"id": f"line-{number}", "route": "reject", "ops": [], "confidence": 1.0,
-                         "reason": f"line {number} is not a JSON object: {exc}"})
+            _print_json(
+                {
+                    "id": f"line-{number}",
+                    "route": "reject",
+                    "ops": [],
+                    "confidence": 1.0,
+                    "reason": f"line {number} is not a JSON object: {exc}",
+                }
+            )
             continue
         row_id, image = row.get("id", f"line-{number}"), row.get("image")
         try:
             if image and image not in sizes:
                 sizes[image] = _image_size(image)
         except CliError as exc:
-            _print_json({"id": row_id, "route": "reject", "ops": [], "confidence": 1.0,
-                         "reason": str(exc)})
+            _print_json({"id": row_id, "route": "reject", "ops": [], "confidence": 1.0, "reason": str(exc)})
             continue
         plan = route(row.get("instruction"), image_size=sizes.get(image), limits=limits)
         _print_json({"id": row_id, **plan.to_dict()})
@@ -168,14 +188,21 @@ def _route_jsonl(path: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 # running flows
 
+
 def _progress():
     """A rich progress bar on stderr when it is a terminal, else nothing."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if not err.is_terminal:
         return None
-    return Progress(TextColumn("[bold]editing"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=False)
+    return Progress(
+        TextColumn("[bold]editing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 def _run_flow(call, total_hint: int | None = None):
@@ -220,15 +247,25 @@ def _summary(results: list[dict[str, Any]], out_dir: str | None) -> None:
 
 @app.command("run")
 def run_cmd(
-    manifest: Annotated[str | None, typer.Argument(help="CSV or JSONL manifest with id,image,"
-                                                   "instruction (a path or s3:// URI).")] = None,
-    out_dir: Annotated[str, typer.Option("--out", help="Folder (or s3:// prefix) for edited "
-                                         "images and results.jsonl.")] = "retouch-out",
-    as_json: Annotated[bool, typer.Option("--json", help="Print each result as a JSON line "
-                                          "instead of the summary.")] = False,
-    deferred: Annotated[bool, typer.Option("--deferred", help="Instead of a manifest, run the "
-                                           "model edits the daily GPU budget deferred (each "
-                                           "into its own batch's folder).")] = False,
+    manifest: Annotated[
+        str | None,
+        typer.Argument(help="CSV or JSONL manifest with id,image,instruction (a path or s3:// URI)."),
+    ] = None,
+    out_dir: Annotated[
+        str, typer.Option("--out", help="Folder (or s3:// prefix) for edited images and results.jsonl.")
+    ] = "retouch-out",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each result as a JSON line instead of the summary.")
+    ] = False,
+    deferred: Annotated[
+        bool,
+        typer.Option(
+            "--deferred",
+            help="Instead of a manifest, run the "
+            "model edits the daily GPU budget deferred (each "
+            "into its own batch's folder).",
+        ),
+    ] = False,
 ) -> None:
     """Edit every item of a manifest in one Prefect flow run; write OUT/results.jsonl."""
     if deferred:
@@ -281,13 +318,21 @@ def run_cmd(
 # ------------------------------------------------------------------------------------------------
 # edit
 
+
 @app.command("edit")
 def edit_cmd(
     image: Annotated[str, typer.Argument(help="The image to edit (path or s3:// URI).")],
     instruction: Annotated[str, typer.Argument(help="What to change, e.g. 'crop to 1:1'.")],
-    output: Annotated[str | None, typer.Option("-o", "--out", help="Where to write the edited "
-                      "image (default: IMAGE-edited.EXT in the current folder); its extension "
-                      "picks the format.")] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--out",
+            help="Where to write the edited "
+            "image (default: IMAGE-edited.EXT in the current folder); its extension "
+            "picks the format.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Edit one image through the same Prefect flow as a batch."""
@@ -301,11 +346,17 @@ def edit_cmd(
     if output:
         suffix = Path(output).suffix.lower()
         if suffix and suffix not in formats:
-            raise CliError(f"-o {output}: unknown image extension {suffix!r} "
-                           f"(use one of {', '.join(sorted(formats))})")
+            raise CliError(
+                f"-o {output}: unknown image extension {suffix!r} (use one of {', '.join(sorted(formats))})"
+            )
         fmt = formats.get(suffix)
-    item = Item(id="edit", image=image if is_s3(image) else str(Path(image).resolve()),
-                instruction=instruction, format=fmt, requested_by=_who())
+    item = Item(
+        id="edit",
+        image=image if is_s3(image) else str(Path(image).resolve()),
+        instruction=instruction,
+        format=fmt,
+        requested_by=_who(),
+    )
     # the flow writes into the data folder's content-addressed store (which the edit cache
     # points at); the picture is then copied to the target, atomically
     from config.settings import get_settings
@@ -332,8 +383,10 @@ def edit_cmd(
     if as_json:
         _print_json(result)
     elif result["status"] in ("published", "review"):
-        out.print(f"{result['status']}: {result['output']} ({result['width']}x{result['height']},"
-                  f" {result.get('reason')})")
+        out.print(
+            f"{result['status']}: {result['output']} ({result['width']}x{result['height']},"
+            f" {result.get('reason')})"
+        )
     if result["status"] == "rejected":
         raise CliError(f"rejected: {result['error']}")
     if result["status"] == "failed":
@@ -343,6 +396,7 @@ def edit_cmd(
 
 # ------------------------------------------------------------------------------------------------
 # check
+
 
 def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:
     from config.settings import get_settings
@@ -355,8 +409,11 @@ def _check_one(before: str, after: str, instruction: str | None) -> dict[str, An
     pictures = []
     for path in (before, after):
         try:
-            pictures.append(load_image(read_bytes(path, settings.max_file_bytes),
-                                       settings.max_pixels, keep_exif=False).pixels)
+            pictures.append(
+                load_image(
+                    read_bytes(path, settings.max_file_bytes), settings.max_pixels, keep_exif=False
+                ).pixels
+            )
         except (ImageError, StorageError) as exc:
             raise CliError(f"{path}: {exc}") from None
     plan = route(instruction, limits=settings.limits) if instruction else None
@@ -367,12 +424,20 @@ def _check_one(before: str, after: str, instruction: str | None) -> dict[str, An
 def check_cmd(
     before: Annotated[str | None, typer.Argument(help="The original image.")] = None,
     after: Annotated[str | None, typer.Argument(help="The edited image.")] = None,
-    instruction: Annotated[str | None, typer.Option("--instruction", "-i",
-                           help="What the edit was asked to do (scope, position).")] = None,
+    instruction: Annotated[
+        str | None,
+        typer.Option("--instruction", "-i", help="What the edit was asked to do (scope, position)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="Check every line {id, before, "
-                     "after, instruction} of FILE; print {id, verdict, confidence, findings} "
-                     "per line.")] = None,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            help="Check every line {id, before, "
+            "after, instruction} of FILE; print {id, verdict, confidence, findings} "
+            "per line.",
+        ),
+    ] = None,
 ) -> None:
     """Post-checks of an edit: publish, or send to a person (frame sanity, drift, scope...)."""
     if jsonl is not None:
@@ -391,8 +456,12 @@ def check_cmd(
                 row_id = row.get("id", row_id)
                 result = _check_one(row["before"], row["after"], row.get("instruction"))
             except (ValueError, KeyError, TypeError, AttributeError, CliError) as exc:
-                result = {"verdict": "review", "confidence": 0.0, "findings": [],
-                          "error": f"cannot check line {number}: {exc}"}
+                result = {
+                    "verdict": "review",
+                    "confidence": 0.0,
+                    "findings": [],
+                    "error": f"cannot check line {number}: {exc}",
+                }
             _print_json({"id": row_id, **result})
         return
     if not (before and after):
@@ -410,10 +479,12 @@ def check_cmd(
 # ------------------------------------------------------------------------------------------------
 # cost
 
+
 @app.command("cost")
 def cost_cmd(
-    since: Annotated[str | None, typer.Option("--since", help="Only work from this date "
-                                              "(YYYY-MM-DD) on.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only work from this date (YYYY-MM-DD) on.")
+    ] = None,
     by: Annotated[str, typer.Option("--by", help="Group by path, day or batch.")] = "path",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -436,14 +507,20 @@ def cost_cmd(
     try:
         report = ledger.totals(settings.ledger_url, start, by)
     except Exception as exc:  # an unreachable database, a bad URL
-        raise CliError(f"cannot read the ledger ({settings.ledger_url.split('@')[-1]}): "
-                       f"{str(exc).splitlines()[0]}") from None
+        raise CliError(
+            f"cannot read the ledger ({settings.ledger_url.split('@')[-1]}): {str(exc).splitlines()[0]}"
+        ) from None
     paths = report["by_path"]
-    hosted = (paths["opencv"]["delivered"] * settings.hosted_transform_usd
-              + paths["model"]["delivered"] * settings.hosted_edit_usd)
-    report.update(hosted_api_usd=round(hosted, 6),
-                  saving_usd=round(hosted - report["total_usd"], 6),
-                  price_version=settings.price_version, grouped_by=by)
+    hosted = (
+        paths["opencv"]["delivered"] * settings.hosted_transform_usd
+        + paths["model"]["delivered"] * settings.hosted_edit_usd
+    )
+    report.update(
+        hosted_api_usd=round(hosted, 6),
+        saving_usd=round(hosted - report["total_usd"], 6),
+        price_version=settings.price_version,
+        grouped_by=by,
+    )
     if as_json:
         _print_json(report)
         return
@@ -452,18 +529,27 @@ def cost_cmd(
         table.add_column(column, justify="left" if column == by else "right")
     rows = paths.items() if by == "path" else report["groups"].items()
     for name, v in rows:
-        table.add_row(name, str(v["items"]), f"{v['cpu_s']:.1f}", f"{v['gpu_s']:.1f}",
-                      f"{v['review_min']:.1f}", f"{v['usd']:.4f}")
+        table.add_row(
+            name,
+            str(v["items"]),
+            f"{v['cpu_s']:.1f}",
+            f"{v['gpu_s']:.1f}",
+            f"{v['review_min']:.1f}",
+            f"{v['usd']:.4f}",
+        )
     out.print(table)
-    out.print(f"total ${report['total_usd']:.4f}; cache hits {report['cache_hits']}; the same "
-              f"items on a hosted edit API ≈ ${hosted:.2f} → saved ${report['saving_usd']:.2f}")
+    out.print(
+        f"total ${report['total_usd']:.4f}; cache hits {report['cache_hits']}; the same "
+        f"items on a hosted edit API ≈ ${hosted:.2f} → saved ${report['saving_usd']:.2f}"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # model
 
-model_app = typer.Typer(help="The image model (Qwen-Image-Edit-2509): inspect, build a test model.",
-                        no_args_is_help=True)
+model_app = typer.Typer(
+    help="The image model (Qwen-Image-Edit-2509): inspect, build a test model.", no_args_is_help=True
+)
 app.add_typer(model_app, name="model")
 
 
@@ -485,8 +571,10 @@ def model_make_tiny(
     except (ImportError, ModelError) as exc:
         raise CliError(str(exc)) from None
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    out.print(f"saved a tiny Qwen-Image-Edit pipeline ({size / 1e6:.0f} MB) in {folder}\n"
-              f"use it with RETOUCH_MODEL={folder}  — {TINY_NOTICE}")
+    out.print(
+        f"saved a tiny Qwen-Image-Edit pipeline ({size / 1e6:.0f} MB) in {folder}\n"
+        f"use it with RETOUCH_MODEL={folder}  — {TINY_NOTICE}"
+    )
 
 
 @model_app.command("info")
@@ -500,9 +588,13 @@ def model_info(
 
     settings = get_settings()
     config = settings.qwen_config
-    info: dict[str, Any] = {"model": config.model, "lora": config.lora,
-                            "steps": config.num_steps, "true_cfg_scale": config.cfg_scale,
-                            "worker": settings.model_worker}
+    info: dict[str, Any] = {
+        "model": config.model,
+        "lora": config.lora,
+        "steps": config.num_steps,
+        "true_cfg_scale": config.cfg_scale,
+        "worker": settings.model_worker,
+    }
     try:
         info["weights"] = str(qwen.resolve_weights(config.model, allow_download=False))
     except qwen.ModelError as exc:
@@ -523,8 +615,12 @@ def model_info(
     if load and info.get("weights"):
         try:
             loaded = qwen.get_model(config)
-            info.update(loaded=True, load_seconds=round(loaded.load_seconds, 2),
-                        placement=loaded.placement, notice=loaded.notice)
+            info.update(
+                loaded=True,
+                load_seconds=round(loaded.load_seconds, 2),
+                placement=loaded.placement,
+                notice=loaded.notice,
+            )
         except qwen.ModelError as exc:
             info["error"] = str(exc)
     if as_json:
@@ -537,20 +633,30 @@ def model_info(
 # ------------------------------------------------------------------------------------------------
 # serve
 
+
 def _require_server(what: str) -> None:
     from prefect.settings import get_current_settings
 
     if not get_current_settings().api.url:
-        raise CliError(f"{what} needs a Prefect server: set PREFECT_API_URL "
-                       "(e.g. http://127.0.0.1:4200/api after `prefect server start`)")
+        raise CliError(
+            f"{what} needs a Prefect server: set PREFECT_API_URL "
+            "(e.g. http://127.0.0.1:4200/api after `prefect server start`)"
+        )
 
 
 @app.command("serve")
 def serve_cmd(
-    gpu: Annotated[bool, typer.Option("--gpu", help="Serve model edits as a long-lived Prefect "
-                                      "task worker that keeps the pipeline loaded.")] = False,
-    limit: Annotated[int | None, typer.Option("--limit", help="Runs (or, with --gpu, edits) "
-                                              "at once; --gpu defaults to 1 per GPU.")] = None,
+    gpu: Annotated[
+        bool,
+        typer.Option(
+            "--gpu",
+            help="Serve model edits as a long-lived Prefect task worker that keeps the pipeline loaded.",
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help="Runs (or, with --gpu, edits) at once; --gpu defaults to 1 per GPU."),
+    ] = None,
 ) -> None:
     """Serve prefect.yaml's deployments (catalog-refresh, edit-batch, review-edit), or with
     --gpu the model task worker, against the configured Prefect server."""
@@ -573,9 +679,11 @@ def serve_cmd(
         loaded = qwen.get_model(config)  # load before taking work: fail fast, and only once
     except qwen.ModelError as exc:
         raise CliError(str(exc)) from None
-    err.print(f"model {config.model} loaded from {loaded.source} on {loaded.device} "
-              f"({loaded.dtype}, {loaded.placement}) in {loaded.load_seconds:.1f} s; "
-              f"serving model edits, {limit} at a time")
+    err.print(
+        f"model {config.model} loaded from {loaded.source} on {loaded.device} "
+        f"({loaded.dtype}, {loaded.placement}) in {loaded.load_seconds:.1f} s; "
+        f"serving model edits, {limit} at a time"
+    )
     if loaded.notice:
         err.print(f"NOTE: {loaded.notice}")
     serve(model_edit, limit=limit)
@@ -584,14 +692,19 @@ def serve_cmd(
 # ------------------------------------------------------------------------------------------------
 # watch
 
-watch_app = typer.Typer(help="Turn S3 uploads into retouch.object.created events (the on-upload "
-                             "deployment edits each object).", no_args_is_help=True)
+watch_app = typer.Typer(
+    help="Turn S3 uploads into retouch.object.created events (the on-upload deployment edits each object).",
+    no_args_is_help=True,
+)
 app.add_typer(watch_app, name="watch")
 
 
 @watch_app.command("sqs")
-def watch_sqs(queue_url: Annotated[str, typer.Argument(help="SQS queue receiving the bucket's "
-                                                       "s3:ObjectCreated notifications.")]) -> None:
+def watch_sqs(
+    queue_url: Annotated[
+        str, typer.Argument(help="SQS queue receiving the bucket's s3:ObjectCreated notifications.")
+    ],
+) -> None:
     """Consume S3 bucket notifications from SQS (AWS and stores that notify)."""
     import logging
 
@@ -606,8 +719,9 @@ def watch_sqs(queue_url: Annotated[str, typer.Argument(help="SQS queue receiving
 def watch_s3(
     prefix: Annotated[str, typer.Argument(help="s3://bucket/prefix to poll.")],
     interval: Annotated[float, typer.Option("--interval", help="Seconds between listings.")] = 10,
-    skip_existing: Annotated[bool, typer.Option("--skip-existing", help="Ignore the objects "
-                                                "already there when it starts.")] = False,
+    skip_existing: Annotated[
+        bool, typer.Option("--skip-existing", help="Ignore the objects already there when it starts.")
+    ] = False,
 ) -> None:
     """Poll a prefix (for S3-compatible stores without notifications)."""
     import logging
@@ -625,8 +739,7 @@ def watch_s3(
 @app.command("results-storage")
 def results_storage_cmd(
     uri: Annotated[str, typer.Argument(help="s3://bucket/prefix for Prefect's results.")],
-    block: Annotated[str, typer.Option("--block", help="Name of the S3Bucket block.")]
-    = "retouch-results",
+    block: Annotated[str, typer.Option("--block", help="Name of the S3Bucket block.")] = "retouch-results",
 ) -> None:
     """Keep Prefect's results (and task-worker parameters) in S3, for workers on several hosts."""
     from deployments.storage import configure_s3_results
@@ -636,15 +749,16 @@ def results_storage_cmd(
         raise CliError(f"{uri}: give an s3://bucket/prefix")
     _require_server("result storage")
     slug = configure_s3_results(uri, block)
-    out.print(f"results and task parameters now go to {uri} (block {slug}, set in the active "
-              "Prefect profile); run this on every host, or copy the profile's settings")
+    out.print(
+        f"results and task parameters now go to {uri} (block {slug}, set in the active "
+        "Prefect profile); run this on every host, or copy the profile's settings"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # review
 
-review_app = typer.Typer(help="Human review of edits the post-checks did not pass.",
-                         no_args_is_help=True)
+review_app = typer.Typer(help="Human review of edits the post-checks did not pass.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 
@@ -673,8 +787,7 @@ def review_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             out.print(f"    - {why}", markup=False)
 
 
-def _decide(run_id: str, decision: str, note: str, reviewer: str,
-            instruction: str | None = None) -> None:
+def _decide(run_id: str, decision: str, note: str, reviewer: str, instruction: str | None = None) -> None:
     import asyncio
     from uuid import UUID
 
@@ -684,8 +797,12 @@ def _decide(run_id: str, decision: str, note: str, reviewer: str,
 
     _require_server("review")
     try:
-        asyncio.run(decide(UUID(run_id), Decision(decision=decision, note=note,
-                                                  reviewer=reviewer, instruction=instruction)))
+        asyncio.run(
+            decide(
+                UUID(run_id),
+                Decision(decision=decision, note=note, reviewer=reviewer, instruction=instruction),
+            )
+        )
     except ValueError:
         raise CliError(f"{run_id} is not a flow run id") from None
     except HTTPException as exc:
@@ -705,22 +822,32 @@ def review_show(run_id: str) -> None:
 
 
 @review_app.command("approve")
-def review_approve(run_id: str, note: str = "", reviewer: Annotated[str, typer.Option(
-        "--reviewer", envvar="USER")] = "anonymous") -> None:
+def review_approve(
+    run_id: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
     """Publish the edit."""
     _decide(run_id, "approve", note, reviewer)
 
 
 @review_app.command("reject")
-def review_reject(run_id: str, note: str = "", reviewer: Annotated[str, typer.Option(
-        "--reviewer", envvar="USER")] = "anonymous") -> None:
+def review_reject(
+    run_id: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
     """Refuse the edit (the note says why)."""
     _decide(run_id, "reject", note, reviewer)
 
 
 @review_app.command("re-edit")
-def review_reedit(run_id: str, instruction: str, note: str = "", reviewer: Annotated[str, typer.Option(
-        "--reviewer", envvar="USER")] = "anonymous") -> None:
+def review_reedit(
+    run_id: str,
+    instruction: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
     """Edit again from the original with a new instruction; the result is reviewed again."""
     _decide(run_id, "re-edit", note, reviewer, instruction)
 
@@ -743,6 +870,7 @@ def review_serve(
 # ------------------------------------------------------------------------------------------------
 # demo
 
+
 def _demo_model() -> None:
     """Use the configured model; with none on this machine, a tiny random one, said loudly."""
     from config.settings import get_settings
@@ -759,39 +887,44 @@ def _demo_model() -> None:
     try:
         from tasks.qwen_tiny import TINY_NOTICE, make_tiny
     except ImportError:
-        err.print("[yellow]NOTE: no image model and no [model] extra: model items will fail "
-                  "(pip install 'retouch[model]')[/yellow]")
+        err.print(
+            "[yellow]NOTE: no image model and no [model] extra: model items will fail "
+            "(pip install 'retouch[model]')[/yellow]"
+        )
         return
     if not (folder / "model_index.json").exists():
         make_tiny(folder)
     os.environ["RETOUCH_MODEL"] = str(folder)
     get_settings.cache_clear()
-    banner = (f"NO MODEL WEIGHTS CONFIGURED: model items use a {TINY_NOTICE}. "
-              f"It lives in {folder}.")
+    banner = f"NO MODEL WEIGHTS CONFIGURED: model items use a {TINY_NOTICE}. It lives in {folder}."
     err.print(f"[bold yellow]{'!' * 79}\n{banner}\n{'!' * 79}[/bold yellow]")
 
 
 @app.command("demo")
 def demo_cmd(
-    out_dir: Annotated[str, typer.Option("--out", help="Where the demo writes its results.")]
-    = "demo-out",
+    out_dir: Annotated[str, typer.Option("--out", help="Where the demo writes its results.")] = "demo-out",
 ) -> None:
     """Run the bundled demo catalog (OpenCV, model and rejected items) on the embedded API."""
     manifest = REPO_ROOT / "examples" / "catalog.csv"
     if not manifest.exists():
         raise CliError(f"{manifest} not found: the demo needs a checkout of the repository")
     _demo_model()
-    out.print(f"[bold]Retouch demo[/bold]: editing {manifest.relative_to(REPO_ROOT)} "
-              f"into {out_dir}/ through a Prefect flow ...")
+    out.print(
+        f"[bold]Retouch demo[/bold]: editing {manifest.relative_to(REPO_ROOT)} "
+        f"into {out_dir}/ through a Prefect flow ..."
+    )
     run_cmd(str(manifest), out_dir=out_dir, as_json=False)
     out_path = Path(out_dir).resolve()
     out.print(f"\nEdited images: {out_path / 'published'}/<id>/")
-    out.print("Each run is recorded in Prefect's database. To browse it in the Prefect UI:\n"
-              "  .venv/bin/prefect server start     # then open http://127.0.0.1:4200 "
-              "(flow 'catalog-refresh')")
+    out.print(
+        "Each run is recorded in Prefect's database. To browse it in the Prefect UI:\n"
+        "  .venv/bin/prefect server start     # then open http://127.0.0.1:4200 "
+        "(flow 'catalog-refresh')"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
+
 
 def main() -> None:
     """Entry point: one-line errors, exit codes of the contract, tracebacks only with --debug."""
@@ -821,6 +954,8 @@ def main() -> None:
         if debug:
             raise
         first = str(exc).strip().splitlines()
-        err.print(f"error: {type(exc).__name__}: {first[0] if first else ''} "
-                  "(run with --debug for details)", markup=False)
+        err.print(
+            f"error: {type(exc).__name__}: {first[0] if first else ''} (run with --debug for details)",
+            markup=False,
+        )
         sys.exit(1)

@@ -29,15 +29,35 @@ class EphemeralServer:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-               "PREFECT__SERVER_FINAL": "1"}
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
         # a file, not a pipe: a chatty server must never block on a full pipe buffer
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error",
-             "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
 
     @property
     def api_url(self) -> str:
@@ -49,8 +69,10 @@ class EphemeralServer:
             if self.process.poll() is not None:
                 self.log.seek(0)
                 err = self.log.read().decode(errors="replace").strip()
-                raise RuntimeError("the embedded Prefect server exited: "
-                                   + (err.splitlines()[-1] if err else f"code {self.process.returncode}"))
+                raise RuntimeError(
+                    "the embedded Prefect server exited: "
+                    + (err.splitlines()[-1] if err else f"code {self.process.returncode}")
+                )
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
                     if response.status == 200:
@@ -112,8 +134,11 @@ class PrefectApi:
             return configured
         self.server.wait_until_ready()
         # nothing watches heartbeats on a private server: skip the heartbeat thread and its join
-        self._settings.enter_context(temporary_settings(updates={
-            PREFECT_API_URL: self.server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+        self._settings.enter_context(
+            temporary_settings(
+                updates={PREFECT_API_URL: self.server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+            )
+        )
         self.url = self.server.api_url
         return self.url
 

@@ -45,18 +45,27 @@ async def pending_reviews() -> list[dict[str, Any]]:
     async with get_client() as client:
         runs = await client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["review-edit"])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
-            sort=FlowRunSort.START_TIME_ASC)
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
+            sort=FlowRunSort.START_TIME_ASC,
+        )
     pending = []
     for run in runs:
         item, result = run.parameters.get("item", {}), run.parameters.get("result", {})
-        pending.append({
-            "id": str(run.id), "name": run.name, "item": item.get("id"),
-            "instruction": item.get("instruction"), "route": result.get("route"),
-            "failed": [f"{f['check']}: {f['message']}" for f in result.get("checks", [])
-                       if not f.get("passed")],
-            "since": run.state.timestamp.isoformat() if run.state else None})
+        pending.append(
+            {
+                "id": str(run.id),
+                "name": run.name,
+                "item": item.get("id"),
+                "instruction": item.get("instruction"),
+                "route": result.get("route"),
+                "failed": [
+                    f"{f['check']}: {f['message']}" for f in result.get("checks", []) if not f.get("passed")
+                ],
+                "since": run.state.timestamp.isoformat() if run.state else None,
+            }
+        )
     return pending
 
 
@@ -108,8 +117,11 @@ def create_app() -> FastAPI:
         if flow.name != "review-edit":  # only the pictures of reviews, nothing else
             raise HTTPException(404)
         params = run.parameters
-        uri = (params.get("item", {}).get("image") if which == "before"
-               else params.get("result", {}).get("output"))
+        uri = (
+            params.get("item", {}).get("image")
+            if which == "before"
+            else params.get("result", {}).get("output")
+        )
         if not uri:
             raise HTTPException(404)
         try:

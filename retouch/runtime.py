@@ -32,5 +32,6 @@ def tune_allocator() -> bool:
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024)
-                and mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024))
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024) and mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
+    )

@@ -16,17 +16,22 @@ from routing.vocabulary import Vocabulary
 _BECOMES = re.compile(
     r"换成|换为|改成|改为|变成|变为|替换成|替换为|染成|调成|弄成|做成|刷成|涂成|成为|"
     r"换一?[条件个双只顶款张把台套身]|"
-    r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→")
+    r"(?<![a-z])(?:to|into|with|for)(?![a-z])|->|→"
+)
 _LANGUAGES = {
-    "english": re.compile(r"英文|英语|english"), "chinese": re.compile(r"中文|汉语|chinese"),
-    "japanese": re.compile(r"日文|日语|japanese"), "korean": re.compile(r"韩文|韩语|korean"),
+    "english": re.compile(r"英文|英语|english"),
+    "chinese": re.compile(r"中文|汉语|chinese"),
+    "japanese": re.compile(r"日文|日语|japanese"),
+    "korean": re.compile(r"韩文|韩语|korean"),
 }
 _TARGET_ZH = re.compile(
-    r"(?:把|将|给|让)\s*(.{1,12}?)(?=换|改|变|替|删|去|移|挪|染|调|弄|做|放|加|清|抹|擦|p掉|翻译|$)")
+    r"(?:把|将|给|让)\s*(.{1,12}?)(?=换|改|变|替|删|去|移|挪|染|调|弄|做|放|加|清|抹|擦|p掉|翻译|$)"
+)
 _TARGET_EN = re.compile(
     r"(?:replace|swap|change|make|turn|recolou?r|paint|remove|erase|delete|move|shift|add|put|"
     r"translate|clean|brighten|darken|get\s+rid\s+of)\s+(?:up\s+)?((?:the|a|an|this|that|her|his|their|"
-    r"our|my)\s+[a-z][\w' -]{0,30}?)(?=\s+(?:to|into|with|for|from|on|in|at|so|and|a|an)\b|'s\b|[,.;]|$)")
+    r"our|my)\s+[a-z][\w' -]{0,30}?)(?=\s+(?:to|into|with|for|from|on|in|at|so|and|a|an)\b|'s\b|[,.;]|$)"
+)
 
 
 def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary) -> Intent:
@@ -51,9 +56,16 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     region = v.region_in(QUOTE_CHARS.sub(" ", text))
     only = v.only.search(text)
     keep_all = keep + (("everything else",) if only and "everything else" not in " ".join(keep) else ())
-    return Intent(action=action, target=_target(text, masked, v), colour=colour, old_text=old_text,
-                  new_text=new_text, language=language if action == "text" else None,
-                  region=region, keep=tuple(dict.fromkeys(keep_all)))
+    return Intent(
+        action=action,
+        target=_target(text, masked, v),
+        colour=colour,
+        old_text=old_text,
+        new_text=new_text,
+        language=language if action == "text" else None,
+        region=region,
+        keep=tuple(dict.fromkeys(keep_all)),
+    )
 
 
 def _last_becomes(text: str) -> int | None:
@@ -66,8 +78,12 @@ def _only_a_colour(text: str, becomes: int | None, colour_end: int) -> bool:
     if becomes is None:
         return True  # "make the shirt red", "把天空调蓝一点": the colour is the change
     rest = text[becomes:][colour_end:]
-    rest = re.sub(r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|"
-                  r"a\s+bit", "", rest)
+    rest = re.sub(
+        r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|"
+        r"a\s+bit",
+        "",
+        rest,
+    )
     return not rest
 
 
@@ -95,6 +111,6 @@ def _target(text: str, masked: Masked, v: Vocabulary) -> str | None:
     words = m.group(1)
     colour = v.colour_in(words)
     if colour and colour[1][0] > 0:  # "the shirt navy blue": the colour is the new value
-        words = words[:colour[1][0]]
+        words = words[: colour[1][0]]
     target = masked.restore(words).strip(" ,.")
     return target or None

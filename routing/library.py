@@ -32,13 +32,14 @@ class Form:
 @cache
 def load_library(path: Path = DEFAULT_PATH) -> tuple[Form, ...]:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(Form(f["id"], f["op"], f["zh"], f["en"], tuple(f["examples"]), f.get("action"))
-                 for f in data["form"])
+    return tuple(
+        Form(f["id"], f["op"], f["zh"], f["en"], tuple(f["examples"]), f.get("action")) for f in data["form"]
+    )
 
 
 def _grams(text: str) -> set[str]:
     text = re.sub(r"\s+", " ", text.lower())
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def closest_form(text: str, op: str | None = None) -> tuple[Form, float]:
@@ -65,7 +66,7 @@ def closest_form(text: str, op: str | None = None) -> tuple[Form, float]:
 
 
 def suggestion(text: str, op: str | None = None) -> str | None:
-    """"did you mean …?" in the language of the text; None when no form is close."""
+    """ "did you mean …?" in the language of the text; None when no form is close."""
     form, likeness = closest_form(text, op)
     if likeness < MIN_LIKENESS:
         return None

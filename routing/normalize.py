@@ -9,8 +9,21 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
-           "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _NUMERAL = "零〇一二两俩三四五六七八九十百千万"
 _N = rf"[{_NUMERAL}]+"
@@ -18,33 +31,92 @@ _N = rf"[{_NUMERAL}]+"
 # or a size, after "to"/"成" at the end of a phrase), so that words such as 一点 ("a bit"),
 # 一下, 十分 ("very") or 四周 ("all round") stay words.
 _NUMERAL_BEFORE_UNIT = re.compile(
-    rf"({_N})(?=\s*(?:度|倍|像素|px|%|个像素|分之|成|厘米|寸|档|挡|ev|stop|k\b))")
+    rf"({_N})(?=\s*(?:度|倍|像素|px|%|个像素|分之|成|厘米|寸|档|挡|ev|stop|k\b))"
+)
 _NUMERAL_PAIR = re.compile(rf"({_N}|\d+(?:\.\d+)?)\s*(比|乘以?|x|×|\*|:)\s*({_N}|\d+(?:\.\d+)?)")
 _NUMERAL_AFTER_TO = re.compile(
-    rf"(?<=[成为到至是宽高边])\s*({_N})(?=\s*(?:$|[,;.!?，；\s]|宽|高|的|左右|px|像素))")
+    rf"(?<=[成为到至是宽高边])\s*({_N})(?=\s*(?:$|[,;.!?，；\s]|宽|高|的|左右|px|像素))"
+)
 _PERCENT_WORDS = re.compile(rf"百分之\s*([{_NUMERAL}\d.]+)")
 _FRACTION_WORDS = re.compile(rf"([{_NUMERAL}\d]+)\s*分之\s*([{_NUMERAL}\d]+)")
 _NEGATIVE = re.compile(r"(?:负|minus\s+|negative\s+)(?=\s*\d)")
 
 _EN_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "sixteen": 16, "twenty": 20,
-    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
-    "one hundred and eighty": 180, "one hundred eighty": 180, "two hundred and seventy": 270,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "sixteen": 16,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a hundred": 100,
+    "one hundred": 100,
+    "one hundred and eighty": 180,
+    "one hundred eighty": 180,
+    "two hundred and seventy": 270,
     "two hundred seventy": 270,
 }
 _EN_NUMBER = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
-_EN_ORDINALS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
-                "fourth": 4, "fourths": 4, "fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
+_EN_ORDINALS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fourth": 4,
+    "fourths": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "tenth": 10,
+    "tenths": 10,
+}
 _EN_FRACTION = re.compile(
-    rf"\b(a|an|{_EN_NUMBER}|\d+)[\s-]+({'|'.join(_EN_ORDINALS)})\b(?!\s*(?:of\s+a\s+)?(?:second|minute))")
+    rf"\b(a|an|{_EN_NUMBER}|\d+)[\s-]+({'|'.join(_EN_ORDINALS)})\b(?!\s*(?:of\s+a\s+)?(?:second|minute))"
+)
 _EN_BEFORE_UNIT = re.compile(
-    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))")
+    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
+)
 _EN_AFTER_BY = re.compile(rf"(?<=\d)(\s*(?:by|x|to|:)\s*)({_EN_NUMBER})\b")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
-                         "『": '"', "』": '"', "《": '"', "》": '"', "〈": "'", "〉": "'",
-                         "。": ".", "、": ",", "～": "~", "—": "-", "–": "-", "−": "-"})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "《": '"',
+        "》": '"',
+        "〈": "'",
+        "〉": "'",
+        "。": ".",
+        "、": ",",
+        "～": "~",
+        "—": "-",
+        "–": "-",
+        "−": "-",
+    }
+)
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
 #: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
@@ -111,8 +183,9 @@ def normalise(text: str) -> str:
     text = fold_width(text).lower()
     text = _PERCENT_WORDS.sub(lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%", text)
     text = _FRACTION_WORDS.sub(
-        lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/"
-                  f"{chinese_number(m.group(1)) or m.group(1)}", text)
+        lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/{chinese_number(m.group(1)) or m.group(1)}",
+        text,
+    )
     text = _NUMERAL_PAIR.sub(_pair, text)
     text = _NUMERAL_BEFORE_UNIT.sub(_numeral, text)
     text = _NUMERAL_AFTER_TO.sub(_numeral, text)

@@ -20,7 +20,8 @@ QUOTE_CHARS = re.compile("[\ue000-\uf8ff]")
 _ASPECT_KEEP = re.compile(
     r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|不要?(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
     r"(?:keep|keeping|maintain|preserve|lock)\s+(?:the\s+)?(?:aspect(?:\s+ratio)?|proportions?|ratio)|"
-    r"proportional(?:ly)?|(?:no|without|don'?t)\s+(?:stretch\w*|distort\w*|squash\w*)|auto\b")
+    r"proportional(?:ly)?|(?:no|without|don'?t)\s+(?:stretch\w*|distort\w*|squash\w*)|auto\b"
+)
 _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "colour": re.compile(r"颜色|色彩|色调|colou?rs?|tones?|hues?"),
     "size": re.compile(r"尺寸|大小|分辨率|\bsize\b|resolution|dimensions?"),
@@ -31,8 +32,10 @@ _NEGATIONS = r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
-_KEEP_NOISE = re.compile(r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
-                         r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]")
+_KEEP_NOISE = re.compile(
+    r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
+    r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]"
+)
 _SPACE = re.compile(r"\s+")
 
 
@@ -82,11 +85,11 @@ def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Voca
     polite = False
     opened = t.openers.match(text)
     if opened and opened.end():
-        text, polite = text[opened.end():], True
+        text, polite = text[opened.end() :], True
     closed = t.closers.search(text)
     asked = ends_with_question_mark or bool(closed and re.search(r"[?吗么嘛]", closed.group()))
     if closed and closed.start() > 0:
-        text = text[:closed.start()]
+        text = text[: closed.start()]
     if asked and not polite and not t.modal.search(text) and t.question.search(whole):
         return Clause(text, shown, "question")
     for pattern, means in t.complaints:

@@ -26,11 +26,14 @@ KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constr
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the verb
-    r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)")
+    r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)"
+)
 _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
-_TEXT_EDIT = re.compile(r"文字|文案|字样|标题|标语|口号|广告语|"
-                        r"text|wording|caption|title|headline|slogan|tagline|lettering")
+_TEXT_EDIT = re.compile(
+    r"文字|文案|字样|标题|标语|口号|广告语|"
+    r"text|wording|caption|title|headline|slogan|tagline|lettering"
+)
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 _STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -82,8 +85,13 @@ class PlanError(ValueError):
 # ------------------------------------------------------------------------------------------------
 # public entry point
 
-def route(instruction: str | None, image_size: tuple[int, int] | None = None,
-          limits: Limits | None = None, templates: Templates | None = None) -> Plan:
+
+def route(
+    instruction: str | None,
+    image_size: tuple[int, int] | None = None,
+    limits: Limits | None = None,
+    templates: Templates | None = None,
+) -> Plan:
     """Decide how to carry out `instruction` on an image of `image_size` (width, height).
 
     1. refuse what is empty, too long, unsafe or an injected command (before anything else);
@@ -99,8 +107,9 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
     if instruction is None or not fold_width(instruction):
         return Plan.reject("empty instruction: say what to change, e.g. 'crop to 1:1'", 1.0)
     if len(instruction) > limits.max_instruction_chars:
-        return Plan.reject(f"instruction too long ({len(instruction)} characters, limit "
-                           f"{limits.max_instruction_chars})", 1.0)
+        return Plan.reject(
+            f"instruction too long ({len(instruction)} characters, limit {limits.max_instruction_chars})", 1.0
+        )
     display = fold_width(instruction)
     rule = refusal(normalise(display))
     if rule:
@@ -127,8 +136,9 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
         except PlanError as exc:
             return Plan.reject(f"impossible request: {exc}", 0.95)
         if kind == "reject":
-            return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),),
-                               suggestion=suggestion(clause.text))
+            return Plan.reject(
+                note, conf, unparsed=(masked.restore(clause.shown),), suggestion=suggestion(clause.text)
+            )
         if kind == "unknown":
             unparsed.append(masked.restore(clause.shown))
             continue
@@ -151,38 +161,57 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
 
     if not ops:
         text = "; ".join(unparsed) or display
-        return Plan.reject(f"no image edit recognised in {text!r}", 0.8,
-                           suggestion=suggestion(normalise(text)), unparsed=tuple(unparsed))
+        return Plan.reject(
+            f"no image edit recognised in {text!r}",
+            0.8,
+            suggestion=suggestion(normalise(text)),
+            unparsed=tuple(unparsed),
+        )
     try:
         if any(op.name == "crop" and not op.params for op in ops):
-            raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', "
-                            "'裁掉右边100像素')")
+            raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
         ops = _apply_constraints(ops, constraints)
     except PlanError as exc:
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed))
-    keep = tuple(c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
-                 for c in constraints if c.startswith("keep"))
+    keep = tuple(
+        c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
+        for c in constraints
+        if c.startswith("keep")
+    )
     confidence = min(confidences) if confidences else 0.5
     if any(op.name == MODEL_OP for op in ops):
         if unparsed:  # the details of a model edit ("…, down to the knee") are the model's to read
             model_parts += [u for u in unparsed if u not in model_parts]
-            ops = [Op(MODEL_OP, {"prompt": "; ".join(model_parts)}) if op.name == MODEL_OP else op
-                   for op in ops]
+            ops = [
+                Op(MODEL_OP, {"prompt": "; ".join(model_parts)}) if op.name == MODEL_OP else op for op in ops
+            ]
         others = [op.name for op in ops if op.name != MODEL_OP]
         reason = "needs the image model to edit the picture's content"
         if others:
             reason += f" (and OpenCV for {', '.join(others)})"
         intent = read_intent(" ; ".join(model_text + [normalise(u) for u in unparsed]), masked, keep, v)
-        return Plan("model", tuple(ops), confidence, reason + _suffix(notes), intent=intent,
-                    constraints=constraints, unparsed=tuple(unparsed))
+        return Plan(
+            "model",
+            tuple(ops),
+            confidence,
+            reason + _suffix(notes),
+            intent=intent,
+            constraints=constraints,
+            unparsed=tuple(unparsed),
+        )
     kept_things = [k for k in keep if k not in ("everything else", *KEPT_ATTRIBUTES)]
     if kept_things and any(op.name in GLOBAL_COLOUR_OPS for op in ops):
         # "调亮，别动背景": a tone change of everything but one part is a local edit
-        reason = (f"needs the image model: {', '.join(op.name for op in ops)} except "
-                  f"{', '.join(kept_things)}")
+        reason = f"needs the image model: {', '.join(op.name for op in ops)} except {', '.join(kept_things)}"
         intent = Intent("edit", keep=keep)
-        return Plan("model", (Op(MODEL_OP, {"prompt": display}),), min(confidence, 0.75), reason,
-                    intent=intent, constraints=constraints)
+        return Plan(
+            "model",
+            (Op(MODEL_OP, {"prompt": display}),),
+            min(confidence, 0.75),
+            reason,
+            intent=intent,
+            constraints=constraints,
+        )
     if unparsed:
         words = " ".join(unparsed)
         # a number the plan does not use is never dropped silently: below the floor
@@ -191,23 +220,34 @@ def route(instruction: str | None, image_size: tuple[int, int] | None = None,
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
     if confidence < CONFIDENCE_FLOOR:
         first = next((op.name for op in ops), None)
-        return Plan.reject(f"not sure what to do ({plan_reason}; confidence {confidence:.2f})", 0.7,
-                           suggestion=suggestion(normalise(display), first), unparsed=tuple(unparsed))
-    return Plan("opencv", tuple(ops), confidence, plan_reason, constraints=constraints,
-                unparsed=tuple(unparsed))
+        return Plan.reject(
+            f"not sure what to do ({plan_reason}; confidence {confidence:.2f})",
+            0.7,
+            suggestion=suggestion(normalise(display), first),
+            unparsed=tuple(unparsed),
+        )
+    return Plan(
+        "opencv", tuple(ops), confidence, plan_reason, constraints=constraints, unparsed=tuple(unparsed)
+    )
 
 
 def _nothing_to_do(clauses: list[Clause], display: str) -> Plan:
     """The refusal of an instruction with no request in it: a question, or only constraints."""
     if any(c.kind == "question" for c in clauses):
-        return Plan.reject(f"not an image edit (a question): {display!r}; to change the picture, "
-                           "say what to do, e.g. '裁剪为1:1' or 'remove the watermark'", 0.9)
-    return Plan.reject("nothing to do: the instruction only says what to keep "
-                       f"({', '.join(c.constraint or '' for c in clauses)})", 0.9)
+        return Plan.reject(
+            f"not an image edit (a question): {display!r}; to change the picture, "
+            "say what to do, e.g. '裁剪为1:1' or 'remove the watermark'",
+            0.9,
+        )
+    return Plan.reject(
+        "nothing to do: the instruction only says what to keep "
+        f"({', '.join(c.constraint or '' for c in clauses)})",
+        0.9,
+    )
 
 
 def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
-    """"don't crop": a crop to a ratio or size becomes padding to it (white unless a pad colour
+    """ "don't crop": a crop to a ratio or size becomes padding to it (white unless a pad colour
     was given); a crop of margins contradicts the constraint. "don't resize" likewise."""
     if "no-crop" in constraints:
         pad_colour = next((op.params["colour"] for op in ops if op.name == "pad"), [255, 255, 255])
@@ -216,8 +256,9 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
             if op.name == "crop":
                 if "margins" in op.params:
                     raise PlanError("the instruction asks both to crop and not to crop")
-                shape = ({"size": op.params["size"]} if "size" in op.params
-                         else {"aspect": op.params["aspect"]})
+                shape = (
+                    {"size": op.params["size"]} if "size" in op.params else {"aspect": op.params["aspect"]}
+                )
                 op = Op("pad", {**shape, "colour": pad_colour})
             if op.name == "pad" and out and out[-1].name == "pad":
                 out[-1] = Op("pad", {**op.params, **out[-1].params})
@@ -262,8 +303,13 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         ops[-1] = Op(op.name, merged)
         explicit[-1] |= keys
         return
-    if (op.name in ("brightness", "contrast", "saturation") and "amount" not in keys and ops
-            and ops[-1].name in ("brightness", "contrast", "saturation") and "amount" in explicit[-1]):
+    if (
+        op.name in ("brightness", "contrast", "saturation")
+        and "amount" not in keys
+        and ops
+        and ops[-1].name in ("brightness", "contrast", "saturation")
+        and "amount" in explicit[-1]
+    ):
         op = Op(op.name, {**op.params, "amount": ops[-1].params["amount"]})
         keys = keys | {"amount"}
     ops.append(op)
@@ -271,15 +317,18 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
 
 
 def _same_direction(last: Op, op: Op) -> bool:
-    """"调高饱和度，颜色太淡了": a second adjustment of the same op, the same way."""
-    amount = {"brightness": "amount", "contrast": "amount", "saturation": "amount",
-              "tone": "warmth"}.get(op.name)
-    return (amount is not None and last.name == op.name
-            and (last.params[amount] > 0) == (op.params[amount] > 0))
+    """ "调高饱和度，颜色太淡了": a second adjustment of the same op, the same way."""
+    amount = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}.get(
+        op.name
+    )
+    return (
+        amount is not None and last.name == op.name and (last.params[amount] > 0) == (op.params[amount] > 0)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # clauses
+
 
 def _split(display: str, t: Templates) -> list[tuple[str, bool]]:
     """Split into (displayed clause, ended with a question mark) pairs at the separators.
@@ -291,8 +340,11 @@ def _split(display: str, t: Templates) -> list[tuple[str, bool]]:
     if len(low) != len(display):
         low = display
     protected = [m.span() for op in t.ops for m in op.triggers.finditer(low)]
-    cuts = [m.span() for m in t.separators.finditer(low)
-            if not any(m.start() < e and m.end() > s for s, e in protected)]
+    cuts = [
+        m.span()
+        for m in t.separators.finditer(low)
+        if not any(m.start() < e and m.end() > s for s, e in protected)
+    ]
     clauses, pos = [], 0
     for start, end in cuts + [(len(display), len(display))]:
         shown = display[pos:start].strip()
@@ -302,8 +354,7 @@ def _split(display: str, t: Templates) -> list[tuple[str, bool]]:
     return clauses
 
 
-def _read_clause(text: str, t: Templates, limits: Limits,
-                 image_size: tuple[int, int] | None):
+def _read_clause(text: str, t: Templates, limits: Limits, image_size: tuple[int, int] | None):
     """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
 
     kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
@@ -349,15 +400,15 @@ def _local(leftover: str, t: Templates) -> bool:
     """Do the words left over make a global op local? "只" or "only" does so only when a thing
     follows ("只调鞋子"), not when an op does ("只调亮度", "only brighten it")."""
     for m in t.local_words.finditer(leftover):
-        if not _ONLY.fullmatch(m.group()) or leftover[m.end():m.end() + 4].strip():
+        if not _ONLY.fullmatch(m.group()) or leftover[m.end() : m.end() + 4].strip():
             return True
     return False
 
 
 def _orphan_unit(text: str) -> bool:
-    """"旋转 ¥%#@ 度": a unit whose number is missing or unreadable (亮度, 宽度 are words)."""
+    """ "旋转 ¥%#@ 度": a unit whose number is missing or unreadable (亮度, 宽度 are words)."""
     for m in _UNIT.finditer(text):
-        before = text[:m.start()].rstrip().removesuffix("个").rstrip()
+        before = text[: m.start()].rstrip().removesuffix("个").rstrip()
         if not before or not before[-1].isdigit():
             if m.group().strip() in ("度", "°") and before and before[-1].isalpha():
                 continue
@@ -369,7 +420,7 @@ def _implicit_crop(text: str, t: Templates) -> list[_Found]:
     """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop."""
     for name in ("ratio", "size", "square"):
         m = t.slots[name].search(text)
-        if m and not _residue(_strip_words(text[:m.start()] + text[m.end():], t)):
+        if m and not _residue(_strip_words(text[: m.start()] + text[m.end() :], t)):
             return [_Found("crop", m.start(), m.start(), "")]
     return []
 
@@ -408,16 +459,57 @@ def _find_ops(text: str, t: Templates) -> list[_Found]:
 
 
 # slots searched most specific first; `pixels` (a bare number) last
-_WORD_SLOTS = ("longest", "shortest", "width", "height", "cw", "ccw", "horizontal", "vertical",
-               "warm", "cool", "more", "less", "colour", "quality", "factor")
-_SLOT_ORDER = ("anchor", "quality", "fmt", "ratio", "size", "fraction", "percent", "factor",
-               "degrees", "stops", "square", "colour", "longest", "shortest", "width", "height",
-               "cw", "ccw", "horizontal", "vertical", "side", "warm", "cool", "more", "less", "bit",
-               "lot", "absolute", "pixels")
+_WORD_SLOTS = (
+    "longest",
+    "shortest",
+    "width",
+    "height",
+    "cw",
+    "ccw",
+    "horizontal",
+    "vertical",
+    "warm",
+    "cool",
+    "more",
+    "less",
+    "colour",
+    "quality",
+    "factor",
+)
+_SLOT_ORDER = (
+    "anchor",
+    "quality",
+    "fmt",
+    "ratio",
+    "size",
+    "fraction",
+    "percent",
+    "factor",
+    "degrees",
+    "stops",
+    "square",
+    "colour",
+    "longest",
+    "shortest",
+    "width",
+    "height",
+    "cw",
+    "ccw",
+    "horizontal",
+    "vertical",
+    "side",
+    "warm",
+    "cool",
+    "more",
+    "less",
+    "bit",
+    "lot",
+    "absolute",
+    "pixels",
+)
 
 
-_NUMERIC_SLOTS = ("ratio", "size", "fraction", "percent", "factor", "degrees", "stops", "pixels",
-                  "quality")
+_NUMERIC_SLOTS = ("ratio", "size", "fraction", "percent", "factor", "degrees", "stops", "pixels", "quality")
 
 
 def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[int, int]]) -> None:
@@ -436,12 +528,15 @@ def _fill_slots(text: str, found: list[_Found], t: Templates, spans: list[tuple[
                 continue
             takers = [f for f in found if name in templates[f.name].slots]
             # nearest operation; one written before the slot wins a tie ("旋转90度")
-            owner = min(takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0),
-                                               f.start > m.start()))
+            owner = min(
+                takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0), f.start > m.start())
+            )
             same = next((slot for slot in owner.slots if slot.name == name), None)
             if name in _NUMERIC_SLOTS and same and same.groups != m.groups():
-                raise PlanError(f"two values for one {owner.name}: {same.value!r} and "
-                                f"{next((g for g in m.groups() if g), '')!r}")
+                raise PlanError(
+                    f"two values for one {owner.name}: {same.value!r} and "
+                    f"{next((g for g in m.groups() if g), '')!r}"
+                )
             owner.slots.append(_Slot(name, m.start(), m.end(), m.groups()))
             spans.append((m.start(), m.end()))
 
@@ -479,9 +574,12 @@ def _names_an_object(text: str, spans: list[tuple[int, int]], t: Templates) -> b
 
     def free(m: re.Match[str]) -> bool:
         word = m.group(1)
-        return (not any(m.start(1) < e and m.end(1) > s for s, e in spans)
-                and not t.filler.fullmatch(word) and not t.context.fullmatch(word)
-                and not v.whole_image.fullmatch(word))
+        return (
+            not any(m.start(1) < e and m.end(1) > s for s, e in spans)
+            and not t.filler.fullmatch(word)
+            and not t.context.fullmatch(word)
+            and not v.whole_image.fullmatch(word)
+        )
 
     if any(free(m) for m in _OBJECT_AFTER_BA.finditer(text)):
         return True
@@ -538,9 +636,11 @@ def _check_output(width: float, height: float, limits: Limits) -> None:
     if width < 1 or height < 1:
         raise PlanError(f"the result would be {width:.0f}x{height:.0f} pixels")
     if width * height > limits.max_output_pixels or max(width, height) > limits.max_side:
-        raise PlanError(f"{width:.0f}x{height:.0f} is above the limit of "
-                        f"{limits.max_output_pixels / 1e6:.0f} MP / {limits.max_side} px a side "
-                        "(RETOUCH_MAX_OUTPUT_PIXELS)")
+        raise PlanError(
+            f"{width:.0f}x{height:.0f} is above the limit of "
+            f"{limits.max_output_pixels / 1e6:.0f} MP / {limits.max_side} px a side "
+            "(RETOUCH_MAX_OUTPUT_PIXELS)"
+        )
 
 
 def _sides(f: _Found) -> tuple[str, ...]:
@@ -620,8 +720,7 @@ def _build_crop(f: _Found, limits: Limits):
         return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
     if f.has("side"):  # "裁成16:9，裁掉上下": which sides a ratio crop takes from
         return Op("crop", {}), set()
-    raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', "
-                    "'裁掉右边100像素')")
+    raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
 
 
 def _build_trim(f: _Found, limits: Limits):
@@ -631,8 +730,9 @@ def _build_trim(f: _Found, limits: Limits):
 def _build_resize(f: _Found, limits: Limits):
     shrink = bool(re.search(r"缩小|缩|shrink|smaller|down", f.trigger)) or f.has("less")
     if not f.slots and not re.search(r"缩|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger):
-        raise PlanError("resize needs a size, a side length or a scale (e.g. 'resize to 800 "
-                        "wide', '缩小一半')")
+        raise PlanError(
+            "resize needs a size, a side length or a scale (e.g. 'resize to 800 wide', '缩小一半')"
+        )
     size = _size(f, limits)
     if size:
         return Op("resize", {"width": size[0], "height": size[1]}), {"size"}
@@ -649,16 +749,18 @@ def _build_resize(f: _Found, limits: Limits):
     factor = f.get("factor")
     if factor:
         word = factor.groups[1]
-        scale = {"double": 2, "twice": 2, "triple": 3, "half": 0.5, "halve": 0.5,
-                 "quarter": 0.25}.get(word or "")
+        scale = {"double": 2, "twice": 2, "triple": 3, "half": 0.5, "halve": 0.5, "quarter": 0.25}.get(
+            word or ""
+        )
         if scale is None:
             scale = _number(factor.groups[0])
             if shrink and scale > 1:
                 scale = 1 / scale
     elif f.get("percent"):
         pct = _number(f.get("percent").value) / 100
-        if f.has("absolute") or not re.search(r"缩小|放大|shrink|enlarge|bigger|smaller|larger|up|down",
-                                               f.trigger):
+        if f.has("absolute") or not re.search(
+            r"缩小|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger
+        ):
             scale = pct
         else:
             scale = 1 - pct if shrink else 1 + pct
@@ -708,6 +810,7 @@ def _build_adjust(name: str, negative_words: tuple[str, ...], floor: float = -0.
         if amount <= floor:
             raise PlanError(f"{name} {amount:+.0%} would leave a blank image")
         return Op(name, {"amount": round(amount, 4)}), keys
+
     return build
 
 
@@ -728,8 +831,7 @@ def _build_tone(f: _Found, limits: Limits):
         elif f.has("less"):
             cool = True
         else:
-            raise PlanError(f"say which way to shift the colour tone ({text.strip()!r}: warmer "
-                            "or cooler?)")
+            raise PlanError(f"say which way to shift the colour tone ({text.strip()!r}: warmer or cooler?)")
     amount, keys = _amount(f)
     warmth = abs(amount) * (-1 if cool and not warm else 1)
     return Op("tone", {"warmth": round(warmth, 4)}), keys | {"warmth"}

@@ -28,8 +28,11 @@ class Rule:
 @cache
 def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(Rule(kind, category, spec["reason"], words_pattern(spec["patterns"]))
-                 for kind in ("injection", "unsafe") for category, spec in data[kind].items())
+    return tuple(
+        Rule(kind, category, spec["reason"], words_pattern(spec["patterns"]))
+        for kind in ("injection", "unsafe")
+        for category, spec in data[kind].items()
+    )
 
 
 def refusal(text: str, rules: tuple[Rule, ...] | None = None) -> Rule | None:

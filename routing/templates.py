@@ -12,6 +12,8 @@ from routing.patterns import words_pattern
 from routing.vocabulary import colour_names
 
 DEFAULT_PATH = Path(__file__).with_name("templates.toml")
+
+
 @dataclass(frozen=True)
 class OpTemplate:
     name: str
@@ -48,8 +50,9 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     text, model, reject, request = data["text"], data["model"], data["reject"], data["request"]
     names = "|".join(sorted(colour_names(), key=len, reverse=True))
-    slots = {name: _slot_pattern(fragment.replace("{colours}", names))
-             for name, fragment in data["slots"].items()}
+    slots = {
+        name: _slot_pattern(fragment.replace("{colours}", names)) for name, fragment in data["slots"].items()
+    }
     ops = []
     for name, spec in data["ops"].items():
         unknown = set(spec["slots"]) - slots.keys()
@@ -71,7 +74,13 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),
         question=words_pattern(request["question"]),
         complaints=tuple(  # "调成偏蓝" asks for blue; "画面偏蓝" complains of it
-            (re.compile(rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
-                        rf"(?:{said})(?![a-z])"), means)
-            for said, means in request["complaints"]),
+            (
+                re.compile(
+                    rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
+                    rf"(?:{said})(?![a-z])"
+                ),
+                means,
+            )
+            for said, means in request["complaints"]
+        ),
     )

@@ -37,7 +37,7 @@ class Vocabulary:
         hexa = _HEX.search(text)
         if hexa:
             digits = hexa.group(1) if len(hexa.group(1)) == 6 else "".join(c * 2 for c in hexa.group(1))
-            rgb = tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))
+            rgb = tuple(int(digits[i : i + 2], 16) for i in (0, 2, 4))
             found.append((hexa.start(), -len(hexa.group(0)), Colour(f"#{digits}", rgb, rgb == (255,) * 3)))
         for pattern, colour in self.colours:
             m = pattern.search(text)
@@ -81,11 +81,16 @@ def colour_names(path: Path = DEFAULT_PATH) -> list[str]:
 def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
     data = _data(path)
     colours = tuple(
-        (words_pattern([_standalone(n) for n in spec["names"]]),
-         Colour(name, tuple(spec["rgb"]), bool(spec.get("pure", False)), int(spec.get("alpha", 255))))
-        for name, spec in data["colours"].items())
-    regions = tuple((words_pattern(spec["words"]), Region(name, tuple(tuple(r) for r in spec["box"])))
-                    for name, spec in data["regions"].items())
+        (
+            words_pattern([_standalone(n) for n in spec["names"]]),
+            Colour(name, tuple(spec["rgb"]), bool(spec.get("pure", False)), int(spec.get("alpha", 255))),
+        )
+        for name, spec in data["colours"].items()
+    )
+    regions = tuple(
+        (words_pattern(spec["words"]), Region(name, tuple(tuple(r) for r in spec["box"])))
+        for name, spec in data["regions"].items()
+    )
     constraints = data["constraints"]
     return Vocabulary(
         colours=colours,

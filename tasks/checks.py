@@ -34,12 +34,14 @@ _GLOBAL_WORDS = re.compile(
     r"风格|风|整张|整体|全图|全部|画面|滤镜|复古|怀旧|胶片|卡通|动漫|二次元|油画|水彩|素描|手绘|赛博朋克|像素|色调|光线|光影|"
     r"季节|冬天|夏天|夜景|白天|黑夜|style|whole|entire|overall|filter|vintage|retro|sepia|cartoon|"
     r"anime|painting|watercolou?r|sketch|cyberpunk|pixel|tone|lighting|season|winter|summer|night|"
-    r"day(?:time)?|look like|as if")
+    r"day(?:time)?|look like|as if"
+)
 _BACKGROUND_WORDS = re.compile(r"背景|底色|白底|场景|背后|background|backdrop|scene|behind|surroundings")
 
 
 # ------------------------------------------------------------------------------------------------
 # the instruction's expectations
+
 
 @dataclass(frozen=True)
 class Expectation:
@@ -70,12 +72,13 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
 # ------------------------------------------------------------------------------------------------
 # measurements
 
+
 def _centre_block(grey: np.ndarray, side: int = 512) -> np.ndarray:
     """The central side x side pixels at full resolution, on the 8x8 JPEG grid."""
     h, w = grey.shape
     y = max(0, (h - side) // 2) // 8 * 8
     x = max(0, (w - side) // 2) // 8 * 8
-    return grey[y:y + side, x:x + side]
+    return grey[y : y + side, x : x + side]
 
 
 def noise_sigma(grey: np.ndarray) -> float:
@@ -101,8 +104,9 @@ def blockiness(grey: np.ndarray) -> tuple[float, float]:
     return float(edge / max(inner, 1e-3)), float(edge - inner)
 
 
-def global_motion(frames: Frames, changed: np.ndarray | None = None
-                  ) -> tuple[float, float, float, float, bool] | None:
+def global_motion(
+    frames: Frames, changed: np.ndarray | None = None
+) -> tuple[float, float, float, float, bool] | None:
     """(dx, dy, scale, degrees, precise) of the whole frame, or None when it cannot be measured.
 
     ORB keypoints matched between the two and a RANSAC similarity fit: the unchanged parts of the
@@ -141,9 +145,9 @@ def _orb_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
         return None
     src = np.float32([ka[m.queryIdx].pt for m in matches])
     dst = np.float32([kb[m.trainIdx].pt for m in matches])
-    warp, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
-                                                ransacReprojThreshold=1.5, maxIters=4000,
-                                                confidence=0.995)
+    warp, inliers = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.5, maxIters=4000, confidence=0.995
+    )
     if warp is None or inliers is None or int(inliers.sum()) < MIN_INLIERS:
         return None
     return warp
@@ -154,8 +158,9 @@ def _edges(grey: np.ndarray) -> np.ndarray:
     return cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
 
 
-def _spectral_motion(frames: Frames, changed: np.ndarray | None,
-                     side: int = 512) -> tuple[float, float, float, float, bool] | None:
+def _spectral_motion(
+    frames: Frames, changed: np.ndarray | None, side: int = 512
+) -> tuple[float, float, float, float, bool] | None:
     """Fourier-Mellin registration of the two frames' edge maps (see global_motion)."""
     a, b = (_edges(grey) for grey in frames.greys(side))
     if a.shape != b.shape:
@@ -163,15 +168,17 @@ def _spectral_motion(frames: Frames, changed: np.ndarray | None,
     h, w = a.shape
     if changed is not None:  # register on what the edit left alone
         grown = cv2.dilate(changed.astype(np.uint8), np.ones((5, 5), np.uint8))
-        keep = 1 - cv2.GaussianBlur(cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST)
-                                    .astype(np.float32), (0, 0), 2)
+        keep = 1 - cv2.GaussianBlur(
+            cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.float32), (0, 0), 2
+        )
         a, b = a * keep, b * keep
     window = cv2.createHanningWindow((w, h), cv2.CV_32F)
 
     def log_polar(edges: np.ndarray) -> np.ndarray:
         spectrum = np.log1p(np.fft.fftshift(np.abs(np.fft.fft2(edges * window)))).astype(np.float32)
-        return cv2.warpPolar(spectrum, (w, h), (w / 2, h / 2), min(w, h) / 2,
-                             cv2.WARP_POLAR_LOG + cv2.INTER_LINEAR)
+        return cv2.warpPolar(
+            spectrum, (w, h), (w / 2, h / 2), min(w, h) / 2, cv2.WARP_POLAR_LOG + cv2.INTER_LINEAR
+        )
 
     (log_r, turn), _ = cv2.phaseCorrelate(log_polar(a), log_polar(b))
     degrees = ((-360.0 * turn / h) + 90) % 180 - 90  # a spectrum cannot tell a half turn
@@ -207,9 +214,15 @@ def _sharpness(grey: np.ndarray, where: np.ndarray) -> float:
 # ------------------------------------------------------------------------------------------------
 # the checks
 
-def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = None,
-               plan: Plan | None = None, thresholds: Thresholds | None = None,
-               always_review: str | None = None) -> Report:
+
+def check_pair(
+    before: np.ndarray,
+    after: np.ndarray,
+    instruction: str | None = None,
+    plan: Plan | None = None,
+    thresholds: Thresholds | None = None,
+    always_review: str | None = None,
+) -> Report:
     """Run every check on an edit; `always_review` names a rule that forces review.
 
     The artifact and drift checks run on every edit; the plan's intent adds the checks of what
@@ -226,24 +239,55 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     # frame sanity
     std = float(small_a.std())
     blank_ok = std > t.blank_std or small_b.std() <= t.blank_std
-    findings.append(finding("blank", std, t.blank_std, blank_ok, f"luma spread {std:.1f}"
-                             + (" (a blank frame)" if std <= t.blank_std else ""), 20))
+    findings.append(
+        finding(
+            "blank",
+            std,
+            t.blank_std,
+            blank_ok,
+            f"luma spread {std:.1f}" + (" (a blank frame)" if std <= t.blank_std else ""),
+            20,
+        )
+    )
     crop_b, crop_a = _centre_block(gb), _centre_block(ga)  # full resolution, 8x8-aligned
     na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
-    findings.append(finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase,
-                             f"noise sigma {na:.1f} (before {nb:.1f})", 5))
+    findings.append(
+        finding(
+            "noise",
+            na - nb,
+            t.noise_increase,
+            na - nb <= t.noise_increase,
+            f"noise sigma {na:.1f} (before {nb:.1f})",
+            5,
+        )
+    )
     (ba, excess), (bb, _) = blockiness(crop_a), blockiness(crop_b)
     block_ok = ba <= max(t.blockiness, bb * 1.15) or excess <= t.block_excess
-    findings.append(finding("blockiness", ba, t.blockiness, block_ok,
-                             f"8x8 block edges {ba:.2f}x in-block energy (before {bb:.2f})", 0.5))
+    findings.append(
+        finding(
+            "blockiness",
+            ba,
+            t.blockiness,
+            block_ok,
+            f"8x8 block edges {ba:.2f}x in-block energy (before {bb:.2f})",
+            0.5,
+        )
+    )
 
     # size and aspect
     same_size = ga.shape == gb.shape
     size_ok = same_size or expect.size_may_change
-    findings.append(Finding("size", None, None, size_ok,
-                            f"{gb.shape[1]}x{gb.shape[0]} -> {ga.shape[1]}x{ga.shape[0]}"
-                            + ("" if size_ok else " (a size change nobody asked for)"),
-                            1.0 if size_ok else 0.0))
+    findings.append(
+        Finding(
+            "size",
+            None,
+            None,
+            size_ok,
+            f"{gb.shape[1]}x{gb.shape[0]} -> {ga.shape[1]}x{ga.shape[0]}"
+            + ("" if size_ok else " (a size change nobody asked for)"),
+            1.0 if size_ok else 0.0,
+        )
+    )
     if not same_size:  # the pixel-by-pixel checks below compare like with like only
         return _report(findings, plan, t, always_review)
 
@@ -257,21 +301,41 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     # (a new background changes most of the frame: then the product's outline is what registers)
     motion = global_motion(frames, None if expect.scope == "background" else mask)
     if motion is None:
-        findings.append(cannot_measure("shift", "too little in common between before and after "
-                                       "to measure global motion"))
+        findings.append(
+            cannot_measure("shift", "too little in common between before and after to measure global motion")
+        )
     else:
         dx, dy, scale, degrees, precise = motion
         turn_limit = t.max_rotation + (0 if precise else SPECTRAL_TURN_SLACK)
         # the spectral registration resolves about a third of a pixel of its 512-pixel grid
         shift_limit = max(t.max_shift_px, 0 if precise else max(before.shape[:2]) / 512 / 3 * 2)
         moved = float(np.hypot(dx, dy))
-        findings.append(finding("shift", moved, shift_limit, moved <= shift_limit,
-                                 f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px", shift_limit))
+        findings.append(
+            finding(
+                "shift",
+                moved,
+                shift_limit,
+                moved <= shift_limit,
+                f"whole frame moved by ({dx:+.1f}, {dy:+.1f}) px",
+                shift_limit,
+            )
+        )
         zoom = abs(scale - 1)
-        findings.append(finding("zoom", zoom, t.max_zoom, zoom <= t.max_zoom,
-                                 f"whole frame scaled by {scale:.3f}", t.max_zoom))
-        findings.append(finding("rotation", abs(degrees), turn_limit, abs(degrees) <= turn_limit,
-                                 f"whole frame turned by {degrees:+.2f} degrees", turn_limit))
+        findings.append(
+            finding(
+                "zoom", zoom, t.max_zoom, zoom <= t.max_zoom, f"whole frame scaled by {scale:.3f}", t.max_zoom
+            )
+        )
+        findings.append(
+            finding(
+                "rotation",
+                abs(degrees),
+                turn_limit,
+                abs(degrees) <= turn_limit,
+                f"whole frame turned by {degrees:+.2f} degrees",
+                turn_limit,
+            )
+        )
 
     share = float(mask.mean())
     touched = float(changed_mask(diff, t.noop_level).mean())
@@ -280,38 +344,82 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
     if expect.scope == "local":  # white backgrounds and high-key styles clip on purpose
         clip_a = float(((small_a <= 2) | (small_a >= 253))[kept].mean())
         clip_b = float(((small_b <= 2) | (small_b >= 253))[kept].mean())
-        findings.append(finding("clipped", clip_a - clip_b, t.clipped_increase,
-                                 clip_a - clip_b <= t.clipped_increase,
-                                 f"{clip_a:.0%} of the unedited pixels at black/white "
-                                 f"(before {clip_b:.0%})", 0.25))
+        findings.append(
+            finding(
+                "clipped",
+                clip_a - clip_b,
+                t.clipped_increase,
+                clip_a - clip_b <= t.clipped_increase,
+                f"{clip_a:.0%} of the unedited pixels at black/white (before {clip_b:.0%})",
+                0.25,
+            )
+        )
     # a new style may smooth on purpose (watercolour, cartoon), and so does a background blur
     if expect.scope != "global" and not (intent and intent.action == "blur"):
         detail = float(np.abs(cv2.Laplacian(small_b, cv2.CV_32F))[kept].mean())
         ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
         if detail < t.min_detail:  # a plain studio backdrop or product: nothing there to smear
-            findings.append(finding("blur", detail, t.min_detail, True, f"the unedited part is plain "
-                                    f"(detail {detail:.1f} grey levels): nothing to blur", 0.5))
+            findings.append(
+                finding(
+                    "blur",
+                    detail,
+                    t.min_detail,
+                    True,
+                    f"the unedited part is plain (detail {detail:.1f} grey levels): nothing to blur",
+                    0.5,
+                )
+            )
         else:
-            findings.append(finding("blur", ratio, t.blur_ratio, ratio >= t.blur_ratio,
-                                    f"detail {ratio:.0%} of the original's outside the edit", 0.4))
-    findings.append(finding("no-op", touched, t.min_changed, touched >= t.min_changed,
-                             f"{touched:.1%} of the frame changed" +
-                             ("" if touched >= t.min_changed else " (the edit did nothing)"),
-                             t.min_changed * 4))
+            findings.append(
+                finding(
+                    "blur",
+                    ratio,
+                    t.blur_ratio,
+                    ratio >= t.blur_ratio,
+                    f"detail {ratio:.0%} of the original's outside the edit",
+                    0.4,
+                )
+            )
+    findings.append(
+        finding(
+            "no-op",
+            touched,
+            t.min_changed,
+            touched >= t.min_changed,
+            f"{touched:.1%} of the frame changed"
+            + ("" if touched >= t.min_changed else " (the edit did nothing)"),
+            t.min_changed * 4,
+        )
+    )
     if expect.scope == "local":
-        findings.append(finding("scope", share, t.local_max_changed, share <= t.local_max_changed,
-                                 f"{share:.0%} of the frame changed for a local edit",
-                                 t.local_max_changed / 2))
+        findings.append(
+            finding(
+                "scope",
+                share,
+                t.local_max_changed,
+                share <= t.local_max_changed,
+                f"{share:.0%} of the frame changed for a local edit",
+                t.local_max_changed / 2,
+            )
+        )
         if expect.region and mask.any():
             ys, xs = np.nonzero(mask)
             cx, cy = xs.mean() / mask.shape[1], ys.mean() / mask.shape[0]
             (x0, x1), (y0, y1) = expect.region
             m = t.side_margin
             inside = bool(x0 - m <= cx <= x1 + m and y0 - m <= cy <= y1 + m)
-            findings.append(Finding("position", round(float(cx), 3), None, inside,
-                                    f"the change is centred at ({cx:.0%}, {cy:.0%}) of the frame;"
-                                    f" the instruction points to x {x0:.0%}-{x1:.0%}, "
-                                    f"y {y0:.0%}-{y1:.0%}", 1.0 if inside else 0.0))
+            findings.append(
+                Finding(
+                    "position",
+                    round(float(cx), 3),
+                    None,
+                    inside,
+                    f"the change is centred at ({cx:.0%}, {cy:.0%}) of the frame;"
+                    f" the instruction points to x {x0:.0%}-{x1:.0%}, "
+                    f"y {y0:.0%}-{y1:.0%}",
+                    1.0 if inside else 0.0,
+                )
+            )
 
     if expect.scope != "global":
         outside = ~mask
@@ -324,21 +432,44 @@ def check_pair(before: np.ndarray, after: np.ndarray, instruction: str | None = 
             lab_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2LAB).astype(np.float32)
             shift_ab = np.abs((lab_a - lab_b)[outside].mean(axis=0))
             cast = float(max(shift_ab[1], shift_ab[2]))
-            findings.append(finding("colour-cast", cast, t.cast, cast <= t.cast,
-                                     f"colour moved by {cast:.1f} (Lab a*/b*) outside the edit", t.cast))
+            findings.append(
+                finding(
+                    "colour-cast",
+                    cast,
+                    t.cast,
+                    cast <= t.cast,
+                    f"colour moved by {cast:.1f} (Lab a*/b*) outside the edit",
+                    t.cast,
+                )
+            )
             kept = ssim(small_b, small_a, outside)
-            findings.append(finding("background", kept, t.background_ssim, kept >= t.background_ssim,
-                                     f"SSIM {kept:.2f} outside the edited area", 0.2))
+            findings.append(
+                finding(
+                    "background",
+                    kept,
+                    t.background_ssim,
+                    kept >= t.background_ssim,
+                    f"SSIM {kept:.2f} outside the edited area",
+                    0.2,
+                )
+            )
     findings += request_findings(before, after, frames, mask, subject, intent, t)
     return _report(findings, plan, t, always_review)
 
 
-def _report(findings: list[Finding], plan: Plan | None, t: Thresholds,
-            always_review: str | None) -> Report:
+def _report(findings: list[Finding], plan: Plan | None, t: Thresholds, always_review: str | None) -> Report:
     if plan is not None:
         ok = plan.confidence >= t.min_plan_confidence
-        findings.append(finding("routing", plan.confidence, t.min_plan_confidence, ok,
-                                 f"routing confidence {plan.confidence:.2f}", 0.3))
+        findings.append(
+            finding(
+                "routing",
+                plan.confidence,
+                t.min_plan_confidence,
+                ok,
+                f"routing confidence {plan.confidence:.2f}",
+                0.3,
+            )
+        )
     if always_review:
         findings.append(Finding("rule", None, None, False, always_review, 0.0))
     failed = [f for f in findings if not f.passed]

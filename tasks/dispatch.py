@@ -16,8 +16,12 @@ from tasks.storage import safe_name
 
 def settle_without_editing(item: Item, plan: Plan) -> ItemResult | None:
     """The result of an item that needs no editing (a bad row, a rejected instruction)."""
-    base = {"id": item.id, "image": item.image, "instruction": item.instruction,
-            "requested_by": item.requested_by}
+    base = {
+        "id": item.id,
+        "image": item.image,
+        "instruction": item.instruction,
+        "requested_by": item.requested_by,
+    }
     error = item.error
     if not error:
         try:
@@ -27,9 +31,15 @@ def settle_without_editing(item: Item, plan: Plan) -> ItemResult | None:
     if error:
         return ItemResult(status="failed", error=error, **base)
     if plan.route == "reject":
-        return ItemResult(status="rejected", error=plan.reason, route=plan.route,
-                          ops=[op.to_dict() for op in plan.ops], reason=plan.reason,
-                          confidence=plan.confidence, **base)
+        return ItemResult(
+            status="rejected",
+            error=plan.reason,
+            route=plan.route,
+            ops=[op.to_dict() for op in plan.ops],
+            reason=plan.reason,
+            confidence=plan.confidence,
+            **base,
+        )
     return None
 
 

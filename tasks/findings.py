@@ -5,8 +5,7 @@ from __future__ import annotations
 from config.contracts import Finding
 
 
-def finding(check: str, value: float, threshold: float, ok: bool, message: str,
-            spread: float) -> Finding:
+def finding(check: str, value: float, threshold: float, ok: bool, message: str, spread: float) -> Finding:
     """`spread`: how far from the threshold counts as fully safe (for the confidence)."""
     margin = float(min(1.0, abs(value - threshold) / spread)) if ok else 0.0
     return Finding(check, round(float(value), 4), threshold, bool(ok), message, margin)

@@ -23,8 +23,7 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 _CV2_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "PPM", "JPEG2000"}
 _PIL_ONLY_MODES = {"CMYK", "YCbCr", "LAB", "HSV", "F", "P", "PA", "1", "I"}
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "bmp": ".bmp"}
-_SAME_FORMAT = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "TIFF": "tiff", "BMP": "bmp",
-                "MPO": "jpeg"}
+_SAME_FORMAT = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "TIFF": "tiff", "BMP": "bmp", "MPO": "jpeg"}
 _EXIF_ORIENTATION = 0x0112
 _EXIF_GPS_IFD = 0x8825
 
@@ -67,9 +66,11 @@ def open_header(data: bytes, max_pixels: int) -> Image.Image:
     if width <= 0 or height <= 0:
         raise ImageError(f"image has no pixels ({width}x{height})")
     if width * height > max_pixels:
-        raise ImageError(f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the "
-                         f"limit of {max_pixels / 1e6:g} MP (RETOUCH_MAX_PIXELS): refused as a "
-                         "possible decompression bomb")
+        raise ImageError(
+            f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the "
+            f"limit of {max_pixels / 1e6:g} MP (RETOUCH_MAX_PIXELS): refused as a "
+            "possible decompression bomb"
+        )
     return im
 
 
@@ -111,8 +112,9 @@ def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = Tru
     return Picture(pixels, fmt, icc, exif_bytes, xmp or None, notes)
 
 
-def _decode_with_pillow(im: Image.Image, icc: bytes | None,
-                        notes: list[str]) -> tuple[np.ndarray, bytes | None]:
+def _decode_with_pillow(
+    im: Image.Image, icc: bytes | None, notes: list[str]
+) -> tuple[np.ndarray, bytes | None]:
     """Decode what OpenCV cannot: CMYK (through its ICC profile), palettes, GIF frames..."""
     try:
         frames = getattr(im, "n_frames", 1)
@@ -182,6 +184,7 @@ _ORIENT = {
 # ------------------------------------------------------------------------------------------------
 # encoding
 
+
 def output_format(input_format: str, requested: str = "same") -> str:
     """The format to write: the input's own when it is a common still format, else PNG."""
     if requested != "same":
@@ -189,9 +192,16 @@ def output_format(input_format: str, requested: str = "same") -> str:
     return _SAME_FORMAT.get(input_format, "png")
 
 
-def encode_image(pixels: np.ndarray, fmt: str, *, quality: int = 95, png_compression: int = 3,
-                 icc_profile: bytes | None = None, exif: bytes | None = None,
-                 xmp: bytes | None = None) -> bytes:
+def encode_image(
+    pixels: np.ndarray,
+    fmt: str,
+    *,
+    quality: int = 95,
+    png_compression: int = 3,
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+    xmp: bytes | None = None,
+) -> bytes:
     """Encode OpenCV pixels as `fmt` (jpeg|png|webp|tiff|bmp) with the given metadata."""
     if fmt == "jpeg":
         pixels = _flatten_alpha(_to_uint8(pixels))
@@ -212,8 +222,9 @@ def _check(ok: bool, fmt: str) -> None:
         raise ImageError(f"OpenCV could not encode the result as {fmt}")
 
 
-def _encode_with_pillow(pixels: np.ndarray, fmt: str, quality: int, icc: bytes | None,
-                        exif: bytes | None, xmp: bytes | None) -> bytes:
+def _encode_with_pillow(
+    pixels: np.ndarray, fmt: str, quality: int, icc: bytes | None, exif: bytes | None, xmp: bytes | None
+) -> bytes:
     if fmt in ("webp", "bmp"):
         pixels = _to_uint8(pixels)
     if fmt == "bmp":

@@ -14,25 +14,37 @@ from xml.sax.saxutils import quoteattr
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 IPTC_EXT_NS = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
-DIGITAL_SOURCE_TYPE = ("http://cv.iptc.org/newscodes/digitalsourcetype/"
-                       "compositeWithTrainedAlgorithmicMedia")
-AIGC_FIELDS = ("Label", "ContentProducer", "ProduceID", "ReservedCode1", "ContentPropagator",
-               "PropagateID", "ReservedCode2")
+DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+AIGC_FIELDS = (
+    "Label",
+    "ContentProducer",
+    "ProduceID",
+    "ReservedCode1",
+    "ContentPropagator",
+    "PropagateID",
+    "ReservedCode2",
+)
 _AIGC_ATTRIBUTE = f"{{{TC260_NS}}}AIGC"
 
 
-def aigc_label(producer: str, produce_id: str, pixels_digest: str, propagator: str,
-               propagate_id: str) -> dict[str, str]:
+def aigc_label(
+    producer: str, produce_id: str, pixels_digest: str, propagator: str, propagate_id: str
+) -> dict[str, str]:
     """The seven fields, all strings; ReservedCode1 carries the producer's integrity hash."""
-    return {"Label": "1", "ContentProducer": producer, "ProduceID": produce_id,
-            "ReservedCode1": pixels_digest, "ContentPropagator": propagator,
-            "PropagateID": propagate_id, "ReservedCode2": ""}
+    return {
+        "Label": "1",
+        "ContentProducer": producer,
+        "ProduceID": produce_id,
+        "ReservedCode1": pixels_digest,
+        "ContentPropagator": propagator,
+        "PropagateID": propagate_id,
+        "ReservedCode2": "",
+    }
 
 
 def xmp_packet(label: dict[str, str], system: str) -> bytes:
     """An XMP packet with the TC260 AIGC label and IPTC's DigitalSourceType / AISystemUsed."""
-    value = json.dumps({k: label[k] for k in AIGC_FIELDS}, ensure_ascii=False,
-                       separators=(",", ":"))
+    value = json.dumps({k: label[k] for k in AIGC_FIELDS}, ensure_ascii=False, separators=(",", ":"))
     return (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
@@ -43,7 +55,8 @@ def xmp_packet(label: dict[str, str], system: str) -> bytes:
         f"   Iptc4xmpExt:AISystemUsed={quoteattr(system)}/>\n"
         " </rdf:RDF>\n"
         "</x:xmpmeta>\n"
-        '<?xpacket end="w"?>').encode()
+        '<?xpacket end="w"?>'
+    ).encode()
 
 
 def read_aigc(xmp: bytes | str | None) -> dict[str, str] | None:
@@ -74,10 +87,12 @@ def pixels_digest(pixels) -> str:
 # the explicit (visible) label
 
 MARK_TEXT = "AI生成"
-CJK_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-             "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-             "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-             "/System/Library/Fonts/PingFang.ttc")
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+)
 
 
 class MarkError(RuntimeError):
@@ -90,8 +105,10 @@ def find_cjk_font(configured: str | None = None) -> str:
     for candidate in ([configured] if configured else []) + list(CJK_FONTS):
         if candidate and Path(candidate).is_file():
             return candidate
-    raise MarkError("the visible AI mark needs a CJK font: install fonts-wqy-microhei (Debian) "
-                    "or set RETOUCH_AIGC_MARK_FONT to a .ttf/.ttc with Chinese glyphs")
+    raise MarkError(
+        "the visible AI mark needs a CJK font: install fonts-wqy-microhei (Debian) "
+        "or set RETOUCH_AIGC_MARK_FONT to a .ttf/.ttc with Chinese glyphs"
+    )
 
 
 def add_visible_mark(pixels, font_path: str, text: str = MARK_TEXT, share: float = 0.06):
@@ -107,23 +124,24 @@ def add_visible_mark(pixels, font_path: str, text: str = MARK_TEXT, share: float
     box_w, box_h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
     left, top = w - box_w - pad, h - box_h - pad
     scale = 257 if pixels.dtype == np.uint16 else 1
-    patch = pixels[top:top + box_h, left:left + box_w]
+    patch = pixels[top : top + box_h, left : left + box_w]
     rgb = patch if patch.ndim == 2 else patch[..., :3]
     canvas = Image.fromarray((rgb // scale).astype(np.uint8) if scale > 1 else rgb.copy())
     overlay = Image.new("L" if canvas.mode == "L" else "RGB", canvas.size, 0)
     mask = Image.new("L", canvas.size, 0)
     ImageDraw.Draw(mask).rectangle([0, 0, *canvas.size], fill=110)  # a dark translucent plate
     canvas.paste(overlay, (0, 0), mask)
-    ImageDraw.Draw(canvas).text((pad - x0, pad - y0), text, font=font,
-                                fill=255 if canvas.mode == "L" else (255, 255, 255))
+    ImageDraw.Draw(canvas).text(
+        (pad - x0, pad - y0), text, font=font, fill=255 if canvas.mode == "L" else (255, 255, 255)
+    )
     drawn = np.asarray(canvas)
     if scale > 1:
         drawn = drawn.astype(np.uint16) * scale
     out = pixels.copy()
     if out.ndim == 2:
-        out[top:top + box_h, left:left + box_w] = drawn
+        out[top : top + box_h, left : left + box_w] = drawn
     else:
-        out[top:top + box_h, left:left + box_w, :3] = drawn
+        out[top : top + box_h, left : left + box_w, :3] = drawn
         if out.shape[2] == 4:
-            out[top:top + box_h, left:left + box_w, 3] = 255 * scale
+            out[top : top + box_h, left : left + box_w, 3] = 255 * scale
     return out

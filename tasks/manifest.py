@@ -74,9 +74,13 @@ def _typed(row: dict[str, Any]) -> Item:
     except ValidationError as exc:
         problem = exc.errors()[0]
         column = ".".join(str(part) for part in problem["loc"])
-        return Item(id=row["id"], line=row["line"], image=row.get("image"),
-                    instruction=row.get("instruction"),
-                    error=f"column {column}: {problem['msg']} (got {problem.get('input')!r})")
+        return Item(
+            id=row["id"],
+            line=row["line"],
+            image=row.get("image"),
+            instruction=row.get("instruction"),
+            error=f"column {column}: {problem['msg']} (got {problem.get('input')!r})",
+        )
 
 
 def _is_csv(text: str, uri: str) -> bool:
@@ -93,8 +97,10 @@ def _csv_rows(text: str, uri: str):
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     if "image" not in fields:
-        raise ManifestError(f"{uri}: CSV header must name the columns id,image,instruction "
-                            f"(found {','.join(fields) or 'nothing'})")
+        raise ManifestError(
+            f"{uri}: CSV header must name the columns id,image,instruction "
+            f"(found {','.join(fields) or 'nothing'})"
+        )
     reader.fieldnames = fields
     for row in reader:
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):

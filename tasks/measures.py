@@ -32,8 +32,7 @@ def small(img: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
     scale = side / max(h, w)
     if scale >= 1:
         return img
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,13 @@ class Frames:
 
     @classmethod
     def of(cls, before: np.ndarray, after: np.ndarray) -> Frames:
-        return cls(small(grey(before), 1024), small(grey(after), 1024),
-                   small(bgr(before)), small(bgr(after)), before.shape[1])
+        return cls(
+            small(grey(before), 1024),
+            small(grey(after), 1024),
+            small(bgr(before)),
+            small(bgr(after)),
+            before.shape[1],
+        )
 
     def greys(self, side: int) -> tuple[np.ndarray, np.ndarray]:
         return small(self.grey_before, side), small(self.grey_after, side)
@@ -66,10 +70,10 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
         return cv2.GaussianBlur(x, (0, 0), 1.5)
 
     mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a ** 2
-    var_b = blur(b * b) - mu_b ** 2
+    var_a = blur(a * a) - mu_a**2
+    var_b = blur(b * b) - mu_b**2
     cov = blur(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2))
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
     if mask is not None:
         return float(s[mask].mean()) if mask.any() else 1.0
     return float(s.mean())

@@ -19,8 +19,9 @@ def _jpeg_segment(marker: int, payload: bytes) -> bytes:
     return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
 
 
-def jpeg_metadata_segments(icc_profile: bytes | None = None, exif: bytes | None = None,
-                           xmp: bytes | None = None) -> bytes:
+def jpeg_metadata_segments(
+    icc_profile: bytes | None = None, exif: bytes | None = None, xmp: bytes | None = None
+) -> bytes:
     """APP1 (EXIF, XMP) and APP2 (ICC) segments, ready to insert after SOI/APP0."""
     out = b""
     if exif:
@@ -29,8 +30,7 @@ def jpeg_metadata_segments(icc_profile: bytes | None = None, exif: bytes | None 
     if xmp:
         out += _jpeg_segment(0xE1, _XMP_JPEG_HEADER + xmp)
     if icc_profile:
-        chunks = [icc_profile[i:i + _ICC_JPEG_CHUNK]
-                  for i in range(0, len(icc_profile), _ICC_JPEG_CHUNK)]
+        chunks = [icc_profile[i : i + _ICC_JPEG_CHUNK] for i in range(0, len(icc_profile), _ICC_JPEG_CHUNK)]
         if len(chunks) > 255:
             raise ValueError("ICC profile too large for JPEG")
         for seq, chunk in enumerate(chunks, 1):
@@ -56,8 +56,9 @@ def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def png_metadata_chunks(icc_profile: bytes | None = None, exif: bytes | None = None,
-                        xmp: bytes | None = None) -> bytes:
+def png_metadata_chunks(
+    icc_profile: bytes | None = None, exif: bytes | None = None, xmp: bytes | None = None
+) -> bytes:
     out = b""
     if icc_profile:
         out += _png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(icc_profile))

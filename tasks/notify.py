@@ -32,9 +32,17 @@ def signature(secret: str, body: bytes) -> str:
 def post_json(url: str, payload: dict[str, Any], secret: str | None, timeout: float = 10) -> int:
     """POST `payload`; returns the HTTP status, raises on a 5xx/429 or a network error."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": "retouch-webhook",
-        "X-Retouch-Event": payload.get("event", ""), "X-Retouch-Sent-At": str(int(time.time()))})
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "retouch-webhook",
+            "X-Retouch-Event": payload.get("event", ""),
+            "X-Retouch-Sent-At": str(int(time.time())),
+        },
+    )
     if secret:
         request.add_header(SIGNATURE_HEADER, signature(secret, body))
     try:
@@ -46,8 +54,13 @@ def post_json(url: str, payload: dict[str, Any], secret: str | None, timeout: fl
         return exc.code  # a 4xx will not get better by retrying
 
 
-@task(name="webhook", cache_policy=NO_CACHE, retries=4,
-      retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_jitter_factor=0.2)
+@task(
+    name="webhook",
+    cache_policy=NO_CACHE,
+    retries=4,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_jitter_factor=0.2,
+)
 def send_webhook(payload: dict[str, Any], settings: Settings) -> int:
     """Deliver `payload` to settings.webhook_url, signed with settings.webhook_secret."""
     status = post_json(settings.webhook_url, payload, settings.webhook_secret)

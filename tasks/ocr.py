@@ -20,7 +20,7 @@ from functools import cache
 import cv2
 import numpy as np
 
-INSTALL_HINT = ("pip install 'retouch[ocr]' && pip install --no-deps rapidocr-onnxruntime==1.4.4")
+INSTALL_HINT = "pip install 'retouch[ocr]' && pip install --no-deps rapidocr-onnxruntime==1.4.4"
 MIN_SCORE = 0.6  # recognition confidence below this is not trusted as text
 _LOCK = threading.Lock()  # the onnxruntime sessions are shared by the threads of a process
 
@@ -65,8 +65,9 @@ def read_lines(bgr: np.ndarray) -> list[Line]:
     for box, text, score in result or []:
         xs, ys = [p[0] - pad for p in box], [p[1] - pad for p in box]
         if float(score) >= MIN_SCORE and text.strip():
-            lines.append(Line(text.strip(), float(score),
-                              (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys)))))
+            lines.append(
+                Line(text.strip(), float(score), (int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))))
+            )
     return lines
 
 
@@ -94,7 +95,7 @@ def found(wanted: str, lines: list[Line], at_least: float = 0.9) -> tuple[bool, 
             return True, line.text
         matcher = SequenceMatcher(None, target, got)
         block = matcher.find_longest_match(0, len(target), 0, len(got))
-        window = got[max(0, block.b - block.a): max(0, block.b - block.a) + len(target)]
+        window = got[max(0, block.b - block.a) : max(0, block.b - block.a) + len(target)]
         ratio = max(matcher.ratio(), SequenceMatcher(None, target, window).ratio())
         if ratio > best:
             best, best_text = ratio, line.text

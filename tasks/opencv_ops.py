@@ -56,6 +56,7 @@ def _apply_curve(img: np.ndarray, curve: Callable[[np.ndarray], np.ndarray]) -> 
 # ------------------------------------------------------------------------------------------------
 # geometry
 
+
 def crop_to_aspect(img: np.ndarray, aspect: Sequence[float], anchor: str = "center") -> np.ndarray:
     """The largest window of ratio aspect[0]:aspect[1], placed by `anchor`."""
     h, w = img.shape[:2]
@@ -66,7 +67,7 @@ def crop_to_aspect(img: np.ndarray, aspect: Sequence[float], anchor: str = "cent
         new_w, new_h = w, max(1, round(w / target))
     x = {"left": 0, "right": w - new_w}.get(anchor, (w - new_w) // 2)
     y = {"top": 0, "bottom": h - new_h}.get(anchor, (h - new_h) // 2)
-    return img[y:y + new_h, x:x + new_w]
+    return img[y : y + new_h, x : x + new_w]
 
 
 def crop_margins(img: np.ndarray, margins: dict[str, float], unit: str = "px") -> np.ndarray:
@@ -80,9 +81,8 @@ def crop_margins(img: np.ndarray, margins: dict[str, float], unit: str = "px") -
     if min(left, right, top, bottom) < 0:
         raise OpError("crop margins cannot be negative")
     if left + right >= w or top + bottom >= h:
-        raise OpError(f"cropping {left}+{right} px by {top}+{bottom} px leaves nothing of a "
-                      f"{w}x{h} image")
-    return img[top:h - bottom, left:w - right]
+        raise OpError(f"cropping {left}+{right} px by {top}+{bottom} px leaves nothing of a {w}x{h} image")
+    return img[top : h - bottom, left : w - right]
 
 
 def trim(img: np.ndarray, tolerance: float = 12) -> np.ndarray:
@@ -99,7 +99,7 @@ def trim(img: np.ndarray, tolerance: float = 12) -> np.ndarray:
     ys, xs = np.nonzero(content)
     if len(xs) == 0:
         return img
-    return img[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
 def resize_to(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -142,8 +142,9 @@ def rotate(img: np.ndarray, degrees: float, fill: Sequence[int] = (255, 255, 255
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
     border = _fill_value(img, fill, transparent_if_alpha=True)
-    return cv2.warpAffine(img, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+    return cv2.warpAffine(
+        img, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=border
+    )
 
 
 def flip(img: np.ndarray, axis: str) -> np.ndarray:
@@ -160,7 +161,7 @@ def _fill_value(img: np.ndarray, colour: Sequence[int], transparent_if_alpha: bo
     if img.ndim == 2:
         return (round(0.299 * r + 0.587 * g + 0.114 * b) * scale,)
     values = (b * scale, g * scale, r * scale, a * scale)
-    return values[:img.shape[2]]
+    return values[: img.shape[2]]
 
 
 def pad(img: np.ndarray, params: dict) -> np.ndarray:
@@ -205,6 +206,7 @@ def _add_alpha(img: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------
 # colour
+
 
 def brightness(img: np.ndarray, amount: float) -> np.ndarray:
     """Scale values by (1 + amount): +0.15 is 15% brighter."""
@@ -264,14 +266,16 @@ def blur(img: np.ndarray, sigma: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # plans
 
+
 def _check_size(w: int, h: int, max_pixels: int, max_side: int) -> None:
     if w * h > max_pixels or max(w, h) > max_side:
-        raise OpError(f"the result would be {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP"
-                      f" / {max_side} px a side (RETOUCH_MAX_OUTPUT_PIXELS)")
+        raise OpError(
+            f"the result would be {w}x{h}, above the limit of {max_pixels / 1e6:.0f} MP"
+            f" / {max_side} px a side (RETOUCH_MAX_OUTPUT_PIXELS)"
+        )
 
 
-def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000,
-             max_side: int = 30_000) -> np.ndarray:
+def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: int = 30_000) -> np.ndarray:
     """Apply one OpenCV op of a plan."""
     p = op.params
     h, w = img.shape[:2]
@@ -320,8 +324,9 @@ _COLOUR_OPS: dict[str, Callable[[np.ndarray, dict], np.ndarray]] = {
 }
 
 
-def apply_ops(img: np.ndarray, ops: Sequence[Op], max_pixels: int = 100_000_000,
-              max_side: int = 30_000) -> np.ndarray:
+def apply_ops(
+    img: np.ndarray, ops: Sequence[Op], max_pixels: int = 100_000_000, max_side: int = 30_000
+) -> np.ndarray:
     for op in ops:
         img = apply_op(img, op, max_pixels, max_side)
     return img

@@ -18,12 +18,20 @@ EXPECTED_ERRORS = (ImageError, OpError, StorageError, ValueError)
 
 def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult:
     """Edit one item on the OpenCV path and write the result; errors propagate."""
-    picture = load_image(read_bytes(item.image, settings.max_file_bytes),
-                         settings.max_pixels, settings.keep_exif)
+    picture = load_image(
+        read_bytes(item.image, settings.max_file_bytes), settings.max_pixels, settings.keep_exif
+    )
     pixels = apply_ops(picture.pixels, plan.ops, settings.max_output_pixels, settings.max_side)
     uri = publish_edit(picture, pixels, plan.ops, item, out_dir, settings)
-    return ItemResult(id=item.id, status="published", route=plan.route, output=uri,
-                      width=pixels.shape[1], height=pixels.shape[0], notes=picture.notes)
+    return ItemResult(
+        id=item.id,
+        status="published",
+        route=plan.route,
+        output=uri,
+        width=pixels.shape[1],
+        height=pixels.shape[0],
+        notes=picture.notes,
+    )
 
 
 def edit_chunk(jobs: list[Job], out_dir: str, settings: Settings) -> list[ItemResult]:
@@ -32,10 +40,16 @@ def edit_chunk(jobs: list[Job], out_dir: str, settings: Settings) -> list[ItemRe
     def price(cpu_s: float, _: ItemResult) -> Cost:
         return Cost(path="opencv", cpu_s=round(cpu_s, 4), usd=settings.cpu_usd(cpu_s))
 
-    return [execute(job.item, job.plan,
-                    lambda job=job: edit_with_opencv(job.item, job.plan, out_dir, settings),
-                    EXPECTED_ERRORS, price)
-            for job in jobs]
+    return [
+        execute(
+            job.item,
+            job.plan,
+            lambda job=job: edit_with_opencv(job.item, job.plan, out_dir, settings),
+            EXPECTED_ERRORS,
+            price,
+        )
+        for job in jobs
+    ]
 
 
 @task(name="opencv-edit-chunk", cache_policy=NO_CACHE)

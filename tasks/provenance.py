@@ -15,18 +15,34 @@ from pathlib import Path
 
 from tasks.labels import DIGITAL_SOURCE_TYPE
 
-MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "tiff": "image/tiff",
-        "JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff",
-        "MPO": "image/jpeg"}
+MIME = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "TIFF": "image/tiff",
+    "MPO": "image/jpeg",
+}
 
 
 class ProvenanceError(RuntimeError):
     """Signing failed (a bad certificate, an unsupported format); one line."""
 
 
-def sign(data: bytes, fmt: str, original: bytes, original_format: str, title: str,
-         cert_chain: Path, key: Path, system: str = "Qwen-Image-Edit-2509",
-         generator: str = "Retouch") -> bytes:
+def sign(
+    data: bytes,
+    fmt: str,
+    original: bytes,
+    original_format: str,
+    title: str,
+    cert_chain: Path,
+    key: Path,
+    system: str = "Qwen-Image-Edit-2509",
+    generator: str = "Retouch",
+) -> bytes:
     """`data` (an encoded `fmt` image) with a C2PA manifest naming `original` as its parent."""
     try:
         import c2pa
@@ -37,20 +53,36 @@ def sign(data: bytes, fmt: str, original: bytes, original_format: str, title: st
     manifest = {
         "claim_generator_info": [{"name": generator}],
         "title": title,
-        "assertions": [{"label": "c2pa.actions", "data": {"actions": [
-            {"action": "c2pa.opened", "parameters": {"ingredientIds": ["original"]}},
-            {"action": "c2pa.edited", "digitalSourceType": DIGITAL_SOURCE_TYPE,
-             "softwareAgent": {"name": system}},
-        ]}}],
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [
+                        {"action": "c2pa.opened", "parameters": {"ingredientIds": ["original"]}},
+                        {
+                            "action": "c2pa.edited",
+                            "digitalSourceType": DIGITAL_SOURCE_TYPE,
+                            "softwareAgent": {"name": system},
+                        },
+                    ]
+                },
+            }
+        ],
     }
     try:
-        info = c2pa.C2paSignerInfo(alg=c2pa.C2paSigningAlg.ES256, sign_cert=cert_chain.read_bytes(),
-                                   private_key=key.read_bytes(), ta_url=None)
+        info = c2pa.C2paSignerInfo(
+            alg=c2pa.C2paSigningAlg.ES256,
+            sign_cert=cert_chain.read_bytes(),
+            private_key=key.read_bytes(),
+            ta_url=None,
+        )
         signer = c2pa.Signer.from_info(info)
         builder = c2pa.Builder(json.dumps(manifest))
-        builder.add_ingredient(json.dumps({"title": "original", "relationship": "parentOf",
-                                           "label": "original"}),
-                               MIME[original_format], io.BytesIO(original))
+        builder.add_ingredient(
+            json.dumps({"title": "original", "relationship": "parentOf", "label": "original"}),
+            MIME[original_format],
+            io.BytesIO(original),
+        )
         out = io.BytesIO()
         builder.sign(signer, MIME[fmt], io.BytesIO(data), out)
     except (OSError, c2pa.C2paError) as exc:

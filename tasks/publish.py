@@ -12,50 +12,70 @@ from config.settings import Settings
 from tasks.images import EXTENSIONS, Picture, encode_image, output_format
 from tasks.storage import exists, join, write_bytes
 
-CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
-                 "tiff": "image/tiff", "bmp": "image/bmp"}
+CONTENT_TYPES = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "tiff": "image/tiff",
+    "bmp": "image/bmp",
+}
 
 
 STAGES = {"published": "published", "review": "review"}  # review outputs are not public
 
 
-def published_uri(out_dir: str, item_id: str, data: bytes, fmt: str,
-                  stage: str = "published") -> str:
+def published_uri(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str = "published") -> str:
     """Content-addressed output location: re-running an edit lands on the same name."""
     digest = hashlib.sha256(data).hexdigest()[:16]
     return join(out_dir, STAGES[stage], item_id, digest + EXTENSIONS[fmt])
 
 
-def publish_bytes(out_dir: str, item_id: str, data: bytes, fmt: str,
-                  stage: str = "published") -> str:
+def publish_bytes(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str = "published") -> str:
     uri = published_uri(out_dir, item_id, data, fmt, stage)
     if not exists(uri):
         write_bytes(uri, data, CONTENT_TYPES[fmt])
     return uri
 
 
-def encode_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: Item,
-                settings: Settings, xmp: bytes | None = None) -> tuple[bytes, str]:
+def encode_edit(
+    picture: Picture,
+    pixels: np.ndarray,
+    ops: tuple[Op, ...],
+    item: Item,
+    settings: Settings,
+    xmp: bytes | None = None,
+) -> tuple[bytes, str]:
     """Encode in the format asked for (plan > manifest row > settings > the input's own).
 
     `xmp` replaces the original's XMP (model outputs carry their AI label there); without it
     the original's XMP, labels included, is kept.
     """
     requested = next((op.params for op in ops if op.name == "format"), {})
-    fmt = output_format(picture.format,
-                        requested.get("format") or item.format or settings.output_format)
-    quality = requested.get("quality",
-                            settings.webp_quality if fmt == "webp" else settings.jpeg_quality)
-    data = encode_image(pixels, fmt, quality=quality, png_compression=settings.png_compression,
-                        icc_profile=picture.icc_profile, exif=picture.exif,
-                        xmp=xmp or picture.xmp)
+    fmt = output_format(picture.format, requested.get("format") or item.format or settings.output_format)
+    quality = requested.get("quality", settings.webp_quality if fmt == "webp" else settings.jpeg_quality)
+    data = encode_image(
+        pixels,
+        fmt,
+        quality=quality,
+        png_compression=settings.png_compression,
+        icc_profile=picture.icc_profile,
+        exif=picture.exif,
+        xmp=xmp or picture.xmp,
+    )
     return data, fmt
 
 
-def publish_edit(picture: Picture, pixels: np.ndarray, ops: tuple[Op, ...], item: Item,
-                 out_dir: str, settings: Settings, stage: str = "published",
-                 xmp: bytes | None = None,
-                 sign: Callable[[bytes, str], bytes] | None = None) -> str:
+def publish_edit(
+    picture: Picture,
+    pixels: np.ndarray,
+    ops: tuple[Op, ...],
+    item: Item,
+    out_dir: str,
+    settings: Settings,
+    stage: str = "published",
+    xmp: bytes | None = None,
+    sign: Callable[[bytes, str], bytes] | None = None,
+) -> str:
     """Write the edit under published/ (or review/, where it waits for a person).
 
     `sign(data, fmt)` runs last, on the encoded bytes (C2PA: nothing may re-encode after it).

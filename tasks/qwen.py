@@ -31,13 +31,22 @@ VAE_IMAGE_AREA = 1024 * 1024  # the pipeline's own working sizes (diffusers 0.42
 CONDITION_IMAGE_AREA = 384 * 384
 OOM_RETRY_SCALE = 0.5  # area of the retry after running out of GPU memory
 #: Lightning LoRA scheduler (lightx2v/Qwen-Image-Lightning): one pass per step, no CFG
-LIGHTNING_SCHEDULER = {"base_image_seq_len": 256, "base_shift": math.log(3),
-                       "invert_sigmas": False, "max_image_seq_len": 8192,
-                       "max_shift": math.log(3), "num_train_timesteps": 1000, "shift": 1.0,
-                       "shift_terminal": None, "stochastic_sampling": False,
-                       "time_shift_type": "exponential", "use_beta_sigmas": False,
-                       "use_dynamic_shifting": True, "use_exponential_sigmas": False,
-                       "use_karras_sigmas": False}
+LIGHTNING_SCHEDULER = {
+    "base_image_seq_len": 256,
+    "base_shift": math.log(3),
+    "invert_sigmas": False,
+    "max_image_seq_len": 8192,
+    "max_shift": math.log(3),
+    "num_train_timesteps": 1000,
+    "shift": 1.0,
+    "shift_terminal": None,
+    "stochastic_sampling": False,
+    "time_shift_type": "exponential",
+    "use_beta_sigmas": False,
+    "use_dynamic_shifting": True,
+    "use_exponential_sigmas": False,
+    "use_karras_sigmas": False,
+}
 
 
 class ModelError(RuntimeError):
@@ -71,6 +80,7 @@ class LoadedModel:
 # ------------------------------------------------------------------------------------------------
 # finding the weights
 
+
 def resolve_weights(model: str, allow_download: bool = False) -> Path:
     """The local folder holding `model` (a folder, or a hub id in the Hugging Face cache).
 
@@ -82,7 +92,8 @@ def resolve_weights(model: str, allow_download: bool = False) -> Path:
         if not (path / "model_index.json").is_file():
             raise ModelUnavailable(
                 f"RETOUCH_MODEL={model}: no model_index.json there; point it at a folder holding "
-                f"the {DEFAULT_MODEL} weights (or run `retouch model make-tiny DIR` for a test model)")
+                f"the {DEFAULT_MODEL} weights (or run `retouch model make-tiny DIR` for a test model)"
+            )
         return path
     try:
         from huggingface_hub import snapshot_download
@@ -96,7 +107,8 @@ def resolve_weights(model: str, allow_download: bool = False) -> Path:
             raise ModelUnavailable(
                 f"weights for {model} are not on this machine (Hugging Face cache): fetch them with "
                 f"`huggingface-cli download {model}` (~58 GB), or set RETOUCH_MODEL to a folder that "
-                "holds them, or RETOUCH_MODEL_DOWNLOAD=1 to download at load time") from None
+                "holds them, or RETOUCH_MODEL_DOWNLOAD=1 to download at load time"
+            ) from None
     except Exception as exc:  # a malformed id, a broken cache entry
         raise ModelUnavailable(f"cannot use RETOUCH_MODEL={model}: {exc}".splitlines()[0]) from None
     return Path(snapshot_download(model))
@@ -115,12 +127,14 @@ def weights_version(folder: Path) -> str:
 
 
 def missing_extra(exc: ImportError) -> ModelUnavailable:
-    return ModelUnavailable(f"the image model needs the [model] extra ({exc.name} is missing): "
-                            "pip install 'retouch[model]'")
+    return ModelUnavailable(
+        f"the image model needs the [model] extra ({exc.name} is missing): pip install 'retouch[model]'"
+    )
 
 
 # ------------------------------------------------------------------------------------------------
 # the pipeline class: diffusers' own, plus the mm_token_type_ids fix
+
 
 def pipeline_class():
     """QwenImageEditPlusPipeline, with prompt encoding that passes mm_token_type_ids.
@@ -145,25 +159,38 @@ def pipeline_class():
             images = image if isinstance(image, list) else ([image] if image is not None else [])
             base_img_prompt = "".join(img_prompt_template.format(i + 1) for i in range(len(images)))
             txt = [self.prompt_template_encode.format(base_img_prompt + e) for e in prompt]
-            model_inputs = self.processor(text=txt, images=image, padding=True,
-                                          return_tensors="pt").to(device)
+            model_inputs = self.processor(text=txt, images=image, padding=True, return_tensors="pt").to(
+                device
+            )
             extra = {}
             if "mm_token_type_ids" in model_inputs:
                 extra["mm_token_type_ids"] = model_inputs["mm_token_type_ids"]
             outputs = self.text_encoder(
-                input_ids=model_inputs["input_ids"], attention_mask=model_inputs["attention_mask"],
+                input_ids=model_inputs["input_ids"],
+                attention_mask=model_inputs["attention_mask"],
                 pixel_values=model_inputs.get("pixel_values"),
-                image_grid_thw=model_inputs.get("image_grid_thw"), output_hidden_states=True,
-                **extra)
+                image_grid_thw=model_inputs.get("image_grid_thw"),
+                output_hidden_states=True,
+                **extra,
+            )
             hidden_states = outputs.hidden_states[-1]
             split = self._extract_masked_hidden(hidden_states, model_inputs["attention_mask"])
-            split = [e[self.prompt_template_encode_start_idx:] for e in split]
+            split = [e[self.prompt_template_encode_start_idx :] for e in split]
             max_len = max(e.size(0) for e in split)
             prompt_embeds = torch.stack(
-                [torch.cat([u, u.new_zeros(max_len - u.size(0), u.size(1))]) for u in split])
-            mask = torch.stack([torch.cat([torch.ones(u.size(0), dtype=torch.long, device=u.device),
-                                           torch.zeros(max_len - u.size(0), dtype=torch.long,
-                                                       device=u.device)]) for u in split])
+                [torch.cat([u, u.new_zeros(max_len - u.size(0), u.size(1))]) for u in split]
+            )
+            mask = torch.stack(
+                [
+                    torch.cat(
+                        [
+                            torch.ones(u.size(0), dtype=torch.long, device=u.device),
+                            torch.zeros(max_len - u.size(0), dtype=torch.long, device=u.device),
+                        ]
+                    )
+                    for u in split
+                ]
+            )
             return prompt_embeds.to(dtype=dtype, device=device), mask
 
     return RetouchQwenImageEditPlusPipeline
@@ -229,8 +256,9 @@ def _load(config: ModelConfig) -> LoadedModel:
     try:
         pipe = pipeline_class().from_pretrained(str(source), dtype=dtype, local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise ModelUnavailable(f"cannot load {config.model} from {source}: "
-                               f"{str(exc).splitlines()[0]}") from None
+        raise ModelUnavailable(
+            f"cannot load {config.model} from {source}: {str(exc).splitlines()[0]}"
+        ) from None
     if config.lora:
         _load_lora(pipe, config)
     if placement == "gpu":
@@ -238,8 +266,9 @@ def _load(config: ModelConfig) -> LoadedModel:
     elif placement == "model_offload":
         pipe.enable_model_cpu_offload()
     elif placement == "group_offload":
-        pipe.enable_group_offload(onload_device=torch.device("cuda"), offload_type="leaf_level",
-                                  use_stream=True)
+        pipe.enable_group_offload(
+            onload_device=torch.device("cuda"), offload_type="leaf_level", use_stream=True
+        )
     if config.attention_backend:
         pipe.transformer.set_attention_backend(config.attention_backend)
     if config.compile:
@@ -247,13 +276,19 @@ def _load(config: ModelConfig) -> LoadedModel:
     pipe.set_progress_bar_config(disable=True)
     marker = source / MARKER
     extra = json.loads(marker.read_text()) if marker.is_file() else {}
-    return LoadedModel(pipe=pipe, source=str(source), device="cuda" if cuda else "cpu",
-                       dtype=str(dtype).replace("torch.", ""), placement=placement,
-                       device_name=torch.cuda.get_device_name(0) if cuda else "cpu",
-                       version=weights_version(source),
-                       vae_image_area=extra.get("vae_image_area", VAE_IMAGE_AREA),
-                       condition_image_area=extra.get("condition_image_area", CONDITION_IMAGE_AREA),
-                       notice=extra.get("notice"), load_seconds=time.perf_counter() - started)
+    return LoadedModel(
+        pipe=pipe,
+        source=str(source),
+        device="cuda" if cuda else "cpu",
+        dtype=str(dtype).replace("torch.", ""),
+        placement=placement,
+        device_name=torch.cuda.get_device_name(0) if cuda else "cpu",
+        version=weights_version(source),
+        vae_image_area=extra.get("vae_image_area", VAE_IMAGE_AREA),
+        condition_image_area=extra.get("condition_image_area", CONDITION_IMAGE_AREA),
+        notice=extra.get("notice"),
+        load_seconds=time.perf_counter() - started,
+    )
 
 
 def _load_lora(pipe, config: ModelConfig) -> None:
@@ -263,8 +298,7 @@ def _load_lora(pipe, config: ModelConfig) -> None:
     try:
         pipe.load_lora_weights(config.lora, local_files_only=not config.allow_download, **kwargs)
     except Exception as exc:
-        raise ModelUnavailable(f"cannot load LoRA {config.lora}: "
-                               f"{str(exc).splitlines()[0]}") from None
+        raise ModelUnavailable(f"cannot load LoRA {config.lora}: {str(exc).splitlines()[0]}") from None
     pipe.fuse_lora()
     if config.lightning:
         pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(LIGHTNING_SCHEDULER)
@@ -272,6 +306,7 @@ def _load_lora(pipe, config: ModelConfig) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # editing
+
 
 def working_size(width: int, height: int, area: int) -> tuple[int, int]:
     """The size the pipeline edits at for this aspect ratio (its own rule: ~area, multiples of 32)."""
@@ -318,8 +353,9 @@ def _to_rgb(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
-def edit(model: LoadedModel, config: ModelConfig, pixels: np.ndarray, prompt: str,
-         seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+def edit(
+    model: LoadedModel, config: ModelConfig, pixels: np.ndarray, prompt: str, seed: int
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Edit `pixels` (OpenCV layout) as `prompt` says; the result has the input's size.
 
     On CUDA out-of-memory the edit is retried once at half the working area; a second failure
@@ -336,34 +372,50 @@ def edit(model: LoadedModel, config: ModelConfig, pixels: np.ndarray, prompt: st
         area = int(model.vae_image_area * scale)
         w, h = working_size(width, height, area)
         tried.append(f"{w}x{h}")
-        resized = Image.fromarray(cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA
-                                             if w * h < width * height else cv2.INTER_CUBIC))
+        resized = Image.fromarray(
+            cv2.resize(
+                rgb, (w, h), interpolation=cv2.INTER_AREA if w * h < width * height else cv2.INTER_CUBIC
+            )
+        )
         generator = torch.Generator(device="cpu").manual_seed(seed)
         started = time.perf_counter()
         try:
             with model.lock, _pipeline_areas(area, int(model.condition_image_area * scale)):
-                result = model.pipe(image=[resized], prompt=prompt,
-                                    # a negative prompt switches true CFG on: only when asked
-                                    negative_prompt=config.negative_prompt
-                                    if config.cfg_scale > 1 else None,
-                                    true_cfg_scale=config.cfg_scale,
-                                    num_inference_steps=config.num_steps, height=h, width=w,
-                                    generator=generator).images[0]
+                result = model.pipe(
+                    image=[resized],
+                    prompt=prompt,
+                    # a negative prompt switches true CFG on: only when asked
+                    negative_prompt=config.negative_prompt if config.cfg_scale > 1 else None,
+                    true_cfg_scale=config.cfg_scale,
+                    num_inference_steps=config.num_steps,
+                    height=h,
+                    width=w,
+                    generator=generator,
+                ).images[0]
         except torch.OutOfMemoryError:
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             continue
         out = np.asarray(result.convert("RGB"))
-        out = cv2.resize(out, (width, height), interpolation=cv2.INTER_CUBIC
-                         if width * height > w * h else cv2.INTER_AREA)
+        out = cv2.resize(
+            out, (width, height), interpolation=cv2.INTER_CUBIC if width * height > w * h else cv2.INTER_AREA
+        )
         out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
         if alpha is not None:
             out = np.dstack([out, alpha])
-        info = {"model": config.model, "seed": seed, "steps": config.num_steps,
-                "true_cfg_scale": config.cfg_scale, "working_size": tried[-1],
-                "device": model.device, "gpu": model.device_name, "version": model.version,
-                "seconds": round(time.perf_counter() - started, 3),
-                "process": os.getpid(), "pipeline_loads": load_count}
+        info = {
+            "model": config.model,
+            "seed": seed,
+            "steps": config.num_steps,
+            "true_cfg_scale": config.cfg_scale,
+            "working_size": tried[-1],
+            "device": model.device,
+            "gpu": model.device_name,
+            "version": model.version,
+            "seconds": round(time.perf_counter() - started, 3),
+            "process": os.getpid(),
+            "pipeline_loads": load_count,
+        }
         if len(tried) > 1:
             info["oom_retry"] = f"out of GPU memory at {tried[0]}; retried at {tried[-1]}"
         return out, info

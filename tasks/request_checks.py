@@ -36,8 +36,10 @@ from tasks.colour import (
 from tasks.findings import cannot_measure, finding
 from tasks.measures import Frames, bgr
 
-_TEXT_MARKS = re.compile(r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
-                         r"caption|slogan|price|tag|label|logo|stamp|signature|date|\u00a9")
+_TEXT_MARKS = re.compile(
+    r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"
+    r"caption|slogan|price|tag|label|logo|stamp|signature|date|\u00a9"
+)
 _SUBJECT = re.compile(r"产品|商品|主体|物体|product|subject|item|object")
 _EVERYTHING_ELSE = "everything else"
 FEATHER = 0.03  # share of the short side between a kept product and its new background
@@ -47,12 +49,20 @@ SEAM_LEVEL = 2.0  # grey levels of extra edge a seam line carries along most of 
 
 def needs_subject(intent: Intent | None) -> bool:
     """Does checking this request need the product's outline (tasks/subject.py)?"""
-    return intent is not None and (intent.action in ("background", "blur") or any(
-        _SUBJECT.search(what) for what in intent.keep))
+    return intent is not None and (
+        intent.action in ("background", "blur") or any(_SUBJECT.search(what) for what in intent.keep)
+    )
 
 
-def request_findings(before: np.ndarray, after: np.ndarray, frames: Frames, changed: np.ndarray,
-                     subject: np.ndarray | None, intent: Intent | None, t: Thresholds) -> list[Finding]:
+def request_findings(
+    before: np.ndarray,
+    after: np.ndarray,
+    frames: Frames,
+    changed: np.ndarray,
+    subject: np.ndarray | None,
+    intent: Intent | None,
+    t: Thresholds,
+) -> list[Finding]:
     """Every check the request calls for. `before`/`after` are full size (OCR reads them),
     `frames` the working copies (`changed` is on the grid of their small copies), `subject` the
     product found in the before image (None when not needed or not found)."""
@@ -76,8 +86,10 @@ def request_findings(before: np.ndarray, after: np.ndarray, frames: Frames, chan
 # ------------------------------------------------------------------------------------------------
 # background
 
-def background(small_after: np.ndarray, changed: np.ndarray, subject: np.ndarray | None,
-               intent: Intent, t: Thresholds) -> list[Finding]:
+
+def background(
+    small_after: np.ndarray, changed: np.ndarray, subject: np.ndarray | None, intent: Intent, t: Thresholds
+) -> list[Finding]:
     """A new background: at the frame's border, of the named colour, around a kept product."""
     out: list[Finding] = []
     border = _border(changed)
@@ -86,25 +98,50 @@ def background(small_after: np.ndarray, changed: np.ndarray, subject: np.ndarray
         asked = lab_of_rgb(intent.colour.rgb)
         new[border] |= ciede2000(lab_of_bgr(small_after[border][:, :3]), asked) <= t.background_de
     covered = float(new[border].mean())
-    out.append(finding("background-border", covered, t.border_changed,
-                       covered >= t.border_changed,
-                       f"{covered:.0%} of the frame's border changed for a new background", 0.3))
+    out.append(
+        finding(
+            "background-border",
+            covered,
+            t.border_changed,
+            covered >= t.border_changed,
+            f"{covered:.0%} of the frame's border changed for a new background",
+            0.3,
+        )
+    )
     if subject is None:
         kept = ~changed
         share = float(kept.mean())
         if share < 0.03:
-            out.append(cannot_measure("product", "no product found in the before image and "
-                                      f"only {share:.0%} of the frame left unchanged"))
+            out.append(
+                cannot_measure(
+                    "product",
+                    f"no product found in the before image and only {share:.0%} of the frame left unchanged",
+                )
+            )
         else:
-            out.append(finding("product", share, 0.03, True, f"{share:.0%} of the frame kept "
-                               "(no separable product found to compare)", 0.1))
+            out.append(
+                finding(
+                    "product",
+                    share,
+                    0.03,
+                    True,
+                    f"{share:.0%} of the frame kept (no separable product found to compare)",
+                    0.1,
+                )
+            )
     else:
         kept_share = float((~changed)[subject].mean())
-        out.append(finding("product", kept_share, t.subject_kept,
-                           kept_share >= t.subject_kept,
-                           f"{kept_share:.0%} of the product left unchanged"
-                           + ("" if kept_share >= t.subject_kept else " (product lost or altered)"),
-                           0.3))
+        out.append(
+            finding(
+                "product",
+                kept_share,
+                t.subject_kept,
+                kept_share >= t.subject_kept,
+                f"{kept_share:.0%} of the product left unchanged"
+                + ("" if kept_share >= t.subject_kept else " (product lost or altered)"),
+                0.3,
+            )
+        )
     if intent.colour is not None:
         # the new background, away from the product's soft edge (a feather band of ~3% of the side)
         band = max(4, round(FEATHER * min(changed.shape)))
@@ -113,26 +150,38 @@ def background(small_after: np.ndarray, changed: np.ndarray, subject: np.ndarray
     return out
 
 
-def _colour_of_background(small_after: np.ndarray, region: np.ndarray, intent: Intent,
-                          t: Thresholds) -> Finding:
+def _colour_of_background(
+    small_after: np.ndarray, region: np.ndarray, intent: Intent, t: Thresholds
+) -> Finding:
     colour = intent.colour
     if region.sum() < 50:
         return cannot_measure("background-colour", "too little new background to read its colour")
     pixels = small_after[region][:, :3]
     if colour.pure and colour.rgb == (255, 255, 255):
         share = float((pixels.min(axis=1) >= t.pure_level).mean())
-        return finding("background-colour", share, t.pure_share, share >= t.pure_share,
-                       f"background {share:.0%} pure white (asked: {colour.name}, every channel "
-                       f">= {t.pure_level})", 0.05)
+        return finding(
+            "background-colour",
+            share,
+            t.pure_share,
+            share >= t.pure_share,
+            f"background {share:.0%} pure white (asked: {colour.name}, every channel >= {t.pure_level})",
+            0.05,
+        )
     got = np.median(lab_of_bgr(pixels), axis=0)
     de = float(ciede2000(got, lab_of_rgb(colour.rgb)))
-    return finding("background-colour", de, t.background_de, de <= t.background_de,
-                   f"background is {_describe(got)} (asked: {colour.name}), CIEDE2000 {de:.1f}",
-                   t.background_de)
+    return finding(
+        "background-colour",
+        de,
+        t.background_de,
+        de <= t.background_de,
+        f"background is {_describe(got)} (asked: {colour.name}), CIEDE2000 {de:.1f}",
+        t.background_de,
+    )
 
 
-def background_blur(frames: Frames, changed: np.ndarray, subject: np.ndarray | None,
-                    t: Thresholds) -> list[Finding]:
+def background_blur(
+    frames: Frames, changed: np.ndarray, subject: np.ndarray | None, t: Thresholds
+) -> list[Finding]:
     """A blurred background: less detail at the frame's border than before, the product kept."""
     out: list[Finding] = []
     grey_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
@@ -144,22 +193,38 @@ def background_blur(frames: Frames, changed: np.ndarray, subject: np.ndarray | N
     if detail_b < t.min_detail:
         return [cannot_measure("background-blur", "the background is plain: no detail to blur")]
     ratio = float(np.abs(cv2.Laplacian(grey_a, cv2.CV_32F))[band].mean()) / detail_b
-    out.append(finding("background-blur", ratio, t.blurred_detail, ratio <= t.blurred_detail,
-                       f"the background keeps {ratio:.0%} of its detail (asked: blurred)", 0.2))
+    out.append(
+        finding(
+            "background-blur",
+            ratio,
+            t.blurred_detail,
+            ratio <= t.blurred_detail,
+            f"the background keeps {ratio:.0%} of its detail (asked: blurred)",
+            0.2,
+        )
+    )
     if subject is None:
         out.append(cannot_measure("product", "no product found in the before image"))
     else:
         kept = float((~changed)[subject].mean())
-        out.append(finding("product", kept, t.subject_kept, kept >= t.subject_kept,
-                           f"{kept:.0%} of the product left unchanged", 0.3))
+        out.append(
+            finding(
+                "product",
+                kept,
+                t.subject_kept,
+                kept >= t.subject_kept,
+                f"{kept:.0%} of the product left unchanged",
+                0.3,
+            )
+        )
     return out
 
 
 # ------------------------------------------------------------------------------------------------
 # object recolour
 
-def recolour(small_after: np.ndarray, changed: np.ndarray, intent: Intent,
-             t: Thresholds) -> list[Finding]:
+
+def recolour(small_after: np.ndarray, changed: np.ndarray, intent: Intent, t: Thresholds) -> list[Finding]:
     core = cv2.erode(changed.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     if core.sum() < 30:
         return [cannot_measure("recolour", "the changed area is too small to read its colour")]
@@ -169,31 +234,48 @@ def recolour(small_after: np.ndarray, changed: np.ndarray, intent: Intent,
     if float(chroma(want)) < ACHROMATIC_CHROMA or float(chroma(got)) < ACHROMATIC_CHROMA:
         de = float(ciede2000(got, want))
         colour_ok = de <= t.recolour_de
-        first = finding("recolour", de, t.recolour_de, colour_ok,
-                        f"changed area is {_describe(got)} (asked: {name}), CIEDE2000 {de:.1f}",
-                        t.recolour_de)
+        first = finding(
+            "recolour",
+            de,
+            t.recolour_de,
+            colour_ok,
+            f"changed area is {_describe(got)} (asked: {name}), CIEDE2000 {de:.1f}",
+            t.recolour_de,
+        )
     else:
         got_hue, want_hue = float(hue_degrees(got)), float(hue_degrees(want))
         apart = hue_distance(got_hue, want_hue)
         # a navy asked and a darker blue made: the same family of hue counts as right
         same_family = _hue_family(got_hue) == _hue_family(want_hue)
-        first = finding("recolour", apart, t.recolour_hue, apart <= t.recolour_hue or same_family,
-                        f"changed area is {_describe(got)} (asked: {name}), hue {apart:.0f}° "
-                        "away", t.recolour_hue)
+        first = finding(
+            "recolour",
+            apart,
+            t.recolour_hue,
+            apart <= t.recolour_hue or same_family,
+            f"changed area is {_describe(got)} (asked: {name}), hue {apart:.0f}° away",
+            t.recolour_hue,
+        )
     _, _, stats, _ = cv2.connectedComponentsWithStats(changed.astype(np.uint8), connectivity=8)
     areas = np.sort(stats[1:, cv2.CC_STAT_AREA])[::-1]
     # a piece counts when it is more than a speck: 0.3% of the frame or 5% of the main piece
     pieces = int((areas >= max(0.003 * changed.size, 0.05 * areas[0])).sum()) if areas.size else 0
     share = float(areas[0] / areas.sum()) if areas.size else 0.0
-    second = finding("one-object", share, t.recolour_connected,
-                     share >= t.recolour_connected and pieces <= t.recolour_pieces,
-                     f"{share:.0%} of the change is on one connected object ({pieces} separate "
-                     "places)" if pieces > 1 else f"{share:.0%} of the change is on one object", 0.2)
+    second = finding(
+        "one-object",
+        share,
+        t.recolour_connected,
+        share >= t.recolour_connected and pieces <= t.recolour_pieces,
+        f"{share:.0%} of the change is on one connected object ({pieces} separate places)"
+        if pieces > 1
+        else f"{share:.0%} of the change is on one object",
+        0.2,
+    )
     return [first, second]
 
 
 # ------------------------------------------------------------------------------------------------
 # text
+
 
 def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Intent) -> list[Finding]:
     """OCR of the changed area (and a margin) before and after."""
@@ -209,9 +291,18 @@ def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Int
     out: list[Finding] = []
     if intent.new_text:
         present, closest = ocr.found(intent.new_text, lines_after)
-        out.append(Finding("text-new", None, None, present,
-                           f"text reads '{closest or read}', asked '{intent.new_text}'"
-                           if not present else f"'{intent.new_text}' is there", 1.0 if present else 0.0))
+        out.append(
+            Finding(
+                "text-new",
+                None,
+                None,
+                present,
+                f"text reads '{closest or read}', asked '{intent.new_text}'"
+                if not present
+                else f"'{intent.new_text}' is there",
+                1.0 if present else 0.0,
+            )
+        )
     old = intent.old_text
     if old and intent.action in ("text", "remove"):
         was, _ = ocr.found(old, lines_before)
@@ -228,32 +319,67 @@ def text(before: np.ndarray, after: np.ndarray, changed: np.ndarray, intent: Int
             still, _ = ocr.found(old, old_after)
             if intent.new_text and ocr.canonical(old) in ocr.canonical(intent.new_text):
                 still = False  # "SALE" -> "SALE 50%": the old words live on inside the new
-            out.append(Finding("text-old", None, None, not still,
-                               f"'{old}' still reads after the edit" if still else f"'{old}' is gone",
-                               0.0 if still else 1.0))
+            out.append(
+                Finding(
+                    "text-old",
+                    None,
+                    None,
+                    not still,
+                    f"'{old}' still reads after the edit" if still else f"'{old}' is gone",
+                    0.0 if still else 1.0,
+                )
+            )
     if intent.action == "text" and old:  # other words near the change stay as they were
-        others = [line.text for line in lines_before if not ocr.found(old, [line])[0]
-                  and not (intent.new_text and ocr.found(intent.new_text, [line])[0])]
+        others = [
+            line.text
+            for line in lines_before
+            if not ocr.found(old, [line])[0]
+            and not (intent.new_text and ocr.found(intent.new_text, [line])[0])
+        ]
         changed_words = [text for text in others if not ocr.found(text, lines_after)[0]]
         if others:
-            out.append(Finding("text-other", None, None, not changed_words,
-                               f"other text changed too: {', '.join(changed_words)}" if changed_words
-                               else f"other text kept: {', '.join(others)}",
-                               0.0 if changed_words else 1.0))
+            out.append(
+                Finding(
+                    "text-other",
+                    None,
+                    None,
+                    not changed_words,
+                    f"other text changed too: {', '.join(changed_words)}"
+                    if changed_words
+                    else f"other text kept: {', '.join(others)}",
+                    0.0 if changed_words else 1.0,
+                )
+            )
     if intent.action == "remove" and not old and lines_before:
         kept = [line.text for line in lines_before if ocr.found(line.text, lines_after)[0]]
-        out.append(Finding("text-removed", None, None, not kept,
-                           f"text still reads after the removal: {', '.join(kept)}" if kept else
-                           f"'{'; '.join(line.text for line in lines_before)}' no longer reads",
-                           0.0 if kept else 1.0))
+        out.append(
+            Finding(
+                "text-removed",
+                None,
+                None,
+                not kept,
+                f"text still reads after the removal: {', '.join(kept)}"
+                if kept
+                else f"'{'; '.join(line.text for line in lines_before)}' no longer reads",
+                0.0 if kept else 1.0,
+            )
+        )
     elif intent.action == "remove" and not old:
         return out  # a mark without letters: the removal check judges it
     if intent.language and not intent.new_text:
         latin = sum(len(re.findall(r"[A-Za-z]", line.text)) for line in lines_after)
         cjk = sum(len(re.findall(r"[\u3400-\u9fff]", line.text)) for line in lines_after)
         ok = (latin >= 2 and cjk == 0) if intent.language == "english" else cjk >= 1
-        out.append(Finding("text-language", None, None, ok,
-                           f"text reads '{read}' (asked: {intent.language})", 1.0 if ok else 0.0))
+        out.append(
+            Finding(
+                "text-language",
+                None,
+                None,
+                ok,
+                f"text reads '{read}' (asked: {intent.language})",
+                1.0 if ok else 0.0,
+            )
+        )
     if not out:
         out.append(cannot_measure("text", "the instruction names no words to look for"))
     return out
@@ -268,6 +394,7 @@ def _text_like(intent: Intent) -> bool:
 # ------------------------------------------------------------------------------------------------
 # removal
 
+
 def removal(changed: np.ndarray, t: Thresholds) -> list[Finding]:
     """What was removed must be gone where it was: the change covers the whole of the area it
     outlines, not just a ring or a rim around a thing left in place."""
@@ -276,10 +403,17 @@ def removal(changed: np.ndarray, t: Thresholds) -> list[Finding]:
     core = cv2.erode(changed.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     core = core if core.sum() >= 20 else changed  # undo the changed mask's growth
     covered = float(core.sum() / _fill_holes(core).sum())
-    return [finding("removed", covered, t.removal_covered, covered >= t.removal_covered,
-                    f"the change covers {covered:.0%} of the area it outlines"
-                    + ("" if covered >= t.removal_covered else
-                       " (something inside was left as it was)"), 0.2)]
+    return [
+        finding(
+            "removed",
+            covered,
+            t.removal_covered,
+            covered >= t.removal_covered,
+            f"the change covers {covered:.0%} of the area it outlines"
+            + ("" if covered >= t.removal_covered else " (something inside was left as it was)"),
+            0.2,
+        )
+    ]
 
 
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
@@ -292,8 +426,8 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # keep-constraints
 
-def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent,
-         t: Thresholds) -> list[Finding]:
+
+def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent, t: Thresholds) -> list[Finding]:
     """What the instruction said to keep must not have changed."""
     out: list[Finding] = []
     v = load_vocabulary()
@@ -317,19 +451,28 @@ def keep(changed: np.ndarray, subject: np.ndarray | None, intent: Intent,
             (rx0, rx1), (ry0, ry1) = region.box
             h, w = changed.shape
             where = np.zeros_like(changed)
-            where[int(ry0 * h):int(ry1 * h), int(rx0 * w):int(rx1 * w)] = True
+            where[int(ry0 * h) : int(ry1 * h), int(rx0 * w) : int(rx1 * w)] = True
             label = f"the {region.name} of the frame"
         else:
             out.append(cannot_measure("keep", f"cannot locate '{what}' to check it is kept"))
             continue
         share = float(changed[where].mean()) if where.any() else 0.0
-        out.append(finding("keep", share, t.kept_changed, share <= t.kept_changed,
-                           f"{share:.0%} of {label} changed (asked to keep it)", 0.1))
+        out.append(
+            finding(
+                "keep",
+                share,
+                t.kept_changed,
+                share <= t.kept_changed,
+                f"{share:.0%} of {label} changed (asked to keep it)",
+                0.1,
+            )
+        )
     return out
 
 
 # ------------------------------------------------------------------------------------------------
 # artifacts: regular tile seams
+
 
 def seams(frames: Frames, changed: np.ndarray, t: Thresholds) -> list[Finding]:
     """Regular seams (a tiled generation) are straight lines across the whole change, at a
@@ -342,16 +485,25 @@ def seams(frames: Frames, changed: np.ndarray, t: Thresholds) -> list[Finding]:
     if x1 - x0 < 48 or y1 - y0 < 48:
         return []
     part_b, part_a = grey_b[y0:y1, x0:x1], grey_a[y0:y1, x0:x1]
-    inside = cv2.resize(changed.astype(np.uint8), grey_a.shape[::-1],
-                        interpolation=cv2.INTER_NEAREST)[y0:y1, x0:x1].astype(bool)
+    inside = cv2.resize(changed.astype(np.uint8), grey_a.shape[::-1], interpolation=cv2.INTER_NEAREST)[
+        y0:y1, x0:x1
+    ].astype(bool)
     count = max(_regular_lines(part_b, part_a, inside, axis, grey_a.shape[axis]) for axis in (0, 1))
-    return [finding("seams", count, t.seams, count < t.seams,
-                    f"{count} regularly spaced straight seams across the change"
-                    if count >= t.seams else "no regular tile seams across the change", 2)]
+    return [
+        finding(
+            "seams",
+            count,
+            t.seams,
+            count < t.seams,
+            f"{count} regularly spaced straight seams across the change"
+            if count >= t.seams
+            else "no regular tile seams across the change",
+            2,
+        )
+    ]
 
 
-def _regular_lines(before: np.ndarray, after: np.ndarray, inside: np.ndarray, axis: int,
-                   length: int) -> int:
+def _regular_lines(before: np.ndarray, after: np.ndarray, inside: np.ndarray, axis: int, length: int) -> int:
     """How many evenly spaced lines (columns for axis 0) cross the change as steps in the
     difference image, along the part of their length inside the change, where the before image
     had no line of its own (a tower's lattice or a cat's whiskers are not seams)."""
@@ -397,6 +549,7 @@ def _regular_lines(before: np.ndarray, after: np.ndarray, inside: np.ndarray, ax
 # ------------------------------------------------------------------------------------------------
 # helpers (geometry of masks)
 
+
 def _border(mask: np.ndarray, width: int = 3) -> np.ndarray:
     border = np.zeros(mask.shape, bool)
     border[:width], border[-width:], border[:, :width], border[:, -width:] = True, True, True, True
@@ -417,8 +570,12 @@ def _scaled_box(mask: np.ndarray, shape: tuple[int, ...], margin: float = 0.0) -
     x0, y0, x1, y1 = _box(mask)
     sy, sx = shape[0] / mask.shape[0], shape[1] / mask.shape[1]
     mx, my = (x1 - x0) * margin, (y1 - y0) * margin
-    return (max(0, int((x0 - mx) * sx)), max(0, int((y0 - my) * sy)),
-            min(shape[1], int((x1 + mx) * sx)), min(shape[0], int((y1 + my) * sy)))
+    return (
+        max(0, int((x0 - mx) * sx)),
+        max(0, int((y0 - my) * sy)),
+        min(shape[1], int((x1 + mx) * sx)),
+        min(shape[0], int((y1 + my) * sy)),
+    )
 
 
 def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -426,12 +583,30 @@ def _crop(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return bgr(img[y0:y1, x0:x1])
 
 
-_NAMES = [("pink", 15), ("red", 50), ("orange", 78), ("yellow", 115), ("green", 180), ("cyan", 240),
-          ("blue", 310), ("purple", 340), ("pink", 361)]  # by CIE Lab hue angle
+_NAMES = [
+    ("pink", 15),
+    ("red", 50),
+    ("orange", 78),
+    ("yellow", 115),
+    ("green", 180),
+    ("cyan", 240),
+    ("blue", 310),
+    ("purple", 340),
+    ("pink", 361),
+]  # by CIE Lab hue angle
 
 
-_FAMILIES = {"red": 40, "orange": 64, "yellow": 94, "green": 141, "cyan": 205, "blue": 296,
-             "purple": 317, "magenta": 330, "pink": 355}  # CIE Lab hue of each family's core
+_FAMILIES = {
+    "red": 40,
+    "orange": 64,
+    "yellow": 94,
+    "green": 141,
+    "cyan": 205,
+    "blue": 296,
+    "purple": 317,
+    "magenta": 330,
+    "pink": 355,
+}  # CIE Lab hue of each family's core
 
 
 def _hue_family(hue: float) -> str:

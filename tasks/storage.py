@@ -26,7 +26,7 @@ def is_s3(uri: str) -> bool:
 
 
 def split_s3(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len("s3://"):].partition("/")
+    bucket, _, key = uri[len("s3://") :].partition("/")
     if not bucket:
         raise StorageError(f"{uri}: no bucket in the S3 URI")
     return bucket, key
@@ -35,16 +35,23 @@ def split_s3(uri: str) -> tuple[str, str]:
 def safe_name(name: str, what: str = "id") -> str:
     """Return `name` if it can be one path segment; raise ValueError otherwise."""
     if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or ".." in name:
-        raise ValueError(f"unsafe {what} {name!r}: use letters, digits, '.', '_' or '-' "
-                         "(at most 128, not starting with '.' or '-', no '..')")
+        raise ValueError(
+            f"unsafe {what} {name!r}: use letters, digits, '.', '_' or '-' "
+            "(at most 128, not starting with '.' or '-', no '..')"
+        )
     return name
 
 
 def safe_key(key: str) -> str:
     """Return an S3 object key if it stays inside its prefix (no traversal, no absolute path)."""
     parts = PurePosixPath(key).parts
-    if (not key or key.startswith("/") or "\\" in key or any(p in ("..", ".") for p in parts)
-            or any(ord(c) < 32 for c in key)):
+    if (
+        not key
+        or key.startswith("/")
+        or "\\" in key
+        or any(p in ("..", ".") for p in parts)
+        or any(ord(c) < 32 for c in key)
+    ):
         raise ValueError(f"unsafe object key {key!r}")
     return key
 
@@ -73,15 +80,13 @@ def _client(service: str, endpoint_url: str | None, thread_id: int):
     from botocore.config import Config
 
     # adaptive retries: exponential backoff on throttling (SlowDown, 503) and 5xx
-    config = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10,
-                    read_timeout=60)
+    config = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10, read_timeout=60)
     return boto3.session.Session().client(service, endpoint_url=endpoint_url, config=config)
 
 
 def aws_client(service: str):
     """A boto3 client for this thread, on RETOUCH_S3_ENDPOINT_URL when set (S3-compatible)."""
-    return _client(service, os.environ.get("RETOUCH_S3_ENDPOINT_URL") or None,
-                   threading.get_ident())
+    return _client(service, os.environ.get("RETOUCH_S3_ENDPOINT_URL") or None, threading.get_ident())
 
 
 def s3_client():
@@ -116,8 +121,10 @@ def read_bytes(uri: str, max_bytes: int | None = None) -> bytes:
 
 def _check_size(uri: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise StorageError(f"{uri}: {size / 1e6:.1f} MB is above the limit of "
-                           f"{max_bytes / 1e6:.0f} MB (RETOUCH_MAX_FILE_BYTES)")
+        raise StorageError(
+            f"{uri}: {size / 1e6:.1f} MB is above the limit of "
+            f"{max_bytes / 1e6:.0f} MB (RETOUCH_MAX_FILE_BYTES)"
+        )
 
 
 def exists(uri: str) -> bool:
@@ -141,8 +148,7 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
             return
         path = Path(uri)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=PARTIAL,
-                                   dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=PARTIAL, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -193,8 +199,7 @@ def check_writable(folder: str) -> None:
         return
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=f".write-probe.{os.getpid()}.", suffix=PARTIAL,
-                                     dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".write-probe.{os.getpid()}.", suffix=PARTIAL, dir=folder)
         try:
             os.write(fd, b"probe")
         finally:

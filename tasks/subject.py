@@ -21,16 +21,20 @@ def subject_mask(bgr: np.ndarray, iterations: int = 3) -> np.ndarray | None:
     """
     h, w = bgr.shape[:2]
     scale = WORK_SIDE / max(h, w)
-    small = cv2.resize(bgr[..., :3], (max(8, round(w * scale)), max(8, round(h * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else bgr[..., :3].copy()
+    small = (
+        cv2.resize(
+            bgr[..., :3], (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
+        if scale < 1
+        else bgr[..., :3].copy()
+    )
     sh, sw = small.shape[:2]
     bx, by = max(1, round(sw * BORDER)), max(1, round(sh * BORDER))
     mask = np.full((sh, sw), cv2.GC_PR_FGD, np.uint8)
     mask[:by, :], mask[-by:, :], mask[:, :bx], mask[:, -bx:] = (cv2.GC_BGD,) * 4
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
-        cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, iterations,
-                    cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:
         return None  # one colour everywhere: nothing to model
     fg = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)

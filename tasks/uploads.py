@@ -35,10 +35,14 @@ def s3_records(message_body: str) -> list[dict[str, str]]:
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
         s3 = record.get("s3", {})
-        found.append({"bucket": s3.get("bucket", {}).get("name", ""),
-                      "key": urllib.parse.unquote_plus(s3.get("object", {}).get("key", "")),
-                      "etag": str(s3.get("object", {}).get("eTag", "")).strip('"'),
-                      "size": str(s3.get("object", {}).get("size", ""))})
+        found.append(
+            {
+                "bucket": s3.get("bucket", {}).get("name", ""),
+                "key": urllib.parse.unquote_plus(s3.get("object", {}).get("key", "")),
+                "etag": str(s3.get("object", {}).get("eTag", "")).strip('"'),
+                "size": str(s3.get("object", {}).get("size", "")),
+            }
+        )
     return found
 
 

@@ -47,8 +47,11 @@ def _is_grey(bgr: np.ndarray) -> bool:
 
 
 _TRANSFORMS = {
-    "hflip": lambda a: a[:, ::-1], "vflip": lambda a: a[::-1], "rot180": lambda a: a[::-1, ::-1],
-    "rot90cw": lambda a: np.rot90(a, k=-1), "rot90ccw": lambda a: np.rot90(a, k=1),
+    "hflip": lambda a: a[:, ::-1],
+    "vflip": lambda a: a[::-1],
+    "rot180": lambda a: a[::-1, ::-1],
+    "rot90cw": lambda a: np.rot90(a, k=-1),
+    "rot90ccw": lambda a: np.rot90(a, k=1),
 }
 
 

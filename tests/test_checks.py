@@ -22,8 +22,7 @@ def vae(img: np.ndarray, seed: int = 5) -> np.ndarray:
     """A good model output outside the edit: a little soft, a little noisy, re-encoded."""
     noise = np.random.default_rng(seed).normal(0, 1.8, img.shape)
     out = cv2.GaussianBlur(img, (0, 0), 0.7).astype(np.float32) + noise
-    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8),
-                           [cv2.IMWRITE_JPEG_QUALITY, 90])
+    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
@@ -41,21 +40,27 @@ def verdict(before, after, instruction: str):
 
 
 GOOD = {
-    "recolour the middle": (lambda b: paint(vae(b), .5, .5, .18), "把中间的杯子改成红色"),
-    "add on the right": (lambda b: paint(vae(b), .78, .5, .12), "add a red ball on the right"),
-    "text top left": (lambda b: cv2.putText(vae(b), "SALE", (30, 70), cv2.FONT_HERSHEY_SIMPLEX, 2,
-                                            (255, 255, 255), 5), "在左上角加上'SALE'字样"),
-    "white background": (lambda b: np.where(_ellipse(b)[..., None], vae(b), 255).astype(np.uint8),
-                         "把背景换成纯白色"),
-    "global style": (lambda b: cv2.applyColorMap(cv2.cvtColor(vae(b), cv2.COLOR_BGR2GRAY),
-                                                 cv2.COLORMAP_PINK), "换成复古风格"),
+    "recolour the middle": (lambda b: paint(vae(b), 0.5, 0.5, 0.18), "把中间的杯子改成红色"),
+    "add on the right": (lambda b: paint(vae(b), 0.78, 0.5, 0.12), "add a red ball on the right"),
+    "text top left": (
+        lambda b: cv2.putText(vae(b), "SALE", (30, 70), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 5),
+        "在左上角加上'SALE'字样",
+    ),
+    "white background": (
+        lambda b: np.where(_ellipse(b)[..., None], vae(b), 255).astype(np.uint8),
+        "把背景换成纯白色",
+    ),
+    "global style": (
+        lambda b: cv2.applyColorMap(cv2.cvtColor(vae(b), cv2.COLOR_BGR2GRAY), cv2.COLORMAP_PINK),
+        "换成复古风格",
+    ),
 }
 
 
 def _ellipse(img):
     h, w = img.shape[:2]
     mask = np.zeros((h, w), np.uint8)
-    cv2.ellipse(mask, (w // 2, h // 2), (int(w * .3), int(h * .38)), 0, 0, 360, 1, -1)
+    cv2.ellipse(mask, (w // 2, h // 2), (int(w * 0.3), int(h * 0.38)), 0, 0, 360, 1, -1)
     return mask.astype(bool)
 
 
@@ -89,25 +94,26 @@ def _rotate(a):
 
 
 def _jpeg(a, quality):
-    return cv2.imdecode(cv2.imencode(".jpg", a, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
-                        cv2.IMREAD_COLOR)
+    return cv2.imdecode(cv2.imencode(".jpg", a, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
 
 
 BAD = {  # failure -> (break a good local edit, the check that must fail)
     "shift": (_shift, "shift"),
     "zoom": (_zoom, "zoom"),
     "rotation": (_rotate, "rotation"),
-    "colour cast": (lambda a: np.clip(a + np.float32([-18, 0, 18]), 0, 255).astype(np.uint8),
-                    "colour-cast"),
-    "noise": (lambda a: np.clip(a + np.random.default_rng(22).normal(0, 22, a.shape), 0, 255)
-              .astype(np.uint8), "noise"),
+    "colour cast": (lambda a: np.clip(a + np.float32([-18, 0, 18]), 0, 255).astype(np.uint8), "colour-cast"),
+    "noise": (
+        lambda a: np.clip(a + np.random.default_rng(22).normal(0, 22, a.shape), 0, 255).astype(np.uint8),
+        "noise",
+    ),
     "blank": (lambda a: np.full_like(a, 128), "blank"),
     "blocky": (lambda a: _jpeg(a, 3), "blockiness"),
     "resized": (lambda a: cv2.resize(a, (a.shape[1] * 4 // 5, a.shape[0])), "size"),
-    "smeared": (lambda a: cv2.resize(cv2.resize(a, (a.shape[1] // 6, a.shape[0] // 6)),
-                                     (a.shape[1], a.shape[0])), "blur"),
-    "half blank": (lambda a: np.vstack([a[: a.shape[0] // 2], np.zeros_like(a[a.shape[0] // 2:])]),
-                   "scope"),
+    "smeared": (
+        lambda a: cv2.resize(cv2.resize(a, (a.shape[1] // 6, a.shape[0] // 6)), (a.shape[1], a.shape[0])),
+        "blur",
+    ),
+    "half blank": (lambda a: np.vstack([a[: a.shape[0] // 2], np.zeros_like(a[a.shape[0] // 2 :])]), "scope"),
 }
 
 
@@ -115,7 +121,7 @@ BAD = {  # failure -> (break a good local edit, the check that must fail)
 @pytest.mark.parametrize("image", ["coffee.png", "rocket.jpg", "chelsea.png"])
 def test_bad_edits_go_to_review(name, image):
     before = photo(image)
-    good = paint(vae(before), .5, .5, .18)
+    good = paint(vae(before), 0.5, 0.5, 0.18)
     breaker, check = BAD[name]
     report = verdict(before, breaker(good), "把中间的杯子改成红色")
     assert report.verdict == "review" and report.confidence == 0
@@ -131,7 +137,7 @@ def test_no_change_is_a_no_op():
 
 def test_the_edit_must_be_where_the_instruction_says():
     before = photo()
-    right = paint(vae(before), .8, .5, .12)
+    right = paint(vae(before), 0.8, 0.5, 0.12)
     assert verdict(before, right, "add a red ball on the right").verdict == "publish"
     report = verdict(before, right, "在左边添加一个红色的球")
     assert [f.check for f in report.failed] == ["position"]
@@ -149,29 +155,34 @@ def test_expectations_from_the_instruction():
     assert expectation("把背景换成纯白色", route("把背景换成纯白色")).scope == "background"
     assert expectation("换成赛博朋克风格", route("换成赛博朋克风格")).scope == "global"
     local = expectation("删除右下角的水印", route("删除右下角的水印"))
-    assert local.scope == "local" and local.region == ((.45, 1), (.45, 1))
+    assert local.scope == "local" and local.region == ((0.45, 1), (0.45, 1))
     crop = expectation("crop to 1:1 and remove the plate", route("crop to 1:1 and remove the plate"))
     assert crop.size_may_change
 
 
 def test_thresholds_and_rules_are_configurable():
     before = photo()
-    shifted = _shift(paint(vae(before), .5, .5, .18))
+    shifted = _shift(paint(vae(before), 0.5, 0.5, 0.18))
     assert verdict(before, shifted, "把中间的杯子改成红色").verdict == "review"
-    lenient = Thresholds(max_shift_px=20, background_ssim=0.3, local_max_changed=0.9,
-                         recolour_connected=0.5, recolour_pieces=5)
-    report = check_pair(before, shifted, "把中间的杯子改成红色", route("把中间的杯子改成红色"),
-                        lenient)
+    lenient = Thresholds(
+        max_shift_px=20, background_ssim=0.3, local_max_changed=0.9, recolour_connected=0.5, recolour_pieces=5
+    )
+    report = check_pair(before, shifted, "把中间的杯子改成红色", route("把中间的杯子改成红色"), lenient)
     assert report.verdict == "publish"
-    good = paint(vae(before), .5, .5, .18)
-    report = check_pair(before, good, "把中间的杯子改成红色", route("把中间的杯子改成红色"),
-                        always_review="always reviewed: tagged key-asset")
+    good = paint(vae(before), 0.5, 0.5, 0.18)
+    report = check_pair(
+        before,
+        good,
+        "把中间的杯子改成红色",
+        route("把中间的杯子改成红色"),
+        always_review="always reviewed: tagged key-asset",
+    )
     assert report.verdict == "review" and report.failed[0].check == "rule"
 
 
 def test_findings_have_value_threshold_and_message():
     before = photo()
-    report = verdict(before, paint(vae(before), .5, .5, .18), "把中间的杯子改成红色")
+    report = verdict(before, paint(vae(before), 0.5, 0.5, 0.18), "把中间的杯子改成红色")
     as_dict = report.to_dict()
     json.dumps(as_dict)  # plain JSON types only
     for finding in as_dict["findings"]:
@@ -182,21 +193,44 @@ def test_findings_have_value_threshold_and_message():
 def test_check_cli(run_cli, tmp_path):
     before = photo()
     cv2.imwrite(str(tmp_path / "before.png"), before)
-    cv2.imwrite(str(tmp_path / "good.png"), paint(vae(before), .5, .5, .18))
-    cv2.imwrite(str(tmp_path / "bad.png"), _shift(paint(vae(before), .5, .5, .18)))
-    code, out, _ = run_cli("check", str(tmp_path / "before.png"), str(tmp_path / "good.png"),
-                           "--instruction", "把中间的杯子改成红色", "--json")
+    cv2.imwrite(str(tmp_path / "good.png"), paint(vae(before), 0.5, 0.5, 0.18))
+    cv2.imwrite(str(tmp_path / "bad.png"), _shift(paint(vae(before), 0.5, 0.5, 0.18)))
+    code, out, _ = run_cli(
+        "check",
+        str(tmp_path / "before.png"),
+        str(tmp_path / "good.png"),
+        "--instruction",
+        "把中间的杯子改成红色",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["verdict"] == "publish"
     lines = tmp_path / "pairs.jsonl"
-    lines.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
-        {"id": "g", "before": str(tmp_path / "before.png"), "after": str(tmp_path / "good.png"),
-         "instruction": "把中间的杯子改成红色"},
-        {"id": "b", "before": str(tmp_path / "before.png"), "after": str(tmp_path / "bad.png"),
-         "instruction": "把中间的杯子改成红色"},
-        {"id": "m", "before": str(tmp_path / "nope.png"), "after": str(tmp_path / "bad.png")},
-    ]), encoding="utf-8")
+    lines.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {
+                    "id": "g",
+                    "before": str(tmp_path / "before.png"),
+                    "after": str(tmp_path / "good.png"),
+                    "instruction": "把中间的杯子改成红色",
+                },
+                {
+                    "id": "b",
+                    "before": str(tmp_path / "before.png"),
+                    "after": str(tmp_path / "bad.png"),
+                    "instruction": "把中间的杯子改成红色",
+                },
+                {"id": "m", "before": str(tmp_path / "nope.png"), "after": str(tmp_path / "bad.png")},
+            ]
+        ),
+        encoding="utf-8",
+    )
     code, out, _ = run_cli("check", "--jsonl", str(lines))
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [(r["id"], r["verdict"]) for r in rows] == [
-        ("g", "publish"), ("b", "review"), ("m", "review")]
+        ("g", "publish"),
+        ("b", "review"),
+        ("m", "review"),
+    ]
     assert {"id", "verdict", "confidence", "findings"} <= set(rows[0])

@@ -25,15 +25,18 @@ def catalog(tmp_path) -> Path:
     manifest.write_text(
         "id,image,instruction\n"
         "sq,coffee.png,裁剪为1:1\n"
-        "bw,rocket.jpg,\"increase brightness by 30% and crop to 1:1\"\n"
+        'bw,rocket.jpg,"increase brightness by 30% and crop to 1:1"\n'
         "tea,coffee.png,把杯子换成一杯绿茶\n"
         "chat,coffee.png,write me a python script\n"
-        "gone,missing.png,flip\n", encoding="utf-8")
+        "gone,missing.png,flip\n",
+        encoding="utf-8",
+    )
     return manifest
 
 
 # ------------------------------------------------------------------------------------------------
 # route (no Prefect needed)
+
 
 def test_route_json(run_cli):
     code, out, err = run_cli("route", "--json", "先裁成正方形再转黑白")
@@ -55,18 +58,28 @@ def test_route_with_image_uses_its_size(run_cli):
 
 def test_route_jsonl(run_cli, tmp_path):
     lines = tmp_path / "in.jsonl"
-    lines.write_text("\n".join([
-        json.dumps({"id": "a", "instruction": "crop to 1:1", "image": str(IMAGES / "coffee.png")}),
-        json.dumps({"id": "b", "instruction": "remove the plate"}),
-        json.dumps({"id": "c", "instruction": ""}),
-        "not json",
-        json.dumps({"id": "e", "instruction": "flip", "image": str(tmp_path / "missing.png")}),
-    ]), encoding="utf-8")
+    lines.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "instruction": "crop to 1:1", "image": str(IMAGES / "coffee.png")}),
+                json.dumps({"id": "b", "instruction": "remove the plate"}),
+                json.dumps({"id": "c", "instruction": ""}),
+                "not json",
+                json.dumps({"id": "e", "instruction": "flip", "image": str(tmp_path / "missing.png")}),
+            ]
+        ),
+        encoding="utf-8",
+    )
     code, out, err = run_cli("route", "--jsonl", str(lines))
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [(r["id"], r["route"]) for r in rows] == [
-        ("a", "opencv"), ("b", "model"), ("c", "reject"), ("line-4", "reject"), ("e", "reject")]
+        ("a", "opencv"),
+        ("b", "model"),
+        ("c", "reject"),
+        ("line-4", "reject"),
+        ("e", "reject"),
+    ]
     assert all({"id", "route", "ops", "confidence", "reason"} <= set(r) for r in rows)
 
 
@@ -100,14 +113,14 @@ def test_templates_lists_the_canonical_forms(run_cli):
 # ------------------------------------------------------------------------------------------------
 # run
 
+
 def test_run_writes_one_result_line_per_item(run_cli, catalog, tmp_path):
     out_dir = tmp_path / "out"
     code, out, err = run_cli("run", str(catalog), "--out", str(out_dir))
     assert code == 0, err
     rows = [json.loads(line) for line in (out_dir / "results.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["sq", "bw", "tea", "chat", "gone"]
-    assert [r["status"] for r in rows] == ["published", "published", "failed", "rejected",
-                                          "failed"]
+    assert [r["status"] for r in rows] == ["published", "published", "failed", "rejected", "failed"]
     assert all(RESULT_KEYS <= set(r) for r in rows)
     assert Image.open(rows[0]["output"]).size == (400, 400)
     assert Path(rows[0]["output"]).is_relative_to(out_dir)
@@ -117,8 +130,7 @@ def test_run_writes_one_result_line_per_item(run_cli, catalog, tmp_path):
 def test_run_json_prints_results(run_cli, catalog, tmp_path):
     code, out, _ = run_cli("run", str(catalog), "--out", str(tmp_path / "o"), "--json")
     assert code == 0
-    assert [json.loads(line)["id"] for line in out.splitlines()] == ["sq", "bw", "tea", "chat",
-                                                                      "gone"]
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["sq", "bw", "tea", "chat", "gone"]
 
 
 @pytest.mark.parametrize("problem", ["missing", "binary", "no-header", "out-is-a-file"])
@@ -140,10 +152,10 @@ def test_run_refuses_bad_usage_in_one_line(run_cli, tmp_path, problem):
 # ------------------------------------------------------------------------------------------------
 # edit
 
+
 def test_edit_json(run_cli, tmp_path):
     target = tmp_path / "square.png"
-    code, out, err = run_cli("edit", str(IMAGES / "rocket.jpg"), "裁剪为1:1", "-o", str(target),
-                             "--json")
+    code, out, err = run_cli("edit", str(IMAGES / "rocket.jpg"), "裁剪为1:1", "-o", str(target), "--json")
     assert code == 0, err
     result = json.loads(out)
     assert result["route"] == "opencv" and result["status"] == "published"
@@ -161,14 +173,16 @@ def test_edit_default_output_name(run_cli, tmp_path, monkeypatch):
 
 
 def test_edit_rejected_instruction_exits_2(run_cli, tmp_path):
-    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "今天天气怎么样", "--json",
-                             "-o", str(tmp_path / "x.png"))
+    code, out, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "今天天气怎么样", "--json", "-o", str(tmp_path / "x.png")
+    )
     assert code == 2 and json.loads(out)["status"] == "rejected"
     assert err.startswith("error: rejected") and not (tmp_path / "x.png").exists()
 
 
-@pytest.mark.parametrize("image, extra", [("missing.jpg", []), ("notes.txt", []),
-                                          ("coffee.png", ["-o", "out.xyz"])])
+@pytest.mark.parametrize(
+    "image, extra", [("missing.jpg", []), ("notes.txt", []), ("coffee.png", ["-o", "out.xyz"])]
+)
 def test_edit_bad_input_exits_2(run_cli, tmp_path, image, extra):
     (tmp_path / "notes.txt").write_text("hello")
     if image == "coffee.png":
@@ -202,16 +216,28 @@ def test_help_everywhere(run_cli):
 # ------------------------------------------------------------------------------------------------
 # as a new user runs it: a separate process with the embedded Prefect API
 
+
 @pytest.mark.slow
 def test_cli_process_on_the_embedded_api(catalog, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     retouch = [sys.executable, "-m", "retouch"]
-    done = subprocess.run([*retouch, "run", str(catalog), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=240)
+    done = subprocess.run(
+        [*retouch, "run", str(catalog), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 5
     assert "Traceback" not in done.stderr and "Error logging to API" not in done.stderr
-    bad = subprocess.run([*retouch, "edit", str(tmp_path / "nope.jpg"), "crop to 1:1"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [*retouch, "edit", str(tmp_path / "nope.jpg"), "crop to 1:1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

@@ -26,10 +26,6 @@ from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
 pytestmark = pytest.mark.slow
 
 
-
-
-
-
 def photos(folder: Path, count: int, side: int = 900) -> Path:
     """`count` distinct JPEGs and a manifest cropping them to 1:1."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,8 +63,9 @@ def test_a_killed_batch_resumes_without_loss_or_duplicates(tmp_path):
     out = tmp_path / "out"
     env = clean_env(PREFECT_HOME=str(tmp_path / "prefect"), RETOUCH_DATA_DIR=str(tmp_path / "d"))
     command = [sys.executable, "-m", "retouch", "run", str(manifest), "--out", str(out)]
-    first = subprocess.Popen(command, env=env, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_for(lambda: len(list(out.glob("published/*/*"))) >= 20, what="the batch to get going")
     os.killpg(first.pid, signal.SIGKILL)  # the CLI, its flow run and its embedded server
     first.wait()
@@ -94,8 +91,10 @@ class FlakyProxy:
                     refuse = proxy.seen % proxy.every == 0
                 if refuse:
                     proxy.refused += 1
-                    payload = (b"<?xml version='1.0'?><Error><Code>SlowDown</Code>"
-                               b"<Message>Please reduce your request rate.</Message></Error>")
+                    payload = (
+                        b"<?xml version='1.0'?><Error><Code>SlowDown</Code>"
+                        b"<Message>Please reduce your request rate.</Message></Error>"
+                    )
                     self.send_response(503)
                     self.send_header("Content-Type", "application/xml")
                     self.send_header("Content-Length", str(len(payload)))
@@ -104,8 +103,12 @@ class FlakyProxy:
                     return
                 host, port = proxy.target.split("//")[1].split(":")
                 conn = http.client.HTTPConnection(host, int(port), timeout=60)
-                conn.request(self.command, self.path, body=body or None,
-                             headers={k: v for k, v in self.headers.items()})
+                conn.request(
+                    self.command,
+                    self.path,
+                    body=body or None,
+                    headers={k: v for k, v in self.headers.items()},
+                )
                 response = conn.getresponse()
                 data = response.read()
                 self.send_response(response.status)
@@ -127,28 +130,34 @@ class FlakyProxy:
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
 
-def test_a_throttling_s3_is_ridden_out_by_retries(prefect_api, moto_server, tmp_path,
-                                                  monkeypatch):
+def test_a_throttling_s3_is_ridden_out_by_retries(prefect_api, moto_server, tmp_path, monkeypatch):
     import boto3
 
     from config.settings import get_settings
     from flows.catalog import catalog_refresh
 
-    direct = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1",
-                          aws_access_key_id="t", aws_secret_access_key="t")
+    direct = boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
     bucket = f"flaky-{uuid.uuid4().hex[:6]}"
     direct.create_bucket(Bucket=bucket)
     manifest = photos(tmp_path / "in", 8, side=400)
     for path in sorted((tmp_path / "in").iterdir()):
         direct.put_object(Bucket=bucket, Key=f"in/{path.name}", Body=path.read_bytes())
     proxy = FlakyProxy(moto_server, every=4)
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
-                       "AWS_DEFAULT_REGION": "us-east-1",
-                       "RETOUCH_S3_ENDPOINT_URL": proxy.url}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RETOUCH_S3_ENDPOINT_URL": proxy.url,
+    }.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
-    results = catalog_refresh(manifest_uri=f"s3://{bucket}/in/{manifest.name}",
-                              out_uri=f"s3://{bucket}/out")
+    results = catalog_refresh(manifest_uri=f"s3://{bucket}/in/{manifest.name}", out_uri=f"s3://{bucket}/out")
     assert [r.status for r in results] == ["published"] * 8
     assert proxy.refused >= 6  # a quarter of the calls answered 503 SlowDown
     lines = direct.get_object(Bucket=bucket, Key="out/results.jsonl")["Body"].read()
@@ -160,13 +169,17 @@ def test_the_prefect_api_going_away_mid_batch(tmp_path):
     manifest = photos(tmp_path / "in", 160)
     home, port = tmp_path / "prefect", free_port()
     url = f"http://127.0.0.1:{port}/api"
-    server_env = clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                           PREFECT_UI_ENABLED="false")
+    server_env = clean_env(
+        PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false"
+    )
 
     def start_server():
-        return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
-                                 "127.0.0.1", "--port", str(port)], env=server_env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=server_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def healthy():
         try:
@@ -179,11 +192,13 @@ def test_the_prefect_api_going_away_mid_batch(tmp_path):
     try:
         wait_for(healthy, timeout=120, what="prefect server")
         out = tmp_path / "out"
-        run = subprocess.Popen([sys.executable, "-m", "retouch", "run", str(manifest), "--out",
-                                str(out)], env=clean_env(PREFECT_API_URL=url,
-                                                         PREFECT_HOME=str(home),
-                                                         RETOUCH_DATA_DIR=str(tmp_path / "d")),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "retouch", "run", str(manifest), "--out", str(out)],
+            env=clean_env(PREFECT_API_URL=url, PREFECT_HOME=str(home), RETOUCH_DATA_DIR=str(tmp_path / "d")),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         wait_for(lambda: len(list(out.glob("published/*/*"))) >= 10, what="the batch")
         stop(server)
         time.sleep(6)  # the API is unreachable for a while
@@ -194,7 +209,7 @@ def test_the_prefect_api_going_away_mid_batch(tmp_path):
             assert_whole_batch(out, 160)
         else:  # loudly: a one-line error, and no results file that pretends to be complete
             assert stderr.strip().startswith("error:") or "Error" in stderr, stderr[-2000:]
-            rows = (out / "results.jsonl")
+            rows = out / "results.jsonl"
             assert not rows.exists() or len(rows.read_text().splitlines()) == 160
     finally:
         stop(server)
@@ -207,15 +222,22 @@ def test_an_unanswered_review_ends_in_a_recorded_state(tmp_path):
 
     home, port = tmp_path / "prefect", free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = clean_env(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                    PREFECT_UI_ENABLED="false",
-                    PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS="1")
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
-                               "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = clean_env(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="false",
+        PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_LOOP_SECONDS="1",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     serve = None
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}):
+
             def deployed():
                 with get_client(sync_client=True) as client:
                     try:
@@ -231,25 +253,35 @@ def test_an_unanswered_review_ends_in_a_recorded_state(tmp_path):
                         return False
 
             wait_for(healthy, timeout=120, what="prefect server")
-            serve = subprocess.Popen([sys.executable, "-m", "retouch", "serve"], cwd=ROOT,
-                                     env=clean_env(PREFECT_API_URL=url, PREFECT_HOME=str(home),
-                                                   PREFECT_RUNNER_POLL_FREQUENCY="1",
-                                                   RETOUCH_REVIEW_TIMEOUT_SECONDS="3",
-                                                   RETOUCH_DATA_DIR=str(tmp_path / "d")),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            serve = subprocess.Popen(
+                [sys.executable, "-m", "retouch", "serve"],
+                cwd=ROOT,
+                env=clean_env(
+                    PREFECT_API_URL=url,
+                    PREFECT_HOME=str(home),
+                    PREFECT_RUNNER_POLL_FREQUENCY="1",
+                    RETOUCH_REVIEW_TIMEOUT_SECONDS="3",
+                    RETOUCH_DATA_DIR=str(tmp_path / "d"),
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wait_for(deployed, what="the review deployment")
             item = {"id": "nobody", "image": str(IMAGES / "coffee.png"), "instruction": "x"}
-            result = {"id": "nobody", "status": "review", "output": str(IMAGES / "coffee.png"),
-                      "checks": []}
-            flow_run = run_deployment("review-edit/review-edit", timeout=0, parameters={
-                "item": item, "result": result, "out_dir": str(tmp_path / "out")})
+            result = {"id": "nobody", "status": "review", "output": str(IMAGES / "coffee.png"), "checks": []}
+            flow_run = run_deployment(
+                "review-edit/review-edit",
+                timeout=0,
+                parameters={"item": item, "result": result, "out_dir": str(tmp_path / "out")},
+            )
 
             def state():
                 with get_client(sync_client=True) as client:
                     return client.read_flow_run(flow_run.id).state
 
-            final = wait_for(lambda: (s := state()).is_final() and s, timeout=120,
-                             what="the review to time out")
+            final = wait_for(
+                lambda: (s := state()).is_final() and s, timeout=120, what="the review to time out"
+            )
         assert final.is_failed() and "resume" in (final.message or "").lower(), final
     finally:
         stop(*(proc for proc in (serve, server) if proc))
@@ -259,8 +291,12 @@ def test_an_unanswered_review_ends_in_a_recorded_state(tmp_path):
 def tiny_disk(tmp_path):
     folder = tmp_path / "disk"
     folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     yield folder
     subprocess.run(["umount", str(folder)], check=False)
@@ -284,6 +320,5 @@ def test_a_read_only_output_folder_is_refused_up_front(run_cli, tiny_disk, tmp_p
     manifest = photos(tmp_path / "in", 2, side=300)
     code, _, err = run_cli("run", str(manifest), "--out", str(tiny_disk / "out"))
     assert code == 2 and err.count("\n") == 1 and "Read-only file system" in err
-    code, _, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o",
-                           str(tiny_disk / "x.png"))
+    code, _, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o", str(tiny_disk / "x.png"))
     assert code == 2 and "Read-only file system" in err

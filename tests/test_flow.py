@@ -46,9 +46,28 @@ def read_flow_run(flow_run_id):
 
 
 RESULT_FIELDS = {  # a results.jsonl line, as the README documents it (additions are fine)
-    "id", "status", "route", "output", "error", "cost", "checks", "image", "instruction", "ops",
-    "reason", "confidence", "width", "height", "seconds", "notes", "model", "check_confidence",
-    "review", "cache_hit", "requested_by"}
+    "id",
+    "status",
+    "route",
+    "output",
+    "error",
+    "cost",
+    "checks",
+    "image",
+    "instruction",
+    "ops",
+    "reason",
+    "confidence",
+    "width",
+    "height",
+    "seconds",
+    "notes",
+    "model",
+    "check_confidence",
+    "review",
+    "cache_hit",
+    "requested_by",
+}
 
 
 def test_results_schema_in_docs_is_the_one_the_code_writes():
@@ -106,13 +125,20 @@ def test_opencv_jobs_run_in_chunks(photos, tmp_path):
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    items = [{"id": f"sku-{n}", "image": str(photos / "coffee.png"),
-              "instruction": "crop to 1:1" if n % 2 else "mirror the image"} for n in range(30)]
+    items = [
+        {
+            "id": f"sku-{n}",
+            "image": str(photos / "coffee.png"),
+            "instruction": "crop to 1:1" if n % 2 else "mirror the image",
+        }
+        for n in range(30)
+    ]
     state = edit_batch(items=items, out_dir=str(tmp_path / "out"), return_state=True)
     assert all(r.status == "published" for r in state.result())
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
-            id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
     chunks = [r for r in runs if r.name.startswith("opencv-edit-chunk")]
     size = chunk_size(30, workers=2)
     assert len(chunks) == math.ceil(30 / size) > 1
@@ -178,18 +204,28 @@ def test_rerun_is_idempotent(photos, tmp_path):
 
 def test_catalog_refresh_reads_a_manifest_with_bad_rows(photos, tmp_path):
     manifest = photos / "catalog.jsonl"
-    manifest.write_text("\n".join([
-        json.dumps({"id": "one", "image": "coffee.png", "instruction": "crop to 1:1"}),
-        "{not json",
-        json.dumps({"id": "one", "image": "coffee.png", "instruction": "flip"}),
-        json.dumps({"id": "../evil", "image": "coffee.png", "instruction": "flip"}),
-        json.dumps({"id": "two", "image": "rocket.jpg", "instruction": "缩小一半"}),
-    ]) + "\n", encoding="utf-8")
+    manifest.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "one", "image": "coffee.png", "instruction": "crop to 1:1"}),
+                "{not json",
+                json.dumps({"id": "one", "image": "coffee.png", "instruction": "flip"}),
+                json.dumps({"id": "../evil", "image": "coffee.png", "instruction": "flip"}),
+                json.dumps({"id": "two", "image": "rocket.jpg", "instruction": "缩小一半"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
     results = catalog_refresh(manifest_uri=str(manifest), out_uri=str(out))
     assert [(r.id, r.status) for r in results] == [
-        ("one", "published"), ("line-2", "failed"), ("one", "failed"), ("../evil", "failed"),
-        ("two", "published")]
+        ("one", "published"),
+        ("line-2", "failed"),
+        ("one", "failed"),
+        ("../evil", "failed"),
+        ("two", "published"),
+    ]
     assert "duplicate id" in results[2].error and "unsafe id" in results[3].error
     assert len((out / "results.jsonl").read_text().splitlines()) == 5
     assert not (tmp_path / "evil").exists()
@@ -202,9 +238,9 @@ def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkey
         raise RuntimeError("worker lost")
 
     monkeypatch.setattr(tasks.opencv_path, "edit_chunk", broken)
-    items = [{"id": f"x{n}", "image": str(photos / "coffee.png"), "instruction": "flip"}
-             for n in range(3)] + [{"id": "q", "image": str(photos / "coffee.png"),
-                                    "instruction": "what is this?"}]
+    items = [
+        {"id": f"x{n}", "image": str(photos / "coffee.png"), "instruction": "flip"} for n in range(3)
+    ] + [{"id": "q", "image": str(photos / "coffee.png"), "instruction": "what is this?"}]
     results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
     assert [r.status for r in results] == ["failed", "failed", "failed", "rejected"]
     assert results[0].error == "task failed: RuntimeError: worker lost"

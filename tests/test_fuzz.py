@@ -21,11 +21,45 @@ from tasks.storage import safe_key, safe_name
 from tests.conftest import IMAGES
 
 FAST = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
-NUMBERS = st.one_of(st.integers(min_value=-10**30, max_value=10**30).map(str),
-                    st.sampled_from(["0", "00000", "9" * 400, "1.5", "0.0000001", "１２３"]))
-WORDS = st.sampled_from(["裁剪", "crop", "to", "比", ":", "x", "旋转", "度", "rotate", "resize",
-                         "放大", "倍", "%", "像素", "px", "亮度", "把", "换成", "背景", "remove",
-                         "the", "and", "然后", "，", "。", "?", "'", '"', "\n", "\x00", "🙂"])
+NUMBERS = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.sampled_from(["0", "00000", "9" * 400, "1.5", "0.0000001", "１２３"]),
+)
+WORDS = st.sampled_from(
+    [
+        "裁剪",
+        "crop",
+        "to",
+        "比",
+        ":",
+        "x",
+        "旋转",
+        "度",
+        "rotate",
+        "resize",
+        "放大",
+        "倍",
+        "%",
+        "像素",
+        "px",
+        "亮度",
+        "把",
+        "换成",
+        "背景",
+        "remove",
+        "the",
+        "and",
+        "然后",
+        "，",
+        "。",
+        "?",
+        "'",
+        '"',
+        "\n",
+        "\x00",
+        "🙂",
+    ]
+)
 
 
 @FAST
@@ -115,8 +149,11 @@ def test_safe_names_stay_in_their_folder(name):
 
 
 @FAST
-@given(st.lists(st.sampled_from(["a", "..", ".", "", "b c", "红", "\\", "/x", "%2e%2e"]),
-                max_size=8).map("/".join))
+@given(
+    st.lists(st.sampled_from(["a", "..", ".", "", "b c", "红", "\\", "/x", "%2e%2e"]), max_size=8).map(
+        "/".join
+    )
+)
 def test_safe_keys_stay_under_their_prefix(key):
     try:
         safe_key(key)

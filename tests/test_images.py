@@ -21,11 +21,19 @@ def rgb_of(picture) -> np.ndarray:
     return cv2.cvtColor(px, cv2.COLOR_BGR2RGB) if px.ndim == 3 and px.shape[2] == 3 else px
 
 
-@pytest.mark.parametrize("orientation, expected", [
-    (1, lambda a: a), (2, lambda a: a[:, ::-1]), (3, lambda a: a[::-1, ::-1]),
-    (4, lambda a: a[::-1]), (5, lambda a: np.rot90(a, -1)[:, ::-1]), (6, lambda a: np.rot90(a, -1)),
-    (7, lambda a: np.rot90(a, 1)[:, ::-1]), (8, lambda a: np.rot90(a, 1)),
-])
+@pytest.mark.parametrize(
+    "orientation, expected",
+    [
+        (1, lambda a: a),
+        (2, lambda a: a[:, ::-1]),
+        (3, lambda a: a[::-1, ::-1]),
+        (4, lambda a: a[::-1]),
+        (5, lambda a: np.rot90(a, -1)[:, ::-1]),
+        (6, lambda a: np.rot90(a, -1)),
+        (7, lambda a: np.rot90(a, 1)[:, ::-1]),
+        (8, lambda a: np.rot90(a, 1)),
+    ],
+)
 def test_exif_orientation_is_applied_first(orientation, expected):
     card = gradient()
     exif = Image.Exif()
@@ -61,8 +69,9 @@ def test_alpha_is_kept():
 
 def test_alpha_is_flattened_on_white_for_jpeg():
     rgba = np.zeros((8, 8, 4), np.uint8)  # fully transparent black
-    out = Image.open(io.BytesIO(encode_image(load_image(encode_pil(
-        Image.fromarray(rgba, "RGBA"), "PNG")).pixels, "jpeg")))
+    out = Image.open(
+        io.BytesIO(encode_image(load_image(encode_pil(Image.fromarray(rgba, "RGBA"), "PNG")).pixels, "jpeg"))
+    )
     assert np.asarray(out).min() >= 250
 
 
@@ -71,8 +80,7 @@ def test_sixteen_bit_png_round_trips():
     ok, buf = cv2.imencode(".png", img16)
     picture = load_image(buf.tobytes())
     assert picture.pixels.dtype == np.uint16 and np.array_equal(picture.pixels, img16)
-    back = cv2.imdecode(np.frombuffer(encode_image(picture.pixels, "png"), np.uint8),
-                        cv2.IMREAD_UNCHANGED)
+    back = cv2.imdecode(np.frombuffer(encode_image(picture.pixels, "png"), np.uint8), cv2.IMREAD_UNCHANGED)
     assert np.array_equal(back, img16)
     grey16 = load_image(encode_pil(Image.fromarray(img16[..., 0]), "PNG")).pixels
     assert grey16.dtype == np.uint16 and grey16.ndim == 2
@@ -162,6 +170,7 @@ def test_metadata_insertion_keeps_the_stream_valid():
 # ------------------------------------------------------------------------------------------------
 # bad input: one clear line each
 
+
 def _png_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims a huge size (a decompression bomb's calling card)."""
     data = bytearray(encode_pil(Image.new("L", (1, 1)), "PNG"))
@@ -170,13 +179,16 @@ def _png_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "empty file"),
-    (b"this is a text file, not a picture\n", "not an image"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image"),
-    (_png_claiming(50_000, 50_000), "decompression bomb"),
-    (_png_claiming(200_000, 200_000), "decompression bomb"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty file"),
+        (b"this is a text file, not a picture\n", "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "image"),
+        (_png_claiming(50_000, 50_000), "decompression bomb"),
+        (_png_claiming(200_000, 200_000), "decompression bomb"),
+    ],
+)
 def test_bad_files_are_refused_in_one_line(data, message):
     with pytest.raises(ImageError) as info:
         load_image(data)
@@ -194,7 +206,7 @@ def test_truncated_files_are_refused(name):
 
 def test_corrupt_jpeg_body_is_refused():
     data = bytearray((IMAGES / "rocket.jpg").read_bytes())
-    data[len(data) // 3: len(data) // 3 + 4000] = b"\xff" * 4000
+    data[len(data) // 3 : len(data) // 3 + 4000] = b"\xff" * 4000
     try:
         picture = load_image(bytes(data))
     except ImageError as exc:

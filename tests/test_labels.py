@@ -15,8 +15,7 @@ from tests.conftest import IMAGES
 
 
 def xmp_of(path_or_bytes) -> str:
-    im = Image.open(io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes)
-                    else path_or_bytes)
+    im = Image.open(io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes)
     im.load()
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp") or b""
     return xmp.decode() if isinstance(xmp, bytes) else xmp
@@ -49,9 +48,12 @@ def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, mo
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
     monkeypatch.setenv("RETOUCH_AIGC_PRODUCER", "ACME-Retouch")
     manifest = tmp_path / "m.csv"
-    manifest.write_text("id,image,instruction\n"
-                        f"ai,{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n"
-                        f"cv,{IMAGES / 'coffee.png'},crop to 1:1\n", encoding="utf-8")
+    manifest.write_text(
+        "id,image,instruction\n"
+        f"ai,{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n"
+        f"cv,{IMAGES / 'coffee.png'},crop to 1:1\n",
+        encoding="utf-8",
+    )
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").open())}
@@ -70,10 +72,12 @@ def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, mo
 
 def test_an_existing_label_survives_an_opencv_edit(run_cli, tmp_path):
     label = aigc_label("Other", "x", "", "Other", "y")
-    Image.open(IMAGES / "coffee.png").save(tmp_path / "labelled.png",
-                                           pnginfo=_pnginfo(xmp_packet(label, "Other")))
-    code, out, err = run_cli("edit", str(tmp_path / "labelled.png"), "crop to 1:1", "--json",
-                             "-o", str(tmp_path / "out.png"))
+    Image.open(IMAGES / "coffee.png").save(
+        tmp_path / "labelled.png", pnginfo=_pnginfo(xmp_packet(label, "Other"))
+    )
+    code, out, err = run_cli(
+        "edit", str(tmp_path / "labelled.png"), "crop to 1:1", "--json", "-o", str(tmp_path / "out.png")
+    )
     assert code == 0, err
     assert read_aigc(xmp_of(tmp_path / "out.png")) == label
 

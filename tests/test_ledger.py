@@ -48,14 +48,12 @@ def test_schema_is_created_by_migrations(db_url):
 
     engine = ledger.engine_for(db_url)
     tables = set(inspect(engine).get_table_names())
-    assert {"ledger", "audit", "edit_cache", "deferred", "uploads",
-            "retouch_alembic_version"} <= tables
+    assert {"ledger", "audit", "edit_cache", "deferred", "uploads", "retouch_alembic_version"} <= tables
     config = Config()
     config.set_main_option("script_location", str(ledger.MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
-        assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() \
-            == head
+        assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() == head
 
 
 def _claim_when_all_are_ready(url: str, start, n: int, outcomes) -> None:
@@ -74,8 +72,9 @@ def test_processes_opening_a_new_database_at_once_all_get_it(db_url):
 
     context = multiprocessing.get_context("spawn")
     start, outcomes = context.Barrier(4), context.Queue()
-    processes = [context.Process(target=_claim_when_all_are_ready,
-                                 args=(db_url, start, n, outcomes)) for n in range(4)]
+    processes = [
+        context.Process(target=_claim_when_all_are_ready, args=(db_url, start, n, outcomes)) for n in range(4)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -97,14 +96,18 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
         if statement.lstrip().lower().startswith("insert into edit_cache") and not raced:
             raced.append(statement)
             with other_worker.begin() as connection:
-                connection.execute(ledger.edit_cache.insert().values(
-                    key="k", at=ledger.now(), output="first.png",
-                    result={"id": "first", "status": "published"}))
+                connection.execute(
+                    ledger.edit_cache.insert().values(
+                        key="k",
+                        at=ledger.now(),
+                        output="first.png",
+                        result={"id": "first", "status": "published"},
+                    )
+                )
 
     event.listen(engine, "before_cursor_execute", first_worker_commits_now)
     try:
-        ledger.remember_edit(db_url, "k", "second.png",
-                             ItemResult(id="second", status="published"))
+        ledger.remember_edit(db_url, "k", "second.png", ItemResult(id="second", status="published"))
     finally:
         event.remove(engine, "before_cursor_execute", first_worker_commits_now)
         other_worker.dispose()
@@ -113,16 +116,23 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
 
 def test_totals_per_path_day_and_batch(db_url):
     results = [
-        ItemResult(id="a", status="published", route="opencv",
-                   cost=Cost(path="opencv", cpu_s=0.02, usd=2e-7)),
-        ItemResult(id="b", status="review", route="model", model={"model": "m", "seed": 3},
-                   cost=Cost(path="model", gpu_s=4.0, gpu_type="NVIDIA H100", cpu_s=0.5,
-                             usd=0.0028), requested_by="cli:bob"),
+        ItemResult(
+            id="a", status="published", route="opencv", cost=Cost(path="opencv", cpu_s=0.02, usd=2e-7)
+        ),
+        ItemResult(
+            id="b",
+            status="review",
+            route="model",
+            model={"model": "m", "seed": 3},
+            cost=Cost(path="model", gpu_s=4.0, gpu_type="NVIDIA H100", cpu_s=0.5, usd=0.0028),
+            requested_by="cli:bob",
+        ),
         ItemResult(id="c", status="rejected", route="reject"),
     ]
     assert ledger.record_batch(db_url, results, "batch-1", "v1") == 2
-    ledger.record_review(db_url, "b", "run-9", ReviewDecision(decision="approve", reviewer="alice"),
-                         2.0, 0.6667, "v1")
+    ledger.record_review(
+        db_url, "b", "run-9", ReviewDecision(decision="approve", reviewer="alice"), 2.0, 0.6667, "v1"
+    )
     totals = ledger.totals(db_url)
     assert totals["by_path"]["opencv"]["items"] == 1
     assert totals["by_path"]["model"]["gpu_s"] == 4.0
@@ -132,17 +142,19 @@ def test_totals_per_path_day_and_batch(db_url):
     assert set(by_batch) == {"batch-1", "run-9"}
     with ledger.engine_for(db_url).connect() as connection:
         trail = connection.execute(text("select item, event, seed, who from audit order by id")).all()
-    assert [tuple(row) for row in trail] == [("b", "edit", 3, "cli:bob"),
-                                             ("b", "decision", None, "alice")]
+    assert [tuple(row) for row in trail] == [("b", "edit", 3, "cli:bob"), ("b", "decision", None, "alice")]
 
 
 def test_cost_json_equals_the_sum_of_the_batch(run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("RETOUCH_DB_URL", f"sqlite:///{tmp_path / 'l.db'}")
     manifest = tmp_path / "m.csv"
-    manifest.write_text("id,image,instruction\n"
-                        f"a,{IMAGES / 'coffee.png'},crop to 1:1\n"
-                        f"b,{IMAGES / 'rocket.jpg'},旋转90度\n"
-                        f"c,{IMAGES / 'coffee.png'},今天天气怎么样\n", encoding="utf-8")
+    manifest.write_text(
+        "id,image,instruction\n"
+        f"a,{IMAGES / 'coffee.png'},crop to 1:1\n"
+        f"b,{IMAGES / 'rocket.jpg'},旋转90度\n"
+        f"c,{IMAGES / 'coffee.png'},今天天气怎么样\n",
+        encoding="utf-8",
+    )
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
     results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
@@ -152,7 +164,8 @@ def test_cost_json_equals_the_sum_of_the_batch(run_cli, tmp_path, monkeypatch):
     assert report["total_usd"] == pytest.approx(sum(r["cost"]["usd"] for r in results))
     assert report["by_path"]["opencv"]["items"] == 2
     assert report["by_path"]["opencv"]["cpu_s"] == pytest.approx(
-        sum(r["cost"].get("cpu_s", 0) for r in results))
+        sum(r["cost"].get("cpu_s", 0) for r in results)
+    )
     assert report["cache_hits"] == 0
     assert report["saving_usd"] == pytest.approx(2 * 0.0004 - report["total_usd"], abs=1e-6)
     code, out, _ = run_cli("cost", "--by", "day")
@@ -192,11 +205,17 @@ def test_a_repeated_model_edit_is_a_cache_hit(run_cli, tiny, tmp_path):
 def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("RETOUCH_DAILY_GPU_BUDGET_USD", "1e-12")  # spent by the first edit
     manifest = tmp_path / "m.jsonl"
-    manifest.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
-        {"id": "first", "image": str(IMAGES / "coffee.png"), "instruction": "add a hat"},
-        {"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
-        {"id": "later", "image": str(IMAGES / "rocket.jpg"), "instruction": "add a hat"},
-    ]), encoding="utf-8")
+    manifest.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {"id": "first", "image": str(IMAGES / "coffee.png"), "instruction": "add a hat"},
+                {"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
+                {"id": "later", "image": str(IMAGES / "rocket.jpg"), "instruction": "add a hat"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").open())}

@@ -34,8 +34,12 @@ from tasks import ledger, qwen  # noqa: E402
 def tiny_model(tmp_path_factory) -> Path:
     """`retouch model make-tiny DIR`, once per session, in a separate process (as users run it)."""
     folder = tmp_path_factory.mktemp("models") / "tiny-qwen"
-    done = subprocess.run([sys.executable, "-m", "retouch", "model", "make-tiny", str(folder)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "retouch", "model", "make-tiny", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "RETOUCH_MODEL=" in done.stdout
     return folder
@@ -44,6 +48,7 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture
 def use_model(monkeypatch):
     """Point RETOUCH_* settings at a model for one test; drop the resident pipeline after."""
+
     def use(model: str | Path, **extra: str) -> None:
         monkeypatch.setenv("RETOUCH_MODEL", str(model))
         for key, value in extra.items():
@@ -68,6 +73,7 @@ def coffee_pixels() -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------------
 # building and loading
+
 
 def test_make_tiny_saves_a_real_diffusers_pipeline(tiny_model):
     index = json.loads((tiny_model / "model_index.json").read_text())
@@ -122,9 +128,10 @@ def test_working_size_follows_the_pipeline_rule():
 
 
 def test_lightning_lora_settings():
-    config = qwen.ModelConfig(lora="lightx2v/Qwen-Image-Lightning",
-                              lora_weight_name="Qwen-Image-Edit-2509-Lightning-4steps-V1.0-bf16"
-                                               ".safetensors")
+    config = qwen.ModelConfig(
+        lora="lightx2v/Qwen-Image-Lightning",
+        lora_weight_name="Qwen-Image-Edit-2509-Lightning-4steps-V1.0-bf16.safetensors",
+    )
     assert config.lightning and config.num_steps == 4 and config.cfg_scale == 1.0
     plain = qwen.ModelConfig()
     assert not plain.lightning and plain.num_steps == 40 and plain.cfg_scale == 4.0
@@ -141,6 +148,7 @@ def test_placement_by_free_memory():
 
 # ------------------------------------------------------------------------------------------------
 # transformers >= 5.3 and mm_token_type_ids (diffusers#14194)
+
 
 def reference_positions(input_ids, grid_thw, image_token_id: int, merge: int) -> torch.Tensor:
     """Qwen2.5-VL's multimodal RoPE positions for a text+one-image prompt, written out by hand.
@@ -171,26 +179,32 @@ def test_prompt_embeddings_use_3d_positions_for_image_tokens(tiny_model):
     import transformers
     from packaging.version import Version
 
-    pipe = qwen.pipeline_class().from_pretrained(str(tiny_model), dtype=torch.float32,
-                                                 local_files_only=True)
+    pipe = qwen.pipeline_class().from_pretrained(str(tiny_model), dtype=torch.float32, local_files_only=True)
     image = Image.open(IMAGES / "coffee.png").convert("RGB").resize((48, 32))
     prompt = "把杯子换成一杯绿茶"
     fixed, _ = pipe._get_qwen_prompt_embeds(prompt, [image], "cpu")
-    stock, _ = diffusers.QwenImageEditPlusPipeline._get_qwen_prompt_embeds(pipe, prompt, [image],
-                                                                           "cpu")
+    stock, _ = diffusers.QwenImageEditPlusPipeline._get_qwen_prompt_embeds(pipe, prompt, [image], "cpu")
     # the reference: the same forward pass with hand-computed 3-D positions
     text = pipe.prompt_template_encode.format(
-        "Picture 1: <|vision_start|><|image_pad|><|vision_end|>" + prompt)
+        "Picture 1: <|vision_start|><|image_pad|><|vision_end|>" + prompt
+    )
     inputs = pipe.processor(text=[text], images=[image], padding=True, return_tensors="pt")
     config = pipe.text_encoder.config
-    positions = reference_positions(inputs["input_ids"], inputs["image_grid_thw"],
-                                    config.image_token_id, config.vision_config.spatial_merge_size)
-    outputs = pipe.text_encoder(input_ids=inputs["input_ids"],
-                                attention_mask=inputs["attention_mask"],
-                                pixel_values=inputs["pixel_values"],
-                                image_grid_thw=inputs["image_grid_thw"], position_ids=positions,
-                                output_hidden_states=True)
-    reference = outputs.hidden_states[-1][0, pipe.prompt_template_encode_start_idx:]
+    positions = reference_positions(
+        inputs["input_ids"],
+        inputs["image_grid_thw"],
+        config.image_token_id,
+        config.vision_config.spatial_merge_size,
+    )
+    outputs = pipe.text_encoder(
+        input_ids=inputs["input_ids"],
+        attention_mask=inputs["attention_mask"],
+        pixel_values=inputs["pixel_values"],
+        image_grid_thw=inputs["image_grid_thw"],
+        position_ids=positions,
+        output_hidden_states=True,
+    )
+    reference = outputs.hidden_states[-1][0, pipe.prompt_template_encode_start_idx :]
     assert torch.equal(fixed[0], reference)
     if Version(transformers.__version__) >= Version("5.3"):  # the bug this class fixes:
         assert (stock[0] - reference).abs().max() > 1e-5  # 1-D positions for the image tokens
@@ -199,18 +213,30 @@ def test_prompt_embeddings_use_3d_positions_for_image_tokens(tiny_model):
 # ------------------------------------------------------------------------------------------------
 # through the CLI and the flow
 
+
 def test_edit_on_the_model_route(run_cli, tiny_model, use_model, model_steps, tmp_path):
     use_model(tiny_model)
     target = tmp_path / "tea.png"
-    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶",
-                             "-o", str(target), "--json")
+    code, out, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶", "-o", str(target), "--json"
+    )
     assert code == 0, err
     result = json.loads(out)
     # the tiny model's edit is noise: the post-checks send it to a person
     assert result["route"] == "model" and result["status"] == "review"
     failed = {f["check"] for f in result["checks"] if not f["passed"]}
-    assert failed and failed <= {"noise", "scope", "background", "colour-cast", "blur",
-                                 "shift", "zoom", "rotation", "position", "blockiness"}
+    assert failed and failed <= {
+        "noise",
+        "scope",
+        "background",
+        "colour-cast",
+        "blur",
+        "shift",
+        "zoom",
+        "rotation",
+        "position",
+        "blockiness",
+    }
     assert Image.open(target).size == (600, 400)
     assert result["model"]["seed"] is not None and result["model"]["steps"] == 2
     assert result["cost"]["path"] == "model"
@@ -220,12 +246,22 @@ def test_edit_on_the_model_route(run_cli, tiny_model, use_model, model_steps, tm
 def test_batch_loads_the_pipeline_once(run_cli, tiny_model, use_model, model_steps, tmp_path):
     use_model(tiny_model)
     manifest = tmp_path / "m.jsonl"
-    manifest.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
-        {"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"},
-        {"id": "b", "image": str(IMAGES / "rocket.jpg"), "instruction": "replace the sky with a sunset"},
-        {"id": "c", "image": str(IMAGES / "chelsea.png"), "instruction": "裁成1:1后把背景换成白色"},
-        {"id": "d", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
-    ]), encoding="utf-8")
+    manifest.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"},
+                {
+                    "id": "b",
+                    "image": str(IMAGES / "rocket.jpg"),
+                    "instruction": "replace the sky with a sunset",
+                },
+                {"id": "c", "image": str(IMAGES / "chelsea.png"), "instruction": "裁成1:1后把背景换成白色"},
+                {"id": "d", "image": str(IMAGES / "coffee.png"), "instruction": "crop to 1:1"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     before = qwen.load_count
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
@@ -241,8 +277,9 @@ def test_batch_loads_the_pipeline_once(run_cli, tiny_model, use_model, model_ste
 def test_missing_weights_fail_fast_with_how_to_get_them(run_cli, use_model, tmp_path):
     use_model("Qwen/Qwen-Image-Edit-2509")
     started = time.perf_counter()
-    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "remove the plate", "--json",
-                             "-o", str(tmp_path / "x.png"))
+    code, out, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "remove the plate", "--json", "-o", str(tmp_path / "x.png")
+    )
     assert time.perf_counter() - started < 60  # no waiting on a network that is not there
     result = json.loads(out)
     assert code == 1 and result["status"] == "failed"
@@ -251,8 +288,9 @@ def test_missing_weights_fail_fast_with_how_to_get_them(run_cli, use_model, tmp_
     assert "\n" not in result["error"]
 
     use_model(tmp_path / "no-such-folder")
-    code, out, _ = run_cli("edit", str(IMAGES / "coffee.png"), "remove the plate", "--json",
-                           "-o", str(tmp_path / "x.png"))
+    code, out, _ = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "remove the plate", "--json", "-o", str(tmp_path / "x.png")
+    )
     assert "no-such-folder" in json.loads(out)["error"] and code == 1
 
 
@@ -269,6 +307,7 @@ def test_model_info(run_cli, tiny_model, use_model):
 # ------------------------------------------------------------------------------------------------
 # running out of GPU memory
 
+
 class OutOfMemoryOnce:
     """Wraps the pipeline: the first `fail` calls raise torch.OutOfMemoryError."""
 
@@ -283,14 +322,16 @@ class OutOfMemoryOnce:
 
 
 @pytest.mark.parametrize("fail, status", [(1, "review"), (2, "failed")])
-def test_out_of_memory_retries_smaller_then_fails(run_cli, tiny_model, use_model, model_steps,
-                                                  tmp_path, fail, status):
+def test_out_of_memory_retries_smaller_then_fails(
+    run_cli, tiny_model, use_model, model_steps, tmp_path, fail, status
+):
     use_model(tiny_model)
     model = qwen.get_model(get_settings().qwen_config)
     wrapper = OutOfMemoryOnce(model.pipe, fail)
     model.pipe = wrapper
-    code, out, _ = run_cli("edit", str(IMAGES / "coffee.png"), "add a hat", "--json",
-                           "-o", str(tmp_path / "hat.png"))
+    code, out, _ = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "add a hat", "--json", "-o", str(tmp_path / "hat.png")
+    )
     result = json.loads(out)
     assert wrapper.sizes == [(64, 64), (64, 32)]  # the retry runs at half the area
     assert result["status"] == status
@@ -304,20 +345,31 @@ def test_out_of_memory_retries_smaller_then_fails(run_cli, tiny_model, use_model
 # ------------------------------------------------------------------------------------------------
 # a long-lived GPU task worker
 
+
 @pytest.mark.slow
-def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_model,
-                                                   model_steps, tmp_path):
+def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_model, model_steps, tmp_path):
     from flows.edit import edit_batch
 
-    env = {**os.environ, "PREFECT_API_URL": prefect_api, "RETOUCH_MODEL": str(tiny_model),
-           "RETOUCH_MODEL_STEPS": "2"}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "RETOUCH_MODEL": str(tiny_model),
+        "RETOUCH_MODEL_STEPS": "2",
+    }
     worker_log = tmp_path / "worker.log"
-    worker = subprocess.Popen([sys.executable, "-m", "retouch", "serve", "--gpu"], env=env,
-                              cwd=ROOT, stdout=worker_log.open("w"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "retouch", "serve", "--gpu"],
+        env=env,
+        cwd=ROOT,
+        stdout=worker_log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         use_model(tiny_model, model_worker="task-worker")
-        items = [{"id": f"sku{n}", "image": str(IMAGES / "coffee.png"),
-                  "instruction": "把杯子换成一杯绿茶"} for n in range(3)]
+        items = [
+            {"id": f"sku{n}", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"}
+            for n in range(3)
+        ]
         items.append({"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "flip"})
         results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
     finally:
@@ -355,15 +407,18 @@ MORE = [  # (image, instruction): at least ten beyond the demo's model items
 
 
 @pytest.mark.slow
-def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model, model_steps,
-                                                  tmp_path):
+def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model, model_steps, tmp_path):
     use_model(tiny_model)
     with DEMO.open(encoding="utf-8") as f:
         demo = [row for row in csv.DictReader(f)]
-    rows = [{"id": row["id"], "image": str(DEMO.parent / row["image"]), "instruction": row["instruction"]}
-            for row in demo]
-    rows += [{"id": f"more-{n}", "image": str(IMAGES / image), "instruction": instruction}
-             for n, (image, instruction) in enumerate(MORE)]
+    rows = [
+        {"id": row["id"], "image": str(DEMO.parent / row["image"]), "instruction": row["instruction"]}
+        for row in demo
+    ]
+    rows += [
+        {"id": f"more-{n}", "image": str(IMAGES / image), "instruction": instruction}
+        for n, (image, instruction) in enumerate(MORE)
+    ]
     manifest = tmp_path / "gate.jsonl"
     manifest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
@@ -381,6 +436,9 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
     who = f"cli:{getpass.getuser()}"  # the audit knows who asked for each model edit
     assert {r["requested_by"] for r in results} == {who}
     with ledger.engine_for(get_settings().ledger_url).connect() as connection:
-        asked = connection.execute(select(ledger.audit.c.who).where(
-            ledger.audit.c.item.like("more-%"))).scalars().all()
+        asked = (
+            connection.execute(select(ledger.audit.c.who).where(ledger.audit.c.item.like("more-%")))
+            .scalars()
+            .all()
+        )
     assert len(asked) == len(MORE) and set(asked) == {who}

@@ -38,8 +38,7 @@ def test_batch_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkey
     url, got = receiver
     monkeypatch.setenv("RETOUCH_WEBHOOK_URL", url)
     monkeypatch.setenv("RETOUCH_WEBHOOK_SECRET", "hook-secret")
-    code, _, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o",
-                           str(tmp_path / "x.png"))
+    code, _, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o", str(tmp_path / "x.png"))
     assert code == 0, err
     assert len(got) == 2  # 503, then delivered on the retry
     headers, body = got[-1]
@@ -52,7 +51,8 @@ def test_batch_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkey
 def test_a_dead_webhook_does_not_fail_the_batch(run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("RETOUCH_WEBHOOK_URL", "http://127.0.0.1:9/nothing-listens")
     monkeypatch.setattr("tasks.notify.send_webhook.retries", 0)
-    code, out, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json",
-                             "-o", str(tmp_path / "x.png"))
+    code, out, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json", "-o", str(tmp_path / "x.png")
+    )
     assert code == 0, err
     assert json.loads(out)["status"] == "published"

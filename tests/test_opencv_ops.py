@@ -30,14 +30,17 @@ def run(img: np.ndarray, instruction: str) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # geometry
 
+
 def test_crop_to_square_is_the_centre_of_the_photo(coffee):
     out = run(coffee, "裁剪为1:1")
     assert out.shape == (400, 400, 3)
     assert np.array_equal(out, coffee[:, 100:500])
 
 
-@pytest.mark.parametrize("instruction, aspect", [("crop to 16:9", 16 / 9), ("裁剪成4:3", 4 / 3),
-                                                 ("crop to 9:16", 9 / 16), ("crop to 3:4", 3 / 4)])
+@pytest.mark.parametrize(
+    "instruction, aspect",
+    [("crop to 16:9", 16 / 9), ("裁剪成4:3", 4 / 3), ("crop to 9:16", 9 / 16), ("crop to 3:4", 3 / 4)],
+)
 def test_crop_to_aspect(coffee, instruction, aspect):
     out = run(coffee, instruction)
     h, w = out.shape[:2]
@@ -75,11 +78,19 @@ def test_trim_removes_a_uniform_border(coffee):
     assert np.array_equal(out, coffee)
 
 
-@pytest.mark.parametrize("instruction, size", [
-    ("宽度缩放到200像素", (200, 133)), ("resize to 300x300", (300, 300)), ("放大两倍", (1200, 800)),
-    ("最长边缩放到1200", (1200, 800)), ("最短边缩放到200", (300, 200)), ("缩小一半", (300, 200)),
-    ("resize to a height of 100", (150, 100)), ("scale down by 25%", (450, 300)),
-])
+@pytest.mark.parametrize(
+    "instruction, size",
+    [
+        ("宽度缩放到200像素", (200, 133)),
+        ("resize to 300x300", (300, 300)),
+        ("放大两倍", (1200, 800)),
+        ("最长边缩放到1200", (1200, 800)),
+        ("最短边缩放到200", (300, 200)),
+        ("缩小一半", (300, 200)),
+        ("resize to a height of 100", (150, 100)),
+        ("scale down by 25%", (450, 300)),
+    ],
+)
 def test_resize(coffee, instruction, size):
     out = run(coffee, instruction)
     assert (out.shape[1], out.shape[0]) == size
@@ -93,8 +104,10 @@ def test_resize_above_the_pixel_limit_fails_clearly(coffee):
         apply_ops(coffee, [Op("resize", {"scale": 20.0})], max_pixels=10_000_000)
 
 
-@pytest.mark.parametrize("instruction, k", [("旋转90度", -1), ("rotate 90 degrees clockwise", -1),
-                                            ("逆时针旋转90度", 1), ("旋转180度", 2)])
+@pytest.mark.parametrize(
+    "instruction, k",
+    [("旋转90度", -1), ("rotate 90 degrees clockwise", -1), ("逆时针旋转90度", 1), ("旋转180度", 2)],
+)
 def test_right_angle_rotations_are_exact(coffee, instruction, k):
     assert np.array_equal(run(coffee, instruction), np.rot90(coffee, k=k))
 
@@ -104,7 +117,7 @@ def test_small_angle_rotation_expands_the_canvas_with_white_corners(coffee):
     h, w = out.shape[:2]
     assert w > 600 and h > 400
     assert out[:3, :3].min() >= 250 and out[-3:, -3:].min() >= 250
-    centre = out[h // 2 - 20:h // 2 + 20, w // 2 - 20:w // 2 + 20]
+    centre = out[h // 2 - 20 : h // 2 + 20, w // 2 - 20 : w // 2 + 20]
     assert np.abs(luma(centre).mean() - luma(coffee[180:220, 280:320]).mean()) < 25
 
 
@@ -142,6 +155,7 @@ def test_pad_transparent_adds_alpha(coffee):
 
 # ------------------------------------------------------------------------------------------------
 # colour
+
 
 def test_brightness(coffee):
     brighter = run(coffee, "brighten by 15%")
@@ -191,6 +205,7 @@ def test_sharpen_and_blur_change_detail(coffee):
 # ------------------------------------------------------------------------------------------------
 # unusual pixel formats
 
+
 @pytest.fixture
 def bgra(coffee) -> np.ndarray:
     alpha = np.zeros(coffee.shape[:2], np.uint8)
@@ -204,8 +219,9 @@ def test_geometry_moves_alpha_with_the_colour(bgra):
     assert np.array_equal(out, np.rot90(bgra, k=-1))
 
 
-@pytest.mark.parametrize("instruction", ["brighten by 20%", "对比度加强", "降低饱和度", "暖色调",
-                                         "锐化", "去色"])
+@pytest.mark.parametrize(
+    "instruction", ["brighten by 20%", "对比度加强", "降低饱和度", "暖色调", "锐化", "去色"]
+)
 def test_colour_ops_leave_alpha_alone(bgra, instruction):
     out = run(bgra, instruction)
     assert out.shape == bgra.shape

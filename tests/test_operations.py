@@ -46,8 +46,7 @@ def prefect_server(request, tmp_path_factory):
     """`prefect server start` on SQLite, or on a database of its own in PostgreSQL."""
     home = tmp_path_factory.mktemp(f"prefect-{request.param}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_UI_ENABLED="false")
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false")
     database = None
     if request.param == "postgresql":
         from sqlalchemy import create_engine, text
@@ -59,13 +58,17 @@ def prefect_server(request, tmp_path_factory):
                 connection.execute(text(f'create database "{database}"'))
         except Exception as exc:
             pytest.skip(f"no PostgreSQL: {exc}")
-        env["PREFECT_API_DATABASE_CONNECTION_URL"] = \
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
             f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+        )
     port = free_port()
     log = (home / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
-                             "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/api"
     try:
         wait_for(lambda: healthy(url), timeout=180, what="prefect server")
@@ -79,15 +82,24 @@ def prefect_server(request, tmp_path_factory):
 
 @pytest.fixture
 def aws(moto_server, monkeypatch):
-    creds = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-             "AWS_DEFAULT_REGION": "us-east-1", "RETOUCH_S3_ENDPOINT_URL": moto_server}
+    creds = {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RETOUCH_S3_ENDPOINT_URL": moto_server,
+    }
     for key, value in creds.items():
         monkeypatch.setenv(key, value)
     import boto3
 
     def client(service):
-        return boto3.client(service, endpoint_url=moto_server, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test")
+        return boto3.client(
+            service,
+            endpoint_url=moto_server,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
 
     return creds, client
 
@@ -103,17 +115,32 @@ def served(prefect_server, aws, tmp_path):
         s3.create_bucket(Bucket=bucket)
     queue = sqs.create_queue(QueueName=f"uploads-{tag}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=uploads, NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, **creds,
-           "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-           "RETOUCH_DATA_DIR": str(tmp_path / "data"),
-           "RETOUCH_UPLOAD_OUT_URI": f"s3://{outputs}/edited"}
+    s3.put_bucket_notification_configuration(
+        Bucket=uploads,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        **creds,
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "RETOUCH_DATA_DIR": str(tmp_path / "data"),
+        "RETOUCH_UPLOAD_OUT_URI": f"s3://{outputs}/edited",
+    }
     logs = tmp_path / "logs"
     logs.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-m", "retouch", *args], cwd=ROOT, env=env,
-                              stdout=(logs / f"{args[0]}.log").open("w"), stderr=subprocess.STDOUT)
-             for args in (["serve", "--limit", "4"], ["watch", "sqs", queue])]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "retouch", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / f"{args[0]}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for args in (["serve", "--limit", "4"], ["watch", "sqs", queue])
+    ]
 
     def deployed():
         from prefect import get_client
@@ -126,8 +153,16 @@ def served(prefect_server, aws, tmp_path):
 
     try:
         wait_for(deployed, what="the served deployments")
-        yield {"s3": s3, "sqs": sqs, "queue": queue, "uploads": uploads, "outputs": outputs,
-               "logs": logs, "api": prefect_server, "env": env}
+        yield {
+            "s3": s3,
+            "sqs": sqs,
+            "queue": queue,
+            "uploads": uploads,
+            "outputs": outputs,
+            "logs": logs,
+            "api": prefect_server,
+            "env": env,
+        }
     finally:
         stop(*procs)
         for log in sorted(logs.iterdir()):  # shown by pytest when the test failed
@@ -150,11 +185,16 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
     coffee = cv2.imread(str(IMAGES / "coffee.png"))
     # the instruction in the object's metadata (percent-encoded UTF-8: headers are ASCII) ...
-    s3.put_object(Bucket=uploads, Key="incoming/sku 1.png", Body=png(coffee),
-                  Metadata={"instruction": urllib.parse.quote("裁剪为1:1")})
+    s3.put_object(
+        Bucket=uploads,
+        Key="incoming/sku 1.png",
+        Body=png(coffee),
+        Metadata={"instruction": urllib.parse.quote("裁剪为1:1")},
+    )
     # ... or in a sidecar JSON next to the image (written first, so it is there in time)
-    s3.put_object(Bucket=uploads, Key="incoming/sku2.png.json",
-                  Body=json.dumps({"instruction": "旋转90度"}).encode())
+    s3.put_object(
+        Bucket=uploads, Key="incoming/sku2.png.json", Body=json.dumps({"instruction": "旋转90度"}).encode()
+    )
     s3.put_object(Bucket=uploads, Key="incoming/sku2.png", Body=png(coffee))
 
     def result_of(item_id):
@@ -174,15 +214,16 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
     etag = s3.head_object(Bucket=uploads, Key="incoming/sku2.png")["ETag"].strip('"')
-    record = {"eventName": "ObjectCreated:Put", "s3": {
-        "bucket": {"name": uploads}, "object": {"key": "incoming/sku2.png", "eTag": etag}}}
-    served["sqs"].send_message(QueueUrl=served["queue"], MessageBody=json.dumps(
-        {"Records": [record]}))
+    record = {
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": uploads}, "object": {"key": "incoming/sku2.png", "eTag": etag}},
+    }
+    served["sqs"].send_message(QueueUrl=served["queue"], MessageBody=json.dumps({"Records": [record]}))
     with api(served["api"]):
+
         def upload_runs():
             with get_client(sync_client=True) as client:
-                runs = client.read_flow_runs(flow_filter=FlowFilter(
-                    name=FlowFilterName(any_=["on-upload"])))
+                runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["on-upload"])))
             return runs if len(runs) >= 3 and all(r.state.is_final() for r in runs) else None
 
         runs = wait_for(upload_runs, what="the duplicate's run")
@@ -203,24 +244,37 @@ def test_catalog_refresh_deployment_on_s3(served):
 
     s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
     for name in ("coffee.png", "rocket.jpg", "chelsea.png"):
-        s3.put_object(Bucket=uploads, Key=f"catalog/images/{name}",
-                      Body=(IMAGES / name).read_bytes())
-    manifest = ("id,image,instruction\n"
-                "a,images/coffee.png,裁剪为1:1\n"
-                "b,images/rocket.jpg,mirror the image\n"
-                "c,images/chelsea.png,今天天气怎么样\n"
-                "d,images/missing.png,crop to 1:1\n")
+        s3.put_object(Bucket=uploads, Key=f"catalog/images/{name}", Body=(IMAGES / name).read_bytes())
+    manifest = (
+        "id,image,instruction\n"
+        "a,images/coffee.png,裁剪为1:1\n"
+        "b,images/rocket.jpg,mirror the image\n"
+        "c,images/chelsea.png,今天天气怎么样\n"
+        "d,images/missing.png,crop to 1:1\n"
+    )
     s3.put_object(Bucket=uploads, Key="catalog/manifest.csv", Body=manifest.encode())
     with api(served["api"]):
-        run = run_deployment("catalog-refresh/catalog-refresh", timeout=240, parameters={
-            "manifest_uri": f"s3://{uploads}/catalog/manifest.csv",
-            "out_uri": f"s3://{outputs}/catalog"})
+        run = run_deployment(
+            "catalog-refresh/catalog-refresh",
+            timeout=240,
+            parameters={
+                "manifest_uri": f"s3://{uploads}/catalog/manifest.csv",
+                "out_uri": f"s3://{outputs}/catalog",
+            },
+        )
     assert run.state.is_completed(), (served["logs"] / "serve.log").read_text()[-3000:]
     rows = s3_json_lines(s3, outputs, "catalog/results.jsonl")
     assert [(r["id"], r["status"]) for r in rows] == [
-        ("a", "published"), ("b", "published"), ("c", "rejected"), ("d", "failed")]
-    assert "no such file" in rows[3]["error"] or "NoSuchKey" in rows[3]["error"] or \
-        "Not Found" in rows[3]["error"]
+        ("a", "published"),
+        ("b", "published"),
+        ("c", "rejected"),
+        ("d", "failed"),
+    ]
+    assert (
+        "no such file" in rows[3]["error"]
+        or "NoSuchKey" in rows[3]["error"]
+        or "Not Found" in rows[3]["error"]
+    )
 
 
 def test_prefect_results_in_s3(prefect_server, aws, tmp_path):
@@ -228,19 +282,28 @@ def test_prefect_results_in_s3(prefect_server, aws, tmp_path):
     s3 = client("s3")
     bucket = f"results-{uuid.uuid4().hex[:6]}"
     s3.create_bucket(Bucket=bucket)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}, **creds,
-           "PREFECT_HOME": str(tmp_path / "home"), "PREFECT_API_URL": prefect_server}
-    done = subprocess.run([sys.executable, "-m", "retouch", "results-storage",
-                           f"s3://{bucket}/prefect"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        **creds,
+        "PREFECT_HOME": str(tmp_path / "home"),
+        "PREFECT_API_URL": prefect_server,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "retouch", "results-storage", f"s3://{bucket}/prefect"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     # a flow on this profile now persists its task results in the bucket
-    script = ("from prefect import flow, task\n"
-              "@task\ndef double(x): return 2 * x\n"
-              "@flow\ndef f(): return double(21)\n"
-              "print(f())\n")
-    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=120)
+    script = (
+        "from prefect import flow, task\n"
+        "@task\ndef double(x): return 2 * x\n"
+        "@flow\ndef f(): return double(21)\n"
+        "print(f())\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0 and ran.stdout.strip().endswith("42"), ran.stderr[-2000:]
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert keys and all(k.startswith("prefect/") for k in keys)
@@ -252,8 +315,12 @@ def test_a_burst_of_uploads_is_processed_exactly_once(served, request):
     s3, uploads, outputs = served["s3"], served["uploads"], served["outputs"]
     small = cv2.resize(cv2.imread(str(IMAGES / "chelsea.png")), (160, 120))
     for n in range(BURST):  # distinct objects, all at once
-        s3.put_object(Bucket=uploads, Key=f"burst/{n:02d}.png", Body=png(np.roll(small, n, 1)),
-                      Metadata={"instruction": "flip"})
+        s3.put_object(
+            Bucket=uploads,
+            Key=f"burst/{n:02d}.png",
+            Body=png(np.roll(small, n, 1)),
+            Metadata={"instruction": "flip"},
+        )
 
     def all_done():
         listed = s3.list_objects_v2(Bucket=outputs, Prefix="edited/burst--").get("Contents", [])
@@ -276,26 +343,60 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.deployments import run_deployment
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
-           "PREFECT_API_URL": prefect_server, "PREFECT_WORKER_QUERY_SECONDS": "1",
-           "PREFECT_HOME": str(tmp_path / "home"), "RETOUCH_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_HOME": str(tmp_path / "home"),
+        "RETOUCH_DATA_DIR": str(tmp_path / "data"),
+    }
     with api(prefect_server), get_client(sync_client=True) as client:
         existing = {p.name for p in client.read_work_pools()}
         for pool in ("retouch-cpu", "retouch-gpu"):
             if pool not in existing:
                 client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
-    deployed = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    deployed = subprocess.run(
+        [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert deployed.returncode == 0, deployed.stdout[-2000:] + deployed.stderr[-2000:]
-    workers = [subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool",
-                                 "retouch-cpu", "--limit", "1", "--name", f"cpu-{n}"],
-                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for n in range(2)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "worker",
+                "start",
+                "--pool",
+                "retouch-cpu",
+                "--limit",
+                "1",
+                "--name",
+                f"cpu-{n}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n in range(2)
+    ]
     try:
         items = [{"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "flip"}]
         with api(prefect_server):
-            runs = [run_deployment("edit-batch/edit-batch", timeout=0, parameters={
-                "items": items, "out_dir": str(tmp_path / f"out{n}")}) for n in range(4)]
+            runs = [
+                run_deployment(
+                    "edit-batch/edit-batch",
+                    timeout=0,
+                    parameters={"items": items, "out_dir": str(tmp_path / f"out{n}")},
+                )
+                for n in range(4)
+            ]
 
             def finished():
                 with get_client(sync_client=True) as client:
@@ -306,8 +407,13 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
         assert all(r.state.is_completed() for r in done)
         with api(prefect_server), get_client(sync_client=True) as client:
             # from the moment a worker took a run (Pending) to its end
-            spans = sorted((min(s.timestamp for s in client.read_flow_run_states(r.id)
-                                if s.type.value == "PENDING"), r.end_time) for r in done)
+            spans = sorted(
+                (
+                    min(s.timestamp for s in client.read_flow_run_states(r.id) if s.type.value == "PENDING"),
+                    r.end_time,
+                )
+                for r in done
+            )
         overlapping = any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1))
         assert overlapping  # each worker takes one run at a time: two ran at once
         assert all((tmp_path / f"out{n}" / "results.jsonl").exists() for n in range(4))

@@ -31,25 +31,31 @@ def by_name(name):
 
 
 def test_ciede2000_matches_the_published_test_data():  # Sharma, Wu, Dalal (2005), pairs 1, 7, 17
-    pairs = [((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
-             ((50, 0, 0), (50, -1, 2), 2.3669), ((50, 2.5, 0), (73, 25, -18), 27.1492)]
+    pairs = [
+        ((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+        ((50, 0, 0), (50, -1, 2), 2.3669),
+        ((50, 2.5, 0), (73, 25, -18), 27.1492),
+    ]
     for a, b, expected in pairs:
         assert float(ciede2000(np.array(a), np.array(b))) == pytest.approx(expected, abs=1e-4)
 
 
-@pytest.mark.parametrize("family, check, words", [
-    ("bg_grey", "background-colour", "pure white"),
-    ("bg_offwhite", "background-colour", "pure white"),
-    ("bg_product_lost", "product", "product"),
-    ("recolour_wrong", "recolour", "asked"),
-    ("text_wrong", "text-new", "asked"),
-    ("text_old_left", "text-old", "still reads"),
-    ("text_other_changed", "text-other", "other text changed"),
-    ("remove_mark_not_done", "text-removed", "still reads"),
-    ("remove_object_not_done", "removed", "left as it was"),
-    ("keep_background_broken", "keep", "background changed"),
-    ("seams", "seams", "seams"),
-])
+@pytest.mark.parametrize(
+    "family, check, words",
+    [
+        ("bg_grey", "background-colour", "pure white"),
+        ("bg_offwhite", "background-colour", "pure white"),
+        ("bg_product_lost", "product", "product"),
+        ("recolour_wrong", "recolour", "asked"),
+        ("text_wrong", "text-new", "asked"),
+        ("text_old_left", "text-old", "still reads"),
+        ("text_other_changed", "text-other", "other text changed"),
+        ("remove_mark_not_done", "text-removed", "still reads"),
+        ("remove_object_not_done", "removed", "left as it was"),
+        ("keep_background_broken", "keep", "background changed"),
+        ("seams", "seams", "seams"),
+    ],
+)
 def test_a_bad_edit_is_caught_by_the_check_of_what_was_asked(family, check, words):
     verdict, why = failed(*pair(by_name(family)))
     assert verdict == "review" and check in why, why

@@ -20,10 +20,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow
 
 
-
-
-
-
 def state_of(run_id):
     from prefect import get_client
 
@@ -40,9 +36,21 @@ def review_case(tmp_path: Path, item_id: str) -> tuple[dict, dict, str]:
     output.parent.mkdir(parents=True)
     cv2.imwrite(str(output), edited)
     item = {"id": item_id, "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成红色"}
-    result = {"id": item_id, "status": "review", "route": "model", "output": str(output),
-              "checks": [{"check": "shift", "value": 6.0, "threshold": 2.0, "passed": False,
-                          "message": "whole frame moved by (+6.0, +0.0) px"}]}
+    result = {
+        "id": item_id,
+        "status": "review",
+        "route": "model",
+        "output": str(output),
+        "checks": [
+            {
+                "check": "shift",
+                "value": 6.0,
+                "threshold": 2.0,
+                "passed": False,
+                "message": "whole frame moved by (+6.0, +0.0) px",
+            }
+        ],
+    }
     other = {"id": "other", "status": "published", "route": "opencv", "output": "x.png"}
     (out_dir / "results.jsonl").write_text(json.dumps(result) + "\n" + json.dumps(other) + "\n")
     return item, result, str(out_dir)
@@ -63,18 +71,32 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 @pytest.fixture
 def served(prefect_api, tmp_path, tiny_model_dir):
     """`retouch serve` (the deployments of prefect.yaml) and `retouch review serve`."""
-    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-           "RETOUCH_REVIEW_TOKEN": "s3cret-token", "RETOUCH_MODEL": str(tiny_model_dir),
-           "RETOUCH_MODEL_STEPS": "2"}
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "RETOUCH_REVIEW_TOKEN": "s3cret-token",
+        "RETOUCH_MODEL": str(tiny_model_dir),
+        "RETOUCH_MODEL_STEPS": "2",
+    }
     page_port = free_port()
     logs = tmp_path / "logs"
     logs.mkdir()
     procs = [
-        subprocess.Popen([sys.executable, "-m", "retouch", "serve"], cwd=ROOT, env=env,
-                         stdout=(logs / "serve.log").open("w"), stderr=subprocess.STDOUT),
-        subprocess.Popen([sys.executable, "-m", "retouch", "review", "serve", "--port",
-                          str(page_port)], cwd=ROOT, env=env,
-                         stdout=(logs / "page.log").open("w"), stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            [sys.executable, "-m", "retouch", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / "serve.log").open("w"),
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "retouch", "review", "serve", "--port", str(page_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / "page.log").open("w"),
+            stderr=subprocess.STDOUT,
+        ),
     ]
 
     def deployed():
@@ -89,8 +111,9 @@ def served(prefect_api, tmp_path, tiny_model_dir):
 
     try:
         wait_for(deployed, what="the review-edit deployment")
-        wait_for(lambda: _answers(f"http://127.0.0.1:{page_port}/?token=s3cret-token"),
-                 what="the review page")
+        wait_for(
+            lambda: _answers(f"http://127.0.0.1:{page_port}/?token=s3cret-token"), what="the review page"
+        )
         yield f"http://127.0.0.1:{page_port}", logs
     finally:
         stop(*procs)
@@ -107,14 +130,16 @@ def _answers(url: str) -> bool:
 def start_review(item, result, out_dir, page):
     from prefect.deployments import run_deployment
 
-    run = run_deployment("review-edit/review-edit", timeout=0, parameters={
-        "item": item, "result": result, "out_dir": out_dir, "review_page": page})
+    run = run_deployment(
+        "review-edit/review-edit",
+        timeout=0,
+        parameters={"item": item, "result": result, "out_dir": out_dir, "review_page": page},
+    )
     wait_for(lambda: state_of(run.id).is_paused(), what="the review run to suspend")
     return run.id
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test "
-                                             "installs it)")
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_approve_in_the_browser_publishes(served, tmp_path):
     playwright = pytest.importorskip("playwright.sync_api")
     page_url, logs = served
@@ -125,24 +150,33 @@ def test_approve_in_the_browser_publishes(served, tmp_path):
     assert not _answers(f"{page_url}/api/reviews")
 
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         page.goto(f"{page_url}/?token=s3cret-token")
         card = page.locator('.item[data-item="sku-1"]')
         card.wait_for(timeout=30_000)
         assert "whole frame moved" in card.inner_text()
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.item img')].every(i => i.naturalWidth > 0)")
+            "() => [...document.querySelectorAll('.item img')].every(i => i.naturalWidth > 0)"
+        )
         card.locator(".who").fill("alice")
         card.locator(".approve").click()
         card.locator(".status").filter(has_text="approve: sent").wait_for(timeout=30_000)
         page.screenshot(path=str(logs / "review-page.png"))
         browser.close()
 
-    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
-                     what="the resumed run to finish")
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
     published = Path(out_dir) / "published" / "sku-1" / "0123456789abcdef.png"
     assert published.read_bytes() == Path(result["output"]).read_bytes()
@@ -161,16 +195,13 @@ def test_reject_from_the_command_line(served, tmp_path, run_cli):
     run_id = start_review(item, result, out_dir, page_url)
     code, out, _ = run_cli("review", "list", "--json")
     assert code == 0 and str(run_id) in out
-    code, _, err = run_cli("review", "reject", str(run_id), "--note", "wrong colour",
-                           "--reviewer", "bob")
+    code, _, err = run_cli("review", "reject", str(run_id), "--note", "wrong colour", "--reviewer", "bob")
     assert code == 0, err
-    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
-                     what="the resumed run to finish")
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
     assert not (Path(out_dir) / "published").exists()
     decision = json.loads((Path(out_dir) / "review" / "sku-2" / "decision.json").read_text())
-    assert (decision["decision"], decision["reviewer"], decision["note"]) == (
-        "reject", "bob", "wrong colour")
+    assert (decision["decision"], decision["reviewer"], decision["note"]) == ("reject", "bob", "wrong colour")
     code, _, err = run_cli("review", "approve", str(run_id))
     assert code == 2 and err.startswith("error: cannot resume")  # decided already
 
@@ -179,34 +210,29 @@ def test_re_edit_goes_round_again(served, tmp_path, run_cli):
     page_url, logs = served
     item, result, out_dir = review_case(tmp_path, "sku-3")
     run_id = start_review(item, result, out_dir, page_url)
-    code, _, err = run_cli("review", "re-edit", str(run_id), "把杯子换成一杯绿茶",
-                           "--reviewer", "carol")
+    code, _, err = run_cli("review", "re-edit", str(run_id), "把杯子换成一杯绿茶", "--reviewer", "carol")
     assert code == 0, err
-    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
-                     what="the resumed run to finish")
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
     decision = json.loads((Path(out_dir) / "review" / "sku-3" / "decision.json").read_text())
     assert decision["decision"] == "re-edit" and decision["instruction"] == "把杯子换成一杯绿茶"
     # the tiny model's new edit fails its checks too: a new review run waits for a person
     assert decision["re_edit_status"] == "review" and decision["next_review"]
-    wait_for(lambda: state_of(decision["next_review"]).is_paused(),
-             what="the second review round to suspend")
+    wait_for(lambda: state_of(decision["next_review"]).is_paused(), what="the second review round to suspend")
 
     # a re-edit whose new instruction is an OpenCV job is done by OpenCV (one dispatcher)
     item, result, out_dir = review_case(tmp_path / "opencv", "sku-4")
     run_id = start_review(item, result, out_dir, page_url)
     code, _, err = run_cli("review", "re-edit", str(run_id), "crop to 1:1", "--reviewer", "dan")
     assert code == 0, err
-    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s,
-                     what="the resumed run to finish")
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
     line = results_lines(out_dir)[0]
     assert (line["status"], line["route"]) == ("published", "opencv"), line
     assert cv2.imread(line["output"]).shape[:2] == (400, 400)
 
 
-def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_model_dir,
-                                                         monkeypatch):
+def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_model_dir, monkeypatch):
     from flows.edit import edit_batch
 
     monkeypatch.setenv("RETOUCH_MODEL", str(tiny_model_dir))

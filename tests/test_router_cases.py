@@ -20,10 +20,16 @@ def photo():
 
 
 def _params(name):
-    return [pytest.param(case, id=f"{case['id']}-{case['family']}",
-                         marks=[pytest.mark.xfail(reason=KNOWN_MISSES[case["id"]], strict=True)]
-                         if case["id"] in KNOWN_MISSES else [])
-            for case in load_cases(DATA / name)]
+    return [
+        pytest.param(
+            case,
+            id=f"{case['id']}-{case['family']}",
+            marks=[pytest.mark.xfail(reason=KNOWN_MISSES[case["id"]], strict=True)]
+            if case["id"] in KNOWN_MISSES
+            else [],
+        )
+        for case in load_cases(DATA / name)
+    ]
 
 
 @pytest.mark.parametrize("case", _params("router_cases.jsonl"))

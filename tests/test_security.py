@@ -14,10 +14,12 @@ import pytest
 
 from tests.conftest import IMAGES, free_port, stop
 
-SECRETS = {"RETOUCH_WEBHOOK_SECRET": "wh-S3CR3T-7781", "RETOUCH_REVIEW_TOKEN": "rv-S3CR3T-9924",
-           "AWS_SECRET_ACCESS_KEY": "aws-S3CR3T-1234", "PREFECT_API_AUTH_STRING": "admin:pa-S3CR3T-55"}
-
-
+SECRETS = {
+    "RETOUCH_WEBHOOK_SECRET": "wh-S3CR3T-7781",
+    "RETOUCH_REVIEW_TOKEN": "rv-S3CR3T-9924",
+    "AWS_SECRET_ACCESS_KEY": "aws-S3CR3T-1234",
+    "PREFECT_API_AUTH_STRING": "admin:pa-S3CR3T-55",
+}
 
 
 @pytest.mark.slow
@@ -29,11 +31,17 @@ def test_server_auth_is_enforced_and_no_secret_leaks(tmp_path):
     url = f"http://127.0.0.1:{port}/api"
     base = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**base, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "false",
-             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-             "PREFECT_SERVER_API_AUTH_STRING": SECRETS["PREFECT_API_AUTH_STRING"]})
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **base,
+            "PREFECT_HOME": str(home),
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_API_AUTH_STRING": SECRETS["PREFECT_API_AUTH_STRING"],
+        },
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -47,29 +55,36 @@ def test_server_auth_is_enforced_and_no_secret_leaks(tmp_path):
                     raise
                 time.sleep(0.5)
         manifest = tmp_path / "m.csv"
-        manifest.write_text(f"id,image,instruction\na,{IMAGES / 'coffee.png'},crop to 1:1\n"
-                            f"b,{IMAGES / 'coffee.png'},今天天气怎么样\n", encoding="utf-8")
-        command = [sys.executable, "-m", "retouch", "run", str(manifest), "--out",
-                   str(tmp_path / "out")]
-        env = {**base, "PREFECT_API_URL": url, "PREFECT_HOME": str(home),
-               "RETOUCH_DATA_DIR": str(tmp_path / "d")}
+        manifest.write_text(
+            f"id,image,instruction\na,{IMAGES / 'coffee.png'},crop to 1:1\n"
+            f"b,{IMAGES / 'coffee.png'},今天天气怎么样\n",
+            encoding="utf-8",
+        )
+        command = [sys.executable, "-m", "retouch", "run", str(manifest), "--out", str(tmp_path / "out")]
+        env = {
+            **base,
+            "PREFECT_API_URL": url,
+            "PREFECT_HOME": str(home),
+            "RETOUCH_DATA_DIR": str(tmp_path / "d"),
+        }
         refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
         assert refused.returncode != 0 and "401" in refused.stderr + refused.stdout
         assert "Traceback" not in refused.stderr
-        allowed = subprocess.run(command, env={**env, **SECRETS}, capture_output=True, text=True,
-                                 timeout=300)
+        allowed = subprocess.run(command, env={**env, **SECRETS}, capture_output=True, text=True, timeout=300)
         assert allowed.returncode == 0, allowed.stderr[-2000:]
 
         # nothing secret in what the run left behind: results, stdout/stderr, logs, artifacts
         seen = [(tmp_path / "out" / "results.jsonl").read_text(), allowed.stdout, allowed.stderr]
-        with temporary_settings(updates={PREFECT_API_URL: url,
-                                         PREFECT_API_AUTH_STRING: SECRETS["PREFECT_API_AUTH_STRING"]}):
+        with temporary_settings(
+            updates={PREFECT_API_URL: url, PREFECT_API_AUTH_STRING: SECRETS["PREFECT_API_AUTH_STRING"]}
+        ):
             with get_client(sync_client=True) as client:
                 runs = client.read_flow_runs()
                 seen += [json.dumps(r.parameters) for r in runs]
                 seen += [log.message for log in client.read_logs()]
-                seen += [json.dumps(a.data, default=str) + (a.description or "")
-                         for a in client.read_artifacts()]
+                seen += [
+                    json.dumps(a.data, default=str) + (a.description or "") for a in client.read_artifacts()
+                ]
         everything = "\n".join(seen)
         assert "crop to 1:1" in everything  # we are looking at the right run
         for name, secret in SECRETS.items():
@@ -89,8 +104,14 @@ def test_review_page_refuses_a_wrong_token(monkeypatch):
     client = TestClient(create_app())
     for headers in ({}, {"X-Retouch-Token": "wrong"}, {"X-Retouch-Token": "right-token-but-longer"}):
         assert client.get("/api/reviews", headers=headers).status_code == 401
-        assert client.post("/api/reviews/00000000-0000-0000-0000-000000000000", headers=headers,
-                           json={"decision": "approve"}).status_code == 401
+        assert (
+            client.post(
+                "/api/reviews/00000000-0000-0000-0000-000000000000",
+                headers=headers,
+                json={"decision": "approve"},
+            ).status_code
+            == 401
+        )
     assert client.get("/?token=right-token").status_code == 200
 
 

@@ -15,8 +15,12 @@ from tasks.uploads import instruction_for, item_id, s3_records
 def aws(moto_server, monkeypatch):
     import boto3
 
-    for key, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t",
-                       "AWS_DEFAULT_REGION": "us-east-1", "RETOUCH_S3_ENDPOINT_URL": moto_server}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RETOUCH_S3_ENDPOINT_URL": moto_server,
+    }.items():
         monkeypatch.setenv(key, value)
     return lambda service: boto3.client(service, endpoint_url=moto_server, region_name="us-east-1")
 
@@ -42,10 +46,18 @@ def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
     s3.create_bucket(Bucket="notify")
     queue = sqs.create_queue(QueueName="n")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket="notify", NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
-    s3.put_object(Bucket="notify", Key="in/红色 T恤.jpg", Body=b"1",
-                  Metadata={"instruction": urllib.parse.quote("把T恤换成蓝色")})
+    s3.put_bucket_notification_configuration(
+        Bucket="notify",
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    s3.put_object(
+        Bucket="notify",
+        Key="in/红色 T恤.jpg",
+        Body=b"1",
+        Metadata={"instruction": urllib.parse.quote("把T恤换成蓝色")},
+    )
     events = []
     consumer = SqsConsumer(queue, emit=lambda **e: events.append(e))
     while consumer.poll_once(wait_seconds=1):
@@ -61,17 +73,29 @@ def test_sidecar_instruction(aws):
     s3.create_bucket(Bucket="side")
     s3.put_object(Bucket="side", Key="a.jpg", Body=b"1")
     assert instruction_for("side", "a.jpg") is None
-    s3.put_object(Bucket="side", Key="a.jpg.json",
-                  Body=json.dumps({"instruction": "裁剪为1:1"}, ensure_ascii=False).encode())
+    s3.put_object(
+        Bucket="side",
+        Key="a.jpg.json",
+        Body=json.dumps({"instruction": "裁剪为1:1"}, ensure_ascii=False).encode(),
+    )
     assert instruction_for("side", "a.jpg") == "裁剪为1:1"
 
 
 def test_s3_records_parsing():
-    body = json.dumps({"Records": [
-        {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"},
-                                                  "object": {"key": "a%2Fb+c.jpg", "eTag": "e"}}},
-        {"eventName": "ObjectRemoved:Delete", "s3": {"bucket": {"name": "b"},
-                                                     "object": {"key": "gone.jpg"}}}]})
+    body = json.dumps(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": "b"}, "object": {"key": "a%2Fb+c.jpg", "eTag": "e"}},
+                },
+                {
+                    "eventName": "ObjectRemoved:Delete",
+                    "s3": {"bucket": {"name": "b"}, "object": {"key": "gone.jpg"}},
+                },
+            ]
+        }
+    )
     assert s3_records(body) == [{"bucket": "b", "key": "a/b c.jpg", "etag": "e", "size": ""}]
     assert s3_records(json.dumps({"Event": "s3:TestEvent"})) == []
     assert s3_records(json.dumps({"Message": body})) == s3_records(body)  # through SNS

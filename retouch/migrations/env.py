@@ -10,8 +10,12 @@ connectable = config.attributes.get("connection")
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata,
-                      version_table="retouch_alembic_version", render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table="retouch_alembic_version",
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -19,7 +23,8 @@ def run(connection) -> None:
 if connectable is not None:
     run(connectable)
 else:
-    engine = engine_from_config(config.get_section(config.config_ini_section) or {},
-                                prefix="sqlalchemy.", poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section) or {}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
         run(connection)

@@ -36,14 +36,17 @@ system-packages:
 	    echo "could not install chromium/fonts-wqy-microhei: browser tests will be skipped"; }
 
 # both cores: every test starts its own servers on free ports and its own databases
-test: $(VENV)/.installed-dev system-packages
+test: lint system-packages
 	$(BIN)/python -m pytest -n 2
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
+# style (ruff), formatting (ruff format) and layers that only point down (import-linter)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed-base
 	$(BIN)/python benchmarks/catalog_vs_bare.py

@@ -29,8 +29,8 @@ from flows.progress import report_progress
 from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
-from tasks import ledger
 from tasks.dispatch import settle_without_editing
+from tasks.ledger.costs import ledger_rows, record_batch
 from tasks.model_path import model_edit
 from tasks.notify import notify
 from tasks.opencv_path import opencv_edit_chunk
@@ -69,11 +69,11 @@ def record_costs(results: list[ItemResult], settings: Settings) -> dict[str, dic
 
     batch = str(flow_run.id) if flow_run.id else None
     # model edits wrote their rows as they finished (the GPU budget reads them)
-    ledger.record_batch(
+    record_batch(
         settings.ledger_url, [r for r in results if r.route != "model"], batch, settings.price_version
     )
     per_path: dict[str, dict[str, float]] = {}
-    for row in ledger.ledger_rows(results, batch, settings.price_version):
+    for row in ledger_rows(results, batch, settings.price_version):
         totals = per_path.setdefault(
             row["path"], {"items": 0, "cpu_s": 0.0, "gpu_s": 0.0, "usd": 0.0, "cache_hits": 0}
         )

@@ -26,8 +26,8 @@ from prefect.runtime import flow_run
 from config.contracts import Item, ItemResult, ReviewDecision
 from config.settings import Settings, get_settings
 from routing import route
-from tasks import ledger
 from tasks.dispatch import edit_item
+from tasks.ledger.costs import record_review
 from tasks.notify import notify
 from tasks.results import write_results_file
 from tasks.storage import join, read_bytes, write_bytes
@@ -93,7 +93,7 @@ def record_decision(out_dir: str, decision: ReviewDecision) -> str:
 def record_review_cost(decision: ReviewDecision, settings: Settings) -> float:
     """A person's review in the ledger (priced per item: waiting is not working) and audit log."""
     usd = settings.review_usd()
-    ledger.record_review(
+    record_review(
         settings.ledger_url,
         decision.item,
         decision.flow_run,

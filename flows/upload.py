@@ -18,7 +18,7 @@ from config.contracts import Item
 from config.settings import get_settings
 from flows.edit import run_batch
 from flows.runner import WorkerThreads
-from tasks import ledger
+from tasks.ledger.uploads import claim_upload, release_upload
 from tasks.storage import join
 from tasks.uploads import instruction_for, is_image_key, item_id
 
@@ -31,7 +31,7 @@ def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None)
     if not is_image_key(key):
         logger.info("s3://%s/%s is not an image: nothing to do", bucket, key)
         return {"bucket": bucket, "key": key, "status": "skipped"}
-    if not ledger.claim_upload(settings.ledger_url, bucket, key, etag, str(flow_run.id)):
+    if not claim_upload(settings.ledger_url, bucket, key, etag, str(flow_run.id)):
         logger.info("s3://%s/%s (ETag %s) was taken in already", bucket, key, etag)
         return {"bucket": bucket, "key": key, "status": "duplicate"}
     try:
@@ -44,6 +44,6 @@ def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None)
         root = out_uri or settings.upload_out_uri or f"s3://{bucket}/retouch-out"
         (result,) = run_batch([item], join(root, item.id), settings)
     except BaseException:
-        ledger.release_upload(settings.ledger_url, bucket, key, etag)
+        release_upload(settings.ledger_url, bucket, key, etag)
         raise
     return result.to_dict()

@@ -493,7 +493,7 @@ def cost_cmd(
     from datetime import UTC, datetime
 
     from config.settings import get_settings
-    from tasks import ledger
+    from tasks.ledger.costs import hosted_comparison, totals
 
     if by not in ("path", "day", "batch"):
         raise CliError(f"--by {by}: use path, day or batch")
@@ -505,22 +505,13 @@ def cost_cmd(
             raise CliError(f"--since {since}: not a date (YYYY-MM-DD)") from None
     settings = get_settings()
     try:
-        report = ledger.totals(settings.ledger_url, start, by)
+        report = totals(settings.ledger_url, start, by)
     except Exception as exc:  # an unreachable database, a bad URL
         raise CliError(
             f"cannot read the ledger ({settings.ledger_url.split('@')[-1]}): {str(exc).splitlines()[0]}"
         ) from None
     paths = report["by_path"]
-    hosted = (
-        paths["opencv"]["delivered"] * settings.hosted_transform_usd
-        + paths["model"]["delivered"] * settings.hosted_edit_usd
-    )
-    report.update(
-        hosted_api_usd=round(hosted, 6),
-        saving_usd=round(hosted - report["total_usd"], 6),
-        price_version=settings.price_version,
-        grouped_by=by,
-    )
+    report.update(hosted_comparison(report, settings), price_version=settings.price_version, grouped_by=by)
     if as_json:
         _print_json(report)
         return
@@ -540,7 +531,7 @@ def cost_cmd(
     out.print(table)
     out.print(
         f"total ${report['total_usd']:.4f}; cache hits {report['cache_hits']}; the same "
-        f"items on a hosted edit API ≈ ${hosted:.2f} → saved ${report['saving_usd']:.2f}"
+        f"items on a hosted edit API ≈ ${report['hosted_api_usd']:.2f} → saved ${report['saving_usd']:.2f}"
     )
 
 

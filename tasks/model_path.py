@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from config.contracts import MODEL_OP, Cost, Item, ItemResult, Job, Plan
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
-from tasks import ledger, provenance, qwen
+from tasks import provenance, qwen
 from tasks.checks import check_pair
 from tasks.images import ImageError, load_image
 from tasks.labels import (
@@ -27,6 +27,9 @@ from tasks.labels import (
     pixels_digest,
     xmp_packet,
 )
+from tasks.ledger.cache import cached_edit, remember_edit
+from tasks.ledger.costs import record_batch, spent_today_usd
+from tasks.ledger.deferred import defer
 from tasks.opencv_ops import OpError, apply_ops
 from tasks.publish import publish_edit
 from tasks.results import execute
@@ -62,7 +65,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
     if seed is None:
         seed = qwen.default_seed(image_digest, prompt)
     key = cache_key(image_digest, plan, config, int(seed), item, settings)
-    hit = ledger.cached_edit(settings.ledger_url, key)
+    hit = cached_edit(settings.ledger_url, key)
     if hit and exists(hit["output"]):
         cached = ItemResult.model_validate({**hit, "id": item.id, "cache_hit": True})
         cached.notes = [
@@ -72,9 +75,9 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         return cached
     budget = settings.daily_gpu_budget_usd
     if budget is not None:
-        spent = ledger.spent_today_usd(settings.ledger_url)
+        spent = spent_today_usd(settings.ledger_url)
         if spent >= budget:
-            ledger.defer(settings.ledger_url, Job(item=item, plan=plan), out_dir)
+            defer(settings.ledger_url, Job(item=item, plan=plan), out_dir)
             return ItemResult(
                 id=item.id,
                 status="deferred",
@@ -143,7 +146,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         checks=report.findings,
         check_confidence=round(report.confidence, 3),
     )
-    ledger.remember_edit(settings.ledger_url, key, uri, result)
+    remember_edit(settings.ledger_url, key, uri, result)
     return result
 
 
@@ -207,7 +210,7 @@ def model_job(job: Job, out_dir: str, settings: Settings) -> ItemResult:
         result = execute(
             item, plan, lambda: edit_with_model(item, plan, out_dir, settings), EXPECTED_ERRORS, price
         )
-        ledger.record_batch(
+        record_batch(
             settings.ledger_url, [result], str(flow_run.id) if flow_run.id else None, settings.price_version
         )
     return result

@@ -10,7 +10,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from config.contracts import Cost, ItemResult, ReviewDecision
-from tasks import ledger
+from tasks.ledger.cache import cached_edit, remember_edit
+from tasks.ledger.costs import record_batch, record_review, totals
+from tasks.ledger.db import MIGRATIONS, edit_cache, engine_for, now
+from tasks.ledger.deferred import pending_deferred
+from tasks.ledger.uploads import claim_upload
 from tests.conftest import IMAGES
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -46,11 +50,11 @@ def test_schema_is_created_by_migrations(db_url):
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    engine = ledger.engine_for(db_url)
+    engine = engine_for(db_url)
     tables = set(inspect(engine).get_table_names())
     assert {"ledger", "audit", "edit_cache", "deferred", "uploads", "retouch_alembic_version"} <= tables
     config = Config()
-    config.set_main_option("script_location", str(ledger.MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as connection:
         assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() == head
@@ -59,7 +63,7 @@ def test_schema_is_created_by_migrations(db_url):
 def _claim_when_all_are_ready(url: str, start, n: int, outcomes) -> None:
     start.wait()
     try:
-        outcomes.put(ledger.claim_upload(url, "bucket", f"key-{n}", "etag", None))
+        outcomes.put(claim_upload(url, "bucket", f"key-{n}", "etag", None))
     except Exception as exc:
         outcomes.put(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
 
@@ -87,7 +91,7 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
     first one's row between its look-up and its insert, and must not fail the item."""
     from sqlalchemy import event
 
-    engine = ledger.engine_for(db_url)
+    engine = engine_for(db_url)
     other_worker = create_engine(db_url)
 
     raced = []
@@ -97,9 +101,9 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
             raced.append(statement)
             with other_worker.begin() as connection:
                 connection.execute(
-                    ledger.edit_cache.insert().values(
+                    edit_cache.insert().values(
                         key="k",
-                        at=ledger.now(),
+                        at=now(),
                         output="first.png",
                         result={"id": "first", "status": "published"},
                     )
@@ -107,11 +111,11 @@ def test_the_same_edit_remembered_by_two_processes_at_once_keeps_the_first(db_ur
 
     event.listen(engine, "before_cursor_execute", first_worker_commits_now)
     try:
-        ledger.remember_edit(db_url, "k", "second.png", ItemResult(id="second", status="published"))
+        remember_edit(db_url, "k", "second.png", ItemResult(id="second", status="published"))
     finally:
         event.remove(engine, "before_cursor_execute", first_worker_commits_now)
         other_worker.dispose()
-    assert raced and ledger.cached_edit(db_url, "k") == {"id": "first", "status": "published"}
+    assert raced and cached_edit(db_url, "k") == {"id": "first", "status": "published"}
 
 
 def test_totals_per_path_day_and_batch(db_url):
@@ -129,18 +133,18 @@ def test_totals_per_path_day_and_batch(db_url):
         ),
         ItemResult(id="c", status="rejected", route="reject"),
     ]
-    assert ledger.record_batch(db_url, results, "batch-1", "v1") == 2
-    ledger.record_review(
+    assert record_batch(db_url, results, "batch-1", "v1") == 2
+    record_review(
         db_url, "b", "run-9", ReviewDecision(decision="approve", reviewer="alice"), 2.0, 0.6667, "v1"
     )
-    totals = ledger.totals(db_url)
-    assert totals["by_path"]["opencv"]["items"] == 1
-    assert totals["by_path"]["model"]["gpu_s"] == 4.0
-    assert totals["by_path"]["review"]["review_min"] == 2.0
-    assert totals["total_usd"] == pytest.approx(2e-7 + 0.0028 + 0.6667)
-    by_batch = ledger.totals(db_url, by="batch")["groups"]
+    report = totals(db_url)
+    assert report["by_path"]["opencv"]["items"] == 1
+    assert report["by_path"]["model"]["gpu_s"] == 4.0
+    assert report["by_path"]["review"]["review_min"] == 2.0
+    assert report["total_usd"] == pytest.approx(2e-7 + 0.0028 + 0.6667)
+    by_batch = totals(db_url, by="batch")["groups"]
     assert set(by_batch) == {"batch-1", "run-9"}
-    with ledger.engine_for(db_url).connect() as connection:
+    with engine_for(db_url).connect() as connection:
         trail = connection.execute(text("select item, event, seed, who from audit order by id")).all()
     assert [tuple(row) for row in trail] == [("b", "edit", 3, "cli:bob"), ("b", "decision", None, "alice")]
 
@@ -236,4 +240,4 @@ def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, 
     rows = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").open())}
     assert len(rows) == 3 and rows[deferred_id]["status"] == "review"
     assert Path(rows[deferred_id]["output"]).exists()
-    assert ledger.pending_deferred(get_settings().ledger_url) == []
+    assert pending_deferred(get_settings().ledger_url) == []

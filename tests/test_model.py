@@ -27,7 +27,8 @@ torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
 
 from config.settings import get_settings  # noqa: E402
-from tasks import ledger, qwen  # noqa: E402
+from tasks import qwen  # noqa: E402
+from tasks.ledger.db import audit, engine_for  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -435,10 +436,6 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
         assert any(not f["passed"] and f["message"] for f in r["checks"]), r["id"]
     who = f"cli:{getpass.getuser()}"  # the audit knows who asked for each model edit
     assert {r["requested_by"] for r in results} == {who}
-    with ledger.engine_for(get_settings().ledger_url).connect() as connection:
-        asked = (
-            connection.execute(select(ledger.audit.c.who).where(ledger.audit.c.item.like("more-%")))
-            .scalars()
-            .all()
-        )
+    with engine_for(get_settings().ledger_url).connect() as connection:
+        asked = connection.execute(select(audit.c.who).where(audit.c.item.like("more-%"))).scalars().all()
     assert len(asked) == len(MORE) and set(asked) == {who}

@@ -1,9 +1,9 @@
-"""Alembic environment for Retouch's ledger (run by tasks.ledger.migrate, not by hand)."""
+"""Alembic environment for Retouch's ledger (run by tasks.ledger.db.migrate, not by hand)."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from tasks.ledger import metadata
+from tasks.ledger.db import metadata
 
 config = context.config
 connectable = config.attributes.get("connection")

@@ -1,0 +1,163 @@
+"""What each item cost, per path (OpenCV, model, review), and the audit trail: written per
+batch and per review decision, read as totals for `retouch cost` and the daily GPU budget."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from config.contracts import ItemResult, ReviewDecision
+from config.settings import Settings
+from tasks.ledger.db import audit, engine_for, ledger, now
+
+PATHS = ("opencv", "model", "review")
+
+
+def ledger_rows(results: list[ItemResult], batch: str | None, price_version: str) -> list[dict[str, Any]]:
+    """One row per item and path that did work (rejected and unreadable items cost nothing)."""
+    at = now()
+    return [
+        {
+            "at": at,
+            "batch": batch,
+            "item": r.id,
+            "path": r.cost.path,
+            "status": r.status,
+            "cpu_s": r.cost.cpu_s or 0.0,
+            "gpu_s": r.cost.gpu_s or 0.0,
+            "gpu_type": r.cost.gpu_type,
+            "review_min": 0.0,
+            "cache_hit": r.cache_hit,
+            "price_version": price_version,
+            "usd": r.cost.usd,
+        }
+        for r in results
+        if r.cost.path in PATHS
+    ]
+
+
+def audit_rows(results: list[ItemResult], batch: str | None) -> list[dict[str, Any]]:
+    """The audit trail of every model edit: who asked what, which model, seed, output."""
+    at = now()
+    return [
+        {
+            "at": at,
+            "batch": batch,
+            "item": r.id,
+            "event": "edit",
+            "request": r.instruction,
+            "image": r.image,
+            "model": (r.model or {}).get("model"),
+            "model_version": (r.model or {}).get("version"),
+            "seed": (r.model or {}).get("seed"),
+            "output": r.output,
+            "status": r.status,
+            "who": r.requested_by,
+        }
+        for r in results
+        if r.route == "model"
+    ]
+
+
+def record_batch(url: str, results: list[ItemResult], batch: str | None, price_version: str) -> int:
+    """Write the batch's ledger and audit rows; returns the number of ledger rows."""
+    rows, trail = ledger_rows(results, batch, price_version), audit_rows(results, batch)
+    with engine_for(url).begin() as connection:
+        if rows:
+            connection.execute(insert(ledger), rows)
+        if trail:
+            connection.execute(insert(audit), trail)
+    return len(rows)
+
+
+def record_review(
+    url: str,
+    item: str,
+    batch: str | None,
+    decision: ReviewDecision,
+    review_min: float,
+    usd: float,
+    price_version: str,
+) -> None:
+    with engine_for(url).begin() as connection:
+        connection.execute(
+            insert(ledger).values(
+                at=now(),
+                batch=batch,
+                item=item,
+                path="review",
+                status=decision.decision,
+                review_min=review_min,
+                price_version=price_version,
+                usd=usd,
+            )
+        )
+        connection.execute(
+            insert(audit).values(
+                at=now(),
+                batch=batch,
+                item=item,
+                event="decision",
+                request=decision.instruction,
+                output=decision.output,
+                decision=decision.decision,
+                who=decision.reviewer,
+                note=decision.note,
+            )
+        )
+
+
+def spent_today_usd(url: str, path: str = "model") -> float:
+    start = datetime.combine(date.today(), datetime.min.time(), tzinfo=UTC)
+    with engine_for(url).connect() as connection:
+        total = connection.execute(
+            select(func.coalesce(func.sum(ledger.c.usd), 0.0)).where(
+                ledger.c.path == path, ledger.c.at >= start
+            )
+        ).scalar()
+    return float(total or 0.0)
+
+
+def _zero() -> dict[str, float]:
+    return {"items": 0, "delivered": 0, "cpu_s": 0.0, "gpu_s": 0.0, "review_min": 0.0, "usd": 0.0}
+
+
+def totals(url: str, since: datetime | None = None, by: str = "path") -> dict[str, Any]:
+    """Items (and those delivered: published or waiting for review), seconds, review minutes
+    and USD per path (or day, or batch), plus cache hits."""
+    query = select(ledger)
+    if since is not None:
+        query = query.where(ledger.c.at >= since)
+    by_path = {path: _zero() for path in PATHS}
+    grouped: dict[str, dict[str, float]] = defaultdict(_zero)
+    cache_hits = 0
+    with engine_for(url).connect() as connection:
+        for row in connection.execute(query).mappings():
+            key = {"path": row["path"], "day": row["at"].date().isoformat(), "batch": row["batch"] or "-"}[by]
+            for target in (by_path[row["path"]], grouped[key]):
+                target["items"] += 1
+                target["delivered"] += row["status"] in ("published", "review", "approve")
+                for field in ("cpu_s", "gpu_s", "review_min", "usd"):
+                    target[field] += row[field] or 0.0
+            cache_hits += bool(row["cache_hit"])
+    rounded = {name: {k: round(v, 10) for k, v in values.items()} for name, values in by_path.items()}
+    return {
+        "by_path": rounded,
+        "groups": {k: {f: round(v, 10) for f, v in g.items()} for k, g in sorted(grouped.items())},
+        "cache_hits": cache_hits,
+        "total_usd": round(sum(v["usd"] for v in by_path.values()), 10),
+    }
+
+
+def hosted_comparison(report: dict[str, Any], settings: Settings) -> dict[str, float]:
+    """What the delivered items would have cost on hosted APIs (an edit API for model edits, a
+    transform API for OpenCV ones), and the saving against what they cost here."""
+    paths = report["by_path"]
+    hosted = (
+        paths["opencv"]["delivered"] * settings.hosted_transform_usd
+        + paths["model"]["delivered"] * settings.hosted_edit_usd
+    )
+    return {"hosted_api_usd": round(hosted, 6), "saving_usd": round(hosted - report["total_usd"], 6)}

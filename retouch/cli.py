@@ -337,19 +337,17 @@ def edit_cmd(
 ) -> None:
     """Edit one image through the same Prefect flow as a batch."""
     from config.contracts import Item
-    from tasks.images import EXTENSIONS
+    from tasks.images import EXTENSIONS, format_of_extension
     from tasks.storage import is_s3
 
     _image_size(image)  # missing or non-image input: exit 2 before starting anything
-    formats = {ext: fmt for fmt, ext in EXTENSIONS.items()} | {".jpeg": "jpeg", ".tiff": "tiff"}
     fmt = None
     if output:
-        suffix = Path(output).suffix.lower()
-        if suffix and suffix not in formats:
-            raise CliError(
-                f"-o {output}: unknown image extension {suffix!r} (use one of {', '.join(sorted(formats))})"
-            )
-        fmt = formats.get(suffix)
+        suffix = Path(output).suffix
+        fmt = format_of_extension(suffix)
+        if suffix and not fmt:
+            known = ", ".join(sorted(EXTENSIONS.values()))
+            raise CliError(f"-o {output}: unknown image extension {suffix.lower()!r} (use one of {known})")
     item = Item(
         id="edit",
         image=image if is_s3(image) else str(Path(image).resolve()),

@@ -10,7 +10,6 @@ compared in constant time.
 from __future__ import annotations
 
 import hmac
-import mimetypes
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from config.settings import get_settings
+from tasks.images import content_type, sniff_format
 from tasks.storage import StorageError, read_bytes
 
 
@@ -128,8 +128,14 @@ def create_app() -> FastAPI:
             data = read_bytes(uri, get_settings().max_file_bytes)
         except StorageError as exc:
             raise HTTPException(404, str(exc)) from None
-        media = mimetypes.guess_type(uri)[0] or "application/octet-stream"
-        return Response(data, media_type=media, headers={"Cache-Control": "no-store"})
+        fmt = sniff_format(data)  # what the bytes are, never what the name says
+        if fmt is None:
+            raise HTTPException(415, "not an image")
+        return Response(
+            data,
+            media_type=content_type(fmt),
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
 
     return app
 

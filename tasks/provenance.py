@@ -13,19 +13,17 @@ import io
 import json
 from pathlib import Path
 
+from tasks.images import content_type
 from tasks.labels import DIGITAL_SOURCE_TYPE
 
-MIME = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "tiff": "image/tiff",
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "WEBP": "image/webp",
-    "TIFF": "image/tiff",
-    "MPO": "image/jpeg",
-}
+SIGNABLE = ("image/jpeg", "image/png", "image/webp", "image/tiff")  # what is signed here
+
+
+def _signable(fmt: str) -> bool:
+    try:
+        return content_type(fmt) in SIGNABLE
+    except KeyError:  # not an output format at all (GIF, PPM...)
+        return False
 
 
 class ProvenanceError(RuntimeError):
@@ -48,7 +46,7 @@ def sign(
         import c2pa
     except ImportError as exc:
         raise ProvenanceError("C2PA signing needs c2pa-python: pip install c2pa-python") from exc
-    if fmt not in MIME or original_format not in MIME:
+    if not (_signable(fmt) and _signable(original_format)):
         raise ProvenanceError(f"C2PA signing does not support {fmt}/{original_format} here")
     manifest = {
         "claim_generator_info": [{"name": generator}],
@@ -80,11 +78,11 @@ def sign(
         builder = c2pa.Builder(json.dumps(manifest))
         builder.add_ingredient(
             json.dumps({"title": "original", "relationship": "parentOf", "label": "original"}),
-            MIME[original_format],
+            content_type(original_format),
             io.BytesIO(original),
         )
         out = io.BytesIO()
-        builder.sign(signer, MIME[fmt], io.BytesIO(data), out)
+        builder.sign(signer, content_type(fmt), io.BytesIO(data), out)
     except (OSError, c2pa.C2paError) as exc:
         raise ProvenanceError(f"C2PA signing failed: {str(exc).splitlines()[0]}") from None
     return out.getvalue()
@@ -94,4 +92,4 @@ def read_manifest(data: bytes, fmt: str) -> dict:
     """The C2PA store of a signed image (validation state, manifests), as c2pa reports it."""
     import c2pa
 
-    return json.loads(c2pa.Reader(MIME[fmt], io.BytesIO(data)).json())
+    return json.loads(c2pa.Reader(content_type(fmt), io.BytesIO(data)).json())

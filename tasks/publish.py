@@ -9,17 +9,8 @@ import numpy as np
 
 from config.contracts import Item, Op
 from config.settings import Settings
-from tasks.images import EXTENSIONS, Picture, encode_image, output_format
+from tasks.images import EXTENSIONS, Picture, content_type, encode_image, output_format
 from tasks.storage import exists, join, write_bytes
-
-CONTENT_TYPES = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "tiff": "image/tiff",
-    "bmp": "image/bmp",
-}
-
 
 STAGES = {"published": "published", "review": "review"}  # review outputs are not public
 
@@ -33,7 +24,7 @@ def published_uri(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str 
 def publish_bytes(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str = "published") -> str:
     uri = published_uri(out_dir, item_id, data, fmt, stage)
     if not exists(uri):
-        write_bytes(uri, data, CONTENT_TYPES[fmt])
+        write_bytes(uri, data, content_type(fmt))
     return uri
 
 

@@ -11,7 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.images import ImageError, encode_image, load_image, output_format
+from tasks.images import (
+    EXTENSIONS,
+    ImageError,
+    content_type,
+    encode_image,
+    format_of_extension,
+    load_image,
+    output_format,
+    sniff_format,
+)
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
 from tests.conftest import IMAGES, encode_pil, gradient
 
@@ -219,3 +228,19 @@ def test_pixel_limit_is_configurable():
     data = (IMAGES / "coffee.png").read_bytes()
     with pytest.raises(ImageError, match="above the limit of 0.1 MP"):
         load_image(data, max_pixels=100_000)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "png", "webp", "tiff", "bmp"])
+def test_formats_are_told_by_their_bytes_not_their_names(fmt):
+    pixels = gradient(40, 30)
+    data = encode_image(pixels, fmt)
+    assert sniff_format(data) == fmt
+    assert sniff_format(b"<html><script>alert(1)</script>" + data) is None
+    assert format_of_extension(EXTENSIONS[fmt].upper()) == fmt
+    assert {
+        "image/jpeg": "jpeg",
+        "image/png": "png",
+        "image/webp": "webp",
+        "image/tiff": "tiff",
+        "image/bmp": "bmp",
+    }[content_type(fmt)] == fmt

@@ -126,18 +126,7 @@ def carry_out(
     edited = edit_item(new_item, route(new_item.instruction, limits=settings.limits), out_dir, settings)
     decision.re_edit_status = edited.status
     if edited.status == "review":  # round again: a new review run for the new edit
-        follow = run_deployment(
-            REVIEW_DEPLOYMENT,
-            timeout=0,
-            as_subflow=False,
-            parameters={
-                "item": new_item.model_dump(mode="json"),
-                "result": edited.to_dict(),
-                "out_dir": out_dir,
-                "review_page": review_page,
-            },
-        )
-        decision.next_review = str(follow.id)
+        decision.next_review = request_review(new_item, edited, out_dir, review_page)
     return edited
 
 

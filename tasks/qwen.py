@@ -420,3 +420,43 @@ def edit(
             info["oom_retry"] = f"out of GPU memory at {tried[0]}; retried at {tried[-1]}"
         return out, info
     raise ModelOutOfMemory(f"out of GPU memory at {' and at '.join(tried)}")
+
+
+def probe(config: ModelConfig, load: bool = False) -> dict[str, Any]:
+    """What `retouch model info` shows: the configuration, where the weights are, the device,
+    dtype and placement it would get, and (with `load`) what loading it took."""
+    info: dict[str, Any] = {
+        "model": config.model,
+        "lora": config.lora,
+        "steps": config.num_steps,
+        "true_cfg_scale": config.cfg_scale,
+    }
+    try:
+        info["weights"] = str(resolve_weights(config.model, allow_download=False))
+    except ModelError as exc:
+        info["weights"], info["error"] = None, str(exc)
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        info["torch"] = torch.__version__
+        info["device"] = torch.cuda.get_device_name(0) if cuda else "cpu"
+        free = free_gpu_bytes()
+        info["gpu_free_gib"] = round(free / 2**30, 1) if cuda else None
+        info["dtype"] = "bfloat16" if cuda else "float32"
+        info["placement"] = choose_placement(config, cuda, free)
+    except ImportError:
+        info["device"] = None
+        info.setdefault("error", "the [model] extra is not installed: pip install 'retouch[model]'")
+    if load and info.get("weights"):
+        try:
+            loaded = get_model(config)
+            info.update(
+                loaded=True,
+                load_seconds=round(loaded.load_seconds, 2),
+                placement=loaded.placement,
+                notice=loaded.notice,
+            )
+        except ModelError as exc:
+            info["error"] = str(exc)
+    return info

@@ -1,0 +1,94 @@
+"""`retouch check`: the post-checks of an edit, alone (before, after, instruction)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from retouch.cli.common import (
+    CliError,
+    app,
+    out,
+    print_json,
+)
+
+
+def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:
+    from config.settings import get_settings
+    from routing import route
+    from tasks.checks import check_pair
+    from tasks.images import ImageError, load_image
+    from tasks.storage import StorageError, read_bytes
+
+    settings = get_settings()
+    pictures = []
+    for path in (before, after):
+        try:
+            pictures.append(
+                load_image(
+                    read_bytes(path, settings.max_file_bytes), settings.max_pixels, keep_exif=False
+                ).pixels
+            )
+        except (ImageError, StorageError) as exc:
+            raise CliError(f"{path}: {exc}") from None
+    plan = route(instruction, limits=settings.limits) if instruction else None
+    return check_pair(*pictures, instruction, plan, settings.thresholds).to_dict()
+
+
+@app.command("check")
+def check_cmd(
+    before: Annotated[str | None, typer.Argument(help="The original image.")] = None,
+    after: Annotated[str | None, typer.Argument(help="The edited image.")] = None,
+    instruction: Annotated[
+        str | None,
+        typer.Option("--instruction", "-i", help="What the edit was asked to do (scope, position)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            help="Check every line {id, before, "
+            "after, instruction} of FILE; print {id, verdict, confidence, findings} "
+            "per line.",
+        ),
+    ] = None,
+) -> None:
+    """Post-checks of an edit: publish, or send to a person (frame sanity, drift, scope...)."""
+    if jsonl is not None:
+        if before or after:
+            raise CliError("give either BEFORE AFTER or --jsonl FILE, not both")
+        try:
+            lines = jsonl.read_text(encoding="utf-8-sig").splitlines()
+        except OSError as exc:
+            raise CliError(f"{jsonl}: {exc.strerror or exc}") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            row_id = f"line-{number}"
+            try:
+                row = json.loads(line)
+                row_id = row.get("id", row_id)
+                result = _check_one(row["before"], row["after"], row.get("instruction"))
+            except (ValueError, KeyError, TypeError, AttributeError, CliError) as exc:
+                result = {
+                    "verdict": "review",
+                    "confidence": 0.0,
+                    "findings": [],
+                    "error": f"cannot check line {number}: {exc}",
+                }
+            print_json({"id": row_id, **result})
+        return
+    if not (before and after):
+        raise CliError("missing BEFORE and AFTER (or --jsonl FILE)")
+    result = _check_one(before, after, instruction)
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"[bold]{result['verdict']}[/bold] (confidence {result['confidence']:.2f})")
+    for finding in result["findings"]:
+        mark = "ok  " if finding["passed"] else "FAIL"
+        out.print(f"  {mark} {finding['check']:>12}: {finding['message']}", markup=False)

@@ -1,0 +1,74 @@
+"""What every command shares: the app, its consoles, one-line errors, JSON output, who runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    help="Edit product images from natural-language instructions (zh/en), the cheapest safe way, on Prefect.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+state = {"debug": False}
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class CliError(Exception):
+    """Bad usage or input: printed as one line, exit status 2."""
+
+
+@app.callback()
+def options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect's logs.")] = False,
+) -> None:
+    state["debug"] = debug
+    if not debug:  # keep Prefect's per-task chatter out of the terminal (it still reaches the UI)
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+
+
+def who() -> str:
+    """Who runs this command, for the audit log: `cli:<login name>`."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return f"cli:uid-{os.getuid()}"
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def image_size(path: str | None) -> tuple[int, int] | None:
+    if not path:
+        return None
+    from config.settings import get_settings
+    from tasks.images import ImageError, open_header
+    from tasks.storage import StorageError, read_bytes
+
+    settings = get_settings()
+    try:
+        return open_header(read_bytes(path, settings.max_file_bytes), settings.max_pixels).size
+    except (ImageError, StorageError) as exc:
+        raise CliError(f"{path}: {exc}") from None
+
+
+def require_server(what: str) -> None:
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        raise CliError(
+            f"{what} needs a Prefect server: set PREFECT_API_URL "
+            "(e.g. http://127.0.0.1:4200/api after `prefect server start`)"
+        )

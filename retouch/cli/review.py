@@ -1,0 +1,124 @@
+"""`retouch review`: list, show and decide the edits waiting for a person; the review page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from retouch.cli.common import (
+    CliError,
+    app,
+    err,
+    out,
+    print_json,
+    require_server,
+)
+
+review_app = typer.Typer(help="Human review of edits the post-checks did not pass.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+def _review_runs() -> list[dict[str, Any]]:
+    import asyncio
+
+    from retouch.review_page import pending_reviews
+
+    require_server("review")
+    return asyncio.run(pending_reviews())
+
+
+@review_app.command("list")
+def review_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Edits waiting for a decision (suspended review-edit runs)."""
+    runs = _review_runs()
+    if as_json:
+        for run in runs:
+            print_json(run)
+        return
+    if not runs:
+        out.print("nothing to review")
+    for run in runs:
+        out.print(f"{run['id']}  {run['item']}: {run['instruction']}", markup=False)
+        for why in run["failed"]:
+            out.print(f"    - {why}", markup=False)
+
+
+def _decide(run_id: str, decision: str, note: str, reviewer: str, instruction: str | None = None) -> None:
+    import asyncio
+    from uuid import UUID
+
+    from fastapi import HTTPException
+
+    from retouch.review_page import Decision, decide
+
+    require_server("review")
+    try:
+        asyncio.run(
+            decide(
+                UUID(run_id),
+                Decision(decision=decision, note=note, reviewer=reviewer, instruction=instruction),
+            )
+        )
+    except ValueError:
+        raise CliError(f"{run_id} is not a flow run id") from None
+    except HTTPException as exc:
+        raise CliError(str(exc.detail)) from None
+    except Exception as exc:  # not found, not paused...
+        raise CliError(f"cannot resume {run_id}: {str(exc).splitlines()[0]}") from None
+    out.print(f"{decision}: {run_id}")
+
+
+@review_app.command("show")
+def review_show(run_id: str) -> None:
+    """One pending review: the request, why it needs a person, where the pictures are."""
+    run = next((r for r in _review_runs() if r["id"] == run_id), None)
+    if run is None:
+        raise CliError(f"{run_id} is not waiting for review")
+    print_json(run)
+
+
+@review_app.command("approve")
+def review_approve(
+    run_id: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
+    """Publish the edit."""
+    _decide(run_id, "approve", note, reviewer)
+
+
+@review_app.command("reject")
+def review_reject(
+    run_id: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
+    """Refuse the edit (the note says why)."""
+    _decide(run_id, "reject", note, reviewer)
+
+
+@review_app.command("re-edit")
+def review_reedit(
+    run_id: str,
+    instruction: str,
+    note: str = "",
+    reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+) -> None:
+    """Edit again from the original with a new instruction; the result is reviewed again."""
+    _decide(run_id, "re-edit", note, reviewer, instruction)
+
+
+@review_app.command("serve")
+def review_serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8765,
+) -> None:
+    """The review page: pending edits, a before/after slider, approve/reject/re-edit."""
+    import uvicorn
+
+    from retouch.review_page import create_app
+
+    require_server("the review page")
+    err.print(f"review page on http://{host}:{port}/")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")

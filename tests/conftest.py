@@ -1,8 +1,8 @@
-"""Shared fixtures: real photos, synthetic images of every awkward kind, and one Prefect API."""
+"""Shared fixtures: real photos, one Prefect API, the CLI, an S3-speaking server (helpers that
+are plain functions live in tests/helpers.py)."""
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import tempfile
@@ -11,10 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-IMAGES = ROOT / "examples" / "images"
+from tests.helpers import IMAGES, free_port
 
 # No test may reach the Hugging Face hub or see a developer's model cache: an empty cache, offline.
 _HF_HOME = tempfile.mkdtemp(prefix="retouch-test-hf-")
@@ -86,43 +84,6 @@ def run_cli(prefect_api, capsys, monkeypatch):
     return run
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float = 120, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stop(*processes, grace: float = 20) -> None:
-    """SIGTERM, then SIGKILL what has not exited after `grace` seconds: teardown never hangs."""
-    import subprocess
-    import time
-
-    for process in processes:
-        process.terminate()
-    deadline = time.monotonic() + grace  # one grace for all, not one each
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-
-
 @pytest.fixture(scope="session")
 def moto_server():
     """moto in server mode: S3 and SQS over HTTP on loopback (a real S3-speaking server)."""
@@ -133,18 +94,3 @@ def moto_server():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
-
-
-def encode_pil(im: Image.Image, fmt: str, **kwargs) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, fmt, **kwargs)
-    return buf.getvalue()
-
-
-def gradient(width: int = 64, height: int = 48) -> np.ndarray:
-    """An RGB test card: distinct colours in every corner, so any flip or turn shows."""
-    y, x = np.mgrid[0:height, 0:width]
-    r = (255 * x / (width - 1)).astype(np.uint8)
-    g = (255 * y / (height - 1)).astype(np.uint8)
-    b = np.full_like(r, 90)
-    return np.dstack([r, g, b])

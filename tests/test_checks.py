@@ -11,7 +11,7 @@ import pytest
 from config.thresholds import Thresholds
 from routing import route
 from tasks.checks import check_pair, expectation
-from tests.conftest import IMAGES
+from tests.helpers import IMAGES
 
 
 def photo(name: str = "coffee.png") -> np.ndarray:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.conftest import IMAGES, ROOT
+from tests.helpers import IMAGES, ROOT
 
 RESULT_KEYS = {"id", "status", "route", "output", "error", "cost", "checks"}
 

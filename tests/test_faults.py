@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
+from tests.helpers import IMAGES, ROOT, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -81,16 +81,17 @@ class FlakyProxy:
 
     def __init__(self, target: str, every: int = 3):
         self.target, self.every, self.seen, self.refused = target, every, 0, 0
+        self.lock = threading.Lock()  # one lock for every request thread of the server
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def _relay(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with threading.Lock():
+                with proxy.lock:
                     proxy.seen += 1
                     refuse = proxy.seen % proxy.every == 0
+                    proxy.refused += refuse
                 if refuse:
-                    proxy.refused += 1
                     payload = (
                         b"<?xml version='1.0'?><Error><Code>SlowDown</Code>"
                         b"<Message>Please reduce your request rate.</Message></Error>"

@@ -18,7 +18,7 @@ from PIL import Image
 from config.contracts import results_schema
 from flows.catalog import catalog_refresh
 from flows.edit import chunk_size, edit_batch
-from tests.conftest import IMAGES, ROOT, encode_pil
+from tests.helpers import IMAGES, ROOT, encode_pil
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

@@ -18,7 +18,7 @@ from routing import route
 from tasks.images import ImageError, load_image
 from tasks.manifest import ManifestError, parse_manifest
 from tasks.storage import safe_key, safe_name
-from tests.conftest import IMAGES
+from tests.helpers import IMAGES
 
 FAST = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 NUMBERS = st.one_of(

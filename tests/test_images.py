@@ -22,7 +22,7 @@ from tasks.images import (
     sniff_format,
 )
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
-from tests.conftest import IMAGES, encode_pil, gradient
+from tests.helpers import IMAGES, encode_pil, gradient
 
 
 def rgb_of(picture) -> np.ndarray:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from tasks.images import encode_image, load_image
 from tasks.labels import AIGC_FIELDS, DIGITAL_SOURCE_TYPE, aigc_label, read_aigc, xmp_packet
-from tests.conftest import IMAGES
+from tests.helpers import IMAGES
 
 
 def xmp_of(path_or_bytes) -> str:

@@ -15,7 +15,7 @@ from tasks.ledger.costs import record_batch, record_review, totals
 from tasks.ledger.db import MIGRATIONS, edit_cache, engine_for, now
 from tasks.ledger.deferred import pending_deferred
 from tasks.ledger.uploads import claim_upload
-from tests.conftest import IMAGES
+from tests.helpers import IMAGES
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.conftest import IMAGES, ROOT, stop
+from tests.helpers import IMAGES, ROOT, stop
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")

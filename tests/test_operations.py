@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
+from tests.helpers import IMAGES, ROOT, free_port, stop, wait_for
 
 pytestmark = pytest.mark.slow
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IMAGES
+from tests.helpers import IMAGES
 
 c2pa = pytest.importorskip("c2pa")
 pytest.importorskip("diffusers")

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.conftest import IMAGES, ROOT, free_port, stop, wait_for
+from tests.helpers import IMAGES, ROOT, free_port, stop, wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow

@@ -1,0 +1,65 @@
+"""Helpers the tests share: where the sample photos are, free ports, waiting, stopping
+processes, encoding and drawing test images. Plain functions (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "examples" / "images"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 120, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy (returned), or fail after `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(*processes, grace: float = 20) -> None:
+    """SIGTERM, then SIGKILL what has not exited after `grace` seconds: teardown never hangs."""
+    import subprocess
+    import time
+
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + grace  # one grace for all, not one each
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def encode_pil(im: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, fmt, **kwargs)
+    return buf.getvalue()
+
+
+def gradient(width: int = 64, height: int = 48) -> np.ndarray:
+    """An RGB test card: distinct colours in every corner, so any flip or turn shows."""
+    y, x = np.mgrid[0:height, 0:width]
+    r = (255 * x / (width - 1)).astype(np.uint8)
+    g = (255 * y / (height - 1)).astype(np.uint8)
+    b = np.full_like(r, 90)
+    return np.dstack([r, g, b])

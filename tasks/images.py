@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from tasks.dtypes import as_picture_dtype
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
 
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -129,8 +130,7 @@ def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = Tru
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     if pixels is None:
         pixels, icc = _decode_with_pillow(im, icc, notes)
-    if pixels.dtype not in (np.uint8, np.uint16):
-        pixels = _to_uint16(pixels)
+    pixels = as_picture_dtype(pixels)
     if pixels.size == 0:
         raise ImageError("image has no pixels")
     if orientation in _ORIENT:
@@ -166,8 +166,7 @@ def _decode_with_pillow(
         elif im.mode in ("1", "L", "LA", "RGB", "RGBA", "I;16", "I;16B", "I;16L"):
             pass
         elif im.mode in ("I", "F"):
-            arr = np.asarray(im, dtype=np.float64)
-            return np.clip(arr, 0, 65535).astype(np.uint16), icc
+            return as_picture_dtype(np.asarray(im, dtype=np.float64)), icc
         else:
             im = im.convert("RGBA" if "A" in im.mode else "RGB")
         if im.mode == "1":
@@ -198,13 +197,6 @@ def _cmyk_to_srgb(im: Image.Image, icc: bytes | None, notes: list[str]) -> Image
             pass
     notes.append("CMYK converted to RGB without a colour profile")
     return im.convert("RGB")
-
-
-def _to_uint16(arr: np.ndarray) -> np.ndarray:
-    if np.issubdtype(arr.dtype, np.floating):
-        top = float(np.nanmax(arr)) if arr.size else 1.0
-        arr = np.nan_to_num(arr) * (65535.0 if top <= 1.0 else 1.0)
-    return np.clip(arr, 0, 65535).astype(np.uint16)
 
 
 _ORIENT = {

@@ -116,6 +116,8 @@ def add_visible_mark(pixels, font_path: str, text: str = MARK_TEXT, share: float
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
+    from tasks.dtypes import scale_of
+
     h, w = pixels.shape[:2]
     size = max(12, round(min(h, w) * share))
     font = ImageFont.truetype(font_path, size)
@@ -123,7 +125,7 @@ def add_visible_mark(pixels, font_path: str, text: str = MARK_TEXT, share: float
     pad = max(2, size // 5)
     box_w, box_h = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
     left, top = w - box_w - pad, h - box_h - pad
-    scale = 257 if pixels.dtype == np.uint16 else 1
+    scale = scale_of(pixels)
     patch = pixels[top : top + box_h, left : left + box_w]
     rgb = patch if patch.ndim == 2 else patch[..., :3]
     canvas = Image.fromarray((rgb // scale).astype(np.uint8) if scale > 1 else rgb.copy())

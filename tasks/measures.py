@@ -1,5 +1,5 @@
-"""Image measures shared by the checks: working copies and pure functions over arrays (the one place
-that knows about dtypes: 16-bit pictures are measured as 8-bit)."""
+"""Image measures shared by the checks: working copies and pure functions over arrays (16-bit
+pictures are measured as 8-bit: tasks/dtypes.py)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from tasks.dtypes import as_uint8
+
 WORK_SIDE = 384  # most measurements run on copies this size on the long side
 
 
 def grey(img: np.ndarray) -> np.ndarray:
-    if img.dtype != np.uint8:
-        img = (img >> 8).astype(np.uint8)
+    img = as_uint8(img)
     if img.ndim == 3:
         img = cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2GRAY)
     return img
 
 
 def bgr(img: np.ndarray) -> np.ndarray:
-    if img.dtype != np.uint8:
-        img = (img >> 8).astype(np.uint8)
+    img = as_uint8(img)
     if img.ndim == 2:
         return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     return img[..., :3]

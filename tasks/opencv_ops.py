@@ -13,14 +13,11 @@ import cv2
 import numpy as np
 
 from config.contracts import MODEL_OP, Op
+from tasks.dtypes import max_value, scale_of
 
 
 class OpError(ValueError):
     """An op that cannot be applied to this particular image (one line, for the results)."""
-
-
-def _max_value(img: np.ndarray) -> int:
-    return 65535 if img.dtype == np.uint16 else 255
 
 
 def _split_alpha(img: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -44,7 +41,7 @@ def _luma(colour: np.ndarray) -> np.ndarray:
 def _apply_curve(img: np.ndarray, curve: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Apply a per-value tone curve to the colour channels (a LUT for 8-bit)."""
     colour, alpha = _split_alpha(img)
-    top = _max_value(img)
+    top = max_value(img)
     if img.dtype == np.uint8:
         lut = np.clip(curve(np.arange(256, dtype=np.float32)), 0, 255).round().astype(np.uint8)
         out = cv2.LUT(colour, lut)
@@ -88,7 +85,7 @@ def crop_margins(img: np.ndarray, margins: dict[str, float], unit: str = "px") -
 def trim(img: np.ndarray, tolerance: float = 12) -> np.ndarray:
     """Cut away a uniform border (the colour of the frame's edge), keeping the content."""
     colour, alpha = _split_alpha(img)
-    scale = 257 if img.dtype == np.uint16 else 1
+    scale = scale_of(img)
     if alpha is not None and (alpha < 250 * scale).mean() > 0.01:
         content = alpha > 8 * scale  # transparent surroundings
     else:
@@ -153,7 +150,7 @@ def flip(img: np.ndarray, axis: str) -> np.ndarray:
 
 def _fill_value(img: np.ndarray, colour: Sequence[int], transparent_if_alpha: bool = False):
     """An OpenCV border value (BGR[A], scaled to the dtype) for an RGB[A] colour."""
-    scale = 257 if img.dtype == np.uint16 else 1
+    scale = scale_of(img)
     r, g, b = colour[:3]
     a = colour[3] if len(colour) > 3 else 255
     if transparent_if_alpha and img.ndim == 3 and img.shape[2] == 4:
@@ -200,7 +197,7 @@ def pad(img: np.ndarray, params: dict) -> np.ndarray:
 def _add_alpha(img: np.ndarray) -> np.ndarray:
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    alpha = np.full(img.shape[:2], _max_value(img), img.dtype)
+    alpha = np.full(img.shape[:2], max_value(img), img.dtype)
     return np.dstack([img, alpha])
 
 

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from config.model_config import DEFAULT_MODEL, ModelConfig
+from tasks.dtypes import as_uint8
 from tasks.qwen_tiny import MARKER
 
 VAE_IMAGE_AREA = 1024 * 1024  # the pipeline's own working sizes (diffusers 0.42)
@@ -341,8 +342,7 @@ def _pipeline_areas(vae_area: int, condition_area: int):
 
 def _to_rgb(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """uint8 RGB for the pipeline, and the alpha channel to put back afterwards."""
-    if pixels.dtype != np.uint8:
-        pixels = (pixels >> 8).astype(np.uint8)
+    pixels = as_uint8(pixels)
     alpha = None
     if pixels.ndim == 2:
         rgb = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)

@@ -24,6 +24,8 @@ class Vocabulary:
     colours: tuple[tuple[re.Pattern[str], Colour], ...]
     regions: tuple[tuple[re.Pattern[str], Region], ...]
     whole_image: re.Pattern[str]
+    global_scope: re.Pattern[str]  # words of an edit of the whole look (the checks' scope)
+    background_scope: re.Pattern[str]  # words of an edit of everything but the product
     actions: tuple[tuple[str, re.Pattern[str]], ...]
     no_crop: re.Pattern[str]
     no_resize: re.Pattern[str]
@@ -96,6 +98,8 @@ def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
         colours=colours,
         regions=regions,
         whole_image=words_pattern(data["whole_image"]["words"]),
+        global_scope=words_pattern(data["scopes"]["global"]),
+        background_scope=words_pattern(data["scopes"]["background"]),
         actions=tuple((name, words_pattern(spec["words"])) for name, spec in data["actions"].items()),
         no_crop=words_pattern(constraints["no_crop"]),
         no_resize=words_pattern(constraints["no_resize"]),

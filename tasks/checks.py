@@ -14,29 +14,32 @@ Most measurements run on copies scaled to WORK_SIDE pixels on the long side, so 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from config.contracts import MODEL_OP, Finding, Plan, Report
+from config.contracts import MODEL_OP, Finding, Intent, Plan, Report
 from config.thresholds import Thresholds
 from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
 from tasks.findings import cannot_measure, finding
-from tasks.measures import Frames, grey, ssim
+from tasks.measures import (
+    Frames,
+    blockiness,
+    centre_block,
+    changed_mask,
+    difference,
+    grey,
+    noise_sigma,
+    sharpness,
+    ssim,
+)
+from tasks.motion import SPECTRAL_TURN_SLACK, global_motion
 from tasks.request_checks import needs_subject, request_findings
 from tasks.subject import subject_mask
 
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
-_GLOBAL_WORDS = re.compile(
-    r"风格|风|整张|整体|全图|全部|画面|滤镜|复古|怀旧|胶片|卡通|动漫|二次元|油画|水彩|素描|手绘|赛博朋克|像素|色调|光线|光影|"
-    r"季节|冬天|夏天|夜景|白天|黑夜|style|whole|entire|overall|filter|vintage|retro|sepia|cartoon|"
-    r"anime|painting|watercolou?r|sketch|cyberpunk|pixel|tone|lighting|season|winter|summer|night|"
-    r"day(?:time)?|look like|as if"
-)
-_BACKGROUND_WORDS = re.compile(r"背景|底色|白底|场景|背后|background|backdrop|scene|behind|surroundings")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -56,159 +59,18 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
     prompt = normalise(plan.model_prompt or "") if plan and plan.model_prompt else text
     opencv_only = bool(ops) and all(op.name != MODEL_OP for op in ops)
     intent = plan.intent if plan else None
-    if opencv_only or (intent and intent.action == "style") or _GLOBAL_WORDS.search(prompt):
+    words = load_vocabulary()
+    if opencv_only or (intent and intent.action == "style") or words.global_scope.search(prompt):
         scope = "global"
-    elif (intent and intent.action in ("background", "blur")) or _BACKGROUND_WORDS.search(prompt):
+    elif (intent and intent.action in ("background", "blur")) or words.background_scope.search(prompt):
         scope = "background"
     else:
         scope = "local"
     region = None
     if scope == "local":  # the router's region, from the vocabulary the checks share with it
-        named = intent.region if intent else load_vocabulary().region_in(prompt)
+        named = intent.region if intent else words.region_in(prompt)
         region = named.box if named else None
     return Expectation(scope, region, any(op.name in GEOMETRY_OPS for op in ops))
-
-
-# ------------------------------------------------------------------------------------------------
-# measurements
-
-
-def _centre_block(grey: np.ndarray, side: int = 512) -> np.ndarray:
-    """The central side x side pixels at full resolution, on the 8x8 JPEG grid."""
-    h, w = grey.shape
-    y = max(0, (h - side) // 2) // 8 * 8
-    x = max(0, (w - side) // 2) // 8 * 8
-    return grey[y : y + side, x : x + side]
-
-
-def noise_sigma(grey: np.ndarray) -> float:
-    """Immerkaer's fast noise estimate (robust: median of |Laplacian| on flat areas)."""
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
-    response = np.abs(cv2.filter2D(grey.astype(np.float32), -1, kernel))[1:-1, 1:-1]
-    edges = cv2.Canny(grey, 60, 160)[1:-1, 1:-1] > 0
-    flat = response[~cv2.dilate(edges.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)]
-    values = flat if flat.size > 1000 else response.ravel()
-    return float(np.median(values) * np.sqrt(np.pi / 2) / 6)
-
-
-def blockiness(grey: np.ndarray) -> tuple[float, float]:
-    """Energy across 8x8 block edges relative to inside blocks (JPEG at very low quality), and
-    the excess in grey levels (a smooth studio backdrop has a high ratio of tiny numbers)."""
-    g = grey.astype(np.float32)
-    dx = np.abs(np.diff(g, axis=1))
-    dy = np.abs(np.diff(g, axis=0))
-    cols = np.arange(dx.shape[1])
-    rows = np.arange(dy.shape[0])
-    edge = dx[:, cols % 8 == 7].mean() + dy[rows % 8 == 7, :].mean()
-    inner = dx[:, cols % 8 != 7].mean() + dy[rows % 8 != 7, :].mean()
-    return float(edge / max(inner, 1e-3)), float(edge - inner)
-
-
-def global_motion(
-    frames: Frames, changed: np.ndarray | None = None
-) -> tuple[float, float, float, float, bool] | None:
-    """(dx, dy, scale, degrees, precise) of the whole frame, or None when it cannot be measured.
-
-    ORB keypoints matched between the two and a RANSAC similarity fit: the unchanged parts of the
-    picture outvote whatever the edit itself moved, added or removed. Smooth studio shots have
-    too few keypoints: then the frames' edge maps are registered in the Fourier domain
-    (Fourier-Mellin: scale and rotation from the log-polar spectra, then the shift by phase
-    correlation) outside the `changed` area, which needs edges, not texture, is less precise
-    (`precise` False) and is used only when its peak is clear.
-    """
-    a, b = frames.greys(448)
-    warp = _orb_motion(a, b)
-    if warp is not None:
-        factor = frames.width / a.shape[1]
-        h, w = a.shape
-        scale = float(np.sqrt(abs(np.linalg.det(warp[:, :2]))))
-        degrees = float(np.degrees(np.arctan2(warp[1, 0], warp[0, 0])))
-        centre = np.array([w / 2, h / 2], np.float32)  # a scale about the origin, re-centred
-        moved = warp[:, :2] @ centre + warp[:, 2] - centre
-        return float(moved[0] * factor), float(moved[1] * factor), scale, degrees, True
-    return _spectral_motion(frames, changed)
-
-
-MIN_INLIERS = 25  # fewer RANSAC inliers than this: ORB's fit is not trusted
-MIN_PEAK = 0.3  # phase-correlation peak below this: the spectral registration is not trusted
-SPECTRAL_TURN_SLACK = 0.5  # degrees of rotation the spectral registration cannot resolve
-
-
-def _orb_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=10)
-    ka, da = orb.detectAndCompute(a, None)
-    kb, db = orb.detectAndCompute(b, None)
-    if da is None or db is None or len(ka) < 12 or len(kb) < 12:
-        return None
-    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
-    if len(matches) < 12:
-        return None
-    src = np.float32([ka[m.queryIdx].pt for m in matches])
-    dst = np.float32([kb[m.trainIdx].pt for m in matches])
-    warp, inliers = cv2.estimateAffinePartial2D(
-        src, dst, method=cv2.RANSAC, ransacReprojThreshold=1.5, maxIters=4000, confidence=0.995
-    )
-    if warp is None or inliers is None or int(inliers.sum()) < MIN_INLIERS:
-        return None
-    return warp
-
-
-def _edges(grey: np.ndarray) -> np.ndarray:
-    smooth = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), 1.2)
-    return cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
-
-
-def _spectral_motion(
-    frames: Frames, changed: np.ndarray | None, side: int = 512
-) -> tuple[float, float, float, float, bool] | None:
-    """Fourier-Mellin registration of the two frames' edge maps (see global_motion)."""
-    a, b = (_edges(grey) for grey in frames.greys(side))
-    if a.shape != b.shape:
-        return None
-    h, w = a.shape
-    if changed is not None:  # register on what the edit left alone
-        grown = cv2.dilate(changed.astype(np.uint8), np.ones((5, 5), np.uint8))
-        keep = 1 - cv2.GaussianBlur(
-            cv2.resize(grown, (w, h), interpolation=cv2.INTER_NEAREST).astype(np.float32), (0, 0), 2
-        )
-        a, b = a * keep, b * keep
-    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
-
-    def log_polar(edges: np.ndarray) -> np.ndarray:
-        spectrum = np.log1p(np.fft.fftshift(np.abs(np.fft.fft2(edges * window)))).astype(np.float32)
-        return cv2.warpPolar(
-            spectrum, (w, h), (w / 2, h / 2), min(w, h) / 2, cv2.WARP_POLAR_LOG + cv2.INTER_LINEAR
-        )
-
-    (log_r, turn), _ = cv2.phaseCorrelate(log_polar(a), log_polar(b))
-    degrees = ((-360.0 * turn / h) + 90) % 180 - 90  # a spectrum cannot tell a half turn
-    scale = float(np.exp(-log_r * np.log(min(w, h) / 2) / w))
-    undo = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1 / scale)
-    (dx, dy), peak = cv2.phaseCorrelate(a * window, cv2.warpAffine(b, undo, (w, h)) * window)
-    if peak < MIN_PEAK:
-        return None
-    factor = frames.width / w
-    return float(dx * factor), float(dy * factor), scale, float(degrees), False
-
-
-def difference(frames: Frames) -> np.ndarray:
-    """Per-pixel change on small copies, blurred first so VAE softness and noise do not count."""
-    a = cv2.GaussianBlur(frames.small_before.astype(np.float32), (0, 0), 1.5)
-    b = cv2.GaussianBlur(frames.small_after.astype(np.float32), (0, 0), 1.5)
-    return np.abs(a - b).max(axis=2)
-
-
-def changed_mask(diff: np.ndarray, level: float) -> np.ndarray:
-    """Where the picture really changed: above `level`, specks removed, edges grown a little."""
-    mask = (diff > level).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return cv2.dilate(mask, np.ones((7, 7), np.uint8)).astype(bool)
-
-
-def _sharpness(grey: np.ndarray, where: np.ndarray) -> float:
-    """Mean |Laplacian| per unit of contrast: blur lowers it, a tone or colour change does not."""
-    lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean()
-    return float(lap / (grey[where].std() + 1.0))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -230,13 +92,29 @@ def check_pair(
     """
     t = thresholds or Thresholds()
     expect = expectation(instruction, plan)
-    findings: list[Finding] = []
-    gb, ga = grey(before), grey(after)
+    intent = plan.intent if plan else None
     frames = Frames.of(before, after)
+    findings = frame_sanity(before, after, frames, t)
+    findings.append(size_finding(before, after, expect))
+    if before.shape[:2] != after.shape[:2]:  # the checks below compare like with like only
+        return _report(findings, plan, t, always_review)
+    diff = difference(frames)  # what changed, and where
+    mask = changed_mask(diff, t.changed_level)
+    subject = subject_mask(frames.small_before) if needs_subject(intent) else None
+    findings += drift(frames, mask, expect, t)
+    findings += unedited_part(frames, mask, expect, intent, t)
+    findings += extent(diff, mask, expect, t)
+    findings += outside_the_edit(frames, mask, subject, expect, t)
+    findings += request_findings(before, after, frames, mask, subject, intent, t)
+    return _report(findings, plan, t, always_review)
+
+
+def frame_sanity(before: np.ndarray, after: np.ndarray, frames: Frames, t: Thresholds) -> list[Finding]:
+    """A blank, noisy or blocky frame (the model returning noise, grey, or a broken encode)."""
+    findings: list[Finding] = []
     small_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
     small_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2GRAY)
-
-    # frame sanity
+    gb, ga = grey(before), grey(after)
     std = float(small_a.std())
     blank_ok = std > t.blank_std or small_b.std() <= t.blank_std
     findings.append(
@@ -249,7 +127,7 @@ def check_pair(
             20,
         )
     )
-    crop_b, crop_a = _centre_block(gb), _centre_block(ga)  # full resolution, 8x8-aligned
+    crop_b, crop_a = centre_block(gb), centre_block(ga)  # full resolution, 8x8-aligned
     na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
     findings.append(
         finding(
@@ -274,31 +152,28 @@ def check_pair(
         )
     )
 
-    # size and aspect
-    same_size = ga.shape == gb.shape
+    return findings
+
+
+def size_finding(before: np.ndarray, after: np.ndarray, expect: Expectation) -> Finding:
+    """A size change only where the plan resizes, crops, pads or turns."""
+    gb, ga = before.shape[:2], after.shape[:2]
+    same_size = ga == gb
     size_ok = same_size or expect.size_may_change
-    findings.append(
-        Finding(
-            "size",
-            None,
-            None,
-            size_ok,
-            f"{gb.shape[1]}x{gb.shape[0]} -> {ga.shape[1]}x{ga.shape[0]}"
-            + ("" if size_ok else " (a size change nobody asked for)"),
-            1.0 if size_ok else 0.0,
-        )
+    return Finding(
+        "size",
+        None,
+        None,
+        size_ok,
+        f"{gb[1]}x{gb[0]} -> {ga[1]}x{ga[0]}" + ("" if size_ok else " (a size change nobody asked for)"),
+        1.0 if size_ok else 0.0,
     )
-    if not same_size:  # the pixel-by-pixel checks below compare like with like only
-        return _report(findings, plan, t, always_review)
 
-    # what changed, and where
-    diff = difference(frames)
-    mask = changed_mask(diff, t.changed_level)
 
-    # global motion, measured on what the edit left alone
-    intent = plan.intent if plan else None
-    subject = subject_mask(frames.small_before) if needs_subject(intent) else None
-    # (a new background changes most of the frame: then the product's outline is what registers)
+def drift(frames: Frames, mask: np.ndarray, expect: Expectation, t: Thresholds) -> list[Finding]:
+    """Global motion (shift, zoom, turn of the whole frame), measured on what the edit left alone
+    (a new background changes most of the frame: then the product's outline registers)."""
+    findings: list[Finding] = []
     motion = global_motion(frames, None if expect.scope == "background" else mask)
     if motion is None:
         findings.append(
@@ -308,7 +183,7 @@ def check_pair(
         dx, dy, scale, degrees, precise = motion
         turn_limit = t.max_rotation + (0 if precise else SPECTRAL_TURN_SLACK)
         # the spectral registration resolves about a third of a pixel of its 512-pixel grid
-        shift_limit = max(t.max_shift_px, 0 if precise else max(before.shape[:2]) / 512 / 3 * 2)
+        shift_limit = max(t.max_shift_px, 0 if precise else max(frames.height, frames.width) / 512 / 3 * 2)
         moved = float(np.hypot(dx, dy))
         findings.append(
             finding(
@@ -337,9 +212,16 @@ def check_pair(
             )
         )
 
-    share = float(mask.mean())
-    touched = float(changed_mask(diff, t.noop_level).mean())
-    # the part the edit left alone must not be blown out or smeared
+    return findings
+
+
+def unedited_part(
+    frames: Frames, mask: np.ndarray, expect: Expectation, intent: Intent | None, t: Thresholds
+) -> list[Finding]:
+    """The part the edit left alone must not be blown out or smeared."""
+    findings: list[Finding] = []
+    small_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
+    small_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2GRAY)
     kept = ~mask if (~mask).mean() > 0.1 else np.ones_like(mask)
     if expect.scope == "local":  # white backgrounds and high-key styles clip on purpose
         clip_a = float(((small_a <= 2) | (small_a >= 253))[kept].mean())
@@ -357,7 +239,7 @@ def check_pair(
     # a new style may smooth on purpose (watercolour, cartoon), and so does a background blur
     if expect.scope != "global" and not (intent and intent.action == "blur"):
         detail = float(np.abs(cv2.Laplacian(small_b, cv2.CV_32F))[kept].mean())
-        ratio = _sharpness(small_a, kept) / max(_sharpness(small_b, kept), 1e-6)
+        ratio = sharpness(small_a, kept) / max(sharpness(small_b, kept), 1e-6)
         if detail < t.min_detail:  # a plain studio backdrop or product: nothing there to smear
             findings.append(
                 finding(
@@ -380,6 +262,14 @@ def check_pair(
                     0.4,
                 )
             )
+    return findings
+
+
+def extent(diff: np.ndarray, mask: np.ndarray, expect: Expectation, t: Thresholds) -> list[Finding]:
+    """Something changed (not a no-op); a local edit stays local and where it was asked."""
+    findings: list[Finding] = []
+    share = float(mask.mean())
+    touched = float(changed_mask(diff, t.noop_level).mean())
     findings.append(
         finding(
             "no-op",
@@ -421,6 +311,16 @@ def check_pair(
                 )
             )
 
+    return findings
+
+
+def outside_the_edit(
+    frames: Frames, mask: np.ndarray, subject: np.ndarray | None, expect: Expectation, t: Thresholds
+) -> list[Finding]:
+    """Outside the edit: no colour cast, the structure kept (the product only, for a background)."""
+    findings: list[Finding] = []
+    small_b = cv2.cvtColor(frames.small_before, cv2.COLOR_BGR2GRAY)
+    small_a = cv2.cvtColor(frames.small_after, cv2.COLOR_BGR2GRAY)
     if expect.scope != "global":
         outside = ~mask
         if expect.scope == "background" and subject is not None:
@@ -453,8 +353,7 @@ def check_pair(
                     0.2,
                 )
             )
-    findings += request_findings(before, after, frames, mask, subject, intent, t)
-    return _report(findings, plan, t, always_review)
+    return findings
 
 
 def _report(findings: list[Finding], plan: Plan | None, t: Thresholds, always_review: str | None) -> Report:

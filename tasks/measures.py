@@ -39,13 +39,14 @@ def small(img: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
 class Frames:
     """The copies every measurement works on, made once per check: greys at 1024 pixels on the
     long side (and smaller ones taken from them), colour copies at WORK_SIDE, and the full-size
-    width that pixel distances are reported in."""
+    size that pixel distances are reported in."""
 
     grey_before: np.ndarray  # <= 1024 px
     grey_after: np.ndarray
     small_before: np.ndarray  # BGR, WORK_SIDE
     small_after: np.ndarray
     width: int
+    height: int
 
     @classmethod
     def of(cls, before: np.ndarray, after: np.ndarray) -> Frames:
@@ -55,6 +56,7 @@ class Frames:
             small(bgr(before)),
             small(bgr(after)),
             before.shape[1],
+            before.shape[0],
         )
 
     def greys(self, side: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,3 +79,54 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     if mask is not None:
         return float(s[mask].mean()) if mask.any() else 1.0
     return float(s.mean())
+
+
+def centre_block(grey: np.ndarray, side: int = 512) -> np.ndarray:
+    """The central side x side pixels at full resolution, on the 8x8 JPEG grid."""
+    h, w = grey.shape
+    y = max(0, (h - side) // 2) // 8 * 8
+    x = max(0, (w - side) // 2) // 8 * 8
+    return grey[y : y + side, x : x + side]
+
+
+def noise_sigma(grey: np.ndarray) -> float:
+    """Immerkaer's fast noise estimate (robust: median of |Laplacian| on flat areas)."""
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    response = np.abs(cv2.filter2D(grey.astype(np.float32), -1, kernel))[1:-1, 1:-1]
+    edges = cv2.Canny(grey, 60, 160)[1:-1, 1:-1] > 0
+    flat = response[~cv2.dilate(edges.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)]
+    values = flat if flat.size > 1000 else response.ravel()
+    return float(np.median(values) * np.sqrt(np.pi / 2) / 6)
+
+
+def blockiness(grey: np.ndarray) -> tuple[float, float]:
+    """Energy across 8x8 block edges relative to inside blocks (JPEG at very low quality), and
+    the excess in grey levels (a smooth studio backdrop has a high ratio of tiny numbers)."""
+    g = grey.astype(np.float32)
+    dx = np.abs(np.diff(g, axis=1))
+    dy = np.abs(np.diff(g, axis=0))
+    cols = np.arange(dx.shape[1])
+    rows = np.arange(dy.shape[0])
+    edge = dx[:, cols % 8 == 7].mean() + dy[rows % 8 == 7, :].mean()
+    inner = dx[:, cols % 8 != 7].mean() + dy[rows % 8 != 7, :].mean()
+    return float(edge / max(inner, 1e-3)), float(edge - inner)
+
+
+def difference(frames: Frames) -> np.ndarray:
+    """Per-pixel change on small copies, blurred first so VAE softness and noise do not count."""
+    a = cv2.GaussianBlur(frames.small_before.astype(np.float32), (0, 0), 1.5)
+    b = cv2.GaussianBlur(frames.small_after.astype(np.float32), (0, 0), 1.5)
+    return np.abs(a - b).max(axis=2)
+
+
+def changed_mask(diff: np.ndarray, level: float) -> np.ndarray:
+    """Where the picture really changed: above `level`, specks removed, edges grown a little."""
+    mask = (diff > level).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    return cv2.dilate(mask, np.ones((7, 7), np.uint8)).astype(bool)
+
+
+def sharpness(grey: np.ndarray, where: np.ndarray) -> float:
+    """Mean |Laplacian| per unit of contrast: blur lowers it, a tone or colour change does not."""
+    lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean()
+    return float(lap / (grey[where].std() + 1.0))

@@ -7,8 +7,8 @@ import pytest
 from config.contracts import OPENCV_OPS
 from config.limits import Limits
 from routing import route
+from routing.builders import BUILDERS
 from routing.normalize import chinese_number, normalise
-from routing.router import _BUILDERS
 from routing.templates import load_templates
 
 
@@ -421,7 +421,7 @@ def test_normalise_folds_width_case_and_numerals():
 
 def test_every_template_op_has_a_builder():
     names = {op.name for op in load_templates().ops}
-    assert names == set(_BUILDERS) == set(OPENCV_OPS)
+    assert names == set(BUILDERS) == set(OPENCV_OPS)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,0 +1,377 @@
+"""Ops from slots: each op's builder reads the slots found for it (numbers, sides, colours,
+sizes) and checks what it builds against the limits and, when known, the image's size."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from config.contracts import Op
+from config.limits import Limits
+from routing.slots import NUMERIC_SLOTS, Found, PlanError
+from routing.vocabulary import load_vocabulary
+
+ALL_SIDES = ("left", "right", "top", "bottom")
+DEFAULT_AMOUNT = 0.15
+BIT_AMOUNT = 0.1
+LOT_AMOUNT = 0.3
+MAX_ASPECT = 10.0
+
+
+MAX_NUMBER = 1e9  # no parameter of any op is meaningful beyond this
+
+
+def _number(value: str) -> float:
+    number = float(value.replace(" ", ""))
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        raise PlanError(f"the number {value[:20]}{'...' if len(value) > 20 else ''} is too large")
+    return number
+
+
+def _side(value: str) -> str:
+    """left/right/top/bottom/center for a side word ("左边", "the left"), else the word itself."""
+    region = load_vocabulary().region_in(value.strip())
+    return region.name if region else value.strip()
+
+
+def _ratio(f: Found) -> tuple[float, float] | None:
+    square = f.get("square")
+    for name in ("ratio", "fraction"):
+        slot = f.get(name)
+        if slot:
+            w, h = (_number(g) for g in slot.groups[:2])
+            if w <= 0 or h <= 0 or max(w / h, h / w) > MAX_ASPECT:
+                raise PlanError(f"aspect ratio {slot.groups[0]}:{slot.groups[1]} is not possible")
+            if square and w != h:
+                raise PlanError(f"a square is not {slot.groups[0]}:{slot.groups[1]}")
+            return (w, h)
+    return (1.0, 1.0) if square else None
+
+
+def _size(f: Found, limits: Limits) -> tuple[int, int] | None:
+    slot = f.get("size")
+    if not slot:
+        return None
+    w, h = (_number(g) for g in slot.groups[:2])
+    if w < 1 or h < 1:
+        raise PlanError(f"size {slot.groups[0]}x{slot.groups[1]} is empty")
+    _check_output(int(w), int(h), limits)
+    return int(w), int(h)
+
+
+def _check_output(width: float, height: float, limits: Limits) -> None:
+    if width < 1 or height < 1:
+        raise PlanError(f"the result would be {width:.0f}x{height:.0f} pixels")
+    if width * height > limits.max_output_pixels or max(width, height) > limits.max_side:
+        raise PlanError(
+            f"{width:.0f}x{height:.0f} is above the limit of "
+            f"{limits.max_output_pixels / 1e6:.0f} MP / {limits.max_side} px a side "
+            "(RETOUCH_MAX_OUTPUT_PIXELS)"
+        )
+
+
+def _sides(f: Found) -> tuple[str, ...]:
+    """The sides a margin applies to: "from the left", "右边", "四周" (all)."""
+    sides = [_side(s.value) for s in f.slots if s.name in ("side", "anchor")]
+    if not sides or any(s not in ALL_SIDES for s in sides):
+        return ALL_SIDES
+    return tuple(dict.fromkeys(sides))
+
+
+def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[str]]:
+    """Signed strength of an adjustment, and whether the user gave one."""
+    explicit: set[str] = set()
+    magnitude = DEFAULT_AMOUNT
+    if f.has("bit"):
+        magnitude = BIT_AMOUNT
+    if f.has("lot"):
+        magnitude = LOT_AMOUNT
+    sign = -1.0 if any(w in f.trigger for w in negative_words) else 1.0
+    if f.has("less"):
+        sign = -1.0
+    if f.has("more"):
+        sign = 1.0 if not f.has("less") else sign
+    stops = f.get("stops")
+    if not stops and f.get("pixels") and re.search(r"曝光|expos", f.trigger):
+        stops = f.get("pixels")
+    value = f.get("percent") or f.get("pixels")
+    if stops:
+        factor = 2 ** (_number(stops.value) / 2.2)  # EV stops in linear light, applied to sRGB
+        return factor - 1, {"amount"}
+    if value:
+        number = _number(value.value)
+        if f.has("absolute") and number > 0 and not value.value.strip().startswith("+"):
+            magnitude, sign = abs(number / 100 - 1), (1.0 if number >= 100 else -1.0)
+        else:
+            magnitude = abs(number) / 100
+            if number < 0:
+                sign = -1.0
+        explicit.add("amount")
+    elif f.has("more", "less"):
+        explicit.add("direction")
+    if f.has("bit", "lot"):
+        explicit.add("amount")
+    return sign * magnitude, explicit
+
+
+def build(f: Found, limits: Limits, image_size: tuple[int, int] | None) -> tuple[Op, set[str]]:
+    builder = BUILDERS[f.name]
+    op, keys = builder(f, limits)
+    unused = next((slot for slot in f.slots if slot.name in NUMERIC_SLOTS and slot.name not in f.used), None)
+    if unused:  # "1%2裁": a number the op has no use for is never dropped silently
+        raise PlanError(f"the number {unused.value!r} does not fit '{f.trigger or f.name}'")
+    if image_size:
+        _check_against_image(op, image_size, limits)
+    return op, keys
+
+
+def _build_crop(f: Found, limits: Limits):
+    anchor_slot = f.get("anchor")
+    anchor = _side(anchor_slot.value) if anchor_slot else "center"
+    size = _size(f, limits)
+    if size and max(size) <= 32:  # "crop to 16x9" is a ratio, "crop to 800x600" a size
+        return Op("crop", {"aspect": list(size), "anchor": anchor}), {"aspect"}
+    if size:
+        return Op("crop", {"aspect": list(size), "anchor": anchor, "size": list(size)}), {"aspect"}
+    ratio = _ratio(f)
+    if ratio:
+        return Op("crop", {"aspect": [*ratio], "anchor": anchor}), {"aspect"}
+    amount = f.get("percent") or f.get("pixels")
+    if amount:
+        value = abs(_number(amount.value))
+        unit = "percent" if amount.name == "percent" else "px"
+        if value <= 0:
+            raise PlanError("a crop of 0 does nothing")
+        if unit == "percent" and value >= 50:
+            raise PlanError(f"cropping {value:g}% from a side leaves nothing in the middle")
+        return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
+    if f.has("side"):  # "裁成16:9，裁掉上下": which sides a ratio crop takes from
+        return Op("crop", {}), set()
+    raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
+
+
+def _build_trim(f: Found, limits: Limits):
+    return Op("trim", {"tolerance": 12}), set()
+
+
+def _build_resize(f: Found, limits: Limits):
+    shrink = bool(re.search(r"缩小|缩|shrink|smaller|down", f.trigger)) or f.has("less")
+    if not f.slots and not re.search(r"缩|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger):
+        raise PlanError(
+            "resize needs a size, a side length or a scale (e.g. 'resize to 800 wide', '缩小一半')"
+        )
+    size = _size(f, limits)
+    if size:
+        return Op("resize", {"width": size[0], "height": size[1]}), {"size"}
+    px = f.get("pixels")
+    for dim in ("longest", "shortest", "width", "height"):
+        if f.has(dim) and px:
+            value = int(_number(px.value))
+            if value < 1:
+                raise PlanError(f"a {dim} of {value} px is empty")
+            if value > limits.max_side:
+                _check_output(value, value, limits)
+            return Op("resize", {dim: value}), {"size"}
+    scale = None
+    factor = f.get("factor")
+    if factor:
+        word = factor.groups[1]
+        scale = {"double": 2, "twice": 2, "triple": 3, "half": 0.5, "halve": 0.5, "quarter": 0.25}.get(
+            word or ""
+        )
+        if scale is None:
+            scale = _number(factor.groups[0])
+            if shrink and scale > 1:
+                scale = 1 / scale
+    elif f.get("percent"):
+        pct = _number(f.get("percent").value) / 100
+        if f.has("absolute") or not re.search(
+            r"缩小|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger
+        ):
+            scale = pct
+        else:
+            scale = 1 - pct if shrink else 1 + pct
+    elif f.get("fraction"):
+        a, b = (_number(g) for g in f.get("fraction").groups[:2])
+        scale = a / b if b else 0
+    elif px:
+        value = int(_number(px.value))
+        if value < 1:
+            raise PlanError(f"a size of {value} px is empty")
+        return Op("resize", {"longest": value}), {"size"}
+    if scale is None:
+        scale = 0.5 if shrink else 2.0
+        keys: set[str] = set()
+    else:
+        keys = {"size"}
+    if scale <= 0:
+        raise PlanError(f"a scale of {scale:g} leaves no image")
+    if scale > math.sqrt(limits.max_output_pixels):
+        _check_output(scale, scale, limits)
+    return Op("resize", {"scale": round(scale, 6)}), keys
+
+
+def _build_rotate(f: Found, limits: Limits):
+    deg = f.get("degrees") or f.get("pixels")
+    degrees = _number(deg.value) if deg else 90.0
+    if f.has("ccw") or re.search(r"逆时针|counter|anti", f.trigger):
+        degrees = -degrees
+    degrees = ((degrees + 180) % 360) - 180 or 0.0
+    if degrees == -180:
+        degrees = 180.0
+    return Op("rotate", {"degrees": degrees}), ({"degrees"} if deg else set())
+
+
+def _build_flip(f: Found, limits: Limits):
+    vertical = f.has("vertical") or bool(re.search(r"upside|倒过来|颠倒|倒置", f.trigger))
+    return Op("flip", {"axis": "vertical" if vertical else "horizontal"}), {"axis"}
+
+
+def _build_grey(f: Found, limits: Limits):
+    return Op("grey", {}), set()
+
+
+def _build_adjust(name: str, negative_words: tuple[str, ...], floor: float = -0.95):
+    def build(f: Found, limits: Limits):
+        amount, keys = _amount(f, negative_words)
+        if amount <= floor:
+            raise PlanError(f"{name} {amount:+.0%} would leave a blank image")
+        return Op(name, {"amount": round(amount, 4)}), keys
+
+    return build
+
+
+def _build_saturation(f: Found, limits: Limits):
+    amount, keys = _amount(f, ("褪色", "muted", "desaturat"))
+    if amount <= -1:
+        return Op("grey", {}), keys
+    return Op("saturation", {"amount": round(amount, 4)}), keys
+
+
+def _build_tone(f: Found, limits: Limits):
+    text = f.trigger + " " + " ".join(s.value for s in f.slots if s.name in ("warm", "cool"))
+    cool = f.has("cool") or bool(re.search(r"冷|cool|cold|蓝|青|blu", f.trigger))
+    warm = f.has("warm") or bool(re.search(r"暖|warm|黄|橙|golden|yellow", f.trigger))
+    if not (cool or warm):
+        if f.has("more"):
+            warm = True  # raising colour temperature warms the picture
+        elif f.has("less"):
+            cool = True
+        else:
+            raise PlanError(f"say which way to shift the colour tone ({text.strip()!r}: warmer or cooler?)")
+    amount, keys = _amount(f)
+    warmth = abs(amount) * (-1 if cool and not warm else 1)
+    return Op("tone", {"warmth": round(warmth, 4)}), keys | {"warmth"}
+
+
+def _colour(f: Found) -> list[int] | None:
+    slot = f.get("colour")
+    text = slot.value.strip() if slot else ""
+    if not text and re.search(r"白|white", f.trigger):
+        text = "white"
+    found = load_vocabulary().colour_in(text) if text else None
+    if not found:
+        return None
+    colour = found[0]
+    return [*colour.rgb, colour.alpha] if colour.alpha != 255 else list(colour.rgb)
+
+
+def _build_pad(f: Found, limits: Limits):
+    colour = _colour(f)
+    params: dict = {}
+    keys: set[str] = set()
+    size = _size(f, limits)
+    ratio = _ratio(f) if not size else None
+    amount = f.get("pixels") or f.get("percent")
+    if size:
+        params["size"] = list(size)
+    elif ratio:
+        params["aspect"] = list(ratio)
+    elif amount:
+        value = abs(_number(amount.value))
+        params["margins"] = {s: value for s in _sides(f)}
+        params["unit"] = "percent" if amount.name == "percent" else "px"
+    if params:
+        keys.add("shape")
+    else:
+        params["margins"] = {s: 5.0 for s in ALL_SIDES}
+        params["unit"] = "percent"
+    params["colour"] = colour or [255, 255, 255]
+    if colour:
+        keys.add("colour")
+    return Op("pad", params), keys
+
+
+def _build_sharpen(f: Found, limits: Limits):
+    amount, keys = _amount(f)
+    return Op("sharpen", {"amount": round(abs(amount) * (1 if amount >= 0 else -1) / 0.3, 4)}), keys
+
+
+def _build_blur(f: Found, limits: Limits):
+    px = f.get("pixels")
+    sigma = _number(px.value) if px else (1.0 if f.has("bit") else 3.0 if f.has("lot") else 2.0)
+    if not 0 < sigma <= 200:
+        raise PlanError(f"a blur of {sigma:g} px is not possible")
+    return Op("blur", {"sigma": sigma}), {"sigma"} if px else set()
+
+
+def _build_format(f: Found, limits: Limits):
+    params: dict = {}
+    fmt = f.get("fmt")
+    if fmt:
+        name = fmt.value.lower()
+        params["format"] = {"jpg": "jpeg", "tif": "tiff", "tiff": "tiff"}.get(name, name)
+    quality = f.get("quality")
+    if quality:
+        q = int(quality.value)
+        if not 1 <= q <= 100:
+            raise PlanError(f"JPEG quality {q} is outside 1-100")
+        params["quality"] = q
+    elif re.search(r"压缩|compress", f.trigger):
+        params["quality"] = 80
+    if not params:
+        raise PlanError("say which format (png, jpeg, webp) or quality to use")
+    return Op("format", params), set(params)
+
+
+BUILDERS = {
+    "crop": _build_crop,
+    "trim": _build_trim,
+    "resize": _build_resize,
+    "rotate": _build_rotate,
+    "flip": _build_flip,
+    "grey": _build_grey,
+    "brightness": _build_adjust("brightness", ("暗", "dark", "dim")),
+    "contrast": _build_adjust("contrast", ()),
+    "saturation": _build_saturation,
+    "tone": _build_tone,
+    "pad": _build_pad,
+    "sharpen": _build_sharpen,
+    "blur": _build_blur,
+    "format": _build_format,
+}
+
+
+def _check_against_image(op: Op, image_size: tuple[int, int], limits: Limits) -> None:
+    """Refuse what cannot work on this picture: crops wider than it, results above the limit."""
+    width, height = image_size
+    p = op.params
+    if op.name == "crop" and "margins" in p and p.get("unit") == "px":
+        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
+        if m["left"] + m["right"] >= width or m["top"] + m["bottom"] >= height:
+            raise PlanError(f"cropping {p['margins']} px leaves nothing of a {width}x{height} image")
+    if op.name == "resize":
+        if "scale" in p:
+            _check_output(width * p["scale"], height * p["scale"], limits)
+        for dim, base, other in (("width", width, height), ("height", height, width)):
+            if dim in p and len(p) == 1:
+                _check_output(p[dim], other * p[dim] / base, limits)
+        if "longest" in p:
+            s = p["longest"] / max(width, height)
+            _check_output(width * s, height * s, limits)
+        if "shortest" in p:
+            s = p["shortest"] / min(width, height)
+            _check_output(width * s, height * s, limits)
+    if op.name == "pad" and "margins" in p and p.get("unit") == "px":
+        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
+        _check_output(width + m["left"] + m["right"], height + m["top"] + m["bottom"], limits)

@@ -1,0 +1,283 @@
+"""Clauses: split an instruction into clauses, find the OpenCV ops in one, give them their slots,
+and say what is left over (words that name an object, units without a number)."""
+
+from __future__ import annotations
+
+import re
+
+from config.limits import Limits
+from routing.builders import build
+from routing.request import QUOTE_CHARS
+from routing.slots import NUMERIC_SLOTS, Found, PlanError, Slot
+from routing.templates import Templates
+from routing.vocabulary import load_vocabulary
+
+ADJUSTABLE = ("brightness", "contrast", "saturation", "sharpen", "tone")
+_OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the verb
+    r"(?:把|将|给|让)\s*([\u3400-\u9fff]{1,6}?)(?=的|调|变|改|换|转|弄|加|降|提|增|减|[\s]|$)"
+)
+_DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
+_POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
+_TEXT_EDIT = re.compile(
+    r"文字|文案|字样|标题|标语|口号|广告语|"
+    r"text|wording|caption|title|headline|slogan|tagline|lettering"
+)
+_ONLY = re.compile(r"只|仅|单独|only|just\s+the")
+_UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
+STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
+
+
+def split_clauses(display: str, t: Templates) -> list[tuple[str, bool]]:
+    """Split into (displayed clause, ended with a question mark) pairs at the separators.
+
+    The displayed text keeps the user's case and wording for the model prompt. A separator
+    inside an operation's own wording ("black and white", "b&w") does not split.
+    """
+    low = display.lower()
+    if len(low) != len(display):
+        low = display
+    protected = [m.span() for op in t.ops for m in op.triggers.finditer(low)]
+    cuts = [
+        m.span()
+        for m in t.separators.finditer(low)
+        if not any(m.start() < e and m.end() > s for s, e in protected)
+    ]
+    clauses, pos = [], 0
+    for start, end in cuts + [(len(display), len(display))]:
+        shown = display[pos:start].strip()
+        if re.search(r"\w|[\ue000-\ue0ff]", shown):
+            clauses.append((shown, "?" in display[start:end]))
+        pos = end
+    return clauses
+
+
+def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[int, int] | None):
+    """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
+
+    kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
+    """
+    if QUOTE_CHARS.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
+        return "model", [], 0.85, ""  # a text edit: the quoted words are the model's to write
+    found = _find_ops(text, t)
+    if not found:
+        found = _implicit_crop(text, t)
+    if not found:
+        return _read_non_op_clause(text, t)
+    if _orphan_unit(text):
+        return "reject", [], 0.9, f"impossible request: a unit without a readable number in {text!r}"
+    spans = [part for f in found for part in f.parts]
+    _fill_slots(text, found, t, spans)
+    leftover = _leftover(text, spans, t)
+    if _local(leftover, t) or _names_an_object(text, spans, t):
+        return "model", [], 0.75, ""
+    leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
+    built = [build(f, limits, image_size) for f in found]
+    vague = any(not keys and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
+    confidence = 0.8 if vague else 0.95
+    if found[0].trigger == "":
+        confidence = 0.7
+    note = ""
+    residue = _residue(leftover)
+    if residue:
+        number = STATED_NUMBER.search(leftover)
+        if number:  # never run an op that leaves out a number the user gave
+            return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
+        if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model
+            return "model", [], 0.7, ""
+        meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
+        share = len(residue.replace(" ", "")) / meaningful
+        # an op with no parameter beside words we cannot read ("rotate by banana"): no guessing
+        unreadable = vague and re.search(r"[a-z]{3,}|[\u4e00-\u9fff]{2,}", residue)
+        confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if unreadable else 1.0)
+        note = f"ignored words: {residue!r}"
+    return "opencv", built, confidence, note
+
+
+def _local(leftover: str, t: Templates) -> bool:
+    """Do the words left over make a global op local? "只" or "only" does so only when a thing
+    follows ("只调鞋子"), not when an op does ("只调亮度", "only brighten it")."""
+    for m in t.local_words.finditer(leftover):
+        if not _ONLY.fullmatch(m.group()) or leftover[m.end() : m.end() + 4].strip():
+            return True
+    return False
+
+
+def _orphan_unit(text: str) -> bool:
+    """ "旋转 ¥%#@ 度": a unit whose number is missing or unreadable (亮度, 宽度 are words)."""
+    for m in _UNIT.finditer(text):
+        before = text[: m.start()].rstrip().removesuffix("个").rstrip()
+        if not before or not before[-1].isdigit():
+            if m.group().strip() in ("度", "°") and before and before[-1].isalpha():
+                continue
+            return True
+    return False
+
+
+def _implicit_crop(text: str, t: Templates) -> list[Found]:
+    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop."""
+    for name in ("ratio", "size", "square"):
+        m = t.slots[name].search(text)
+        if m and not _residue(_strip_words(text[: m.start()] + text[m.end() :], t)):
+            return [Found("crop", m.start(), m.start(), "")]
+    return []
+
+
+def _read_non_op_clause(text: str, t: Templates):
+    if t.non_edit.search(text) and not _TEXT_EDIT.search(text):
+        return "reject", [], 0.9, f"not an image edit: {text!r}"
+    if t.model_words.search(t.context.sub(" ", text)):  # "拿来做banner底图" is context, not 拿
+        return "model", [], 0.85, ""
+    if _residue(_strip_words(text, t)) or STATED_NUMBER.search(text):
+        return "unknown", [], 0.8, ""
+    return "skip", [], 1.0, ""
+
+
+def _find_ops(text: str, t: Templates) -> list[Found]:
+    """Non-overlapping trigger matches, longest first, merged per op when adjacent."""
+    candidates = []
+    for order, op in enumerate(t.ops):
+        for m in op.triggers.finditer(text):
+            if m.end() > m.start():
+                candidates.append((-(m.end() - m.start()), order, m.start(), m.end(), op.name))
+    taken: list[Found] = []
+    for _, _, start, end, name in sorted(candidates):
+        if all(end <= f.start or start >= f.end for f in taken):
+            taken.append(Found(name, start, end, text[start:end], parts=[(start, end)]))
+    taken.sort(key=lambda f: f.start)
+    merged: list[Found] = []
+    for f in taken:
+        if merged and merged[-1].name == f.name:
+            merged[-1].end = f.end
+            merged[-1].trigger += " " + f.trigger
+            merged[-1].parts += f.parts
+        else:
+            merged.append(f)
+    return merged
+
+
+# slots searched most specific first; `pixels` (a bare number) last
+_WORD_SLOTS = (
+    "longest",
+    "shortest",
+    "width",
+    "height",
+    "cw",
+    "ccw",
+    "horizontal",
+    "vertical",
+    "warm",
+    "cool",
+    "more",
+    "less",
+    "colour",
+    "quality",
+    "factor",
+)
+_SLOT_ORDER = (
+    "anchor",
+    "quality",
+    "fmt",
+    "ratio",
+    "size",
+    "fraction",
+    "percent",
+    "factor",
+    "degrees",
+    "stops",
+    "square",
+    "colour",
+    "longest",
+    "shortest",
+    "width",
+    "height",
+    "cw",
+    "ccw",
+    "horizontal",
+    "vertical",
+    "side",
+    "warm",
+    "cool",
+    "more",
+    "less",
+    "bit",
+    "lot",
+    "absolute",
+    "pixels",
+)
+
+
+def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[int, int]]) -> None:
+    templates = {op.name: op for op in t.ops}
+    for f in found:  # words of the trigger itself that are also parameters: 逆时针, 缩小, width
+        for name in _WORD_SLOTS:
+            if name in templates[f.name].slots:
+                for m in t.slots[name].finditer(f.trigger):
+                    f.slots.append(Slot(name, f.start + m.start(), f.start + m.end(), m.groups()))
+    wanted = {s for f in found for s in templates[f.name].slots}
+    for name in _SLOT_ORDER:
+        if name not in wanted:
+            continue
+        for m in t.slots[name].finditer(text):
+            if m.end() == m.start() or any(m.start() < e and m.end() > s for s, e in spans):
+                continue
+            takers = [f for f in found if name in templates[f.name].slots]
+            # nearest operation; one written before the slot wins a tie ("旋转90度")
+            owner = min(
+                takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0), f.start > m.start())
+            )
+            same = next((slot for slot in owner.slots if slot.name == name), None)
+            if name in NUMERIC_SLOTS and same and same.groups != m.groups():
+                raise PlanError(
+                    f"two values for one {owner.name}: {same.value!r} and "
+                    f"{next((g for g in m.groups() if g), '')!r}"
+                )
+            owner.slots.append(Slot(name, m.start(), m.end(), m.groups()))
+            spans.append((m.start(), m.end()))
+
+
+def _strip_words(text: str, t: Templates) -> str:
+    text = load_vocabulary().whole_image.sub(" ", text)
+    text = t.filler.sub(" ", text)
+    return t.context.sub(" ", text)
+
+
+def _leftover(text: str, spans: list[tuple[int, int]], t: Templates) -> str:
+    return _strip_words(_blank(text, spans), t)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def _residue(text: str) -> str:
+    return _NOTHING_LEFT.sub(" ", text).strip()
+
+
+def _names_an_object(text: str, spans: list[tuple[int, int]], t: Templates) -> bool:
+    """Does the clause apply a global op to a named thing ("把沙发调亮", "brighten the shoes")?
+
+    Words for the whole picture (整张图, the whole photo) and context ("for the Shopee listing")
+    never count as a thing.
+    """
+    v = load_vocabulary()
+    spans = spans + [m.span() for m in t.context.finditer(text) if m.end() - m.start() > 1]
+    spans += [m.span() for m in v.whole_image.finditer(text)]
+
+    def free(m: re.Match[str]) -> bool:
+        word = m.group(1)
+        return (
+            not any(m.start(1) < e and m.end(1) > s for s, e in spans)
+            and not t.filler.fullmatch(word)
+            and not t.context.fullmatch(word)
+            and not v.whole_image.fullmatch(word)
+        )
+
+    if any(free(m) for m in _OBJECT_AFTER_BA.finditer(text)):
+        return True
+    if any(free(m) for m in _DETERMINER_NOUN.finditer(text)):
+        return True
+    return any(free(m) for m in _POSSESSIVE.finditer(text))

@@ -53,14 +53,14 @@ def main() -> None:
     first = model_job(job, str(work / "out"))
     edit_s = time.perf_counter() - t0
     assert not first["cache_hit"], first
-    loads = qwen.load_count
+    loads = qwen.loads()
     times = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
         hit = model_job(job, str(work / "out"))
         times.append(time.perf_counter() - t0)
         assert hit["cache_hit"] and hit["cost"]["gpu_s"] == 0 and hit["output"] == first["output"]
-    assert qwen.load_count == loads
+    assert qwen.loads() == loads
     print(
         f"first edit (load + edit): {edit_s:.2f} s; repeated edit (cache hit): median "
         f"{1000 * statistics.median(times):.1f} ms, max {1000 * max(times):.1f} ms over "

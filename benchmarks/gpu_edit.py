@@ -250,11 +250,11 @@ def edit_pictures(qwen, model, config, pictures, prompt, seed):
     height, width = pictures[0].shape[:2]
     w, h = qwen.working_size(width, height, model.vae_image_area)
     images = [
-        Image.fromarray(cv2.resize(qwen._to_rgb(p)[0], (w, h), interpolation=cv2.INTER_AREA))
+        Image.fromarray(cv2.resize(qwen.editing._to_rgb(p)[0], (w, h), interpolation=cv2.INTER_AREA))
         for p in pictures
     ]
     generator = torch.Generator(device="cpu").manual_seed(seed)
-    with model.lock, qwen._pipeline_areas(model.vae_image_area, model.condition_image_area):
+    with model.lock, qwen.editing._pipeline_areas(model.vae_image_area, model.condition_image_area):
         result = model.pipe(
             image=images,
             prompt=prompt,
@@ -317,11 +317,12 @@ def resident_check(device: str) -> dict:
     Uses the tiny model saved to disk and the project's real loader (from_pretrained, placement)."""
     import torch
 
+    from config.model_config import ModelConfig
     from tasks import qwen
     from tasks.qwen_tiny import make_tiny
 
     folder = make_tiny(Path(tempfile.mkdtemp(prefix="retouch-tiny-")) / "tiny")
-    config = qwen.ModelConfig(model=str(folder), steps=2)
+    config = ModelConfig(model=str(folder), steps=2)
     memory = torch.cuda.memory_allocated if device == "cuda" else (lambda: 0)
     rng = __import__("numpy").random.default_rng(1)
     picture = rng.integers(0, 255, (96, 128, 3), dtype="uint8")
@@ -337,7 +338,7 @@ def resident_check(device: str) -> dict:
             {
                 "batch": batch + 1,
                 "get_model_seconds": round(get_s, 4),
-                "load_count_after": qwen.load_count,
+                "load_count_after": qwen.loads(),
                 "pipeline_id": id(model.pipe),
                 "gpu_bytes_before": before,
                 "gpu_bytes_after_get_model": after_get,
@@ -375,7 +376,13 @@ def main() -> None:
         default=None,
         help="skip a run whose estimated time would end past this many seconds from the start",
     )
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "gpu_edit.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default results/gpu_edit.json; results/gpu_edit_tiny.json for --preset tiny, "
+        "so that a smoke test never overwrites the GPU figures)",
+    )
     parser.add_argument(
         "--resident",
         action="store_true",
@@ -396,6 +403,9 @@ def main() -> None:
         "an earlier one's), write --out and print the table",
     )
     args = parser.parse_args()
+    args.out = args.out or HERE / "results" / (
+        "gpu_edit_tiny.json" if args.preset == "tiny" else "gpu_edit.json"
+    )
     if args.merge:
         merge(args.merge, args.out)
         return
@@ -410,6 +420,7 @@ def main() -> None:
     import torch
     from diffusers import FlowMatchEulerDiscreteScheduler
 
+    from config.model_config import ModelConfig
     from tasks import qwen
     from tasks.qwen_tiny import FULL, TINY, build_random_pipeline
 
@@ -530,7 +541,7 @@ def main() -> None:
                 save()
                 continue
         print(f"{key}: starting at {time.perf_counter() - t_start:.0f} s", flush=True)
-        config = replace(qwen.ModelConfig(model="random"), steps=spec["steps"], true_cfg_scale=spec["cfg"])
+        config = replace(ModelConfig(model="random"), steps=spec["steps"], true_cfg_scale=spec["cfg"])
         pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(
             qwen.LIGHTNING_SCHEDULER if spec["lightning"] else stock_scheduler
         )

@@ -195,12 +195,12 @@ def test_a_repeated_model_edit_is_a_cache_hit(run_cli, tiny, tmp_path):
     code, out, _ = run_cli(*args, "-o", str(tmp_path / "one.png"))
     first = json.loads(out)
     assert code == 0 and not first["cache_hit"]
-    calls = qwen.load_count
+    calls = qwen.loads()
     code, out, _ = run_cli(*args, "-o", str(tmp_path / "two.png"))
     second = json.loads(out)
     assert second["cache_hit"] and second["cost"]["gpu_s"] == 0 and second["cost"]["usd"] == 0
     assert second["model"]["seed"] == first["model"]["seed"]
-    assert qwen.load_count == calls
+    assert qwen.loads() == calls
     assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
     code, out, _ = run_cli("cost", "--json")
     assert json.loads(out)["cache_hits"] == 1

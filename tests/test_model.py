@@ -26,6 +26,7 @@ from tests.helpers import IMAGES, ROOT, stop
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
 
+from config.model_config import ModelConfig  # noqa: E402
 from config.settings import get_settings  # noqa: E402
 from tasks import qwen  # noqa: E402
 from tasks.ledger.db import audit, engine_for  # noqa: E402
@@ -58,7 +59,7 @@ def use_model(monkeypatch):
 
     yield use
     get_settings.cache_clear()
-    qwen._resident.clear()
+    qwen.loader._resident.clear()
 
 
 @pytest.fixture
@@ -90,10 +91,10 @@ def test_make_tiny_saves_a_real_diffusers_pipeline(tiny_model):
 def test_real_loader_loads_it_once(tiny_model, use_model, model_steps):
     use_model(tiny_model)
     config = get_settings().qwen_config
-    before = qwen.load_count
+    before = qwen.loads()
     first = qwen.get_model(config)
     second = qwen.get_model(config)
-    assert first is second and qwen.load_count == before + 1
+    assert first is second and qwen.loads() == before + 1
     assert type(first.pipe).__name__ == "RetouchQwenImageEditPlusPipeline"
     assert isinstance(first.pipe, diffusers.QwenImageEditPlusPipeline)
     assert (first.device, first.dtype, first.placement) == ("cpu", "float32", "cpu")
@@ -129,17 +130,17 @@ def test_working_size_follows_the_pipeline_rule():
 
 
 def test_lightning_lora_settings():
-    config = qwen.ModelConfig(
+    config = ModelConfig(
         lora="lightx2v/Qwen-Image-Lightning",
         lora_weight_name="Qwen-Image-Edit-2509-Lightning-4steps-V1.0-bf16.safetensors",
     )
     assert config.lightning and config.num_steps == 4 and config.cfg_scale == 1.0
-    plain = qwen.ModelConfig()
+    plain = ModelConfig()
     assert not plain.lightning and plain.num_steps == 40 and plain.cfg_scale == 4.0
 
 
 def test_placement_by_free_memory():
-    config = qwen.ModelConfig()
+    config = ModelConfig()
     assert qwen.choose_placement(config, cuda=False, free_bytes=0) == "cpu"
     assert qwen.choose_placement(config, cuda=True, free_bytes=78 * 2**30) == "gpu"
     assert qwen.choose_placement(config, cuda=True, free_bytes=46 * 2**30) == "model_offload"
@@ -263,14 +264,14 @@ def test_batch_loads_the_pipeline_once(run_cli, tiny_model, use_model, model_ste
         ),
         encoding="utf-8",
     )
-    before = qwen.load_count
+    before = qwen.loads()
     code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
     rows = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert [r["status"] for r in rows] == ["review", "review", "review", "published"]
     assert [r["route"] for r in rows] == ["model", "model", "model", "opencv"]
     assert all("/review/" in r["output"] for r in rows[:3])  # not public until approved
-    assert qwen.load_count == before + 1
+    assert qwen.loads() == before + 1
     assert Image.open(rows[1]["output"]).size == (640, 427)
     assert Image.open(rows[2]["output"]).size == (300, 300)  # cropped by OpenCV, then edited
 

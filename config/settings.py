@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     )
     c2pa_key: Path | None = Field(None, description="PEM private key (EC P-256) of c2pa_cert")
 
+    # storage
+    s3_endpoint_url: str | None = Field(
+        None, description="endpoint of an S3-compatible store (MinIO, moto, R2...); unset: AWS S3"
+    )
+
     # uploads
     upload_out_uri: str | None = Field(
         None, description="where on-upload writes (default s3://<the upload's bucket>/retouch-out)"

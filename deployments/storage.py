@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from config.settings import get_settings
 from tasks.storage import split_s3
 
 
@@ -25,7 +26,7 @@ def configure_s3_results(uri: str, block_name: str = "retouch-results") -> str:
     from prefect_aws.credentials import AwsClientParameters
 
     bucket, folder = split_s3(uri)
-    endpoint = os.environ.get("RETOUCH_S3_ENDPOINT_URL") or None
+    endpoint = get_settings().s3_endpoint_url or None
     credentials = AwsCredentials(
         aws_client_parameters=AwsClientParameters(endpoint_url=endpoint),
         region_name=os.environ.get("AWS_DEFAULT_REGION"),

@@ -85,8 +85,10 @@ def _client(service: str, endpoint_url: str | None, thread_id: int):
 
 
 def aws_client(service: str):
-    """A boto3 client for this thread, on RETOUCH_S3_ENDPOINT_URL when set (S3-compatible)."""
-    return _client(service, os.environ.get("RETOUCH_S3_ENDPOINT_URL") or None, threading.get_ident())
+    """A boto3 client for this thread, on settings.s3_endpoint_url when set (S3-compatible)."""
+    from config.settings import get_settings
+
+    return _client(service, get_settings().s3_endpoint_url or None, threading.get_ident())
 
 
 def s3_client():

@@ -327,6 +327,7 @@ class ReviewDecision(BaseModel):
     reviewer: str | None = None
     note: str | None = None
     instruction: str | None = None  # a re-edit's new instruction
+    candidate: int | None = None  # which model output was approved (best-of-N), if not the shown one
     at: str | None = None  # ISO time of the decision (UTC)
     output: str | None = None  # where the decided picture is now
     re_edit_status: Status | None = None
@@ -335,6 +336,18 @@ class ReviewDecision(BaseModel):
     @model_serializer(mode="wrap")
     def _without_unset(self, handler):
         return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class Candidate(BaseModel):
+    """One model output tried for an item (best-of-N): its seed, the checks' verdict and
+    findings, and where it was written (candidates of an item that waits for review)."""
+
+    seed: int
+    verdict: Literal["publish", "review"]
+    confidence: float = 0.0
+    findings: list[Finding] = Field(default_factory=list)
+    output: str | None = None
+    gpu_s: float = 0.0
 
 
 class ItemResult(BaseModel):
@@ -361,6 +374,7 @@ class ItemResult(BaseModel):
     review: ReviewDecision | None = None
     cache_hit: bool = False  # the same edit was done before: its result, at no GPU cost
     requested_by: str | None = None  # who asked (the audit's `who`)
+    candidates: list[Candidate] = Field(default_factory=list)  # model edits: every output tried
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON line (results.jsonl, webhooks, the CLI's --json)."""

@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         None, description="diffusers attention backend, e.g. _flash_3 on Hopper"
     )
     model_compile: bool = Field(False, description="torch.compile the transformer's blocks")
+    model_candidates: int = Field(
+        2,
+        ge=1,
+        le=8,
+        description="model outputs tried per item: when "
+        "one fails the checks another seed is tried; the first that passes "
+        "is published, else all go to review",
+    )
     model_seed: int | None = Field(
         None, description="fixed seed for every model edit (default: derived from the image and the prompt)"
     )

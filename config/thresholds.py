@@ -19,7 +19,12 @@ class Thresholds:
     max_shift_px: float = 2.0  # global translation, in full-resolution pixels
     max_zoom: float = 0.012  # global scale change (1.2%)
     max_rotation: float = 0.5  # global rotation, degrees
+    # drift a composite corrects (tasks/composite.py); beyond these the model output goes to review
+    max_corrected_shift: float = 0.03  # share of the long side
+    max_corrected_zoom: float = 0.05  # scale change
+    max_corrected_rotation: float = 2.0  # degrees
     cast: float = 5.0  # mean a*/b* shift (Lab) outside the edit
+    min_layout: float = 0.5  # correlation of the coarse luminance layout (a style keeps the picture)
     background_ssim: float = 0.75  # structure kept outside the edit
     changed_level: float = 28.0  # a pixel counts as edited above this difference (0-255)
     noop_level: float = 12.0  # a smaller difference that still counts as "something changed"

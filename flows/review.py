@@ -42,6 +42,7 @@ class ReviewForm(RunInput):
     note: str = ""
     instruction: str | None = None  # for re-edit: what the model should do instead
     reviewer: str = "anonymous"
+    candidate: int | None = None  # approve: which of the model outputs tried (default: the shown one)
 
 
 def review_description(item: Item, result: ItemResult, page: str | None) -> str:
@@ -116,7 +117,13 @@ def carry_out(
 ) -> ItemResult:
     """The item's new result: published, rejected, or edited again (and maybe reviewed again)."""
     if answer.decision == "approve":
-        output = publish_reviewed(result.output, out_dir, item.id)
+        chosen = result.output
+        if answer.candidate is not None:
+            tried = result.candidates
+            if not (0 <= answer.candidate < len(tried) and tried[answer.candidate].output):
+                raise ValueError(f"no candidate {answer.candidate}: this edit has {len(tried)} outputs")
+            chosen = tried[answer.candidate].output
+        output = publish_reviewed(chosen, out_dir, item.id)
         return result.model_copy(update={"output": output, "status": "published"})
     if answer.decision == "reject":
         return result.model_copy(
@@ -141,6 +148,7 @@ def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str |
         wait_for_input=form, key="decision", timeout=settings.review_timeout_seconds
     )
     decision = ReviewDecision(
+        candidate=answer.candidate,
         item=item.id,
         decision=answer.decision,
         reviewer=answer.reviewer,

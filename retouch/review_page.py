@@ -10,6 +10,7 @@ compared in constant time.
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,7 @@ class Decision(BaseModel):
     note: str = ""
     instruction: str | None = None
     reviewer: str = "anonymous"
+    candidate: int | None = None  # approve this one of the model outputs tried (best-of-N)
 
 
 async def pending_reviews() -> list[dict[str, Any]]:
@@ -64,6 +66,17 @@ async def pending_reviews() -> list[dict[str, Any]]:
                     f"{f['check']}: {f['message']}" for f in result.get("checks", []) if not f.get("passed")
                 ],
                 "since": run.state.timestamp.isoformat() if run.state else None,
+                "candidates": [
+                    {
+                        "index": n,
+                        "seed": c.get("seed"),
+                        "verdict": c.get("verdict"),
+                        "chosen": c.get("output") == result.get("output"),
+                        "failed": [f["check"] for f in c.get("findings", []) if not f.get("passed")],
+                    }
+                    for n, c in enumerate(result.get("candidates", []))
+                    if c.get("output")
+                ],
             }
         )
     return pending
@@ -76,6 +89,14 @@ async def decide(run_id: UUID, decision: Decision) -> None:
         raise HTTPException(422, f"unknown decision {decision.decision!r}")
     if decision.decision == "re-edit" and not (decision.instruction or "").strip():
         raise HTTPException(422, "a re-edit needs an instruction")
+    if decision.candidate is not None:
+        from prefect import get_client
+
+        async with get_client() as client:
+            run = await client.read_flow_run(run_id)
+        tried = run.parameters.get("result", {}).get("candidates", [])
+        if not (0 <= decision.candidate < len(tried) and tried[decision.candidate].get("output")):
+            raise HTTPException(422, f"no candidate {decision.candidate}: this edit has {len(tried)} outputs")
     await aresume_flow_run(run_id, run_input=decision.model_dump())
 
 
@@ -109,7 +130,8 @@ def create_app() -> FastAPI:
     async def image(run_id: UUID, which: str) -> Response:
         from prefect import get_client
 
-        if which not in ("before", "after"):
+        candidate = re.fullmatch(r"candidate-(\d)", which)
+        if which not in ("before", "after") and not candidate:
             raise HTTPException(404)
         async with get_client() as client:
             run = await client.read_flow_run(run_id)
@@ -117,11 +139,13 @@ def create_app() -> FastAPI:
         if flow.name != "review-edit":  # only the pictures of reviews, nothing else
             raise HTTPException(404)
         params = run.parameters
-        uri = (
-            params.get("item", {}).get("image")
-            if which == "before"
-            else params.get("result", {}).get("output")
-        )
+        result = params.get("result", {})
+        if candidate:
+            tried = result.get("candidates", [])
+            n = int(candidate.group(1))
+            uri = tried[n].get("output") if n < len(tried) else None
+        else:
+            uri = params.get("item", {}).get("image") if which == "before" else result.get("output")
         if not uri:
             raise HTTPException(404)
         try:
@@ -151,6 +175,8 @@ PAGE = """<!doctype html>
  .compare input{width:100%}
  .why{color:#a33;font-size:.9rem} button{margin-right:.5rem;padding:.4rem 1rem}
  .empty{color:#666}
+ .candidates{display:flex;gap:1rem;flex-wrap:wrap;margin:.5rem 0} .candidates figure{margin:0}
+ .candidates img{display:block;width:220px;height:auto} .candidates figcaption{font-size:.85rem}
 </style></head>
 <body>
 <h1>Pending reviews</h1>
@@ -172,6 +198,7 @@ async function load() {
     div.innerHTML = `<h2></h2><p class="instruction"></p><ul class="why"></ul>
       <div class="compare"><img class="before" alt="before"><img class="after" alt="after">
       <input type="range" min="0" max="100" value="50" aria-label="before/after"></div>
+      <div class="candidates"></div>
       <p><input class="note" placeholder="note"> <input class="instr" placeholder="new instruction (re-edit)">
       <input class="who" placeholder="your name"></p>
       <button class="approve">Approve</button><button class="reject">Reject</button>
@@ -181,6 +208,16 @@ async function load() {
     for (const why of r.failed) { const li = document.createElement("li"); li.textContent = why; div.querySelector(".why").append(li); }
     div.querySelector(".before").src = q(r.id, "before");
     div.querySelector(".after").src = q(r.id, "after");
+    if (r.candidates.length > 1) {
+      for (const c of r.candidates) {
+        const fig = document.createElement("figure");
+        fig.innerHTML = `<img alt="candidate"><figcaption><label><input type="radio" name="cand-${r.id}"> approve this one</label><br><span></span></figcaption>`;
+        fig.querySelector("img").src = q(r.id, `candidate-${c.index}`);
+        const radio = fig.querySelector("input"); radio.value = c.index; radio.checked = c.chosen;
+        fig.querySelector("span").textContent = `seed ${c.seed}: ${c.verdict}` + (c.failed.length ? ` (${c.failed.join(", ")})` : "");
+        div.querySelector(".candidates").append(fig);
+      }
+    }
     const after = div.querySelector(".after");
     div.querySelector("input[type=range]").addEventListener("input", e => { after.style.clipPath = `inset(0 0 0 ${e.target.value}%)`; });
     for (const [cls, decision] of [["approve", "approve"], ["reject", "reject"], ["reedit", "re-edit"]]) {
@@ -193,6 +230,8 @@ async function send(div, decision) {
   const body = {decision, note: div.querySelector(".note").value,
                 instruction: div.querySelector(".instr").value || null,
                 reviewer: div.querySelector(".who").value || "anonymous"};
+  const picked = div.querySelector(".candidates input:checked");
+  if (picked) body.candidate = Number(picked.value);
   const res = await fetch(`/api/reviews/${div.dataset.id}`, {method: "POST", headers, body: JSON.stringify(body)});
   div.querySelector(".status").textContent = res.ok ? `${decision}: sent` : `failed: ${await res.text()}`;
   if (res.ok) { div.querySelectorAll("button").forEach(b => b.disabled = true); div.classList.add("done"); }

@@ -23,6 +23,7 @@ from config.contracts import MODEL_OP, Finding, Intent, Plan, Report
 from config.thresholds import Thresholds
 from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
+from tasks.composite import Composite, composite
 from tasks.findings import cannot_measure, finding
 from tasks.measures import (
     Frames,
@@ -84,8 +85,10 @@ def check_pair(
     plan: Plan | None = None,
     thresholds: Thresholds | None = None,
     always_review: str | None = None,
+    prior: list[Finding] | None = None,
 ) -> Report:
-    """Run every check on an edit; `always_review` names a rule that forces review.
+    """Run every check on an edit; `always_review` names a rule that forces review; `prior`
+    are findings made before (the drift a composite corrected).
 
     The artifact and drift checks run on every edit; the plan's intent adds the checks of what
     was asked (tasks/request_checks.py). A check that cannot measure fails (review).
@@ -94,19 +97,70 @@ def check_pair(
     expect = expectation(instruction, plan)
     intent = plan.intent if plan else None
     frames = Frames.of(before, after)
-    findings = frame_sanity(before, after, frames, t)
+    findings = list(prior or []) + frame_sanity(before, after, frames, t)
     findings.append(size_finding(before, after, expect))
     if before.shape[:2] != after.shape[:2]:  # the checks below compare like with like only
         return _report(findings, plan, t, always_review)
     diff = difference(frames)  # what changed, and where
     mask = changed_mask(diff, t.changed_level)
     subject = subject_mask(frames.small_before) if needs_subject(intent) else None
+    if expect.scope == "global":  # a local edit's rest is checked pixel by pixel, a scene's product
+        findings.append(layout_finding(frames, t))
     findings += drift(frames, mask, expect, t)
     findings += unedited_part(frames, mask, expect, intent, t)
     findings += extent(diff, mask, expect, t)
     findings += outside_the_edit(frames, mask, subject, expect, t)
     findings += request_findings(before, after, frames, mask, subject, intent, t)
     return _report(findings, plan, t, always_review)
+
+
+def check_composite(
+    before: np.ndarray,
+    edited: np.ndarray,
+    instruction: str | None = None,
+    plan: Plan | None = None,
+    thresholds: Thresholds | None = None,
+    always_review: str | None = None,
+) -> tuple[Composite, Report]:
+    """Composite a model's `edited` output onto `before` (tasks/composite.py), then check it:
+    the drift the composite corrected must be within limits, and every check runs on the
+    composited picture. A whole-look request (a style, the overall tone) takes the whole frame."""
+    t = thresholds or Thresholds()
+    result = composite(before, edited, whole_look=expectation(instruction, plan).scope == "global")
+    prior = corrected_drift(result, max(before.shape[:2]), t) if result.aligned else []
+    return result, check_pair(before, result.pixels, instruction, plan, t, always_review, prior)
+
+
+def corrected_drift(result: Composite, long_side: int, t: Thresholds) -> list[Finding]:
+    """The whole-frame shift, zoom and turn the composite undid: small drift is the model's
+    known habit and is corrected; a large one means the model did something else."""
+    shift = result.shift_px / long_side
+    return [
+        finding(
+            "drift-shift",
+            shift,
+            t.max_corrected_shift,
+            shift <= t.max_corrected_shift,
+            f"the model moved the frame by {result.shift_px:.1f} px (corrected)",
+            t.max_corrected_shift,
+        ),
+        finding(
+            "drift-zoom",
+            abs(result.zoom),
+            t.max_corrected_zoom,
+            abs(result.zoom) <= t.max_corrected_zoom,
+            f"the model scaled the frame by {1 + result.zoom:.3f} (corrected)",
+            t.max_corrected_zoom,
+        ),
+        finding(
+            "drift-rotation",
+            abs(result.rotation),
+            t.max_corrected_rotation,
+            abs(result.rotation) <= t.max_corrected_rotation,
+            f"the model turned the frame by {result.rotation:+.2f} degrees (corrected)",
+            t.max_corrected_rotation,
+        ),
+    ]
 
 
 def frame_sanity(before: np.ndarray, after: np.ndarray, frames: Frames, t: Thresholds) -> list[Finding]:
@@ -168,6 +222,47 @@ def size_finding(before: np.ndarray, after: np.ndarray, expect: Expectation) -> 
         f"{gb[1]}x{gb[0]} -> {ga[1]}x{ga[0]}" + ("" if size_ok else " (a size change nobody asked for)"),
         1.0 if size_ok else 0.0,
     )
+
+
+def layout_finding(frames: Frames, t: Thresholds) -> Finding:
+    """The picture is still there: its coarse layout correlates with the original's, as
+    luminance (a style, a tone, a season keep it) or as edges (a sketch keeps only those);
+    noise or another picture does neither."""
+    grey_before, grey_after = frames.greys(64)
+    grey_after = cv2.resize(grey_after, grey_before.shape[::-1], interpolation=cv2.INTER_AREA)
+
+    def luminance(g: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(
+            cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA).astype(np.float32), (0, 0), 1.0
+        )
+
+    def edges(g: np.ndarray) -> np.ndarray:
+        smooth = cv2.GaussianBlur(g.astype(np.float32), (0, 0), 1.0)
+        return cv2.GaussianBlur(
+            cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1)),
+            (0, 0),
+            1.0,
+        )
+
+    scores = [_correlation(f(grey_before), f(grey_after)) for f in (luminance, edges)]
+    if all(score is None for score in scores):
+        return cannot_measure("layout", "a flat frame has no layout to compare")
+    best = max(score for score in scores if score is not None)
+    return finding(
+        "layout",
+        best,
+        t.min_layout,
+        best >= t.min_layout,
+        f"the picture's layout correlates {best:.2f} with the original's",
+        0.3,
+    )
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Pearson correlation of two maps, None when either is flat."""
+    if a.std() < 1e-3 or b.std() < 1e-3:
+        return None
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
 
 
 def drift(frames: Frames, mask: np.ndarray, expect: Expectation, t: Thresholds) -> list[Finding]:

@@ -42,6 +42,22 @@ def aigc_label(
     }
 
 
+def propagated_label(
+    upstream: dict[str, str], propagator: str, propagate_id: str, pixels_digest: str
+) -> dict[str, str]:
+    """An upstream producer's label carried onto an edit of its content (never stripped or
+    forged): its ContentProducer, ProduceID and ReservedCode1 kept, Label "1" (AI-generated),
+    this edit as the propagator, and the final pixels' hash in ReservedCode2."""
+    carried = {k: str(upstream.get(k) or "") for k in AIGC_FIELDS}
+    return {
+        **carried,
+        "Label": "1",
+        "ContentPropagator": propagator,
+        "PropagateID": propagate_id,
+        "ReservedCode2": pixels_digest,
+    }
+
+
 def xmp_packet(label: dict[str, str], system: str) -> bytes:
     """An XMP packet with the TC260 AIGC label and IPTC's DigitalSourceType / AISystemUsed."""
     value = json.dumps({k: label[k] for k in AIGC_FIELDS}, ensure_ascii=False, separators=(",", ":"))

@@ -9,15 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from config.contracts import MODEL_OP, Cost, Item, ItemResult, Job, Plan
+from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, Plan, Report
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
 from tasks import provenance, qwen
-from tasks.checks import check_pair
+from tasks.checks import check_composite
+from tasks.composite import Composite
 from tasks.images import ImageError, load_image
 from tasks.labels import (
     MarkError,
@@ -25,6 +29,8 @@ from tasks.labels import (
     aigc_label,
     find_cjk_font,
     pixels_digest,
+    propagated_label,
+    read_aigc,
     xmp_packet,
 )
 from tasks.ledger.cache import cached_edit, remember_edit
@@ -87,67 +93,149 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
                 "(`retouch run --deferred`, or the run-deferred deployment)",
             )
     model = qwen.get_model(config)
-    edited, info = qwen.edit(model, config, pixels, prompt, int(seed))
     rule = settings.review_rule(item.tags) or (
         "always reviewed: RETOUCH_REVIEW_ALL_MODEL_EDITS" if settings.review_all_model_edits else None
     )
-    report = check_pair(pixels, edited, item.instruction, plan, settings.thresholds, rule)
-    pixels = apply_ops(edited, after, *limits)
-    if settings.aigc_visible_mark:
-        pixels = add_visible_mark(pixels, find_cjk_font(settings.aigc_mark_font))
-    status = "published" if report.verdict == "publish" else "review"
-    label = aigc_label(
-        producer=settings.aigc_producer,
-        produce_id=_production_id(item),
-        pixels_digest=pixels_digest(pixels),
-        propagator=settings.aigc_propagator or settings.aigc_producer,
-        propagate_id=item.id,
+    tried = try_candidates(model, config, pixels, prompt, int(seed), item, plan, settings, rule)
+    chosen = (
+        tried[-1] if tried[-1].report.verdict == "publish" else min(tried, key=lambda t: len(t.report.failed))
     )
-    sign = None
-    if settings.c2pa_cert and settings.c2pa_key:
+    status = "published" if chosen.report.verdict == "publish" else "review"
 
-        def sign(encoded: bytes, fmt: str) -> bytes:
-            return provenance.sign(
-                encoded,
-                fmt,
-                data,
-                picture.format,
-                title=f"{item.id}.{fmt}",
-                cert_chain=settings.c2pa_cert,
-                key=settings.c2pa_key,
-            )
+    def deliver(candidate: Tried) -> tuple[str, np.ndarray]:
+        """The candidate finished (OpenCV steps after, the visible mark), labelled, written."""
+        final = apply_ops(candidate.composite.pixels, after, *limits)
+        if settings.aigc_visible_mark:
+            final = add_visible_mark(final, find_cjk_font(settings.aigc_mark_font))
+        label = ai_label(picture.xmp, item, pixels_digest(final), settings)
+        uri = publish_edit(
+            picture,
+            final,
+            plan.ops,
+            item,
+            out_dir,
+            settings,
+            stage=status,
+            xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
+            sign=_signer(data, picture.format, item, settings),
+        )
+        return uri, final
 
-    uri = publish_edit(
-        picture,
-        pixels,
-        plan.ops,
-        item,
-        out_dir,
-        settings,
-        stage=status,
-        xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
-        sign=sign,
-    )
+    uri, final = deliver(chosen)
+    candidates = [
+        Candidate(
+            seed=t.seed,
+            verdict=t.report.verdict,
+            confidence=round(t.report.confidence, 3),
+            findings=t.report.findings,
+            gpu_s=t.info.get("seconds", 0.0),
+            output=uri if t is chosen else (deliver(t)[0] if status == "review" else None),
+        )
+        for t in tried
+    ]
+    info = {
+        **chosen.info,
+        "seconds": round(sum(t.info.get("seconds", 0.0) for t in tried), 3),
+        "candidates": len(tried),
+        "composite": chosen.composite.summary(),
+    }
     notes = list(picture.notes)
     if model.notice:
         notes.append(model.notice)
-    if "oom_retry" in info:
-        notes.append(info["oom_retry"])
-    notes += [f"{f.check}: {f.message}" for f in report.failed]
+    if "oom_retry" in chosen.info:
+        notes.append(chosen.info["oom_retry"])
+    if len(tried) > 1:
+        notes.append(
+            f"{len(tried)} candidates tried (seeds {', '.join(str(t.seed) for t in tried)}); "
+            f"{'the last passed the checks' if status == 'published' else 'none passed'}"
+        )
+    notes += [f"{f.check}: {f.message}" for f in chosen.report.failed]
     result = ItemResult(
         id=item.id,
         status=status,
         route=plan.route,
         output=uri,
-        width=pixels.shape[1],
-        height=pixels.shape[0],
+        width=final.shape[1],
+        height=final.shape[0],
         notes=notes,
         model=info,
-        checks=report.findings,
-        check_confidence=round(report.confidence, 3),
+        checks=chosen.report.findings,
+        check_confidence=round(chosen.report.confidence, 3),
+        candidates=candidates,
     )
     remember_edit(settings.ledger_url, key, uri, result)
     return result
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One model output: its seed, what the model reported, the composite and its checks."""
+
+    seed: int
+    info: dict[str, Any]
+    composite: Composite
+    report: Report
+
+
+RETRY_USELESS = {"rule", "routing"}  # failures no other seed can fix
+
+
+def try_candidates(
+    model: qwen.LoadedModel,
+    config: ModelConfig,
+    pixels: np.ndarray,
+    prompt: str,
+    seed: int,
+    item: Item,
+    plan: Plan,
+    settings: Settings,
+    rule: str | None,
+) -> list[Tried]:
+    """Best-of-N: edit with `seed`, then the next seeds while the checks fail (up to
+    settings.model_candidates); each output composited onto `pixels` and checked."""
+    tried: list[Tried] = []
+    for n in range(settings.model_candidates):
+        candidate_seed = (seed + n) % 2**32
+        raw, info = qwen.edit(model, config, pixels, prompt, candidate_seed, resize_back=False)
+        result, report = check_composite(pixels, raw, item.instruction, plan, settings.thresholds, rule)
+        tried.append(Tried(candidate_seed, info, result, report))
+        if report.verdict == "publish" or {f.check for f in report.failed} <= RETRY_USELESS:
+            break
+    return tried
+
+
+def ai_label(xmp: bytes | None, item: Item, digest: str, settings: Settings) -> dict[str, str]:
+    """This output's TC260 label: ours, or an upstream producer's carried on (never dropped)."""
+    propagator = settings.aigc_propagator or settings.aigc_producer
+    upstream = read_aigc(xmp)
+    if upstream:
+        return propagated_label(upstream, propagator, item.id, digest)
+    return aigc_label(
+        producer=settings.aigc_producer,
+        produce_id=_production_id(item),
+        pixels_digest=digest,
+        propagator=propagator,
+        propagate_id=item.id,
+    )
+
+
+def _signer(original: bytes, original_format: str, item: Item, settings: Settings):
+    """C2PA signing of an encoded output (last, after the XMP), when a certificate is set."""
+    if not (settings.c2pa_cert and settings.c2pa_key):
+        return None
+
+    def sign(encoded: bytes, fmt: str) -> bytes:
+        return provenance.sign(
+            encoded,
+            fmt,
+            original,
+            original_format,
+            title=f"{item.id}.{fmt}",
+            cert_chain=settings.c2pa_cert,
+            key=settings.c2pa_key,
+        )
+
+    return sign
 
 
 def cache_key(
@@ -172,6 +260,7 @@ def cache_key(
         "c2pa": bool(settings.c2pa_cert),
         "thresholds": settings.check_thresholds,
         "review_rule": settings.review_rule(item.tags),
+        "candidates": settings.model_candidates,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -22,7 +22,7 @@ def global_motion(
     (`precise` False) and is used only when its peak is clear.
     """
     a, b = frames.greys(448)
-    warp = _orb_motion(a, b)
+    warp = orb_motion(a, b)
     if warp is not None:
         factor = frames.width / a.shape[1]
         h, w = a.shape
@@ -39,8 +39,10 @@ MIN_PEAK = 0.3  # phase-correlation peak below this: the spectral registration i
 SPECTRAL_TURN_SLACK = 0.5  # degrees of rotation the spectral registration cannot resolve
 
 
-def _orb_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    orb = cv2.ORB_create(nfeatures=1000, fastThreshold=10)
+def orb_motion(a: np.ndarray, b: np.ndarray, features: int = 1000) -> np.ndarray | None:
+    """The 2x3 similarity taking `a`'s pixel coordinates to `b`'s (ORB keypoints, RANSAC), or
+    None when too few keypoints agree."""
+    orb = cv2.ORB_create(nfeatures=features, fastThreshold=10)
     ka, da = orb.detectAndCompute(a, None)
     kb, db = orb.detectAndCompute(b, None)
     if da is None or db is None or len(ka) < 12 or len(kb) < 12:

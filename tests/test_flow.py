@@ -67,6 +67,7 @@ RESULT_FIELDS = {  # a results.jsonl line, as the README documents it (additions
     "review",
     "cache_hit",
     "requested_by",
+    "candidates",
 }
 
 

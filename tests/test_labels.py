@@ -68,6 +68,33 @@ def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, mo
     assert DIGITAL_SOURCE_TYPE in xmp_of(rows["ai"]["output"])
     assert read_aigc(xmp_of(rows["cv"]["output"])) is None
     assert "TC260" not in xmp_of(rows["cv"]["output"])
+    # the label describes the composited output: the pixels outside the change are the original's
+    composite = rows["ai"]["model"]["composite"]
+    assert picture.pixels.shape[:2] == (400, 600) and 0 <= composite["kept_identical"] <= 1
+
+    # an upstream producer's label on the input is carried on, not dropped or forged
+    upstream = aigc_label("Upstream-AI", "up-42", "sha256:upstream", "Upstream-AI", "up-42")
+    Image.open(IMAGES / "coffee.png").save(
+        tmp_path / "labelled.png", pnginfo=_pnginfo(xmp_packet(upstream, "X"))
+    )
+    code, out, err = run_cli(
+        "edit",
+        str(tmp_path / "labelled.png"),
+        "把杯子换成一杯绿茶",
+        "--json",
+        "-o",
+        str(tmp_path / "carried.png"),
+    )
+    carried = read_aigc(xmp_of(tmp_path / "carried.png"))
+    assert (carried["ContentProducer"], carried["ProduceID"], carried["ReservedCode1"]) == (
+        "Upstream-AI",
+        "up-42",
+        "sha256:upstream",
+    )
+    assert carried["ContentPropagator"] == "ACME-Retouch" and carried["PropagateID"] == "edit"
+    assert carried["ReservedCode2"] == pixels_digest(
+        load_image((tmp_path / "carried.png").read_bytes()).pixels
+    )
 
 
 def test_an_existing_label_survives_an_opencv_edit(run_cli, tmp_path):

@@ -327,7 +327,7 @@ class OutOfMemoryOnce:
 def test_out_of_memory_retries_smaller_then_fails(
     run_cli, tiny_model, use_model, model_steps, tmp_path, fail, status
 ):
-    use_model(tiny_model)
+    use_model(tiny_model, model_candidates="1")  # one output: the retry is what is tested
     model = qwen.get_model(get_settings().qwen_config)
     wrapper = OutOfMemoryOnce(model.pipe, fail)
     model.pipe = wrapper

@@ -232,7 +232,9 @@ def test_re_edit_goes_round_again(served, tmp_path, run_cli):
     assert cv2.imread(line["output"]).shape[:2] == (400, 400)
 
 
-def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_model_dir, monkeypatch):
+def test_batch_sends_failed_checks_to_a_suspended_review(
+    served, tmp_path, tiny_model_dir, monkeypatch, run_cli
+):
     from flows.edit import edit_batch
 
     monkeypatch.setenv("RETOUCH_MODEL", str(tiny_model_dir))
@@ -245,3 +247,28 @@ def test_batch_sends_failed_checks_to_a_suspended_review(served, tmp_path, tiny_
     assert result.status == "review" and "/review/" in result.output
     run_id = result.review.flow_run
     wait_for(lambda: state_of(run_id).is_paused(), what="the batch's review run to suspend")
+
+    # best-of-N: both outputs of the tiny model (noise) failed; both wait, side by side
+    assert len(result.candidates) == 2 and all(c.verdict == "review" and c.output for c in result.candidates)
+    assert result.model["candidates"] == 2
+    assert result.model["seconds"] == pytest.approx(sum(c.gpu_s for c in result.candidates), abs=0.01)
+    assert len({c.seed for c in result.candidates}) == 2
+    page, token = served[0], "s3cret-token"
+    request = urllib.request.Request(f"{page}/api/reviews", headers={"X-Retouch-Token": token})
+    with urllib.request.urlopen(request) as response:
+        (pending,) = [r for r in json.loads(response.read()) if r["id"] == str(run_id)]
+    assert [c["index"] for c in pending["candidates"]] == [0, 1]
+    with urllib.request.urlopen(f"{page}/image/{run_id}/candidate-1?token={token}") as response:
+        second = response.read()
+        assert response.headers["Content-Type"] == "image/png"
+    assert second == Path(result.candidates[1].output).read_bytes()
+    # the reviewer may approve any of them: the second is published
+    code, _, err = run_cli("review", "approve", str(run_id), "--candidate", "7")
+    assert code == 2 and "no candidate 7" in err
+    code, _, err = run_cli("review", "approve", str(run_id), "--candidate", "1", "--reviewer", "erin")
+    assert code == 0, err
+    final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
+    assert final.is_completed()
+    line = results_lines(tmp_path / "out")[0]
+    assert line["status"] == "published" and "/published/tea/" in line["output"]
+    assert Path(line["output"]).read_bytes() == second and line["review"]["candidate"] == 1

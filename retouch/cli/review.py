@@ -44,7 +44,14 @@ def review_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
             out.print(f"    - {why}", markup=False)
 
 
-def _decide(run_id: str, decision: str, note: str, reviewer: str, instruction: str | None = None) -> None:
+def _decide(
+    run_id: str,
+    decision: str,
+    note: str,
+    reviewer: str,
+    instruction: str | None = None,
+    candidate: int | None = None,
+) -> None:
     import asyncio
     from uuid import UUID
 
@@ -57,7 +64,13 @@ def _decide(run_id: str, decision: str, note: str, reviewer: str, instruction: s
         asyncio.run(
             decide(
                 UUID(run_id),
-                Decision(decision=decision, note=note, reviewer=reviewer, instruction=instruction),
+                Decision(
+                    decision=decision,
+                    note=note,
+                    reviewer=reviewer,
+                    instruction=instruction,
+                    candidate=candidate,
+                ),
             )
         )
     except ValueError:
@@ -83,9 +96,17 @@ def review_approve(
     run_id: str,
     note: str = "",
     reviewer: Annotated[str, typer.Option("--reviewer", envvar="USER")] = "anonymous",
+    candidate: Annotated[
+        int | None,
+        typer.Option(
+            "--candidate",
+            help="Publish this one of the model "
+            "outputs tried (0, 1...; `review show` lists them) instead of the shown one.",
+        ),
+    ] = None,
 ) -> None:
     """Publish the edit."""
-    _decide(run_id, "approve", note, reviewer)
+    _decide(run_id, "approve", note, reviewer, candidate=candidate)
 
 
 @review_app.command("reject")

@@ -67,9 +67,15 @@ def _to_rgb(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def edit(
-    model: LoadedModel, config: ModelConfig, pixels: np.ndarray, prompt: str, seed: int
+    model: LoadedModel,
+    config: ModelConfig,
+    pixels: np.ndarray,
+    prompt: str,
+    seed: int,
+    resize_back: bool = True,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Edit `pixels` (OpenCV layout) as `prompt` says; the result has the input's size.
+    """Edit `pixels` (OpenCV layout) as `prompt` says; the result has the input's size, or with
+    `resize_back=False` the pipeline's own working size (BGR, for tasks/composite.py).
 
     On CUDA out-of-memory the edit is retried once at half the working area; a second failure
     raises ModelOutOfMemory. Returns the BGR(A) result and what was done (seed, sizes, steps).
@@ -110,11 +116,14 @@ def edit(
                 torch.cuda.empty_cache()
             continue
         out = np.asarray(result.convert("RGB"))
-        out = cv2.resize(
-            out, (width, height), interpolation=cv2.INTER_CUBIC if width * height > w * h else cv2.INTER_AREA
-        )
+        if resize_back:
+            out = cv2.resize(
+                out,
+                (width, height),
+                interpolation=cv2.INTER_CUBIC if width * height > w * h else cv2.INTER_AREA,
+            )
         out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
-        if alpha is not None:
+        if resize_back and alpha is not None:
             out = np.dstack([out, alpha])
         info = {
             "model": config.model,

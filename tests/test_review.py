@@ -265,10 +265,34 @@ def test_batch_sends_failed_checks_to_a_suspended_review(
     # the reviewer may approve any of them: the second is published
     code, _, err = run_cli("review", "approve", str(run_id), "--candidate", "7")
     assert code == 2 and "no candidate 7" in err
-    code, _, err = run_cli("review", "approve", str(run_id), "--candidate", "1", "--reviewer", "erin")
-    assert code == 0, err
+    if CHROMIUM:  # on the page: both side by side, the second one picked and approved
+        approve_candidate_in_the_browser(f"{page}/review/{run_id}?token={token}", "tea", 1)
+    else:
+        code, _, err = run_cli("review", "approve", str(run_id), "--candidate", "1", "--reviewer", "erin")
+        assert code == 0, err
     final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed()
     line = results_lines(tmp_path / "out")[0]
     assert line["status"] == "published" and "/published/tea/" in line["output"]
     assert Path(line["output"]).read_bytes() == second and line["review"]["candidate"] == 1
+
+
+def approve_candidate_in_the_browser(url: str, item: str, index: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        page = browser.new_page()
+        page.goto(url)
+        card = page.locator(f'.item[data-item="{item}"]')
+        card.wait_for(timeout=30_000)
+        assert card.locator(".candidates figure").count() == 2
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.item img')].every(i => i.naturalWidth > 0)"
+        )
+        card.locator(".candidates input").nth(index).check()
+        card.locator(".approve").click()
+        card.locator(".status").filter(has_text="approve: sent").wait_for(timeout=30_000)
+        browser.close()

@@ -37,9 +37,9 @@ from tasks.ledger.cache import cached_edit, remember_edit
 from tasks.ledger.costs import record_batch, spent_today_usd
 from tasks.ledger.deferred import defer
 from tasks.opencv_ops import OpError, apply_ops
-from tasks.publish import publish_edit
+from tasks.publish import STAGES, publish_edit
 from tasks.results import execute
-from tasks.storage import StorageError, exists, read_bytes
+from tasks.storage import StorageError, exists, join, read_bytes
 
 _gpu_turn = threading.Lock()
 EXPECTED_ERRORS = (
@@ -73,12 +73,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
     key = cache_key(image_digest, plan, config, int(seed), item, settings)
     hit = cached_edit(settings.ledger_url, key)
     if hit and exists(hit["output"]):
-        cached = ItemResult.model_validate({**hit, "id": item.id, "cache_hit": True})
-        cached.notes = [
-            *cached.notes,
-            "cache hit: this image, plan, model and seed were edited before; no GPU used",
-        ]
-        return cached
+        return from_cache(ItemResult.model_validate(hit), item, plan, picture, data, out_dir, settings)
     budget = settings.daily_gpu_budget_usd
     if budget is not None:
         spent = spent_today_usd(settings.ledger_url)
@@ -236,6 +231,44 @@ def _signer(original: bytes, original_format: str, item: Item, settings: Setting
         )
 
     return sign
+
+
+def from_cache(
+    earlier: ItemResult, item: Item, plan: Plan, picture, data: bytes, out_dir: str, settings: Settings
+) -> ItemResult:
+    """This item's result from an identical edit made before (no GPU): the earlier picture,
+    labelled for this item and written under this item's own folder and stage (the earlier
+    file itself when it is already there: the same item re-run)."""
+    notes = [*earlier.notes, "cache hit: this image, plan, model and seed were edited before; no GPU used"]
+    own = join(out_dir, STAGES[earlier.status], item.id) + "/"
+    if earlier.id == item.id and earlier.output.replace("\\", "/").startswith(own.replace("\\", "/")):
+        return earlier.model_copy(update={"cache_hit": True, "notes": notes})
+    pixels = load_image(
+        read_bytes(earlier.output, settings.max_file_bytes), settings.max_pixels, keep_exif=False
+    ).pixels
+    label = ai_label(picture.xmp, item, pixels_digest(pixels), settings)
+    uri = publish_edit(
+        picture,
+        pixels,
+        plan.ops,
+        item,
+        out_dir,
+        settings,
+        stage=earlier.status,
+        xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
+        sign=_signer(data, picture.format, item, settings),
+    )
+    notes = [*earlier.notes, "cache hit: this image, plan, model and seed were edited before; no GPU used"]
+    return earlier.model_copy(
+        update={
+            "id": item.id,
+            "output": uri,
+            "cache_hit": True,
+            "notes": notes,
+            "candidates": [],
+            "review": None,
+        }
+    )
 
 
 def cache_key(

@@ -241,3 +241,22 @@ def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, 
     assert len(rows) == 3 and rows[deferred_id]["status"] == "review"
     assert Path(rows[deferred_id]["output"]).exists()
     assert pending_deferred(get_settings().ledger_url) == []
+
+
+def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(run_cli, tiny, tmp_path):
+    from tasks.images import load_image
+    from tasks.labels import read_aigc
+    from tests.test_labels import xmp_of
+
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.csv").write_text(
+            f"id,image,instruction\n{name},{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n", encoding="utf-8")
+        code, _, err = run_cli("run", str(tmp_path / f"{name}.csv"), "--out", str(tmp_path / f"out{name}"))
+        assert code == 0, err
+    a, b = (json.loads((tmp_path / f"out{n}" / "results.jsonl").read_text()) for n in ("a", "b"))
+    assert b["cache_hit"] and not a["cache_hit"]
+    assert Path(b["output"]).is_relative_to(tmp_path / "outb" / "review" / "b"), b["output"]
+    assert read_aigc(xmp_of(b["output"]))["PropagateID"] == "b"
+    assert read_aigc(xmp_of(a["output"]))["PropagateID"] == "a"
+    same = [load_image(Path(r["output"]).read_bytes()).pixels for r in (a, b)]
+    assert (same[0] == same[1]).all()  # the same edit, not another one

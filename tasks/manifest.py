@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from config.contracts import Item
-from tasks.storage import resolve, safe_name
+from tasks.storage import is_s3, resolve, safe_name, split_s3
 
 COLUMNS = ("id", "image", "instruction")
 
@@ -50,7 +50,10 @@ def _items(rows, uri: str) -> list[Item]:
         if item["instruction"] is not None and not isinstance(item["instruction"], str):
             item["instruction"] = str(item["instruction"])
         image = str(row.get("image") or "").strip()
-        item["image"] = resolve(image, uri) if image else None
+        try:
+            item["image"] = _image_of(image, uri) if image else None
+        except ValueError as exc:  # one bad row: its own error, the rest of the catalog runs
+            item["image"], item["error"] = None, str(exc)
         for key, value in row.items():  # extra columns (tags, priority...) travel along
             if key not in COLUMNS and key not in item:
                 item[key] = value
@@ -65,6 +68,18 @@ def _items(rows, uri: str) -> list[Item]:
             item["error"] = "no image given"
         items.append(_typed(item))
     return items
+
+
+def _image_of(reference: str, manifest: str) -> str:
+    """A row's image, resolved against the manifest. A manifest in S3 names objects of its own
+    bucket only: never the worker's local files, never another bucket."""
+    image = resolve(reference, manifest)
+    if is_s3(manifest):
+        if not is_s3(image):
+            raise ValueError(f"{reference}: a manifest in S3 cannot name local files")
+        if split_s3(image)[0] != split_s3(manifest)[0]:
+            raise ValueError(f"{reference}: a manifest in S3 names objects of its own bucket only")
+    return image
 
 
 def _typed(row: dict[str, Any]) -> Item:

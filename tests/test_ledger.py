@@ -250,7 +250,8 @@ def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(r
 
     for name in ("a", "b"):
         (tmp_path / f"{name}.csv").write_text(
-            f"id,image,instruction\n{name},{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n", encoding="utf-8")
+            f"id,image,instruction\n{name},{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n", encoding="utf-8"
+        )
         code, _, err = run_cli("run", str(tmp_path / f"{name}.csv"), "--out", str(tmp_path / f"out{name}"))
         assert code == 0, err
     a, b = (json.loads((tmp_path / f"out{n}" / "results.jsonl").read_text()) for n in ("a", "b"))

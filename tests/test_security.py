@@ -125,3 +125,18 @@ def test_webhook_signature_uses_the_secret_and_the_exact_body():
     )
     assert signature("k", body) != signature("k", body + b" ")
     assert signature("k", body) != signature("other", body)
+
+
+def test_a_bad_row_of_an_s3_manifest_is_that_rows_error_not_the_catalogs():
+    from tasks.manifest import parse_manifest
+
+    data = (
+        b"id,image,instruction\nok,x.png,flip\nup,../y.png,flip\nlocal,/etc/passwd,flip\n"
+        b"other,s3://other-bucket/z.png,flip\nsame,s3://shop/elsewhere/z.png,flip\n"
+    )
+    items = {item.id: item for item in parse_manifest(data, "s3://shop/in/catalog.csv")}
+    assert items["ok"].image == "s3://shop/in/x.png" and items["ok"].error is None
+    assert items["same"].image == "s3://shop/elsewhere/z.png" and items["same"].error is None
+    assert "unsafe object key" in items["up"].error and items["up"].image is None
+    assert "cannot name local files" in items["local"].error
+    assert "its own bucket only" in items["other"].error

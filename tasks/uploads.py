@@ -8,6 +8,7 @@ percent-encoded (UTF-8) in `x-amz-meta-instruction`, or in a sidecar `<key>.json
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import urllib.parse
@@ -51,9 +52,12 @@ def is_image_key(key: str) -> bool:
 
 
 def item_id(key: str) -> str:
-    """A safe, readable id for an object key: incoming/红色 T恤.jpg -> incoming--红色_T恤.jpg."""
-    name = re.sub(r"[^\w.\-]+", "_", key.strip("/").replace("/", "--"))
-    return name.lstrip("._-")[:128] or "upload"
+    """A safe, readable, unique and stable id for an object key: the key made safe, then a
+    digest of the exact key (incoming/sku 1.png and incoming/sku_1.png differ):
+    incoming/红色 T恤.jpg -> incoming--红色_T恤.jpg--<10 hex digits>."""
+    readable = re.sub(r"[^\w.\-]+", "_", key.strip("/").replace("/", "--"))
+    readable = re.sub(r"\.{2,}", "_", readable).lstrip("._-")[:100] or "upload"
+    return f"{readable}--{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 
 def instruction_for(bucket: str, key: str) -> str | None:

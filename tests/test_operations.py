@@ -197,11 +197,13 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     )
     s3.put_object(Bucket=uploads, Key="incoming/sku2.png", Body=png(coffee))
 
-    def result_of(item_id):
-        return s3_json_lines(s3, outputs, f"edited/{item_id}/results.jsonl")
+    from tasks.uploads import item_id
 
-    first = wait_for(lambda: result_of("incoming--sku_1.png"), what="sku 1's result")
-    second = wait_for(lambda: result_of("incoming--sku2.png"), what="sku2's result")
+    def result_of(upload_id):
+        return s3_json_lines(s3, outputs, f"edited/{upload_id}/results.jsonl")
+
+    first = wait_for(lambda: result_of(item_id("incoming/sku 1.png")), what="sku 1's result")
+    second = wait_for(lambda: result_of(item_id("incoming/sku2.png")), what="sku2's result")
     assert first[0]["status"] == "published" and first[0]["instruction"] == "裁剪为1:1"
     assert second[0]["status"] == "published" and second[0]["instruction"] == "旋转90度"
     for result, shape in ((first[0], (400, 400, 3)), (second[0], (600, 400, 3))):
@@ -234,7 +236,8 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     with ledger_db.connect() as connection:
         edits = connection.execute(text("select item from ledger order by id")).scalars().all()
         claims = connection.execute(text("select count(*) from uploads")).scalar()
-    assert sorted(edits) == ["incoming--sku2.png", "incoming--sku_1.png"] and claims == 2
+    assert sorted(edits) == sorted(item_id(k) for k in ("incoming/sku 1.png", "incoming/sku2.png"))
+    assert claims == 2
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=outputs)["Contents"]]
     assert sum("/published/" in k for k in keys) == 2  # one edited object per upload
 

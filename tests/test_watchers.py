@@ -65,7 +65,25 @@ def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
     assert [e["key"] for e in events] == ["in/红色 T恤.jpg"]  # the s3:TestEvent was skipped
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
     assert instruction_for("notify", "in/红色 T恤.jpg") == "把T恤换成蓝色"
-    assert item_id("in/红色 T恤.jpg") == "in--红色_T恤.jpg"
+    assert item_id("in/红色 T恤.jpg").startswith("in--红色_T恤.jpg--")
+
+
+def test_upload_ids_are_unique_safe_and_stable():
+    from tasks.storage import safe_name
+
+    keys = [
+        "incoming/sku 1.png",
+        "incoming/sku_1.png",
+        "incoming--sku_1.png",
+        "incoming/a..b.png",
+        "incoming/../x.png",
+        "x" * 300 + ".png",
+        "incoming/红色 T恤.jpg",
+    ]
+    ids = [item_id(key) for key in keys]
+    assert len(set(ids)) == len(keys)  # no two keys share a folder
+    assert all(safe_name(i) for i in ids)  # every one is a single safe path segment
+    assert ids == [item_id(key) for key in keys]  # the same key, the same id, every time
 
 
 def test_sidecar_instruction(aws):

@@ -11,7 +11,9 @@ output (decision.json) and as a Prefect artifact: who, when, what.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -45,13 +47,23 @@ class ReviewForm(RunInput):
     candidate: int | None = None  # approve: which of the model outputs tried (default: the shown one)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def plain(text: object) -> str:
+    """User text (an instruction, a note, a name) as inert Markdown: one line, every Markdown
+    character escaped, HTML escaped; it can neither add a section nor load a remote image."""
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
 def review_description(item: Item, result: ItemResult, page: str | None) -> str:
     """Markdown shown above the form: the request, what failed, before and after."""
     failed = [f for f in result.checks if not f.passed]
-    lines = [f"### Review `{item.id}`", "", f"**Instruction:** {item.instruction}", ""]
+    lines = [f"### Review `{item.id}`", "", f"**Instruction:** {plain(item.instruction)}", ""]
     if failed:
         lines += ["**Why it needs a person:**", ""]
-        lines += [f"- `{f.check}`: {f.message}" for f in failed]
+        lines += [f"- `{f.check}`: {plain(f.message)}" for f in failed]
         lines.append("")
     if page:
         base = page.rstrip("/")
@@ -63,7 +75,7 @@ def review_description(item: Item, result: ItemResult, page: str | None) -> str:
             f"[Open the before/after page]({base}/review/{flow_run.id})",
         ]
     else:
-        lines += [f"- before: `{item.image}`", f"- after: `{result.output}`"]
+        lines += [f"- before: {plain(item.image)}", f"- after: {plain(result.output)}"]
     return "\n".join(lines)
 
 
@@ -83,8 +95,8 @@ def record_decision(out_dir: str, decision: ReviewDecision) -> str:
     write_bytes(uri, body.encode("utf-8"), "application/json")
     create_markdown_artifact(
         key="review-decision",
-        markdown=f"**{decision.decision}** of `{decision.item}` by {decision.reviewer} at "
-        f"{decision.at}: {decision.note or '(no note)'}",
+        markdown=f"**{decision.decision}** of `{decision.item}` by {plain(decision.reviewer)} at "
+        f"{decision.at}: {plain(decision.note or '(no note)')}",
         description="review decision (audit)",
     )
     return uri

@@ -140,3 +140,22 @@ def test_a_bad_row_of_an_s3_manifest_is_that_rows_error_not_the_catalogs():
     assert "unsafe object key" in items["up"].error and items["up"].image is None
     assert "cannot name local files" in items["local"].error
     assert "its own bucket only" in items["other"].error
+
+
+def test_user_text_cannot_forge_markdown_in_the_review_form():
+    from config.contracts import Finding, Item, ItemResult
+    from flows.review import plain, review_description
+
+    evil = "make it red\n## Approved by the boss\n![beacon](http://evil.example/b.png) <img src=x onerror=1>"
+    item = Item(id="sku-1", image="/in/a.png", instruction=evil)
+    result = ItemResult(
+        id="sku-1",
+        status="review",
+        output="/out/review/a.png",
+        checks=[Finding("scope", 0.9, 0.4, False, evil)],
+    )
+    text = review_description(item, result, None)
+    lines = text.splitlines()
+    assert [line for line in lines if line.startswith("#")] == ["### Review `sku-1`"]
+    assert "![" not in text and "<img" not in text and "](http" not in text
+    assert plain("alice\n# Admin") == "alice \\# Admin"

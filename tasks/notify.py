@@ -1,18 +1,24 @@
 """Webhook callbacks: a signed JSON POST when a batch ends and when a reviewer decides.
 
-The body is signed with HMAC-SHA256 over the raw bytes with RETOUCH_WEBHOOK_SECRET, sent as
-`X-Retouch-Signature: sha256=<hex>`; receivers should compare in constant time. Failures are
-retried with backoff by the Prefect task; a webhook that stays down never fails the batch.
+Signed the Standard Webhooks way (standardwebhooks.com): headers `webhook-id` (unique per
+message), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
+"{id}.{timestamp}.{body}">` with RETOUCH_WEBHOOK_SECRET (a `whsec_<base64>` secret is decoded,
+any other string is used as is). The timestamp is signed, so a receiver can refuse replays;
+receivers compare in constant time. Without a secret the webhook goes unsigned, with a warning.
+Failures are retried with backoff by the Prefect task; a webhook that stays down never fails
+the batch.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -22,29 +28,31 @@ from prefect.utilities.annotations import quote
 
 from config.settings import Settings
 
-SIGNATURE_HEADER = "X-Retouch-Signature"
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value: v1, then the base64 HMAC-SHA256 of id.timestamp.body."""
+    key = base64.b64decode(secret[len("whsec_") :]) if secret.startswith("whsec_") else secret.encode()
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-def signature(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def post_json(url: str, payload: dict[str, Any], secret: str | None, timeout: float = 10) -> int:
-    """POST `payload`; returns the HTTP status, raises on a 5xx/429 or a network error."""
+def post_json(
+    url: str, payload: dict[str, Any], secret: str | None, message_id: str, timeout: float = 10
+) -> int:
+    """POST `payload` as message `message_id` (the same on every retry: receivers deduplicate
+    on it); returns the HTTP status, raises on a 5xx/429 or a network error."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "retouch-webhook",
-            "X-Retouch-Event": payload.get("event", ""),
-            "X-Retouch-Sent-At": str(int(time.time())),
-        },
-    )
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "retouch-webhook",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "X-Retouch-Event": payload.get("event", ""),
+    }
     if secret:
-        request.add_header(SIGNATURE_HEADER, signature(secret, body))
+        headers["webhook-signature"] = signature(secret, message_id, timestamp, body)
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status
@@ -61,11 +69,21 @@ def post_json(url: str, payload: dict[str, Any], secret: str | None, timeout: fl
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
     retry_jitter_factor=0.2,
 )
-def send_webhook(payload: dict[str, Any], settings: Settings) -> int:
+def send_webhook(payload: dict[str, Any], settings: Settings, message_id: str) -> int:
     """Deliver `payload` to settings.webhook_url, signed with settings.webhook_secret."""
-    status = post_json(settings.webhook_url, payload, settings.webhook_secret)
+    status = post_json(settings.webhook_url, payload, settings.webhook_secret, message_id)
     get_run_logger().info("webhook %s: HTTP %s", payload.get("event"), status)
     return status
+
+
+def unsigned_warning(settings: Settings) -> str | None:
+    """The warning to give when webhooks would go out unsigned (a URL and no secret)."""
+    if settings.webhook_url and not settings.webhook_secret:
+        return (
+            f"webhooks to {settings.webhook_url} are sent UNSIGNED: set RETOUCH_WEBHOOK_SECRET "
+            "so that receivers can verify them"
+        )
+    return None
 
 
 def notify(payload: dict[str, Any], settings: Settings) -> None:
@@ -73,6 +91,9 @@ def notify(payload: dict[str, Any], settings: Settings) -> None:
     after its retries."""
     if not settings.webhook_url:
         return
-    state = send_webhook(payload, quote(settings), return_state=True)
+    warning = unsigned_warning(settings)
+    if warning:
+        get_run_logger().warning(warning)
+    state = send_webhook(payload, quote(settings), f"msg_{uuid.uuid4().hex}", return_state=True)
     if not state.is_completed():
         get_run_logger().warning("webhook %s not delivered: %s", payload.get("event"), state.message)

@@ -115,16 +115,23 @@ def test_review_page_refuses_a_wrong_token(monkeypatch):
     assert client.get("/?token=right-token").status_code == 200
 
 
-def test_webhook_signature_uses_the_secret_and_the_exact_body():
+def test_webhook_signature_is_the_standard_webhooks_one():
     from tasks.notify import signature
 
-    body = json.dumps({"event": "batch.completed"}).encode()
-    # RFC 4231 test case 2 (key "Jefe"): an HMAC-SHA256 worked out by others, not by this code
-    assert signature("Jefe", b"what do ya want for nothing?") == (
-        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    # the Standard Webhooks specification's own example: computed by others, not by this code
+    assert (
+        signature(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            b'{"test": 2432232314}',
+        )
+        == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
-    assert signature("k", body) != signature("k", body + b" ")
-    assert signature("k", body) != signature("other", body)
+    body = json.dumps({"event": "batch.completed"}).encode()
+    assert signature("k", "msg_1", 1, body) != signature("k", "msg_1", 2, body)  # the time is signed
+    assert signature("k", "msg_1", 1, body) != signature("k", "msg_2", 1, body)
+    assert signature("k", "msg_1", 1, body) != signature("k", "msg_1", 1, body + b" ")
 
 
 def test_a_bad_row_of_an_s3_manifest_is_that_rows_error_not_the_catalogs():

@@ -31,6 +31,12 @@ def serve_cmd(
 ) -> None:
     """Serve prefect.yaml's deployments (catalog-refresh, edit-batch, review-edit), or with
     --gpu the model task worker, against the configured Prefect server."""
+    from config.settings import get_settings
+    from tasks.notify import unsigned_warning
+
+    warning = unsigned_warning(get_settings())
+    if warning:
+        err.print(f"warning: {warning}", markup=False)
     if not gpu:
         require_server("serving deployments")
         from deployments.serve import serve_deployments

@@ -122,6 +122,16 @@ class Settings(BaseSettings):
     review_token: str | None = Field(
         None, description="token the review page asks for (secret: environment only)"
     )
+    review_tokens: dict[str, str] = Field(
+        default_factory=dict,
+        description="one token per reviewer, name -> token (JSON in the environment); the "
+        "reviewer's name then comes from the token, not from the form (secret: environment only)",
+    )
+    review_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description="Host names the review page answers to (DNS rebinding): add the name it is "
+        "served under",
+    )
 
     # AI-content labels on model outputs (GB 45438 implicit label)
     aigc_producer: str = Field("Retouch", description="ContentProducer: the provider's name or code")

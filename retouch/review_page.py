@@ -100,29 +100,70 @@ async def decide(run_id: UUID, decision: Decision) -> None:
     await aresume_flow_run(run_id, run_input=decision.model_dump())
 
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without its port ("[::1]:8765" -> "[::1]")."""
+    return header.split("]")[0] + "]" if header.startswith("[") else header.rsplit(":", 1)[0]
+
+
+def who_is(request: Request, shared: str | None, personal: dict[str, str]) -> str | None:
+    """Who the request's token names: a reviewer's name (their own token), "" (the shared
+    token, or no token configured: the name is the form's), or None (no valid token)."""
+    given = (request.headers.get("x-retouch-token") or request.query_params.get("token") or "").encode()
+    for name, token in personal.items():
+        if hmac.compare_digest(given, token.encode()):
+            return name
+    if shared:
+        return "" if hmac.compare_digest(given, shared.encode()) else None
+    return None if personal else ""
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Retouch review", docs_url=None, redoc_url=None)
 
     @app.middleware("http")
-    async def require_token(request: Request, call_next):
-        token = get_settings().review_token
-        if token:
-            given = request.headers.get("x-retouch-token") or request.query_params.get("token") or ""
-            if not hmac.compare_digest(given.encode(), token.encode()):
+    async def guard(request: Request, call_next):
+        settings = get_settings()
+        host = _host_name(request.headers.get("host") or "")
+        if host not in settings.review_hosts:  # a rebinding DNS name pointing at this machine
+            return Response(f"unknown host {host!r} (RETOUCH_REVIEW_HOSTS)", status_code=421)
+        if not request.url.path.startswith("/static/"):
+            reviewer = who_is(request, settings.review_token, settings.review_tokens)
+            if reviewer is None:
                 return Response("a valid review token is required", status_code=401)
-        return await call_next(request)
+            request.state.reviewer = reviewer
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
     @app.get("/", response_class=HTMLResponse)
     @app.get("/review/{run_id}", response_class=HTMLResponse)
     async def page(run_id: str | None = None) -> str:
         return PAGE
 
+    @app.get("/static/review.js")
+    async def script() -> Response:
+        return Response(SCRIPT, media_type="text/javascript")
+
+    @app.get("/static/review.css")
+    async def style() -> Response:
+        return Response(STYLE, media_type="text/css")
+
     @app.get("/api/reviews")
     async def reviews() -> list[dict[str, Any]]:
         return await pending_reviews()
 
     @app.post("/api/reviews/{run_id}")
-    async def post_decision(run_id: UUID, decision: Decision) -> dict[str, str]:
+    async def post_decision(run_id: UUID, decision: Decision, request: Request) -> dict[str, str]:
+        if request.state.reviewer:  # a reviewer's own token names them: the form cannot
+            decision = decision.model_copy(update={"reviewer": request.state.reviewer})
         await decide(run_id, decision)
         return {"id": str(run_id), "decision": decision.decision}
 
@@ -166,8 +207,14 @@ def create_app() -> FastAPI:
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Retouch review</title>
-<style>
- body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f6f4;color:#222}
+<link rel="stylesheet" href="/static/review.css"></head>
+<body>
+<h1>Pending reviews</h1>
+<div id="list"><p class="empty">Loading…</p></div>
+<script src="/static/review.js"></script></body></html>
+"""
+
+STYLE = """ body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f6f4;color:#222}
  .item{background:#fff;border-radius:8px;padding:1rem;margin-bottom:1.5rem;box-shadow:0 1px 3px #0002}
  .compare{position:relative;display:inline-block;max-width:100%}
  .compare img{display:block;max-width:min(720px,100%);height:auto}
@@ -177,12 +224,9 @@ PAGE = """<!doctype html>
  .empty{color:#666}
  .candidates{display:flex;gap:1rem;flex-wrap:wrap;margin:.5rem 0} .candidates figure{margin:0}
  .candidates img{display:block;width:220px;height:auto} .candidates figcaption{font-size:.85rem}
-</style></head>
-<body>
-<h1>Pending reviews</h1>
-<div id="list"><p class="empty">Loading…</p></div>
-<script>
-const token = new URLSearchParams(location.search).get("token") || "";
+"""
+
+SCRIPT = """const token = new URLSearchParams(location.search).get("token") || "";
 const headers = {"Content-Type": "application/json", "X-Retouch-Token": token};
 const only = location.pathname.startsWith("/review/") ? location.pathname.split("/")[2] : null;
 function q(id, part) { return `/image/${id}/${part}` + (token ? `?token=${encodeURIComponent(token)}` : ""); }
@@ -237,5 +281,4 @@ async function send(div, decision) {
   if (res.ok) { div.querySelectorAll("button").forEach(b => b.disabled = true); div.classList.add("done"); }
 }
 load();
-</script></body></html>
 """

@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import pytest
+from fastapi import Request
 
 from tests.helpers import IMAGES, free_port, stop
 
@@ -101,7 +102,7 @@ def test_review_page_refuses_a_wrong_token(monkeypatch):
 
     monkeypatch.setenv("RETOUCH_REVIEW_TOKEN", "right-token")
     get_settings.cache_clear()
-    client = TestClient(create_app())
+    client = TestClient(create_app(), base_url="http://127.0.0.1:8765")
     for headers in ({}, {"X-Retouch-Token": "wrong"}, {"X-Retouch-Token": "right-token-but-longer"}):
         assert client.get("/api/reviews", headers=headers).status_code == 401
         assert (
@@ -113,6 +114,41 @@ def test_review_page_refuses_a_wrong_token(monkeypatch):
             == 401
         )
     assert client.get("/?token=right-token").status_code == 200
+
+
+def test_review_page_checks_the_host_names_reviewers_by_token_and_sends_a_strict_policy(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from config.settings import get_settings
+    from retouch.review_page import create_app
+
+    monkeypatch.setenv("RETOUCH_REVIEW_TOKENS", json.dumps({"alice": "alice-token", "bob": "bob-token"}))
+    get_settings.cache_clear()
+    app = create_app()
+    seen = []
+
+    @app.post("/probe")  # what a decision handler sees of the reviewer (the real one needs Prefect)
+    async def probe(request: Request) -> dict:
+        seen.append(request.state.reviewer)
+        return {}
+
+    local = TestClient(app, base_url="http://127.0.0.1:8765")
+    page = local.get("/?token=alice-token")
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    )
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in page.text and "<style>" not in page.text  # nothing inline to allow
+    assert local.get("/static/review.js").status_code == 200  # assets carry no secret
+    assert local.get("/api/reviews?token=wrong").status_code == 401
+    # a DNS name rebound to this machine is refused before any token is looked at
+    rebound = TestClient(app, base_url="http://attacker.example:8765")
+    assert rebound.get("/?token=alice-token").status_code == 421
+    # the name comes from the token, whatever the form says
+    local.post("/probe", headers={"X-Retouch-Token": "bob-token"}, json={"reviewer": "alice"})
+    assert seen == ["bob"]
 
 
 def test_webhook_signature_is_the_standard_webhooks_one():

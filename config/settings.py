@@ -129,8 +129,7 @@ class Settings(BaseSettings):
     )
     review_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
-        description="Host names the review page answers to (DNS rebinding): add the name it is "
-        "served under",
+        description="Host names the review page answers to (DNS rebinding): add the name it is served under",
     )
 
     # AI-content labels on model outputs (GB 45438 implicit label)
@@ -200,6 +199,11 @@ class Settings(BaseSettings):
     )
     hosted_transform_usd: float = Field(
         0.0004, description="a hosted basic transform, per image (Cloudinary)"
+    )
+    budget_timezone: str = Field(
+        "Asia/Shanghai",
+        description="where the GPU budget's day starts at midnight (the time zone "
+        "of prefect.yaml's schedules)",
     )
     daily_gpu_budget_usd: float | None = Field(
         None, description="model edits stop for the day once this much GPU money is spent (deferred)"

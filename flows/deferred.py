@@ -25,15 +25,17 @@ def run_deferred() -> list[ItemResult]:
     if not pending:
         logger.info("nothing deferred")
         return []
-    if budget is not None and spent_today_usd(url) >= budget:
+    if budget is not None and spent_today_usd(url, settings.budget_timezone) >= budget:
         logger.info("%d items still deferred: today's GPU budget of $%g is spent", len(pending), budget)
         return []
-    by_folder: dict[str, list[Item]] = defaultdict(list)
-    for _, out_dir, job in pending:
-        by_folder[out_dir].append(job.item)
-    mark_done(url, [row_id for row_id, _, _ in pending])  # deferred again: re-added
+    by_folder: dict[str, list[tuple[int, Item]]] = defaultdict(list)
+    for row_id, out_dir, job in pending:
+        by_folder[out_dir].append((row_id, job.item))
     results = []
-    for out_dir, items in by_folder.items():
-        results += run_batch(items, out_dir, settings, merge_results=True)
+    for out_dir, rows in by_folder.items():
+        results += run_batch([item for _, item in rows], out_dir, settings, merge_results=True)
+        # done only once they ran: a crash leaves them pending (a re-run finds finished model
+        # edits in the cache); an item deferred again was added as a new row meanwhile
+        mark_done(url, [row_id for row_id, _ in rows])
     logger.info("ran %d deferred items", len(results))
     return results

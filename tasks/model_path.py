@@ -76,7 +76,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         return from_cache(ItemResult.model_validate(hit), item, plan, picture, data, out_dir, settings)
     budget = settings.daily_gpu_budget_usd
     if budget is not None:
-        spent = spent_today_usd(settings.ledger_url)
+        spent = spent_today_usd(settings.ledger_url, settings.budget_timezone)
         if spent >= budget:
             defer(settings.ledger_url, Job(item=item, plan=plan), out_dir)
             return ItemResult(

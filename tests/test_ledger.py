@@ -261,3 +261,38 @@ def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(r
     assert read_aigc(xmp_of(a["output"]))["PropagateID"] == "a"
     same = [load_image(Path(r["output"]).read_bytes()).pixels for r in (a, b)]
     assert (same[0] == same[1]).all()  # the same edit, not another one
+
+
+def test_the_budget_day_starts_at_midnight_where_the_schedules_run():
+    from datetime import UTC, datetime
+
+    from tasks.ledger.costs import day_start
+
+    evening = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # already the 26th in Shanghai (01:00)
+    assert day_start("Asia/Shanghai", evening) == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+    morning = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 23:00 on the 25th in Shanghai
+    assert day_start("Asia/Shanghai", morning) == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    assert day_start("UTC", evening) == datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+
+
+def test_a_crash_while_running_deferred_items_leaves_them_pending(prefect_api, tmp_path, monkeypatch):
+    import flows.deferred
+    from config.contracts import Item, Job
+    from config.settings import get_settings
+    from routing import route
+    from tasks.ledger.deferred import defer, pending_deferred
+
+    url = get_settings().ledger_url
+    job = Job(
+        item=Item(id="later", image=str(IMAGES / "coffee.png"), instruction="add a hat"),
+        plan=route("add a hat"),
+    )
+    defer(url, job, str(tmp_path / "out"))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(flows.deferred, "run_batch", crash)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        flows.deferred.run_deferred()
+    assert [j.item.id for _, _, j in pending_deferred(url)] == ["later"]  # not lost

@@ -4,8 +4,9 @@ batch and per review decision, read as totals for `retouch cost` and the daily G
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
@@ -110,8 +111,15 @@ def record_review(
         )
 
 
-def spent_today_usd(url: str, path: str = "model") -> float:
-    start = datetime.combine(date.today(), datetime.min.time(), tzinfo=UTC)
+def day_start(zone: str, now: datetime | None = None) -> datetime:
+    """Midnight of today in time zone `zone` (the budget's day), as an aware UTC time."""
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone))
+    return datetime.combine(local.date(), time.min, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def spent_today_usd(url: str, zone: str = "UTC", path: str = "model") -> float:
+    """What `path` cost since midnight in `zone` (the daily GPU budget's day)."""
+    start = day_start(zone)
     with engine_for(url).connect() as connection:
         total = connection.execute(
             select(func.coalesce(func.sum(ledger.c.usd), 0.0)).where(

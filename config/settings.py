@@ -162,6 +162,14 @@ class Settings(BaseSettings):
     upload_out_uri: str | None = Field(
         None, description="where on-upload writes (default s3://<the upload's bucket>/retouch-out)"
     )
+    upload_lease_seconds: float = Field(
+        900,
+        gt=0,
+        description="how long an upload's claim holds; a holder that died (SIGKILL, a lost "
+        "node) gives the upload up once it expires (longer than the longest edit)",
+    )
+    upload_max_attempts: int = Field(3, ge=1, description="tries per upload before it is recorded failed")
+    upload_retry_seconds: float = Field(60, gt=0, description="back-off before the first retry (then x2)")
 
     # callbacks
     webhook_url: str | None = Field(

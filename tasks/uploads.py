@@ -60,22 +60,26 @@ def item_id(key: str) -> str:
     return f"{readable}--{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
 
 
-def instruction_for(bucket: str, key: str) -> str | None:
-    """The instruction of an upload: its metadata, else a sidecar `<key>.json`."""
+def upload_request(bucket: str, key: str) -> tuple[str | None, str | None]:
+    """What an upload asks for and who asks: the instruction from its metadata (else a sidecar
+    `<key>.json`), and `x-amz-meta-requested-by` (else the sidecar's `requested_by`)."""
     client = s3_client()
     try:
         head = client.head_object(Bucket=bucket, Key=safe_key(key))
     except Exception as exc:
         raise StorageError(f"s3://{bucket}/{key}: {str(exc).splitlines()[0]}") from None
-    meta = {k.lower(): v for k, v in head.get("Metadata", {}).items()}
+    meta = {k.lower(): urllib.parse.unquote(v) for k, v in head.get("Metadata", {}).items()}
     if meta.get("instruction"):
-        return urllib.parse.unquote(meta["instruction"])
+        return meta["instruction"], meta.get("requested-by")
+    sidecar = _sidecar(client, bucket, key)
+    return sidecar.get("instruction"), meta.get("requested-by") or sidecar.get("requested_by")
+
+
+def _sidecar(client, bucket: str, key: str) -> dict[str, Any]:
+    """The `<key>.json` beside an upload, {} when there is none or it is not a JSON object."""
     try:
         body = client.get_object(Bucket=bucket, Key=safe_key(key + ".json"))["Body"].read()
+        sidecar = json.loads(body)
     except Exception:
-        return None
-    try:
-        sidecar: dict[str, Any] = json.loads(body)
-    except ValueError:
-        return None
-    return sidecar.get("instruction") if isinstance(sidecar, dict) else None
+        return {}
+    return sidecar if isinstance(sidecar, dict) else {}

@@ -47,6 +47,7 @@ def test_prefect_yaml_deploys(prefect_api):
         "review-edit",
         "run-deferred",
         "on-upload",
+        "retry-uploads",
         "edit-batch-gpu",
     } <= set(names)
     assert upload.work_pool_name == "retouch-cpu"

@@ -323,3 +323,86 @@ def test_a_read_only_output_folder_is_refused_up_front(run_cli, tiny_disk, tmp_p
     assert code == 2 and err.count("\n") == 1 and "Read-only file system" in err
     code, _, err = run_cli("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o", str(tiny_disk / "x.png"))
     assert code == 2 and "Read-only file system" in err
+
+
+def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_api, moto_server, tmp_path):
+    """SIGKILL of the on-upload run while it holds the upload: the redelivered event does
+    nothing while the lease runs; once it expired, retry-uploads edits the object; one output."""
+    import boto3
+    from sqlalchemy import create_engine, text
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    bucket = f"shop-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    big = cv2.resize(cv2.imread(str(IMAGES / "rocket.jpg")), (4000, 3000))  # seconds to edit
+    s3.put_object(
+        Bucket=bucket,
+        Key="incoming/sku 1.png",
+        Body=cv2.imencode(".png", big)[1].tobytes(),
+        Metadata={"instruction": "rotate 90 degrees"},
+    )
+    etag = s3.head_object(Bucket=bucket, Key="incoming/sku 1.png")["ETag"].strip('"')
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "RETOUCH_S3_ENDPOINT_URL": moto_server,
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RETOUCH_DATA_DIR": str(tmp_path / "data"),
+        "RETOUCH_UPLOAD_LEASE_SECONDS": "8",
+    }
+    call = (
+        "from flows.upload import on_upload, retry_uploads; import sys, json; "
+        "print(json.dumps(on_upload(*sys.argv[1:]) if len(sys.argv) > 1 else retry_uploads()))"
+    )
+    ledger = create_engine(f"sqlite:///{tmp_path / 'data' / 'retouch.db'}")
+
+    def lease():
+        try:
+            with ledger.connect() as connection:
+                return connection.execute(text("select state, attempts from uploads")).first()
+        except Exception:  # the ledger is not there yet
+            return None
+
+    def run(*args: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", call, *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first = subprocess.Popen(
+        [sys.executable, "-c", call, bucket, "incoming/sku 1.png", etag],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: lease() is not None, what="the upload's claim")
+    os.killpg(first.pid, signal.SIGKILL)  # mid-edit: the lease is held by a dead run
+    first.wait()
+    assert tuple(lease()) == ("running", 1)
+    assert run(bucket, "incoming/sku 1.png", etag)["status"] == "duplicate"  # the lease still runs
+    wait_for(lambda: run() != [] or None, timeout=120, what="retry-uploads to take the upload up")
+    assert tuple(lease()) == ("done", 2)
+    assert run(bucket, "incoming/sku 1.png", etag)["status"] == "duplicate"  # done: never twice
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="retouch-out/")["Contents"]]
+    published = [k for k in keys if "/published/" in k]
+    assert len(published) == 1, keys  # exactly one output
+    body = s3.get_object(Bucket=bucket, Key=published[0])["Body"].read()
+    assert cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape[:2] == (4000, 3000)
+    results = [k for k in keys if k.endswith("results.jsonl")]
+    assert len(results) == 1 and not [k for k in keys if ".part" in k]

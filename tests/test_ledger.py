@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from tasks.ledger.cache import cached_edit, remember_edit
 from tasks.ledger.costs import record_batch, record_review, totals
 from tasks.ledger.db import MIGRATIONS, edit_cache, engine_for, now
 from tasks.ledger.deferred import pending_deferred
-from tasks.ledger.uploads import claim_upload
+from tasks.ledger.uploads import claim_upload, due_uploads, finish_upload
 from tests.helpers import IMAGES
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -63,7 +64,7 @@ def test_schema_is_created_by_migrations(db_url):
 def _claim_when_all_are_ready(url: str, start, n: int, outcomes) -> None:
     start.wait()
     try:
-        outcomes.put(claim_upload(url, "bucket", f"key-{n}", "etag", None))
+        outcomes.put(claim_upload(url, "bucket", f"key-{n}", "etag", None, 60))
     except Exception as exc:
         outcomes.put(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
 
@@ -296,3 +297,32 @@ def test_a_crash_while_running_deferred_items_leaves_them_pending(prefect_api, t
     with pytest.raises(RuntimeError, match="worker lost"):
         flows.deferred.run_deferred()
     assert [j.item.id for _, _, j in pending_deferred(url)] == ["later"]  # not lost
+
+
+def test_an_upload_claim_is_a_lease(db_url, monkeypatch):
+    import tasks.ledger.uploads as leases
+
+    clock = [now()]
+    monkeypatch.setattr(leases, "now", lambda: clock[0])
+    obj = (db_url, "shop", "incoming/a.png", "etag-1")
+
+    def later(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    assert claim_upload(*obj, "run-1", 60)
+    assert not claim_upload(*obj, "run-2", 60)  # a redelivered event while run-1 holds it
+    later(61)  # run-1 was SIGKILLed: its lease expires
+    assert due_uploads(db_url) == [obj[1:]]
+    assert claim_upload(*obj, "run-3", 60) and not claim_upload(*obj, "run-4", 60)  # one taker
+    # run-1 wakes up late: it was taken over, it records nothing
+    assert finish_upload(*obj, "run-1", None, 3, 10) == "running"
+    assert finish_upload(*obj, "run-3", "S3 said 500", 3, 10) == "retry"  # attempt 2 failed
+    assert not claim_upload(*obj, "run-5", 60)  # backing off: 10 s x 2
+    later(21)
+    assert claim_upload(*obj, "run-6", 60)  # attempt 3
+    assert finish_upload(*obj, "run-6", "S3 said 500", 3, 10) == "failed"  # the limit
+    later(10_000)
+    assert not claim_upload(*obj, "run-7", 60) and due_uploads(db_url) == []
+    other = (db_url, "shop", "incoming/b.png", "etag-1")
+    assert claim_upload(*other, "run-8", 60) and finish_upload(*other, "run-8", None, 3, 10) == "done"
+    assert not claim_upload(*other, "run-9", 60)  # done: never edited twice

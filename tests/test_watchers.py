@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from deployments.watchers import PrefixPoller, SqsConsumer
-from tasks.uploads import instruction_for, item_id, s3_records
+from tasks.uploads import item_id, s3_records, upload_request
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
         pass
     assert [e["key"] for e in events] == ["in/红色 T恤.jpg"]  # the s3:TestEvent was skipped
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
-    assert instruction_for("notify", "in/红色 T恤.jpg") == "把T恤换成蓝色"
+    assert upload_request("notify", "in/红色 T恤.jpg") == ("把T恤换成蓝色", None)
     assert item_id("in/红色 T恤.jpg").startswith("in--红色_T恤.jpg--")
 
 
@@ -90,13 +90,20 @@ def test_sidecar_instruction(aws):
     s3 = aws("s3")
     s3.create_bucket(Bucket="side")
     s3.put_object(Bucket="side", Key="a.jpg", Body=b"1")
-    assert instruction_for("side", "a.jpg") is None
+    assert upload_request("side", "a.jpg") == (None, None)
     s3.put_object(
         Bucket="side",
         Key="a.jpg.json",
         Body=json.dumps({"instruction": "裁剪为1:1"}, ensure_ascii=False).encode(),
     )
-    assert instruction_for("side", "a.jpg") == "裁剪为1:1"
+    assert upload_request("side", "a.jpg")[0] == "裁剪为1:1"
+    s3.put_object(
+        Bucket="side",
+        Key="b.jpg",
+        Body=b"1",
+        Metadata={"instruction": "flip", "requested-by": "ops%40shop.example"},
+    )
+    assert upload_request("side", "b.jpg") == ("flip", "ops@shop.example")  # the audit's who
 
 
 def test_s3_records_parsing():

@@ -97,7 +97,12 @@ uploads = Table(
     Column("key", String(1024), primary_key=True),
     Column("etag", String(128), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("flow_run", String(64)),
+    Column("flow_run", String(64)),  # the holder of the lease
+    Column("state", String(16), nullable=False, default="running"),  # running|done|retry|failed
+    Column("expires_at", DateTime(timezone=True)),  # a running claim older than this was lost
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("next_try_at", DateTime(timezone=True)),  # when a failed attempt may be retried
+    Column("error", Text),
 )
 _migrated: set[str] = set()
 _lock = threading.Lock()

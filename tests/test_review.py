@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -197,6 +198,19 @@ def test_reject_from_the_command_line(served, tmp_path, run_cli):
     assert code == 0 and str(run_id) in out
     code, _, err = run_cli("review", "reject", str(run_id), "--note", "wrong colour", "--reviewer", "bob")
     assert code == 0, err
+    # a review run whose parameters name a file that is no picture: the page will not serve it
+    (tmp_path / "hostile").mkdir()
+    snooping, snooped, snoop_dir = review_case(tmp_path / "hostile", "sku-snoop")
+    polyglot = Path(snoop_dir) / "review" / "sku-snoop" / "product.html"
+    polyglot.write_text("<html><script>alert(document.cookie)</script></html>")
+    snooping["image"], snooped["output"] = "/etc/hostname", str(polyglot)
+    snoop_id = start_review(snooping, snooped, snoop_dir, page_url)
+    for which in ("before", "after"):
+        try:
+            urllib.request.urlopen(f"{page_url}/image/{snoop_id}/{which}?token=s3cret-token")
+            raise AssertionError(f"{which}: served")
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (404, 415), exc.code  # not an image: refused (404: no such file)
     final = wait_for(lambda: (s := state_of(run_id)).is_final() and s, what="the resumed run to finish")
     assert final.is_completed(), (logs / "serve.log").read_text()[-3000:]
     assert not (Path(out_dir) / "published").exists()

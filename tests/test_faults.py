@@ -406,3 +406,43 @@ def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_a
     assert cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR).shape[:2] == (4000, 3000)
     results = [k for k in keys if k.endswith("results.jsonl")]
     assert len(results) == 1 and not [k for k in keys if ".part" in k]
+
+
+def test_a_killed_batch_with_model_and_review_items_resumes_without_duplicates(tmp_path):
+    pytest.importorskip("diffusers")
+    from tasks.qwen_tiny import make_tiny
+
+    model = make_tiny(tmp_path / "tiny")
+    manifest = photos(tmp_path / "in", 40)
+    with manifest.open("a") as rows:  # three model edits among them (the tiny model: to review)
+        for n in range(3):
+            rows.write(f"m{n},{IMAGES / 'coffee.png'},把杯子换成一杯绿茶{'!' * n}\n")
+    out = tmp_path / "out"
+    env = clean_env(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        RETOUCH_DATA_DIR=str(tmp_path / "d"),
+        RETOUCH_MODEL=str(model),
+        RETOUCH_MODEL_STEPS="2",
+    )
+    command = [sys.executable, "-m", "retouch", "run", str(manifest), "--out", str(out)]
+    first = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    wait_for(lambda: len(list(out.glob("*/*/*"))) >= 10, what="the batch to get going")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (out / "results.jsonl").exists()
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    rows = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    assert sorted(rows) == sorted([f"p{n:04d}" for n in range(40)] + ["m0", "m1", "m2"])  # one each
+    for n in range(40):
+        files = list((out / "published" / f"p{n:04d}").iterdir())
+        assert [f.name for f in files] == [Path(rows[f"p{n:04d}"]["output"]).name]  # no duplicate
+    for n in range(3):
+        row = rows[f"m{n}"]
+        assert row["status"] == "review" and not (out / "published" / f"m{n}").exists()
+        waiting = {f.name for f in (out / "review" / f"m{n}").iterdir()}
+        shown = {Path(row["output"]).name} | {Path(c["output"]).name for c in row["candidates"]}
+        assert waiting == shown  # its output and candidates (a cache hit: its output), nothing else
+    assert not list(out.rglob("*.part"))  # no half-written file left

@@ -202,3 +202,19 @@ def test_user_text_cannot_forge_markdown_in_the_review_form():
     assert [line for line in lines if line.startswith("#")] == ["### Review `sku-1`"]
     assert "![" not in text and "<img" not in text and "](http" not in text
     assert plain("alice\n# Admin") == "alice \\# Admin"
+
+
+def test_who_asked_travels_from_the_manifest_to_the_result():
+    from config.contracts import Item
+    from flows.edit import name_items
+    from tasks.manifest import parse_manifest
+
+    data = b"id,image,instruction,requested_by\na,x.png,flip,alice@shop\nb,y.png,flip,\n"
+    items = parse_manifest(data, "/tmp/catalog/m.csv")
+    assert [i.requested_by for i in items] == ["alice@shop", None]
+    named = name_items(items + [Item(image="z.png", instruction="flip")], "cli:bob")
+    assert [(i.id, i.requested_by) for i in named] == [
+        ("a", "alice@shop"),
+        ("b", "cli:bob"),
+        ("item-3", "cli:bob"),
+    ]

@@ -74,3 +74,40 @@ def test_an_unsigned_webhook_is_warned_about(run_cli, receiver, tmp_path, monkey
     assert code == 0, err
     assert "webhook-signature" not in {k.lower() for k in got[-1][0]}
     assert "sent UNSIGNED: set RETOUCH_WEBHOOK_SECRET" in err  # Prefect's warnings reach the terminal
+
+
+def test_an_upload_that_keeps_failing_is_recorded_failed_with_a_webhook(
+    prefect_api, moto_server, receiver, monkeypatch
+):
+    import boto3
+
+    from config.settings import get_settings
+    from flows.upload import on_upload
+
+    url, got = receiver
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RETOUCH_S3_ENDPOINT_URL": moto_server,
+        "RETOUCH_WEBHOOK_URL": url,
+        "RETOUCH_WEBHOOK_SECRET": "s",
+        "RETOUCH_UPLOAD_MAX_ATTEMPTS": "2",
+        "RETOUCH_UPLOAD_RETRY_SECONDS": "0.01",
+    }.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3.create_bucket(Bucket="broken-uploads")
+    s3.put_object(
+        Bucket="broken-uploads", Key="in/x.png", Body=b"\x89PNG not really", Metadata={"instruction": "flip"}
+    )
+    first = on_upload("broken-uploads", "in/x.png", "e1")
+    assert first["status"] == "failed"  # attempt 1: retried after the back-off
+    time.sleep(0.05)
+    second = on_upload("broken-uploads", "in/x.png", "e1")  # the retry (retry-uploads would run it)
+    assert second["status"] == "failed"
+    assert on_upload("broken-uploads", "in/x.png", "e1")["status"] == "duplicate"  # failed for good
+    events = [json.loads(body) for _, body in got]
+    failed = [e for e in events if e["event"] == "upload.failed"]
+    assert len(failed) == 1 and failed[0]["key"] == "in/x.png" and failed[0]["error"]

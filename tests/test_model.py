@@ -423,7 +423,7 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
     ]
     manifest = tmp_path / "gate.jsonl"
     manifest.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    code, _, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    code, out, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
     assert code == 0, err
     results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     model = [r for r in results if r["route"] == "model"]
@@ -433,6 +433,8 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
     published = [(r["id"], r["instruction"]) for r in model if r["status"] == "published"]
     assert published == [], published
     assert all(r["status"] == "review" for r in model), [(r["id"], r["status"], r["error"]) for r in model]
+    # the run says how many wait for a person, and how to get them a review run (none here)
+    assert f"{len(model)} items wait for review in review/ (no review-edit deployment" in out
     for r in model:  # each says why, in findings a person can read
         assert any(not f["passed"] and f["message"] for f in r["checks"]), r["id"]
     who = f"cli:{getpass.getuser()}"  # the audit knows who asked for each model edit

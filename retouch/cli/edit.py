@@ -74,6 +74,23 @@ def _summary(results: list[dict[str, Any]], out_dir: str | None) -> None:
         out.print(f"  ... and {len(problems) - 10} more in results.jsonl")
     if out_dir:
         out.print(f"results: {Path(out_dir, 'results.jsonl')}")
+    waiting = [r for r in results if r["status"] == "review"]
+    if waiting:
+        out.print(_waiting_line(waiting))
+
+
+def _waiting_line(waiting: list[dict[str, Any]]) -> str:
+    """Where a person decides the items waiting for review (or how to get there)."""
+    from config.settings import get_settings
+
+    n = len(waiting)
+    items = f"{n} item{'s' if n > 1 else ''} wait{'' if n > 1 else 's'} for review"
+    if any(r.get("review") for r in waiting):  # review runs were started on a Prefect server
+        return f"{items}: `retouch review list` or {get_settings().review_page_url}"
+    return (
+        f"{items} in review/ (no review-edit deployment on this Prefect server: `make up` or "
+        "`retouch serve`, then run the batch again)"
+    )
 
 
 @app.command("run")

@@ -141,5 +141,12 @@ def review_serve(
     from retouch.review_page import create_app
 
     require_server("the review page")
-    err.print(f"review page on http://{host}:{port}/")
+    from config.settings import get_settings
+
+    settings = get_settings()
+    token = "?token=…" if settings.review_token or settings.review_tokens else ""
+    err.print(
+        f"review page on http://{host}:{port}/{token}"
+        + ("  (add your token: RETOUCH_REVIEW_TOKEN or your own from RETOUCH_REVIEW_TOKENS)" if token else "")
+    )
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")

@@ -86,6 +86,10 @@ class Picture:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def open_header(data: bytes, max_pixels: int) -> Image.Image:
     """Open without decoding; refuse empty files, non-images and decompression bombs."""
     if not data:
@@ -98,8 +102,8 @@ def open_header(data: bytes, max_pixels: int) -> Image.Image:
         raise ImageError(f"refused as a decompression bomb: {exc}".split(". ")[0]) from None
     except UnidentifiedImageError:
         raise ImageError("not an image (unrecognised file format)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ImageError(f"unreadable image header: {exc}") from None
+    except Exception as exc:  # Pillow's parsers raise many types on hostile headers (TypeError...)
+        raise ImageError(f"unreadable image header: {_one_line(exc)}") from None
     width, height = im.size
     if width <= 0 or height <= 0:
         raise ImageError(f"image has no pixels ({width}x{height})")
@@ -176,8 +180,8 @@ def _decode_with_pillow(
         arr = np.asarray(im)
     except ImageError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageError(f"corrupt or truncated image data: {exc}") from None
+    except Exception as exc:  # any decoder error on damaged data is this picture's, not ours
+        raise ImageError(f"corrupt or truncated image data: {_one_line(exc)}") from None
     if arr.ndim == 3 and arr.shape[2] == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
     elif arr.ndim == 3 and arr.shape[2] == 4:

@@ -29,6 +29,7 @@ REGISTRATION_SIDE = 1024  # keypoints are matched on greys this size on the long
 KEYPOINTS = 1500  # ORB keypoints per picture (matching costs their square)
 SEED_LEVEL = 28.0  # a change this strong (0-255, after blurring) starts a changed region...
 GROW_LEVEL = 10.0  # ...which grows through neighbours changed at least this much
+EDGE_SLACK = 0.25  # ...over and above what a misregistration this large (mask pixels) explains at an edge
 MIN_REGION = 0.0005  # changed regions smaller than this share of the frame are noise
 FEATHER = 0.012  # feather band, as a share of the long side (outside the changed region)
 WHOLE_FRAME_SHARE = 0.8  # a change covering more of the frame than this takes the whole frame
@@ -191,7 +192,9 @@ def _change_alpha(base: np.ndarray, aligned: np.ndarray) -> np.ndarray:
     b = cv2.GaussianBlur(
         cv2.resize(aligned, size, interpolation=cv2.INTER_AREA).astype(np.float32), (0, 0), 1.2
     )
-    diff = np.abs(a - b).max(axis=2)
+    # a residual sub-pixel misregistration shows as a difference along the original's edges,
+    # proportional to their gradient: that much difference there is not a change
+    diff = np.abs(a - b).max(axis=2) - EDGE_SLACK * _gradient(a)
     # hysteresis: strong changes seed regions that grow through weaker connected change
     weak = (diff > GROW_LEVEL).astype(np.uint8)
     weak = cv2.morphologyEx(weak, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
@@ -213,6 +216,13 @@ def _change_alpha(base: np.ndarray, aligned: np.ndarray) -> np.ndarray:
     alpha = np.clip(1.0 - distance / (band + 1.0), 0.0, 1.0).astype(np.float32)
     alpha[grown == 0] = 0.0
     return alpha
+
+
+def _gradient(img: np.ndarray) -> np.ndarray:
+    """The strongest channel's gradient magnitude (0-255 per pixel)."""
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3, scale=0.125)
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3, scale=0.125)
+    return cv2.magnitude(gx, gy).max(axis=2)
 
 
 def _paste(

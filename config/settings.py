@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         description="one token per reviewer, name -> token (JSON in the environment); the "
         "reviewer's name then comes from the token, not from the form (secret: environment only)",
     )
+    review_link_key: str | None = Field(
+        None,
+        description="key that signs the expiring links of the Prefect form (default: derived "
+        "from the review token(s)) (secret: environment only)",
+    )
     review_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
         description="Host names the review page answers to (DNS rebinding): add the name it is served under",
@@ -177,6 +182,13 @@ class Settings(BaseSettings):
     )
     webhook_secret: str | None = Field(
         None, description="HMAC-SHA256 key of the signature header (secret: environment only)"
+    )
+
+    # the local stack (`make up`)
+    stack_dir: Path | None = Field(
+        None,
+        description="where `make up` keeps its processes' pids and logs "
+        "(default .retouch/run in the checkout)",
     )
 
     # the ledger and the price model (USD)

@@ -32,6 +32,7 @@ from tasks.dispatch import edit_item
 from tasks.ledger.costs import record_review
 from tasks.notify import notify
 from tasks.results import write_results_file
+from tasks.signed_links import link_key, sign_query
 from tasks.storage import join, read_bytes, write_bytes
 
 REVIEW_DEPLOYMENT = "review-edit/review-edit"
@@ -57,8 +58,11 @@ def plain(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
 
 
-def review_description(item: Item, result: ItemResult, page: str | None) -> str:
-    """Markdown shown above the form: the request, what failed, before and after."""
+def review_description(item: Item, result: ItemResult, page: str | None, signed: str = "") -> str:
+    """Markdown shown above the form: the request, what failed, before and after.
+
+    `signed` is the query string that lets the reviewer's browser, which holds no review token,
+    fetch this review's pictures and page (tasks/signed_links.py)."""
     failed = [f for f in result.checks if not f.passed]
     lines = [f"### Review `{item.id}`", "", f"**Instruction:** {plain(item.instruction)}", ""]
     if failed:
@@ -70,9 +74,10 @@ def review_description(item: Item, result: ItemResult, page: str | None) -> str:
         lines += [
             "| before | after |",
             "| --- | --- |",
-            f"| ![before]({base}/image/{flow_run.id}/before) | ![after]({base}/image/{flow_run.id}/after) |",
+            f"| ![before]({base}/image/{flow_run.id}/before{signed}) "
+            f"| ![after]({base}/image/{flow_run.id}/after{signed}) |",
             "",
-            f"[Open the before/after page]({base}/review/{flow_run.id})",
+            f"[Open the before/after page]({base}/review/{flow_run.id}{signed})",
         ]
     else:
         lines += [f"- before: {plain(item.image)}", f"- after: {plain(result.output)}"]
@@ -153,8 +158,9 @@ def carry_out(
 def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str | None = None) -> ItemResult:
     """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
     settings = get_settings()
+    signed = sign_query(link_key(settings), str(flow_run.id), settings.review_timeout_seconds)
     form = ReviewForm.with_initial_data(
-        description=review_description(item, result, review_page), decision="approve"
+        description=review_description(item, result, review_page, signed), decision="approve"
     )
     answer: ReviewForm = suspend_flow_run(
         wait_for_input=form, key="decision", timeout=settings.review_timeout_seconds

@@ -3,8 +3,10 @@
 A small FastAPI app (FastAPI and uvicorn come with Prefect), a client of the Prefect API like
 `retouch review list|approve|reject`: pending reviews are the suspended runs of the
 `review-edit` flow, and a decision is `resume_flow_run(id, run_input=...)`. With
-RETOUCH_REVIEW_TOKEN set, every request must carry it (header X-Retouch-Token or ?token=),
-compared in constant time.
+RETOUCH_REVIEW_TOKEN (or RETOUCH_REVIEW_TOKENS) set, every request must carry a token (header
+X-Retouch-Token or ?token=), compared in constant time, except that a signed, unexpired link
+from a review's Prefect form (tasks/signed_links.py) may *view* that one review: its page, its
+pictures and its findings. Deciding always takes a token.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from tasks.images import content_type, sniff_format
+from tasks.signed_links import link_is_valid, link_key
 from tasks.storage import StorageError, read_bytes
+
+# what a signed link may open: one review's page, its pictures and its findings (GET only)
+_SIGNED_VIEW = re.compile(r"/(?:review|image|api/reviews)/([0-9a-f-]{36})(?:/[a-z0-9-]+)?")
 
 
 class Decision(BaseModel):
@@ -31,8 +37,9 @@ class Decision(BaseModel):
     candidate: int | None = None  # approve this one of the model outputs tried (best-of-N)
 
 
-async def pending_reviews() -> list[dict[str, Any]]:
-    """Suspended review-edit runs, oldest first, with what a reviewer needs to see."""
+async def pending_reviews(with_paths: bool = False) -> list[dict[str, Any]]:
+    """Suspended review-edit runs, oldest first, with what a reviewer needs to see; with
+    `with_paths` (the command line, not the page) also where the pictures are."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -73,12 +80,17 @@ async def pending_reviews() -> list[dict[str, Any]]:
                         "verdict": c.get("verdict"),
                         "chosen": c.get("output") == result.get("output"),
                         "failed": [f["check"] for f in c.get("findings", []) if not f.get("passed")],
+                        **({"output": c.get("output")} if with_paths else {}),
                     }
                     for n, c in enumerate(result.get("candidates", []))
                     if c.get("output")
                 ],
             }
         )
+        if with_paths:
+            pending[-1].update(
+                before=item.get("image"), after=result.get("output"), out_dir=run.parameters.get("out_dir")
+            )
     return pending
 
 
@@ -125,6 +137,16 @@ def who_is(request: Request, shared: str | None, personal: dict[str, str]) -> st
     return None if personal else ""
 
 
+def signed_view(request: Request, settings: Settings) -> bool:
+    """A GET of one review's page, picture or findings through a valid signed link."""
+    view = _SIGNED_VIEW.fullmatch(request.url.path)
+    return (
+        request.method == "GET"
+        and view is not None
+        and link_is_valid(link_key(settings), view.group(1), request.query_params)
+    )
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="Retouch review", docs_url=None, redoc_url=None)
 
@@ -136,8 +158,8 @@ def create_app() -> FastAPI:
             return Response(f"unknown host {host!r} (RETOUCH_REVIEW_HOSTS)", status_code=421)
         if not request.url.path.startswith("/static/"):
             reviewer = who_is(request, settings.review_token, settings.review_tokens)
-            if reviewer is None:
-                return Response("a valid review token is required", status_code=401)
+            if reviewer is None and not signed_view(request, settings):
+                return Response("a valid review token (or an unexpired signed link) is required", 401)
             request.state.reviewer = reviewer
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
@@ -160,8 +182,15 @@ def create_app() -> FastAPI:
     async def reviews() -> list[dict[str, Any]]:
         return await pending_reviews()
 
+    @app.get("/api/reviews/{run_id}")
+    async def one_review(run_id: UUID) -> list[dict[str, Any]]:
+        """That review if it still waits (a list of one), else an empty list."""
+        return [r for r in await pending_reviews() if r["id"] == str(run_id)]
+
     @app.post("/api/reviews/{run_id}")
     async def post_decision(run_id: UUID, decision: Decision, request: Request) -> dict[str, str]:
+        if request.state.reviewer is None:  # a signed link shows a review; it cannot decide it
+            raise HTTPException(401, "deciding takes a review token")
         if request.state.reviewer:  # a reviewer's own token names them: the form cannot
             decision = decision.model_copy(update={"reviewer": request.state.reviewer})
         await decide(run_id, decision)
@@ -226,12 +255,15 @@ STYLE = """ body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f6f4
  .candidates img{display:block;width:220px;height:auto} .candidates figcaption{font-size:.85rem}
 """
 
-SCRIPT = """const token = new URLSearchParams(location.search).get("token") || "";
+SCRIPT = """const params = new URLSearchParams(location.search);
+const token = params.get("token") || "";
 const headers = {"Content-Type": "application/json", "X-Retouch-Token": token};
 const only = location.pathname.startsWith("/review/") ? location.pathname.split("/")[2] : null;
-function q(id, part) { return `/image/${id}/${part}` + (token ? `?token=${encodeURIComponent(token)}` : ""); }
+// a signed link from the Prefect form: it shows this review; deciding asks for a token
+const signed = params.get("sig") ? `?expires=${encodeURIComponent(params.get("expires"))}&sig=${encodeURIComponent(params.get("sig"))}` : "";
+function q(id, part) { return `/image/${id}/${part}` + (token ? `?token=${encodeURIComponent(token)}` : signed); }
 async function load() {
-  const res = await fetch("/api/reviews", {headers});
+  const res = await fetch(only ? `/api/reviews/${only}${token ? "" : signed}` : "/api/reviews", {headers});
   const list = document.getElementById("list");
   if (!res.ok) { list.innerHTML = `<p class="empty">${res.status}: ${await res.text()}</p>`; return; }
   const items = (await res.json()).filter(r => !only || r.id === only);
@@ -244,10 +276,11 @@ async function load() {
       <input type="range" min="0" max="100" value="50" aria-label="before/after"></div>
       <div class="candidates"></div>
       <p><input class="note" placeholder="note"> <input class="instr" placeholder="new instruction (re-edit)">
-      <input class="who" placeholder="your name"></p>
+      <input class="who" placeholder="your name"> <input class="tok" type="password" placeholder="review token" hidden></p>
       <button class="approve">Approve</button><button class="reject">Reject</button>
       <button class="reedit">Re-edit</button> <span class="status"></span>`;
     div.querySelector("h2").textContent = r.item;
+    if (!token && signed) div.querySelector(".tok").hidden = false;
     div.querySelector(".instruction").textContent = r.instruction;
     for (const why of r.failed) { const li = document.createElement("li"); li.textContent = why; div.querySelector(".why").append(li); }
     div.querySelector(".before").src = q(r.id, "before");
@@ -276,7 +309,9 @@ async function send(div, decision) {
                 reviewer: div.querySelector(".who").value || "anonymous"};
   const picked = div.querySelector(".candidates input:checked");
   if (picked) body.candidate = Number(picked.value);
-  const res = await fetch(`/api/reviews/${div.dataset.id}`, {method: "POST", headers, body: JSON.stringify(body)});
+  const asked = div.querySelector(".tok").value;
+  const sent = asked ? {...headers, "X-Retouch-Token": asked} : headers;
+  const res = await fetch(`/api/reviews/${div.dataset.id}`, {method: "POST", headers: sent, body: JSON.stringify(body)});
   div.querySelector(".status").textContent = res.ok ? `${decision}: sent` : `failed: ${await res.text()}`;
   if (res.ok) { div.querySelectorAll("button").forEach(b => b.disabled = true); div.classList.add("done"); }
 }

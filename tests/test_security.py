@@ -151,6 +151,37 @@ def test_review_page_checks_the_host_names_reviewers_by_token_and_sends_a_strict
     assert seen == ["bob"]
 
 
+def test_a_signed_link_shows_one_review_until_it_expires_and_cannot_decide(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from config.settings import get_settings
+    from retouch.review_page import create_app
+    from tasks.signed_links import link_key, sign_query
+
+    monkeypatch.setenv("RETOUCH_REVIEW_TOKEN", "right-token")
+    get_settings.cache_clear()
+    client = TestClient(create_app(), base_url="http://127.0.0.1:8765")
+    run, other = "0b8c4a57-7f0a-4b8e-9a43-5b1f3c0d2e11", "6f1d2c3b-0000-4000-8000-000000000000"
+    key = link_key(get_settings())
+    assert key is not None and key != b"right-token"  # derived from the token, not the token itself
+    signed = sign_query(key, run, 3600)
+    # past the guard: the image route itself answers (no picture called "probe": 404, not 401)
+    assert client.get(f"/image/{run}/probe{signed}").status_code == 404
+    assert client.get(f"/review/{run}{signed}").status_code == 200
+    # the same signature opens no other review, no list, no decision, and not once expired
+    assert client.get(f"/image/{other}/probe{signed}").status_code == 401
+    assert client.get(f"/api/reviews{signed}").status_code == 401
+    assert client.post(f"/api/reviews/{run}{signed}", json={"decision": "approve"}).status_code == 401
+    expired = sign_query(key, run, 3600, now=0)
+    assert client.get(f"/image/{run}/probe{expired}").status_code == 401
+    tampered = signed.replace("sig=", "sig=0")[:-1]
+    assert client.get(f"/image/{run}/probe{tampered}").status_code == 401
+    # without any review token the page is open and links carry no signature
+    monkeypatch.delenv("RETOUCH_REVIEW_TOKEN")
+    get_settings.cache_clear()
+    assert link_key(get_settings()) is None and sign_query(None, run, 60) == ""
+
+
 def test_webhook_signature_is_the_standard_webhooks_one():
     from tasks.notify import signature
 

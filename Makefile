@@ -51,29 +51,17 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-base
 	$(BIN)/python benchmarks/catalog_vs_bare.py
 
-# A local Prefect server (UI on 127.0.0.1:4200) with Retouch's deployments served, set as
-# this machine's Prefect API; `make down` stops it all. Logs and pids in .retouch/run/.
-RUN := .retouch/run
+# The local stack: a Prefect server (UI on 127.0.0.1:$(UI_PORT)) set as this machine's Prefect API,
+# prefect.yaml's deployments served, the review page and, with model weights, a GPU task worker.
+# Each process reads .env (see .env.example); logs and pids in .retouch/run/. `make down` returns
+# once every process it started has exited (SIGTERM, a few seconds' grace, then SIGKILL).
 UI_PORT ?= 4200
 
 up: $(VENV)/.installed-base
-	@mkdir -p $(RUN)
-	@$(BIN)/prefect config set PREFECT_API_URL=http://127.0.0.1:$(UI_PORT)/api >/dev/null
-	@nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(UI_PORT) > $(RUN)/server.log 2>&1 & echo $$! > $(RUN)/server.pid
-	@for i in $$(seq 240); do curl -sf http://127.0.0.1:$(UI_PORT)/api/health >/dev/null && break; sleep 0.5; done
-	@nohup $(BIN)/retouch serve > $(RUN)/serve.log 2>&1 & echo $$! > $(RUN)/serve.pid
-	@if $(BIN)/retouch model info --json 2>/dev/null | grep -q '"weights": "'; then \
-	  nohup $(BIN)/retouch serve --gpu > $(RUN)/gpu.log 2>&1 & echo $$! > $(RUN)/gpu.pid; \
-	  echo "GPU task worker started (logs: $(RUN)/gpu.log)"; \
-	else echo "no model weights here: no GPU task worker (retouch model info)"; fi
-	@echo "Prefect UI: http://127.0.0.1:$(UI_PORT)  (deployments served; logs in $(RUN)/; stop with make down)"
+	@$(BIN)/retouch stack up --port $(UI_PORT)
 
 down:
-	@for name in gpu serve server; do \
-	  if [ -f $(RUN)/$$name.pid ]; then kill $$(cat $(RUN)/$$name.pid) 2>/dev/null || true; rm -f $(RUN)/$$name.pid; fi; \
-	done
-	@$(BIN)/prefect config unset PREFECT_API_URL >/dev/null 2>&1 || true
-	@echo "stopped; retouch commands are back on the embedded Prefect API"
+	@if [ -x $(BIN)/retouch ]; then $(BIN)/retouch stack down; else echo "nothing to stop (no $(VENV))"; fi
 
 clean:
 	rm -rf $(VENV) demo-out retouch-out benchmarks/data benchmarks/results .pytest_cache

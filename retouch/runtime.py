@@ -1,4 +1,5 @@
-"""Process-level tuning for long batches of large images."""
+"""Process-level set-up of every `retouch` command: the operator's .env, and allocator tuning
+for long batches of large images."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ctypes.util
 import os
 import sys
 from functools import cache
+from pathlib import Path
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -35,3 +37,25 @@ def tune_allocator() -> bool:
     return bool(
         mallopt(_M_MMAP_THRESHOLD, 256 * 1024 * 1024) and mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024)
     )
+
+
+def load_env_file() -> Path | None:
+    """Read the operator's `.env` (or the file named by RETOUCH_ENV_FILE; empty: none) into
+    this process's environment; variables already set win. Returns the file read, if any.
+
+    One place for what every Retouch process needs and must not be committed: AWS credentials
+    and endpoint, the review token, the webhook secret. `make up` starts its processes from the
+    repository, so they all read the same file (see .env.example).
+    """
+    named = os.environ.get("RETOUCH_ENV_FILE")
+    if named == "":
+        return None
+    path = Path(named or ".env")
+    if not path.is_file():
+        if named:
+            raise FileNotFoundError(f"RETOUCH_ENV_FILE={named}: no such file")
+        return None
+    from dotenv import load_dotenv
+
+    load_dotenv(path, override=False)
+    return path

@@ -20,6 +20,7 @@ os.environ.update(HF_HOME=_HF_HOME, HF_HUB_OFFLINE="1")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # servers started by tests: no telemetry
 for _name in [n for n in os.environ if n.startswith("RETOUCH_")]:
     del os.environ[_name]
+os.environ["RETOUCH_ENV_FILE"] = ""  # a developer's .env must not reach the tests (they set their own)
 
 
 @pytest.fixture(autouse=True)

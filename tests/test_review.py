@@ -196,6 +196,16 @@ def test_reject_from_the_command_line(served, tmp_path, run_cli):
     run_id = start_review(item, result, out_dir, page_url)
     code, out, _ = run_cli("review", "list", "--json")
     assert code == 0 and str(run_id) in out
+    code, out, _ = run_cli("review", "show", str(run_id))  # where the pictures are, in words
+    assert code == 0 and f"before:      {item['image']}" in out and f"after:       {result['output']}" in out
+    assert (
+        "shift: whole frame moved by (+6.0, +0.0) px" in out
+        and f"retouch review approve|reject {run_id}" in out
+    )
+    code, _, err = run_cli("review", "show", "not-a-review")
+    assert code == 2 and "is not waiting for review" in err
+    # the page printed the address a reviewer opens, token included
+    assert f"review page: {page_url}/?token=s3cret-token" in (logs / "page.log").read_text()
     code, _, err = run_cli("review", "reject", str(run_id), "--note", "wrong colour", "--reviewer", "bob")
     assert code == 0, err
     # a review run whose parameters name a file that is no picture: the page will not serve it

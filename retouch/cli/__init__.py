@@ -13,17 +13,22 @@ import sys
 import typer
 
 from retouch.cli.common import CliError, app, err
-from retouch.runtime import tune_allocator
+from retouch.runtime import load_env_file, tune_allocator
 
 # the command groups, in the order `retouch --help` lists them
 # isort: off
-from retouch.cli import route, edit, check, composite, cost, model, serve, review, demo  # noqa: F401, E402
+from retouch.cli import route, edit, check, composite, cost, model, serve, review, stack, demo  # noqa: F401, E402
 # isort: on
 
 
 def main() -> None:
     """Entry point: one-line errors, exit codes of the contract, tracebacks only with --debug."""
     debug = "--debug" in sys.argv[1:]
+    try:
+        load_env_file()
+    except OSError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(2)
     tune_allocator()
     try:
         code = app(standalone_mode=False)  # click returns typer.Exit's code in this mode

@@ -72,3 +72,15 @@ def require_server(what: str) -> None:
             f"{what} needs a Prefect server: set PREFECT_API_URL "
             "(e.g. http://127.0.0.1:4200/api after `prefect server start`)"
         )
+
+
+def review_port() -> int:
+    """Where the review page listens by default: the port of RETOUCH_REVIEW_PAGE_URL (8765)."""
+    from urllib.parse import urlsplit
+
+    from config.settings import get_settings
+
+    try:
+        return urlsplit(get_settings().review_page_url or "").port or 8765
+    except ValueError:
+        return 8765

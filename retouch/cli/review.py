@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from retouch.cli.common import (
     CliError,
     app,
-    err,
     out,
     print_json,
     require_server,
+    review_port,
 )
+
+if TYPE_CHECKING:
+    from config.settings import Settings
 
 review_app = typer.Typer(help="Human review of edits the post-checks did not pass.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 
-def _review_runs() -> list[dict[str, Any]]:
+def _review_runs(with_paths: bool = False) -> list[dict[str, Any]]:
     import asyncio
 
     from retouch.review_page import pending_reviews
 
     require_server("review")
-    return asyncio.run(pending_reviews())
+    return asyncio.run(pending_reviews(with_paths))
 
 
 @review_app.command("list")
@@ -83,12 +86,34 @@ def _decide(
 
 
 @review_app.command("show")
-def review_show(run_id: str) -> None:
+def review_show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One pending review: the request, why it needs a person, where the pictures are."""
-    run = next((r for r in _review_runs() if r["id"] == run_id), None)
+    run = next((r for r in _review_runs(with_paths=True) if r["id"] == run_id), None)
     if run is None:
-        raise CliError(f"{run_id} is not waiting for review")
-    print_json(run)
+        raise CliError(f"{run_id} is not waiting for review (`retouch review list` shows those that are)")
+    if as_json:
+        print_json(run)
+        return
+    lines = [
+        f"review {run['id']} ({run['name']}), waiting since {run['since']}",
+        f"item:        {run['item']}",
+        f"instruction: {run['instruction']}",
+        f"before:      {run['before']}",
+        f"after:       {run['after']}",
+    ]
+    lines += ["why it needs a person:"] + [f"  - {why}" for why in run["failed"]]
+    for c in run["candidates"]:
+        failed = f" (failed: {', '.join(c['failed'])})" if c["failed"] else ""
+        shown = "  <- shown" if c["chosen"] else ""
+        lines.append(
+            f"candidate {c['index']}: seed {c['seed']}, {c['verdict']}{failed}: {c['output']}{shown}"
+        )
+    lines.append(
+        f"decide: retouch review approve|reject {run['id']}"
+        + (" [--candidate N]" if len(run["candidates"]) > 1 else "")
+    )
+    for line in lines:
+        out.print(line, markup=False)
 
 
 @review_app.command("approve")
@@ -133,7 +158,9 @@ def review_reedit(
 @review_app.command("serve")
 def review_serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port")] = 8765,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Default: the port of RETOUCH_REVIEW_PAGE_URL (8765).")
+    ] = None,
 ) -> None:
     """The review page: pending edits, a before/after slider, approve/reject/re-edit."""
     import uvicorn
@@ -144,9 +171,18 @@ def review_serve(
     from config.settings import get_settings
 
     settings = get_settings()
-    token = "?token=…" if settings.review_token or settings.review_tokens else ""
-    err.print(
-        f"review page on http://{host}:{port}/{token}"
-        + ("  (add your token: RETOUCH_REVIEW_TOKEN or your own from RETOUCH_REVIEW_TOKENS)" if token else "")
-    )
+    port = port or review_port()
+    out.print(f"review page: {page_address(host, port, settings)}", markup=False)
+    if settings.review_tokens:
+        names = ", ".join(sorted(settings.review_tokens))
+        out.print(f"reviewers ({names}) open it with ?token=<their own token from RETOUCH_REVIEW_TOKENS>")
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+def page_address(host: str, port: int, settings: Settings) -> str:
+    """The page's URL as a reviewer opens it: with the shared token when one is set."""
+    from urllib.parse import quote
+
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    return f"{url}?token={quote(settings.review_token)}" if settings.review_token else url

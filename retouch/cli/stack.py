@@ -1,0 +1,151 @@
+"""`retouch stack up|down|status`: the local stack that `make up` and `make down` run."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from retouch.cli.common import REPO_ROOT, CliError, app, out
+from retouch.cli.common import review_port as common_review_port
+
+stack_app = typer.Typer(
+    help="A local Prefect server (UI), the deployments, the review page and a GPU worker: "
+    "`make up` / `make down`.",
+    no_args_is_help=True,
+)
+app.add_typer(stack_app, name="stack")
+
+
+def _weights_here() -> bool:
+    from config.settings import get_settings
+    from tasks.qwen import ModelError, resolve_weights
+
+    try:
+        resolve_weights(get_settings().model)
+    except (ModelError, ImportError):
+        return False
+    return True
+
+
+def _wait_deployments(api_url: str, names: list[str], timeout: float, pid: int) -> list[str]:
+    """The deployments of `names` not yet registered after `timeout` (empty: all served)."""
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from retouch.stack import alive
+
+    deadline = time.monotonic() + timeout
+    missing = list(names)
+    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        while missing and time.monotonic() < deadline and alive(pid):
+            for name in list(missing):
+                try:
+                    client.read_deployment_by_name(name)
+                    missing.remove(name)
+                except Exception:
+                    pass
+            time.sleep(0.5)
+    return missing
+
+
+@stack_app.command("up")
+def stack_up(
+    port: Annotated[int, typer.Option("--port", help="Port of the Prefect server and its UI.")] = 4200,
+    review_port: Annotated[
+        int | None,
+        typer.Option(
+            "--review-port", help="Port of the review page (default: RETOUCH_REVIEW_PAGE_URL's, 8765)."
+        ),
+    ] = None,
+) -> None:
+    """Start the stack (what is already running is left alone); returns once it answers."""
+    from prefect.settings import PREFECT_API_URL, update_current_profile
+
+    from config.settings import get_settings
+    from flows.review import REVIEW_DEPLOYMENT
+    from retouch import stack
+
+    review_port = review_port or common_review_port()
+    folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
+    api_url = f"http://127.0.0.1:{port}/api"
+    gpu = _weights_here()
+    for service in stack.services(api_url, port, review_port, gpu):
+        pid = stack.pid_of(folder, service.name)
+        if pid:
+            out.print(f"{service.name}: already running (pid {pid})")
+            continue
+        pid = stack.start(service, folder, REPO_ROOT)
+        log = folder / f"{service.name}.log"
+        if service.name == "server":
+            if not stack.wait_healthy(f"{api_url}/health", 180, pid):
+                raise CliError(f"the Prefect server did not start: see {log}")
+            update_current_profile({PREFECT_API_URL: api_url})  # `retouch run` now records there
+            (folder / "api-url").write_text(api_url)
+        elif service.name == "serve":
+            # one serve() call registers them all: the one Retouch itself calls stands for them
+            missing = _wait_deployments(api_url, [REVIEW_DEPLOYMENT], 120, pid)
+            if missing:
+                raise CliError(f"retouch serve did not serve {', '.join(missing)}: see {log}")
+        elif service.name == "review":
+            if not stack.wait_healthy(f"http://127.0.0.1:{review_port}/static/review.css", 60, pid):
+                raise CliError(f"the review page did not start: see {log}")
+        out.print(f"{service.name}: started (pid {pid}, log {log})")
+    if not gpu:
+        out.print("no model weights here: no GPU task worker (`retouch model info` says why)")
+    settings = get_settings()
+    token = "?token=<your review token>" if settings.review_token or settings.review_tokens else ""
+    out.print(
+        f"Prefect UI: http://127.0.0.1:{port}   review page: http://127.0.0.1:{review_port}/{token}\n"
+        "`retouch doctor` checks the set-up; `make down` stops it all"
+    )
+
+
+@stack_app.command("down")
+def stack_down(
+    grace: Annotated[
+        float, typer.Option("--grace", help="Seconds between SIGTERM and SIGKILL (clients, then the server).")
+    ] = 6.0,
+) -> None:
+    """Stop every process `up` started; returns once all of them have exited."""
+    from config.settings import get_settings
+    from retouch import stack
+
+    started = time.monotonic()
+    stopped = stack.stop_all(stack.run_dir(REPO_ROOT, get_settings().stack_dir), grace)
+    if not stopped:
+        out.print("nothing was running")
+    for name, pid, how in stopped:
+        out.print(f"{name}: {how} (pid {pid})")
+    _forget_server(stack.run_dir(REPO_ROOT, get_settings().stack_dir) / "api-url")
+    if stopped:
+        out.print(
+            f"all stopped in {time.monotonic() - started:.1f} s; "
+            "retouch commands are back on the embedded Prefect API"
+        )
+
+
+def _forget_server(record) -> None:
+    """Point this machine's Prefect profile back at the embedded API, if `up` had changed it."""
+    from prefect.settings import PREFECT_API_URL, load_current_profile, update_current_profile
+
+    try:
+        ours = record.read_text().strip()
+    except OSError:
+        return
+    if load_current_profile().settings.get(PREFECT_API_URL) == ours:
+        update_current_profile({PREFECT_API_URL: None})
+    record.unlink(missing_ok=True)
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Which of the stack's processes run."""
+    from config.settings import get_settings
+    from retouch import stack
+
+    folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
+    for name in reversed(stack.ORDER):
+        pid = stack.pid_of(folder, name)
+        out.print(f"{name}: {f'running (pid {pid})' if pid else 'not running'}")

@@ -1,0 +1,192 @@
+"""The local stack behind `make up` / `make down`: a Prefect server with its UI, the deployments
+served (`retouch serve`), the review page and, with model weights, a GPU task worker.
+
+Each process starts in a session of its own (its flow-run subprocesses in its process group)
+and is recorded in `.retouch/run/<name>.pid`, with its log beside it. Stopping sends SIGTERM to
+each group, waits a bounded grace, then SIGKILLs what is left, and returns only once every
+process has exited; a pid file is removed only then, so a quick `make up` cannot start a
+second runner beside one still shutting down.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+GRACE_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL (per phase: clients, then server)
+ORDER = ("gpu", "review", "serve", "server")  # stopped in this order: clients before the server
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+
+
+def run_dir(root: Path, configured: Path | None = None) -> Path:
+    """Where the pids and logs live: RETOUCH_STACK_DIR, else .retouch/run in the checkout."""
+    return configured.expanduser() if configured else root / ".retouch" / "run"
+
+
+def services(api_url: str, ui_port: int, review_port: int, gpu: bool) -> list[Service]:
+    """What `make up` starts, in order."""
+    client = {"PREFECT_API_URL": api_url}
+    stack = [
+        Service(
+            "server",
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ui_port),
+            ],
+            {"PREFECT_UI_API_URL": api_url},  # the UI's browser calls this API (not the default port)
+        ),
+        Service("serve", [sys.executable, "-m", "retouch", "serve"], client),
+        Service(
+            "review",
+            [sys.executable, "-m", "retouch", "review", "serve", "--port", str(review_port)],
+            client,
+        ),
+    ]
+    if gpu:
+        stack.append(Service("gpu", [sys.executable, "-m", "retouch", "serve", "--gpu"], client))
+    return stack
+
+
+def pid_of(folder: Path, name: str) -> int | None:
+    """The recorded pid of `name` if that process is still alive."""
+    try:
+        pid = int((folder / f"{name}.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped by its parent) is not running
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def start(service: Service, folder: Path, cwd: Path) -> int:
+    """Start `service` detached (its own session), logging to folder/<name>.log; its pid."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{service.name}.log").open("ab") as log:
+        proc = subprocess.Popen(
+            service.argv,
+            cwd=cwd,
+            env={**os.environ, **service.env},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (folder / f"{service.name}.pid").write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def wait_healthy(url: str, timeout: float, pid: int) -> bool:
+    """Whether `url` answers 200 within `timeout` (False at once if `pid` died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return any(alive(pid) for pid in _group_members(pgid))
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split(")")[-1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ...
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_all(folder: Path, grace: float = GRACE_SECONDS) -> list[tuple[str, int, str]]:
+    """Stop every recorded process (and its group): the clients first, then the server (a
+    runner whose server vanishes under it waits on reconnects instead of exiting); each phase
+    SIGTERM, up to `grace` seconds, then SIGKILL.
+
+    Returns (name, pid, how) for each: "stopped" (exited after SIGTERM), "killed", or "gone"
+    (it had already exited). A pid file is removed once its group is gone.
+    """
+    recorded = []
+    for name in ORDER:
+        try:
+            recorded.append((name, int((folder / f"{name}.pid").read_text().strip())))
+        except (OSError, ValueError):
+            continue
+    how: dict[str, str] = {}
+    clients = [(name, pid) for name, pid in recorded if name != "server"]
+    server = [(name, pid) for name, pid in recorded if name == "server"]
+    for phase in (clients, server):
+        how.update(_stop_phase(phase, grace))
+        for name, _ in phase:
+            (folder / f"{name}.pid").unlink(missing_ok=True)
+    return [(name, pid, how[name]) for name, pid in recorded]
+
+
+def _stop_phase(processes: list[tuple[str, int]], grace: float) -> dict[str, str]:
+    how = {name: "gone" for name, pid in processes if not _group_alive(pid)}
+    for name, pid in processes:
+        if name not in how:
+            _signal_group(pid, signal.SIGTERM)
+            how[name] = "stopped"
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_group_alive(pid) for _, pid in processes):
+        time.sleep(0.1)
+    for name, pid in processes:
+        if _group_alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+            how[name] = "killed"
+    while any(_group_alive(pid) for _, pid in processes):  # SIGKILL cannot be refused: brief
+        time.sleep(0.05)
+    return how

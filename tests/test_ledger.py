@@ -143,8 +143,12 @@ def test_totals_per_path_day_and_batch(db_url):
     assert report["by_path"]["model"]["gpu_s"] == 4.0
     assert report["by_path"]["review"]["review_min"] == 2.0
     assert report["total_usd"] == pytest.approx(2e-7 + 0.0028 + 0.6667)
+    assert "groups" not in report  # by path, the groups would only repeat by_path
+    # delivered: what reached the shop (the model edit only once a person approved it)
+    assert [report["by_path"][p]["delivered"] for p in ("opencv", "model", "review")] == [1, 0, 1]
     by_batch = totals(db_url, by="batch")["groups"]
     assert set(by_batch) == {"batch-1", "run-9"}
+    assert by_batch["batch-1"]["first_at"] <= by_batch["batch-1"]["last_at"]
     with engine_for(db_url).connect() as connection:
         trail = connection.execute(text("select item, event, seed, who from audit order by id")).all()
     assert [tuple(row) for row in trail] == [("b", "edit", 3, "cli:bob"), ("b", "decision", None, "alice")]
@@ -176,6 +180,35 @@ def test_cost_json_equals_the_sum_of_the_batch(run_cli, tmp_path, monkeypatch):
     code, out, _ = run_cli("cost", "--by", "day")
     assert code == 0 and "cost by day" in out
     assert run_cli("cost", "--since", "yesterday")[0] == 2
+    # a batch is shown by its flow run's name and date, not a cut-off id
+    from prefect import get_client
+
+    with engine_for(f"sqlite:///{tmp_path / 'l.db'}").connect() as connection:
+        (batch,) = {row[0] for row in connection.execute(text("select batch from ledger"))}
+    with get_client(sync_client=True) as client:
+        name = client.read_flow_run(batch).name
+    code, out, _ = run_cli("cost", "--by", "batch")
+    assert code == 0 and f"{name} (20" in out and batch not in out, out
+    code, out, _ = run_cli("cost", "--by", "batch", "--json")
+    assert json.loads(out)["groups"][batch]["name"] == name
+
+
+def test_cost_says_a_loss_plainly(run_cli, tmp_path, monkeypatch):
+    db_url = f"sqlite:///{tmp_path / 'l.db'}"
+    monkeypatch.setenv("RETOUCH_DB_URL", db_url)
+    opencv = ItemResult(id="a", status="published", route="opencv", cost=Cost(path="opencv", usd=1e-6))
+    record_batch(db_url, [opencv], "batch-1", "v1")
+    code, out, _ = run_cli("cost")
+    assert code == 0 and "Retouch saved $0.0004" in out and "1 edits delivered" in out
+    # a model edit a person had to approve: the review costs more than a hosted edit
+    model = ItemResult(id="b", status="review", route="model", cost=Cost(path="model", gpu_s=2, usd=0.0014))
+    record_batch(db_url, [model], "batch-2", "v1")
+    decision = ReviewDecision(decision="approve", reviewer="alice")
+    record_review(db_url, "b", "run-2", decision, 2.0, 0.6667, "v1")
+    code, out, _ = run_cli("cost")
+    assert code == 0 and "saved $-" not in out
+    assert "Retouch cost $0.6377 more than hosted APIs would have: 1 human review at $0.67 each" in out
+    assert "(2 min at $20/h) cost more than a hosted AI edit ($0.03)" in out
 
 
 @pytest.fixture

@@ -129,43 +129,61 @@ def spent_today_usd(url: str, zone: str = "UTC", path: str = "model") -> float:
     return float(total or 0.0)
 
 
+DELIVERED = ("published", "approve")  # what reached the shop: published, or approved by a person
+
+
 def _zero() -> dict[str, float]:
     return {"items": 0, "delivered": 0, "cpu_s": 0.0, "gpu_s": 0.0, "review_min": 0.0, "usd": 0.0}
 
 
 def totals(url: str, since: datetime | None = None, by: str = "path") -> dict[str, Any]:
-    """Items (and those delivered: published or waiting for review), seconds, review minutes
-    and USD per path (or day, or batch), plus cache hits."""
-    query = select(ledger)
+    """Per path: items, those delivered (published, or approved in review: not the ones still
+    waiting or rejected), seconds, review minutes and USD; plus cache hits. With `by` day or
+    batch, also `groups` of the same totals (a batch's with its first and last row's time)."""
+    query = select(ledger).order_by(ledger.c.at)
     if since is not None:
         query = query.where(ledger.c.at >= since)
     by_path = {path: _zero() for path in PATHS}
-    grouped: dict[str, dict[str, float]] = defaultdict(_zero)
+    grouped: dict[str, dict[str, Any]] = defaultdict(_zero)
     cache_hits = 0
     with engine_for(url).connect() as connection:
         for row in connection.execute(query).mappings():
-            key = {"path": row["path"], "day": row["at"].date().isoformat(), "batch": row["batch"] or "-"}[by]
-            for target in (by_path[row["path"]], grouped[key]):
+            targets = [by_path[row["path"]]]
+            if by != "path":
+                key = row["at"].date().isoformat() if by == "day" else row["batch"] or "-"
+                targets.append(grouped[key])
+                if by == "batch":
+                    grouped[key].setdefault("first_at", row["at"].isoformat(timespec="seconds"))
+                    grouped[key]["last_at"] = row["at"].isoformat(timespec="seconds")
+            for target in targets:
                 target["items"] += 1
-                target["delivered"] += row["status"] in ("published", "review", "approve")
+                target["delivered"] += row["status"] in DELIVERED
                 for field in ("cpu_s", "gpu_s", "review_min", "usd"):
                     target[field] += row[field] or 0.0
             cache_hits += bool(row["cache_hit"])
-    rounded = {name: {k: round(v, 10) for k, v in values.items()} for name, values in by_path.items()}
-    return {
-        "by_path": rounded,
-        "groups": {k: {f: round(v, 10) for f, v in g.items()} for k, g in sorted(grouped.items())},
+    report: dict[str, Any] = {
+        "by_path": {name: _rounded(values) for name, values in by_path.items()},
         "cache_hits": cache_hits,
         "total_usd": round(sum(v["usd"] for v in by_path.values()), 10),
     }
+    if by != "path":
+        report["groups"] = {key: _rounded(values) for key, values in grouped.items()}
+    return report
+
+
+def _rounded(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 10) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def hosted_comparison(report: dict[str, Any], settings: Settings) -> dict[str, float]:
-    """What the delivered items would have cost on hosted APIs (an edit API for model edits, a
-    transform API for OpenCV ones), and the saving against what they cost here."""
+    """What the delivered items would have cost on hosted APIs (a transform API for OpenCV
+    edits, an edit API for model edits: published ones and those a person approved), and the
+    saving against what they cost here (negative: Retouch cost more, e.g. when many model
+    edits went to a person, whose time costs more than a hosted edit)."""
     paths = report["by_path"]
+    model_delivered = paths["model"]["delivered"] + paths["review"]["delivered"]
     hosted = (
         paths["opencv"]["delivered"] * settings.hosted_transform_usd
-        + paths["model"]["delivered"] * settings.hosted_edit_usd
+        + model_delivered * settings.hosted_edit_usd
     )
     return {"hosted_api_usd": round(hosted, 6), "saving_usd": round(hosted - report["total_usd"], 6)}

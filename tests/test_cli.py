@@ -181,7 +181,8 @@ def test_edit_rejected_instruction_exits_2(run_cli, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "image, extra", [("missing.jpg", []), ("notes.txt", []), ("coffee.png", ["-o", "out.xyz"])]
+    "image, extra",
+    [("missing.jpg", []), ("notes.txt", []), ("coffee.png", ["-o", "out.xyz"]), ("sku[model].jpg", [])],
 )
 def test_edit_bad_input_exits_2(run_cli, tmp_path, image, extra):
     (tmp_path / "notes.txt").write_text("hello")
@@ -189,6 +190,7 @@ def test_edit_bad_input_exits_2(run_cli, tmp_path, image, extra):
         shutil.copy(IMAGES / image, tmp_path / image)
     code, _, err = run_cli("edit", str(tmp_path / image), "crop to 1:1", *extra)
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert image in err or "out.xyz" in err  # printed as it is: "[model]" is no style tag
 
 
 def test_demo(run_cli, tmp_path, monkeypatch):

@@ -88,7 +88,7 @@ def check_cmd(
     if as_json:
         print_json(result)
         return
-    out.print(f"[bold]{result['verdict']}[/bold] (confidence {result['confidence']:.2f})")
+    out.print(f"[bold]{result['verdict']}[/bold] (confidence {result['confidence']:.2f})", markup=True)
     for finding in result["findings"]:
         mark = "ok  " if finding["passed"] else "FAIL"
         out.print(f"  {mark} {finding['check']:>12}: {finding['message']}", markup=False)

@@ -17,8 +17,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup off: ids, paths, errors and instructions are printed as they are ("[model]" stays);
+# the few styled lines say markup=True and escape what they interpolate
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 state = {"debug": False}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

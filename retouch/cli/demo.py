@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from retouch.cli.common import (
     REPO_ROOT,
@@ -35,8 +36,9 @@ def _demo_model() -> None:
         from tasks.qwen_tiny import TINY_NOTICE, make_tiny
     except ImportError:
         err.print(
-            "[yellow]NOTE: no image model and no [model] extra: model items will fail "
-            "(pip install 'retouch[model]')[/yellow]"
+            "[yellow]NOTE: no image model and no \\[model] extra: model items will fail "
+            "(pip install 'retouch\\[model]')[/yellow]",
+            markup=True,
         )
         return
     if not (folder / "model_index.json").exists():
@@ -44,7 +46,7 @@ def _demo_model() -> None:
     os.environ["RETOUCH_MODEL"] = str(folder)
     get_settings.cache_clear()
     banner = f"NO MODEL WEIGHTS CONFIGURED: model items use a {TINY_NOTICE}. It lives in {folder}."
-    err.print(f"[bold yellow]{'!' * 79}\n{banner}\n{'!' * 79}[/bold yellow]")
+    err.print(f"[bold yellow]{'!' * 79}\n{escape(banner)}\n{'!' * 79}[/bold yellow]", markup=True)
 
 
 @app.command("demo")
@@ -57,8 +59,9 @@ def demo_cmd(
         raise CliError(f"{manifest} not found: the demo needs a checkout of the repository")
     _demo_model()
     out.print(
-        f"[bold]Retouch demo[/bold]: editing {manifest.relative_to(REPO_ROOT)} "
-        f"into {out_dir}/ through a Prefect flow ..."
+        f"[bold]Retouch demo[/bold]: editing {escape(str(manifest.relative_to(REPO_ROOT)))} "
+        f"into {escape(out_dir)}/ through a Prefect flow ...",
+        markup=True,
     )
     run_cmd(str(manifest), out_dir=out_dir, as_json=False)
     out_path = Path(out_dir).resolve()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from retouch.cli.common import (
@@ -57,7 +58,7 @@ def route_cmd(
         print_json(result)
         return
     out.print(
-        f"[bold]{result['route']}[/bold] (confidence {result['confidence']:.2f}): {result['reason']}",
+        f"[bold]{result['route']}[/bold] (confidence {result['confidence']:.2f}): {escape(result['reason'])}",
         markup=True,
     )
     for op in result["ops"]:

@@ -182,7 +182,7 @@ def test_edit_rejected_instruction_exits_2(run_cli, tmp_path):
 
 @pytest.mark.parametrize(
     "image, extra",
-    [("missing.jpg", []), ("notes.txt", []), ("coffee.png", ["-o", "out.xyz"]), ("sku[model].jpg", [])],
+    [("missing.jpg", []), ("notes.txt", []), ("coffee.png", ["-o", "out.xyz"])],
 )
 def test_edit_bad_input_exits_2(run_cli, tmp_path, image, extra):
     (tmp_path / "notes.txt").write_text("hello")
@@ -190,7 +190,16 @@ def test_edit_bad_input_exits_2(run_cli, tmp_path, image, extra):
         shutil.copy(IMAGES / image, tmp_path / image)
     code, _, err = run_cli("edit", str(tmp_path / image), "crop to 1:1", *extra)
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
-    assert image in err or "out.xyz" in err  # printed as it is: "[model]" is no style tag
+
+
+def test_an_items_error_is_printed_as_it_is(run_cli, tmp_path, monkeypatch):
+    weights = tmp_path / "weights[model]"  # brackets, as in "the [model] extra": no style tag
+    weights.mkdir()
+    monkeypatch.setenv("RETOUCH_MODEL", str(weights))
+    code, _, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶", "-o", str(tmp_path / "x.png")
+    )
+    assert code != 0 and f"RETOUCH_MODEL={weights}: no model_index.json there" in err
 
 
 def test_demo(run_cli, tmp_path, monkeypatch):

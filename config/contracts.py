@@ -275,6 +275,13 @@ class Item(BaseModel):
     format: str | None = None  # output format of this item (jpeg, png, webp)
     seed: int | None = None  # model seed of this item
     requested_by: str | None = None
+    own_folder: bool = False  # the output folder holds this item alone (an upload): no <id>/ level
+
+    @property
+    def folder(self) -> str:
+        """Where its outputs go under published/ and review/: a folder named by its id, or
+        none when the whole output folder is its own (published/<hash>.jpg)."""
+        return "" if self.own_folder else self.id or ""
 
     @field_validator("tags", mode="before")
     @classmethod

@@ -85,17 +85,17 @@ def review_description(item: Item, result: ItemResult, page: str | None, signed:
 
 
 @task(name="publish-reviewed", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def publish_reviewed(output: str, out_dir: str, item_id: str) -> str:
+def publish_reviewed(output: str, out_dir: str, folder: str) -> str:
     """Copy the approved output from review/ to published/ (same content-addressed name)."""
     name = output.replace("\\", "/").rsplit("/", 1)[-1]
-    target = join(out_dir, "published", item_id, name)
+    target = join(out_dir, "published", folder, name)
     write_bytes(target, read_bytes(output))
     return target
 
 
 @task(name="record-decision", cache_policy=NO_CACHE)
-def record_decision(out_dir: str, decision: ReviewDecision) -> str:
-    uri = join(out_dir, "review", decision.item, "decision.json")
+def record_decision(out_dir: str, folder: str, decision: ReviewDecision) -> str:
+    uri = join(out_dir, "review", folder, "decision.json")
     body = json.dumps(decision.model_dump(mode="json"), ensure_ascii=False, indent=2)
     write_bytes(uri, body.encode("utf-8"), "application/json")
     create_markdown_artifact(
@@ -140,7 +140,7 @@ def carry_out(
             if not (0 <= answer.candidate < len(tried) and tried[answer.candidate].output):
                 raise ValueError(f"no candidate {answer.candidate}: this edit has {len(tried)} outputs")
             chosen = tried[answer.candidate].output
-        output = publish_reviewed(chosen, out_dir, item.id)
+        output = publish_reviewed(chosen, out_dir, item.folder)
         return result.model_copy(update={"output": output, "status": "published"})
     if answer.decision == "reject":
         return result.model_copy(
@@ -181,7 +181,7 @@ def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str |
     decision.output = final.output  # where the decided picture is now
     final.review = decision
     write_results_file([final], out_dir, merge=True)  # the item's line says what was decided
-    record_decision(out_dir, decision)
+    record_decision(out_dir, item.folder, decision)
     record_review_cost(decision, settings)
     notify(
         {

@@ -240,7 +240,7 @@ def from_cache(
     labelled for this item and written under this item's own folder and stage (the earlier
     file itself when it is already there: the same item re-run)."""
     notes = [*earlier.notes, "cache hit: this image, plan, model and seed were edited before; no GPU used"]
-    own = join(out_dir, STAGES[earlier.status], item.id) + "/"
+    own = join(out_dir, STAGES[earlier.status], item.folder) + "/"
     if earlier.id == item.id and earlier.output.replace("\\", "/").startswith(own.replace("\\", "/")):
         return earlier.model_copy(update={"cache_hit": True, "notes": notes})
     pixels = load_image(

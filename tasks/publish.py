@@ -15,14 +15,14 @@ from tasks.storage import exists, join, write_bytes
 STAGES = {"published": "published", "review": "review"}  # review outputs are not public
 
 
-def published_uri(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str = "published") -> str:
+def published_uri(out_dir: str, folder: str, data: bytes, fmt: str, stage: str = "published") -> str:
     """Content-addressed output location: re-running an edit lands on the same name."""
     digest = hashlib.sha256(data).hexdigest()[:16]
-    return join(out_dir, STAGES[stage], item_id, digest + EXTENSIONS[fmt])
+    return join(out_dir, STAGES[stage], folder, digest + EXTENSIONS[fmt])
 
 
-def publish_bytes(out_dir: str, item_id: str, data: bytes, fmt: str, stage: str = "published") -> str:
-    uri = published_uri(out_dir, item_id, data, fmt, stage)
+def publish_bytes(out_dir: str, folder: str, data: bytes, fmt: str, stage: str = "published") -> str:
+    uri = published_uri(out_dir, folder, data, fmt, stage)
     if not exists(uri):
         write_bytes(uri, data, content_type(fmt))
     return uri
@@ -74,4 +74,4 @@ def publish_edit(
     data, fmt = encode_edit(picture, pixels, ops, item, settings, xmp)
     if sign:
         data = sign(data, fmt)
-    return publish_bytes(out_dir, item.id, data, fmt, stage)
+    return publish_bytes(out_dir, item.folder, data, fmt, stage)

@@ -57,7 +57,8 @@ def safe_key(key: str) -> str:
 
 
 def join(base: str, *parts: str) -> str:
-    """Join path segments onto a local folder or an S3 prefix."""
+    """Join path segments onto a local folder or an S3 prefix (empty segments are skipped)."""
+    parts = tuple(p for p in parts if p)
     if is_s3(base):
         return "/".join([base.rstrip("/"), *parts])
     return str(Path(base, *parts))

@@ -87,9 +87,7 @@ def test_an_unsigned_webhook_is_warned_about(run_cli, receiver, tmp_path, monkey
     assert any("sent UNSIGNED: set RETOUCH_WEBHOOK_SECRET" in w for w in warnings), warnings
 
 
-def test_an_upload_that_keeps_failing_is_recorded_failed_with_a_webhook(
-    prefect_api, moto_server, receiver, monkeypatch
-):
+def test_a_failing_upload_is_told_where_the_operator_looks(prefect_api, moto_server, receiver, monkeypatch):
     import boto3
 
     from config.settings import get_settings
@@ -120,5 +118,24 @@ def test_an_upload_that_keeps_failing_is_recorded_failed_with_a_webhook(
     assert second["status"] == "failed"
     assert on_upload("broken-uploads", "in/x.png", "e1")["status"] == "duplicate"  # failed for good
     events = [json.loads(body) for _, body in got]
-    failed = [e for e in events if e["event"] == "upload.failed"]
-    assert len(failed) == 1 and failed[0]["key"] == "in/x.png" and failed[0]["error"]
+    told = [e["event"] for e in events if e["event"].startswith("upload.")]
+    assert told == ["upload.retrying", "upload.failed"]  # each failed attempt, then for good
+    failed = events[-1]
+    assert failed["key"] == "in/x.png" and failed["error"] and failed["max_attempts"] == 2
+    # the result where the operator looks: OUT/<id>/results.jsonl says failed, and why
+    from tasks.uploads import item_id
+
+    line = s3.get_object(Bucket="broken-uploads", Key=f"retouch-out/{item_id('in/x.png')}/results.jsonl")
+    (result,) = [json.loads(x) for x in line["Body"].read().splitlines()]
+    assert result["status"] == "failed" and result["error"] == failed["error"]
+
+    # an attempt that breaks before any edit (the object is gone): a failed line all the same
+    s3.put_object(Bucket="broken-uploads", Key="in/gone.png", Body=b"x", Metadata={"instruction": "flip"})
+    s3.delete_object(Bucket="broken-uploads", Key="in/gone.png")
+    with pytest.raises(Exception, match="in/gone.png"):
+        on_upload("broken-uploads", "in/gone.png", "e2")
+    line = s3.get_object(Bucket="broken-uploads", Key=f"retouch-out/{item_id('in/gone.png')}/results.jsonl")
+    (result,) = [json.loads(x) for x in line["Body"].read().splitlines()]
+    assert result["status"] == "failed" and "in/gone.png" in result["error"]
+    last = json.loads(got[-1][1])
+    assert (last["event"], last["key"]) == ("upload.retrying", "in/gone.png")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -207,7 +208,10 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     assert first[0]["status"] == "published" and first[0]["instruction"] == "裁剪为1:1"
     assert second[0]["status"] == "published" and second[0]["instruction"] == "旋转90度"
     for result, shape in ((first[0], (400, 400, 3)), (second[0], (600, 400, 3))):
-        assert result["output"].startswith(f"s3://{outputs}/edited/")
+        # OUT/<id>/published/<hash>.png: the upload's folder, its id said once
+        assert re.fullmatch(
+            rf"s3://{outputs}/edited/{result['id']}/published/[0-9a-f]{{16}}\.png", result["output"]
+        )
         bucket, key = result["output"][5:].split("/", 1)
         data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape == shape

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from tasks.errors import one_line
 from tasks.storage import aws_client, s3_client, split_s3
 from tasks.uploads import EVENT, is_image_key, s3_records
 
@@ -62,7 +63,7 @@ class SqsConsumer:
             try:
                 self.poll_once()
             except Exception as exc:  # the queue or the Prefect API is away: wait and retry
-                log.warning("poll failed: %s", str(exc).splitlines()[0])
+                log.warning("poll failed: %s", one_line(exc, named=False))
                 time.sleep(5)
 
 
@@ -100,5 +101,5 @@ class PrefixPoller:
             try:
                 self.poll_once()
             except Exception as exc:
-                log.warning("poll failed: %s", str(exc).splitlines()[0])
+                log.warning("poll failed: %s", one_line(exc, named=False))
             time.sleep(interval)

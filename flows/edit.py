@@ -30,6 +30,7 @@ from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
 from tasks.dispatch import settle_without_editing
+from tasks.errors import one_line
 from tasks.ledger.costs import ledger_rows, record_batch
 from tasks.model_path import model_edit
 from tasks.notify import notify
@@ -187,7 +188,7 @@ def collect_edits(
             values = value if isinstance(value, list) else [value]
         except Exception as exc:  # the task itself broke (a crashed worker, say): record it
             get_run_logger().error("task %s failed: %s", future.task_run_id, exc)
-            error = f"task failed: {type(exc).__name__}: {exc}".splitlines()[0]
+            error = f"task failed: {one_line(exc)}"
             values = [
                 ItemResult(
                     id=job.item.id,

@@ -22,6 +22,7 @@ from config.contracts import Item, ItemResult
 from config.settings import Settings, get_settings
 from flows.edit import run_batch
 from flows.runner import WorkerThreads
+from tasks.errors import one_line
 from tasks.ledger.uploads import claim_upload, due_uploads, finish_upload
 from tasks.notify import notify
 from tasks.results import write_results_file
@@ -56,7 +57,7 @@ def on_upload(bucket: str, key: str, etag: str = "", out_uri: str | None = None)
         error = result.error if result.status == "failed" else None
         return result.to_dict()
     except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        error = one_line(exc)
         record_failure(item, join(root, item.id), error)
         raise
     finally:  # not reached on SIGKILL: then the lease expires and retry-uploads takes it up

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from tasks.dtypes import as_picture_dtype
+from tasks.errors import one_line
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
 
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -86,10 +87,6 @@ class Picture:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def open_header(data: bytes, max_pixels: int) -> Image.Image:
     """Open without decoding; refuse empty files, non-images and decompression bombs."""
     if not data:
@@ -103,7 +100,7 @@ def open_header(data: bytes, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError:
         raise ImageError("not an image (unrecognised file format)") from None
     except Exception as exc:  # Pillow's parsers raise many types on hostile headers (TypeError...)
-        raise ImageError(f"unreadable image header: {_one_line(exc)}") from None
+        raise ImageError(f"unreadable image header: {one_line(exc, named=False)}") from None
     width, height = im.size
     if width <= 0 or height <= 0:
         raise ImageError(f"image has no pixels ({width}x{height})")
@@ -181,7 +178,7 @@ def _decode_with_pillow(
     except ImageError:
         raise
     except Exception as exc:  # any decoder error on damaged data is this picture's, not ours
-        raise ImageError(f"corrupt or truncated image data: {_one_line(exc)}") from None
+        raise ImageError(f"corrupt or truncated image data: {one_line(exc, named=False)}") from None
     if arr.ndim == 3 and arr.shape[2] == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
     elif arr.ndim == 3 and arr.shape[2] == 4:

@@ -13,6 +13,7 @@ import io
 import json
 from pathlib import Path
 
+from tasks.errors import one_line
 from tasks.images import content_type
 from tasks.labels import DIGITAL_SOURCE_TYPE
 
@@ -84,7 +85,7 @@ def sign(
         out = io.BytesIO()
         builder.sign(signer, content_type(fmt), io.BytesIO(data), out)
     except (OSError, c2pa.C2paError) as exc:
-        raise ProvenanceError(f"C2PA signing failed: {str(exc).splitlines()[0]}") from None
+        raise ProvenanceError(f"C2PA signing failed: {one_line(exc, named=False)}") from None
     return out.getvalue()
 
 

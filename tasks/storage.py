@@ -14,6 +14,8 @@ import threading
 from functools import cache
 from pathlib import Path, PurePosixPath
 
+from tasks.errors import one_line
+
 _SAFE_NAME = re.compile(r"[\w][\w.\-]{0,127}")
 
 
@@ -119,7 +121,7 @@ def read_bytes(uri: str, max_bytes: int | None = None) -> bytes:
     except PermissionError:
         raise StorageError(f"{uri}: permission denied") from None
     except Exception as exc:  # botocore and OS errors, reduced to one line
-        raise StorageError(f"{uri}: {_one_line(exc)}") from None
+        raise StorageError(f"{uri}: {one_line(exc)}") from None
 
 
 def _check_size(uri: str, size: int, max_bytes: int) -> None:
@@ -160,7 +162,7 @@ def write_bytes(uri: str, data: bytes, content_type: str | None = None) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except Exception as exc:
-        raise StorageError(f"{uri}: cannot write: {_one_line(exc)}") from None
+        raise StorageError(f"{uri}: cannot write: {one_line(exc)}") from None
 
 
 PARTIAL = ".part"
@@ -210,8 +212,3 @@ def check_writable(folder: str) -> None:
             os.unlink(probe)
     except OSError as exc:
         raise StorageError(f"{folder}: cannot write there: {exc.strerror or exc}") from None
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

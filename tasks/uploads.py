@@ -14,6 +14,7 @@ import re
 import urllib.parse
 from typing import Any
 
+from tasks.errors import one_line
 from tasks.storage import StorageError, s3_client, safe_key
 
 EVENT = "retouch.object.created"
@@ -67,7 +68,7 @@ def upload_request(bucket: str, key: str) -> tuple[str | None, str | None]:
     try:
         head = client.head_object(Bucket=bucket, Key=safe_key(key))
     except Exception as exc:
-        raise StorageError(f"s3://{bucket}/{key}: {str(exc).splitlines()[0]}") from None
+        raise StorageError(f"s3://{bucket}/{key}: {one_line(exc, named=False)}") from None
     meta = {k.lower(): urllib.parse.unquote(v) for k, v in head.get("Metadata", {}).items()}
     if meta.get("instruction"):
         return meta["instruction"], meta.get("requested-by")

@@ -16,6 +16,7 @@ from retouch.cli.common import (
     out,
     print_json,
 )
+from tasks.errors import one_line
 
 
 @app.command("cost")
@@ -46,7 +47,7 @@ def cost_cmd(
         report = totals(settings.ledger_url, start, by)
     except Exception as exc:  # an unreachable database, a bad URL
         raise CliError(
-            f"cannot read the ledger ({settings.ledger_url.split('@')[-1]}): {str(exc).splitlines()[0]}"
+            f"cannot read the ledger ({settings.ledger_url.split('@')[-1]}): {one_line(exc, named=False)}"
         ) from None
     if by == "batch":
         _name_batches(report["groups"])

@@ -14,6 +14,7 @@ from retouch.cli.common import (
     require_server,
     review_port,
 )
+from tasks.errors import one_line
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -81,7 +82,7 @@ def _decide(
     except HTTPException as exc:
         raise CliError(str(exc.detail)) from None
     except Exception as exc:  # not found, not paused...
-        raise CliError(f"cannot resume {run_id}: {str(exc).splitlines()[0]}") from None
+        raise CliError(f"cannot resume {run_id}: {one_line(exc, named=False)}") from None
     out.print(f"{decision}: {run_id}")
 
 

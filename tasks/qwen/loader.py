@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.model_config import ModelConfig
+from tasks.errors import one_line
 from tasks.qwen.errors import ModelError, ModelUnavailable, missing_extra
 from tasks.qwen.pipeline import LIGHTNING_SCHEDULER, pipeline_class
 from tasks.qwen.weights import resolve_weights, weights_version
@@ -98,7 +99,7 @@ def _load(config: ModelConfig) -> LoadedModel:
         pipe = pipeline_class().from_pretrained(str(source), dtype=dtype, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelUnavailable(
-            f"cannot load {config.model} from {source}: {str(exc).splitlines()[0]}"
+            f"cannot load {config.model} from {source}: {one_line(exc, named=False)}"
         ) from None
     if config.lora:
         _load_lora(pipe, config)
@@ -139,7 +140,7 @@ def _load_lora(pipe, config: ModelConfig) -> None:
     try:
         pipe.load_lora_weights(config.lora, local_files_only=not config.allow_download, **kwargs)
     except Exception as exc:
-        raise ModelUnavailable(f"cannot load LoRA {config.lora}: {str(exc).splitlines()[0]}") from None
+        raise ModelUnavailable(f"cannot load LoRA {config.lora}: {one_line(exc, named=False)}") from None
     pipe.fuse_lora()
     if config.lightning:
         pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(LIGHTNING_SCHEDULER)

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from config.model_config import DEFAULT_MODEL
+from tasks.errors import one_line
 from tasks.qwen.errors import ModelUnavailable, missing_extra
 
 
@@ -39,7 +40,7 @@ def resolve_weights(model: str, allow_download: bool = False) -> Path:
                 "holds them, or RETOUCH_MODEL_DOWNLOAD=1 to download at load time"
             ) from None
     except Exception as exc:  # a malformed id, a broken cache entry
-        raise ModelUnavailable(f"cannot use RETOUCH_MODEL={model}: {exc}".splitlines()[0]) from None
+        raise ModelUnavailable(f"cannot use RETOUCH_MODEL={model}: {one_line(exc, named=False)}") from None
     return Path(snapshot_download(model))
 
 

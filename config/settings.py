@@ -162,6 +162,12 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(
         None, description="endpoint of an S3-compatible store (MinIO, moto, R2...); unset: AWS S3"
     )
+    s3_profile: str | None = Field(
+        None,
+        description="where S3 credentials come from: this profile of ~/.aws (default: boto3's "
+        "chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the environment or .env, ~/.aws, an "
+        "instance role)",
+    )
 
     # uploads
     upload_out_uri: str | None = Field(
@@ -299,8 +305,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ):
-        toml_file = Path(os.environ.get("RETOUCH_CONFIG", "retouch.toml"))
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_path()))
+
+
+def toml_path() -> Path:
+    """The settings file: RETOUCH_CONFIG, else retouch.toml in the current folder."""
+    return Path(os.environ.get("RETOUCH_CONFIG", "retouch.toml"))
 
 
 @cache

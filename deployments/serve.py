@@ -16,17 +16,25 @@ ROOT = Path(__file__).resolve().parents[1]
 PREFECT_YAML = ROOT / "prefect.yaml"
 
 
+def _served_entries(path: Path) -> list[dict[str, Any]]:
+    """prefect.yaml's deployments that one process serves (not those meant for a pool's hosts)."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [e for e in spec.get("deployments", []) if not e.get("work_pool", {}).get("job_variables")]
+
+
+def served_names(path: Path = PREFECT_YAML) -> list[str]:
+    """The names of the deployments `retouch serve` serves."""
+    return [entry["name"] for entry in _served_entries(path)]
+
+
 def runner_deployments(path: Path = PREFECT_YAML) -> list[Any]:
     """RunnerDeployments for every deployment in prefect.yaml (entrypoint, parameters, ...)."""
     from prefect.events import DeploymentEventTrigger
     from prefect.flows import load_flow_from_entrypoint
     from prefect.schedules import Cron
 
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     deployments = []
-    for entry in spec.get("deployments", []):
-        if entry.get("work_pool", {}).get("job_variables"):
-            continue  # meant for a particular pool's workers (e.g. GPU hosts), not this process
+    for entry in _served_entries(path):
         flow = load_flow_from_entrypoint(str(ROOT / entry["entrypoint"]))
         schedules = [
             Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))

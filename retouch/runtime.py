@@ -58,4 +58,13 @@ def load_env_file() -> Path | None:
     from dotenv import load_dotenv
 
     load_dotenv(path, override=False)
+    _read.append(path)
     return path
+
+
+_read: list[Path] = []
+
+
+def env_file_read() -> Path | None:
+    """The .env this process read at start, if any (`retouch doctor` says which)."""
+    return _read[-1] if _read else None

@@ -78,20 +78,22 @@ def resolve(reference: str, relative_to: str) -> str:
 
 
 @cache
-def _client(service: str, endpoint_url: str | None, thread_id: int):
+def _client(service: str, endpoint_url: str | None, profile: str | None, thread_id: int):
     import boto3
     from botocore.config import Config
 
     # adaptive retries: exponential backoff on throttling (SlowDown, 503) and 5xx
     config = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10, read_timeout=60)
-    return boto3.session.Session().client(service, endpoint_url=endpoint_url, config=config)
+    return boto3.session.Session(profile_name=profile).client(service, endpoint_url=endpoint_url, config=config)
 
 
 def aws_client(service: str):
-    """A boto3 client for this thread, on settings.s3_endpoint_url when set (S3-compatible)."""
+    """A boto3 client for this thread, on settings.s3_endpoint_url when set (S3-compatible),
+    with the credentials of settings.s3_profile when set."""
     from config.settings import get_settings
 
-    return _client(service, get_settings().s3_endpoint_url or None, threading.get_ident())
+    settings = get_settings()
+    return _client(service, settings.s3_endpoint_url or None, settings.s3_profile, threading.get_ident())
 
 
 def s3_client():

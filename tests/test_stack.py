@@ -108,6 +108,22 @@ def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_en
     again, _ = make("up", env, f"UI_PORT={ui_port}")  # a second `make up` starts no second runner
     assert again.count("already running") == 3
     assert {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")} == pids
+    # what `make up` set up, checked the way the operator is told to
+    doctor = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "retouch"), "doctor"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    lines = {
+        line[6:18].strip(): line
+        for line in doctor.stdout.splitlines()
+        if line[:4] in ("ok  ", "warn", "FAIL")
+    }
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert (
+        lines["prefect api"].startswith("ok") and f"127.0.0.1:{ui_port}/api answers" in lines["prefect api"]
+    )
+    assert lines["deployments"].startswith("ok") and "on-upload" in lines["deployments"]
+    assert lines["review page"].startswith("ok") and "(a token)" in lines["review page"]
+    assert lines["config"].startswith("ok") and ".env read" in lines["config"]
 
     api = f"http://127.0.0.1:{ui_port}/api"
     item, result, out_dir = review_item(tmp_path)

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from tasks.ledger.db import metadata
+from tasks.ledger.db import VERSION_TABLE, metadata
 
 config = context.config
 connectable = config.attributes.get("connection")
@@ -13,7 +13,7 @@ def run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        version_table="retouch_alembic_version",
+        version_table=VERSION_TABLE,
         render_as_batch=True,
     )
     with context.begin_transaction():

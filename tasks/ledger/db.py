@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "retouch" / "migrations"
+VERSION_TABLE = "retouch_alembic_version"  # beside Prefect's own alembic_version, when shared
 metadata = MetaData()
 
 ledger = Table(
@@ -165,6 +166,21 @@ def migrate(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         _migrated.add(key)
+
+
+def schema_revisions(url: str) -> tuple[str | None, str]:
+    """(the database's schema revision or None when it has none yet, the newest revision),
+    read without migrating (`retouch doctor`); raises when the database cannot be reached."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        return None, head
+    with _engine(url).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision(), head
 
 
 def engine_for(url: str) -> Engine:

@@ -188,7 +188,9 @@ def check_model(settings: Settings) -> Check:
     if info.get("weights"):
         return Check("model", "ok", f"{settings.model}: weights in {info['weights']} ({info.get('device')})")
     if info.get("device") is None:  # no [model] extra: an OpenCV-only worker
-        return Check("model", "warn", "no [model] extra: model edits end failed", "pip install 'retouch[model]'")
+        return Check(
+            "model", "warn", "no [model] extra: model edits end failed", "pip install 'retouch[model]'"
+        )
     return Check(
         "model",
         "warn",

@@ -84,7 +84,8 @@ def _client(service: str, endpoint_url: str | None, profile: str | None, thread_
 
     # adaptive retries: exponential backoff on throttling (SlowDown, 503) and 5xx
     config = Config(retries={"max_attempts": 8, "mode": "adaptive"}, connect_timeout=10, read_timeout=60)
-    return boto3.session.Session(profile_name=profile).client(service, endpoint_url=endpoint_url, config=config)
+    session = boto3.session.Session(profile_name=profile)
+    return session.client(service, endpoint_url=endpoint_url, config=config)
 
 
 def aws_client(service: str):

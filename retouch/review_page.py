@@ -37,9 +37,11 @@ class Decision(BaseModel):
     candidate: int | None = None  # approve this one of the model outputs tried (best-of-N)
 
 
-async def pending_reviews(with_paths: bool = False) -> list[dict[str, Any]]:
+async def pending_reviews(with_paths: bool = False, starting: bool = False) -> list[dict[str, Any]]:
     """Suspended review-edit runs, oldest first, with what a reviewer needs to see; with
-    `with_paths` (the command line, not the page) also where the pictures are."""
+    `with_paths` (the command line, not the page) also where the pictures are; with `starting`
+    also the runs asked for but not yet suspended (`"starting": true`: a batch that just ended
+    starts its reviews; they can be decided a few seconds later)."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,
@@ -51,13 +53,14 @@ async def pending_reviews(with_paths: bool = False) -> list[dict[str, Any]]:
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
+    states = [StateType.PAUSED]
+    if starting:
+        states += [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING]
     async with get_client() as client:
         runs = await client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["review-edit"])),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
-            ),
-            sort=FlowRunSort.START_TIME_ASC,
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=states))),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
         )
     pending = []
     for run in runs:
@@ -73,6 +76,7 @@ async def pending_reviews(with_paths: bool = False) -> list[dict[str, Any]]:
                     f"{f['check']}: {f['message']}" for f in result.get("checks", []) if not f.get("passed")
                 ],
                 "since": run.state.timestamp.isoformat() if run.state else None,
+                "starting": not (run.state and run.state.is_paused()),
                 "candidates": [
                     {
                         "index": n,

@@ -259,18 +259,27 @@ def test_re_edit_goes_round_again(served, tmp_path, run_cli):
 def test_batch_sends_failed_checks_to_a_suspended_review(
     served, tmp_path, tiny_model_dir, monkeypatch, run_cli
 ):
-    from flows.edit import edit_batch
+    from config.contracts import ItemResult
 
     monkeypatch.setenv("RETOUCH_MODEL", str(tiny_model_dir))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
-    items = [{"id": "tea", "image": str(IMAGES / "coffee.png"), "instruction": "把杯子换成一杯绿茶"}]
-    from config.settings import get_settings
-
-    get_settings.cache_clear()
-    (result,) = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+    monkeypatch.setenv("RETOUCH_REVIEW_PAGE_URL", served[0])
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        f"id,image,instruction\ntea,{IMAGES / 'coffee.png'},把杯子换成一杯绿茶\n", encoding="utf-8"
+    )
+    code, out, err = run_cli("run", str(manifest), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    # the run says who waits and where to decide; `review list` knows it at once
+    assert f"1 item waits for review: `retouch review list` or {served[0]}" in out
+    (result,) = [ItemResult.model_validate(line) for line in results_lines(tmp_path / "out")]
     assert result.status == "review" and "/review/" in result.output
     run_id = result.review.flow_run
+    code, listed, _ = run_cli("review", "list")
+    assert code == 0 and f"{run_id}  tea: 把杯子换成一杯绿茶" in listed
     wait_for(lambda: state_of(run_id).is_paused(), what="the batch's review run to suspend")
+    code, listed, _ = run_cli("review", "list")
+    assert f"{run_id}  tea: 把杯子换成一杯绿茶\n" in listed  # suspended: no longer "starting"
 
     # best-of-N: both outputs of the tiny model (noise) failed; both wait, side by side
     assert len(result.candidates) == 2 and all(c.verdict == "review" and c.output for c in result.candidates)

@@ -23,19 +23,20 @@ review_app = typer.Typer(help="Human review of edits the post-checks did not pas
 app.add_typer(review_app, name="review")
 
 
-def _review_runs(with_paths: bool = False) -> list[dict[str, Any]]:
+def _review_runs(with_paths: bool = False, starting: bool = False) -> list[dict[str, Any]]:
     import asyncio
 
     from retouch.review_page import pending_reviews
 
     require_server("review")
-    return asyncio.run(pending_reviews(with_paths))
+    return asyncio.run(pending_reviews(with_paths, starting))
 
 
 @review_app.command("list")
 def review_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Edits waiting for a decision (suspended review-edit runs)."""
-    runs = _review_runs()
+    """Edits waiting for a decision (suspended review-edit runs), and those a batch has just
+    asked for (starting: decidable once their run has suspended, seconds later)."""
+    runs = _review_runs(starting=True)
     if as_json:
         for run in runs:
             print_json(run)
@@ -43,7 +44,8 @@ def review_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     if not runs:
         out.print("nothing to review")
     for run in runs:
-        out.print(f"{run['id']}  {run['item']}: {run['instruction']}", markup=False)
+        starting = "  (starting: decide it in a few seconds)" if run["starting"] else ""
+        out.print(f"{run['id']}  {run['item']}: {run['instruction']}{starting}", markup=False)
         for why in run["failed"]:
             out.print(f"    - {why}", markup=False)
 
@@ -89,7 +91,7 @@ def _decide(
 @review_app.command("show")
 def review_show(run_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """One pending review: the request, why it needs a person, where the pictures are."""
-    run = next((r for r in _review_runs(with_paths=True) if r["id"] == run_id), None)
+    run = next((r for r in _review_runs(with_paths=True, starting=True) if r["id"] == run_id), None)
     if run is None:
         raise CliError(f"{run_id} is not waiting for review (`retouch review list` shows those that are)")
     if as_json:

@@ -65,3 +65,28 @@ def test_the_wheel_holds_every_package_and_building_it_warns_of_nothing(tmp_path
     ):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/"))]
+
+
+def test_an_editable_install_warns_of_nothing(tmp_path):
+    """What `make demo` and `make test` run (`pip install -e .`): no "Editable installation"
+    warning about a meta path finder; a plain .pth entry instead."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*JUNK))
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from setuptools import build_meta; print(build_meta.build_editable(sys.argv[1]))",
+            str(tmp_path / "wheel"),
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    said = built.stdout + built.stderr
+    assert "Editable installation" not in said and "meta path finder" not in said, said[-2000:]
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    (pth,) = [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".pth")]
+    assert zipfile.ZipFile(wheel).read(pth).decode().strip() == str(source)

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from config.settings import Settings, get_settings
-from tasks.images import content_type, sniff_format
+from tasks.formats import content_type, sniff_format
 from tasks.signed_links import link_is_valid, link_key
 from tasks.storage import StorageError, read_bytes
 

@@ -17,6 +17,7 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 
 from tasks.dtypes import as_picture_dtype
 from tasks.errors import one_line
+from tasks.formats import SAME_FORMAT
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
 
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
@@ -24,45 +25,6 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 # formats OpenCV decodes itself (fast path); anything else goes through Pillow
 _CV2_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "PPM", "JPEG2000"}
 _PIL_ONLY_MODES = {"CMYK", "YCbCr", "LAB", "HSV", "F", "P", "PA", "1", "I"}
-# The output formats, in one place: file extension, media type, and the format an input's own
-# (Pillow's name) is written back as.
-EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "tiff": ".tif", "bmp": ".bmp"}
-CONTENT_TYPES = {
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-    "tiff": "image/tiff",
-    "bmp": "image/bmp",
-}
-_SAME_FORMAT = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "TIFF": "tiff", "BMP": "bmp", "MPO": "jpeg"}
-_OTHER_EXTENSIONS = {".jpeg": "jpeg", ".tiff": "tiff"}
-_MAGIC = (
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"BM", "bmp"),
-)
-
-
-def content_type(fmt: str) -> str:
-    """The media type of an output format ("jpeg") or of a Pillow format name ("JPEG", "MPO")."""
-    return CONTENT_TYPES[_SAME_FORMAT.get(fmt, fmt)]
-
-
-def format_of_extension(suffix: str) -> str | None:
-    """The output format a file extension asks for (".jpg" -> "jpeg"), None if not an image."""
-    suffix = suffix.lower()
-    return {ext: fmt for fmt, ext in EXTENSIONS.items()}.get(suffix) or _OTHER_EXTENSIONS.get(suffix)
-
-
-def sniff_format(data: bytes) -> str | None:
-    """The format the bytes are in, from their signature (never from a file name)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return next((fmt for magic, fmt in _MAGIC if data.startswith(magic)), None)
-
-
 _EXIF_ORIENTATION = 0x0112
 _EXIF_GPS_IFD = 0x8825
 
@@ -219,7 +181,7 @@ def output_format(input_format: str, requested: str = "same") -> str:
     """The format to write: the input's own when it is a common still format, else PNG."""
     if requested != "same":
         return requested
-    return _SAME_FORMAT.get(input_format, "png")
+    return SAME_FORMAT.get(input_format, "png")
 
 
 def encode_image(

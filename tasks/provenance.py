@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from tasks.errors import one_line
-from tasks.images import content_type
+from tasks.formats import content_type
 from tasks.labels import DIGITAL_SOURCE_TYPE
 
 SIGNABLE = ("image/jpeg", "image/png", "image/webp", "image/tiff")  # what is signed here

@@ -9,7 +9,8 @@ import numpy as np
 
 from config.contracts import Item, Op
 from config.settings import Settings
-from tasks.images import EXTENSIONS, Picture, content_type, encode_image, output_format
+from tasks.formats import EXTENSIONS, content_type
+from tasks.images import Picture, encode_image, output_format
 from tasks.storage import exists, join, write_bytes
 
 STAGES = {"published": "published", "review": "review"}  # review outputs are not public

@@ -11,16 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.images import (
-    EXTENSIONS,
-    ImageError,
-    content_type,
-    encode_image,
-    format_of_extension,
-    load_image,
-    output_format,
-    sniff_format,
-)
+from tasks.formats import EXTENSIONS, content_type, format_of_extension, sniff_format
+from tasks.images import ImageError, encode_image, load_image, output_format
 from tasks.metadata import add_jpeg_metadata, add_png_metadata
 from tests.helpers import IMAGES, encode_pil, gradient
 

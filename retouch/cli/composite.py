@@ -34,7 +34,8 @@ def composite_cmd(
     from config.settings import get_settings
     from routing import route
     from tasks.checks import check_composite
-    from tasks.images import ImageError, format_of_extension, load_image
+    from tasks.formats import format_of_extension
+    from tasks.images import ImageError, load_image
     from tasks.publish import encode_edit
     from tasks.storage import StorageError, read_bytes, write_bytes
 

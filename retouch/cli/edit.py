@@ -181,7 +181,7 @@ def edit_cmd(
 ) -> None:
     """Edit one image through the same Prefect flow as a batch."""
     from config.contracts import Item
-    from tasks.images import EXTENSIONS, format_of_extension
+    from tasks.formats import EXTENSIONS, format_of_extension
     from tasks.storage import is_s3
 
     image_size(image)  # missing or non-image input: exit 2 before starting anything

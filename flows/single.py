@@ -1,0 +1,40 @@
+"""One image, one instruction: a single Prefect task run, not a batch's flow run.
+
+`retouch edit` and the HTTP API's synchronous edits ask for one picture and wait for it. A flow
+run costs about a second of bookkeeping (states, task runs, artifacts, the heartbeat thread's
+join) for a 10 ms OpenCV job; a task run costs a few API calls. The task run is what the
+Prefect UI shows for the edit (Runs > Task runs, named `edit`); the ledger row, the audit row,
+the review run (for an edit that needs a person) and the webhook are the batch's.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
+
+from config.contracts import Item, ItemResult
+from config.settings import Settings
+from flows.edit import ask_for_reviews, name_items
+from routing import route
+from tasks.dispatch import edit_item
+from tasks.ledger.costs import record_batch
+from tasks.notify import notify
+
+
+@task(name="edit", cache_policy=NO_CACHE, task_run_name="edit {item.id}")
+def edit_one(item: Item, out_dir: str, settings: Settings) -> ItemResult:
+    """Route, edit, check and publish one item (or ask a person); record it in the ledger."""
+    (item,) = name_items([item], item.requested_by)
+    result = edit_item(item, route(item.instruction, limits=settings.limits), out_dir, settings)
+    ask_for_reviews([item], [result], out_dir, settings)
+    if result.route != "model":  # model edits write their rows as they finish (the GPU budget)
+        record_batch(settings.ledger_url, [result], str(task_run.id or ""), settings.price_version)
+    notify(
+        {
+            "event": "edit.completed",
+            **result.model_dump(mode="json", include={"id", "status", "route", "output", "error"}),
+        },
+        settings,
+    )
+    return result

@@ -28,12 +28,14 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 demo: $(VENV)/.installed-base
 	$(BIN)/retouch demo
 
-# Debian's chromium (browser tests) and a CJK font (Chinese text in pages and the AI mark)
+# Debian's chromium (browser tests), a CJK font (Chinese text in pages and the AI mark) and
+# libturbojpeg (lossless JPEG crops and rotations; without it those are decoded and re-encoded)
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libturbojpeg0
 system-packages:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi wqy || \
-	  { apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
-	    sudo -n apt-get install -y -q chromium fonts-wqy-microhei >/dev/null 2>&1 || \
-	    echo "could not install chromium/fonts-wqy-microhei: browser tests will be skipped"; }
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi wqy && ldconfig -p | grep -q libturbojpeg || \
+	  { apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	    sudo -n apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	    echo "could not install $(SYSTEM_PACKAGES): browser and lossless-JPEG tests will be skipped"; }
 
 # both cores: every test starts its own servers on free ports and its own databases
 test: lint system-packages

@@ -75,29 +75,26 @@ def open_header(data: bytes, max_pixels: int) -> Image.Image:
     return im
 
 
-def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = True) -> Picture:
-    """Decode `data` into a Picture with EXIF orientation applied."""
-    im = open_header(data, max_pixels)
-    fmt = im.format or "UNKNOWN"
-    notes: list[str] = []
+@dataclass(frozen=True)
+class Carried:
+    """What an edit carries over from its original: the EXIF (orientation reset, GPS removed),
+    the ICC profile and the XMP; and the orientation the pixels were stored in."""
+
+    orientation: int
+    icc_profile: bytes | None
+    exif: bytes | None
+    xmp: bytes | None
+    notes: tuple[str, ...] = ()
+
+
+def carried_metadata(im: Image.Image, keep_exif: bool = True) -> Carried:
+    """The metadata of an opened (not decoded) picture that its edit keeps."""
     try:
         exif = im.getexif()
     except Exception:  # a broken EXIF block must not lose the picture
         exif = Image.Exif()
     orientation = exif.get(_EXIF_ORIENTATION, 1)
-    icc = im.info.get("icc_profile") or None
-
-    pixels = None
-    if fmt in _CV2_FORMATS and im.mode not in _PIL_ONLY_MODES:
-        flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
-        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    if pixels is None:
-        pixels, icc = _decode_with_pillow(im, icc, notes)
-    pixels = as_picture_dtype(pixels)
-    if pixels.size == 0:
-        raise ImageError("image has no pixels")
-    if orientation in _ORIENT:
-        pixels = _ORIENT[orientation](pixels)
+    notes = []
     exif_bytes = None
     if keep_exif and len(exif):
         exif[_EXIF_ORIENTATION] = 1
@@ -109,7 +106,29 @@ def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = Tru
     xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8")
-    return Picture(pixels, fmt, icc, exif_bytes, xmp or None, notes)
+    return Carried(orientation, im.info.get("icc_profile") or None, exif_bytes, xmp or None, tuple(notes))
+
+
+def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = True) -> Picture:
+    """Decode `data` into a Picture with EXIF orientation applied."""
+    im = open_header(data, max_pixels)
+    fmt = im.format or "UNKNOWN"
+    carried = carried_metadata(im, keep_exif)
+    notes = list(carried.notes)
+    icc = carried.icc_profile
+
+    pixels = None
+    if fmt in _CV2_FORMATS and im.mode not in _PIL_ONLY_MODES:
+        flags = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if pixels is None:
+        pixels, icc = _decode_with_pillow(im, icc, notes)
+    pixels = as_picture_dtype(pixels)
+    if pixels.size == 0:
+        raise ImageError("image has no pixels")
+    if carried.orientation in _ORIENT:
+        pixels = _ORIENT[carried.orientation](pixels)
+    return Picture(pixels, fmt, icc, carried.exif, carried.xmp, notes)
 
 
 def _decode_with_pillow(

@@ -54,9 +54,9 @@ def _apply_curve(img: np.ndarray, curve: Callable[[np.ndarray], np.ndarray]) -> 
 # geometry
 
 
-def crop_to_aspect(img: np.ndarray, aspect: Sequence[float], anchor: str = "center") -> np.ndarray:
-    """The largest window of ratio aspect[0]:aspect[1], placed by `anchor`."""
-    h, w = img.shape[:2]
+def aspect_box(w: int, h: int, aspect: Sequence[float], anchor: str = "center") -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the largest window of ratio aspect[0]:aspect[1] in a w x h
+    picture, placed by `anchor`."""
     target = aspect[0] / aspect[1]
     if w / h > target:
         new_w, new_h = max(1, round(h * target)), h
@@ -64,11 +64,11 @@ def crop_to_aspect(img: np.ndarray, aspect: Sequence[float], anchor: str = "cent
         new_w, new_h = w, max(1, round(w / target))
     x = {"left": 0, "right": w - new_w}.get(anchor, (w - new_w) // 2)
     y = {"top": 0, "bottom": h - new_h}.get(anchor, (h - new_h) // 2)
-    return img[y : y + new_h, x : x + new_w]
+    return x, y, new_w, new_h
 
 
-def crop_margins(img: np.ndarray, margins: dict[str, float], unit: str = "px") -> np.ndarray:
-    h, w = img.shape[:2]
+def margins_box(w: int, h: int, margins: dict[str, float], unit: str = "px") -> tuple[int, int, int, int]:
+    """(x, y, width, height) left after cutting `margins` (px or percent) off a w x h picture."""
 
     def px(side: str, base: int) -> int:
         value = float(margins.get(side, 0))
@@ -79,7 +79,19 @@ def crop_margins(img: np.ndarray, margins: dict[str, float], unit: str = "px") -
         raise OpError("crop margins cannot be negative")
     if left + right >= w or top + bottom >= h:
         raise OpError(f"cropping {left}+{right} px by {top}+{bottom} px leaves nothing of a {w}x{h} image")
-    return img[top : h - bottom, left : w - right]
+    return left, top, w - left - right, h - top - bottom
+
+
+def crop_box(w: int, h: int, params: dict) -> tuple[int, int, int, int]:
+    """(x, y, width, height) a crop op keeps of a w x h picture (before any resize it asks)."""
+    if "aspect" in params:
+        return aspect_box(w, h, params["aspect"], params.get("anchor", "center"))
+    return margins_box(w, h, params["margins"], params.get("unit", "px"))
+
+
+def _window(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = box
+    return img[y : y + h, x : x + w]
 
 
 def trim(img: np.ndarray, tolerance: float = 12) -> np.ndarray:
@@ -277,14 +289,12 @@ def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: i
     p = op.params
     h, w = img.shape[:2]
     if op.name == "crop":
-        if "aspect" in p:
-            img = crop_to_aspect(img, p["aspect"], p.get("anchor", "center"))
-            if "size" in p:
-                tw, th = (int(v) for v in p["size"])
-                _check_size(tw, th, max_pixels, max_side)
-                img = resize_to(img, tw, th)
-            return img
-        return crop_margins(img, p["margins"], p.get("unit", "px"))
+        img = _window(img, crop_box(w, h, p))
+        if "size" in p:
+            tw, th = (int(v) for v in p["size"])
+            _check_size(tw, th, max_pixels, max_side)
+            img = resize_to(img, tw, th)
+        return img
     if op.name == "trim":
         return trim(img, p.get("tolerance", 12))
     if op.name == "resize":

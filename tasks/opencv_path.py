@@ -1,4 +1,7 @@
-"""Carry out OpenCV plans: read, decode, apply the ops, encode, write. A task per chunk."""
+"""Carry out OpenCV plans: read, decode, apply the ops, encode, write. A task per chunk.
+
+A JPEG whose plan is one crop, right-angle rotation or flip that the block grid allows is
+transformed in the DCT domain instead (tasks/jpeg_lossless.py): no decode, no re-encode."""
 
 from __future__ import annotations
 
@@ -7,9 +10,12 @@ from prefect.cache_policies import NO_CACHE
 
 from config.contracts import Cost, Item, ItemResult, Job, Plan
 from config.settings import Settings
-from tasks.images import ImageError, load_image
-from tasks.opencv_ops import OpError, apply_ops
-from tasks.publish import publish_edit
+from tasks import jpeg_lossless
+from tasks.formats import sniff_format
+from tasks.images import ImageError, carried_metadata, load_image, open_header, output_format
+from tasks.metadata import add_jpeg_metadata
+from tasks.opencv_ops import OpError, apply_ops, crop_box
+from tasks.publish import publish_bytes, publish_edit
 from tasks.results import execute
 from tasks.storage import StorageError, read_bytes
 
@@ -18,9 +24,20 @@ EXPECTED_ERRORS = (ImageError, OpError, StorageError, ValueError)
 
 def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult:
     """Edit one item on the OpenCV path and write the result; errors propagate."""
-    picture = load_image(
-        read_bytes(item.image, settings.max_file_bytes), settings.max_pixels, settings.keep_exif
-    )
+    data = read_bytes(item.image, settings.max_file_bytes)
+    lossless = lossless_jpeg(data, plan, item, settings)
+    if lossless is not None:
+        edited, width, height, note = lossless
+        return ItemResult(
+            id=item.id,
+            status="published",
+            route=plan.route,
+            output=publish_bytes(out_dir, item.folder, edited, "jpeg"),
+            width=width,
+            height=height,
+            notes=[note],
+        )
+    picture = load_image(data, settings.max_pixels, settings.keep_exif)
     pixels = apply_ops(picture.pixels, plan.ops, settings.max_output_pixels, settings.max_side)
     uri = publish_edit(picture, pixels, plan.ops, item, out_dir, settings)
     return ItemResult(
@@ -32,6 +49,55 @@ def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -
         height=pixels.shape[0],
         notes=picture.notes,
     )
+
+
+_TURNS = {90: "rot90", 180: "rot180", 270: "rot270"}
+
+
+def lossless_jpeg(
+    data: bytes, plan: Plan, item: Item, settings: Settings
+) -> tuple[bytes, int, int, str] | None:
+    """The edit as a lossless JPEG transform, with the metadata an edit keeps, its size and a
+    note; None when it must be decoded (not a JPEG, another op, a quality asked for, an EXIF
+    rotation, off the block grid, no libturbojpeg)."""
+    ops = [op for op in plan.ops if op.name != "format"]
+    asked = next((op.params for op in plan.ops if op.name == "format"), {})
+    if len(ops) != 1 or "quality" in asked or not jpeg_lossless.available() or sniff_format(data) != "jpeg":
+        return None
+    if output_format("JPEG", asked.get("format") or item.format or settings.output_format) != "jpeg":
+        return None
+    im = open_header(data, settings.max_pixels)
+    carried = carried_metadata(im, settings.keep_exif)
+    if carried.orientation not in (None, 1) or im.mode not in ("RGB", "L"):
+        return None
+    (op,) = ops
+    try:
+        head = jpeg_lossless.header(data)
+        if op.name == "crop" and "size" not in op.params:
+            x, y, w, h = crop_box(head.width, head.height, op.params)
+            centred = op.params.get("anchor", "center") == "center" and "aspect" in op.params
+            box = jpeg_lossless.aligned_crop(head, x, y, w, h, centred)
+            if box is None:
+                return None
+            edited, size = jpeg_lossless.transform(data, crop=box), (w, h)
+            moved = abs(box[0] - x) + abs(box[1] - y)
+            note = "lossless JPEG crop (no re-encoding)" + (
+                f": the box moved {moved} px onto the JPEG's {head.mcu[0]}-px block grid" if moved else ""
+            )
+        elif op.name == "rotate" and op.params.get("degrees", 0) % 360 in _TURNS:
+            turn = _TURNS[op.params["degrees"] % 360]
+            edited = jpeg_lossless.transform(data, turn)
+            size = (head.height, head.width) if turn != "rot180" else (head.width, head.height)
+            note = "lossless JPEG rotation (no re-encoding)"
+        elif op.name == "flip":
+            edited = jpeg_lossless.transform(data, "hflip" if op.params["axis"] == "horizontal" else "vflip")
+            size, note = (head.width, head.height), "lossless JPEG flip (no re-encoding)"
+        else:
+            return None
+    except jpeg_lossless.LosslessError:
+        return None  # off the block grid, an unusual JPEG: decoded as usual
+    edited = add_jpeg_metadata(edited, icc_profile=carried.icc_profile, exif=carried.exif, xmp=carried.xmp)
+    return edited, size[0], size[1], note
 
 
 def edit_chunk(jobs: list[Job], out_dir: str, settings: Settings) -> list[ItemResult]:

@@ -49,10 +49,11 @@ def test_crop_to_aspect(coffee, instruction, aspect):
 
 
 def test_crop_anchor(coffee):
-    out = ops.crop_to_aspect(coffee, (1, 1), "left")
+    out = apply_ops(coffee, [Op("crop", {"aspect": [1, 1], "anchor": "left"})])
     assert np.array_equal(out, coffee[:, :400])
-    out = ops.crop_to_aspect(coffee, (1, 1), "right")
+    out = apply_ops(coffee, [Op("crop", {"aspect": [1, 1], "anchor": "right"})])
     assert np.array_equal(out, coffee[:, 200:])
+    assert ops.aspect_box(600, 400, (1, 1), "center") == (100, 0, 400, 400)
 
 
 def test_crop_margins(coffee):

@@ -190,6 +190,14 @@ class Settings(BaseSettings):
         None, description="HMAC-SHA256 key of the signature header (secret: environment only)"
     )
 
+    # the warm local daemon of `retouch edit` / `retouch run`
+    daemon_idle_seconds: float = Field(
+        600,
+        ge=0,
+        description="the daemon that keeps Prefect and OpenCV loaded for later commands exits after "
+        "this long without work; 0: no daemon (each command starts and imports everything itself)",
+    )
+
     # the local stack (`make up`)
     stack_dir: Path | None = Field(
         None,

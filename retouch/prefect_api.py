@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
 
 class EphemeralServer:
@@ -112,6 +112,7 @@ class PrefectApi:
     def __init__(self) -> None:
         self.server = None if os.environ.get("PREFECT_API_URL") else EphemeralServer()
         self._settings = ExitStack()
+        self._updates: dict = {}
         self.url: str | None = None
 
     def ready(self) -> str | None:
@@ -134,13 +135,17 @@ class PrefectApi:
             return configured
         self.server.wait_until_ready()
         # nothing watches heartbeats on a private server: skip the heartbeat thread and its join
-        self._settings.enter_context(
-            temporary_settings(
-                updates={PREFECT_API_URL: self.server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
-            )
-        )
+        self._updates = {PREFECT_API_URL: self.server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        self._settings.enter_context(temporary_settings(updates=self._updates))
         self.url = self.server.api_url
         return self.url
+
+    def in_this_thread(self) -> AbstractContextManager[object]:
+        """The same Prefect settings for another thread (settings are per context): the
+        daemon's job threads use the private server its main thread started."""
+        from prefect.settings import temporary_settings
+
+        return temporary_settings(updates=self._updates) if self._updates else nullcontext()
 
     def close(self) -> None:
         try:

@@ -21,6 +21,8 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # servers started by t
 for _name in [n for n in os.environ if n.startswith("RETOUCH_")]:
     del os.environ[_name]
 os.environ["RETOUCH_ENV_FILE"] = ""  # a developer's .env must not reach the tests (they set their own)
+# commands run in their own process (tests/test_daemon.py runs the warm daemon on purpose)
+os.environ["RETOUCH_DAEMON_IDLE_SECONDS"] = "0"
 
 
 @pytest.fixture(autouse=True)

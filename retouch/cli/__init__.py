@@ -17,7 +17,7 @@ from retouch.runtime import load_env_file, tune_allocator
 
 # the command groups, in the order `retouch --help` lists them
 # isort: off
-from retouch.cli import route, edit, check, composite, cost, model, serve, review, stack, doctor, demo  # noqa: F401, E402
+from retouch.cli import route, edit, check, composite, cost, model, serve, review, stack, doctor, daemon, demo  # noqa: F401, E402
 # isort: on
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,6 @@ from retouch.cli.common import (
     CliError,
     app,
     err,
-    image_size,
     out,
     print_json,
     who,
@@ -36,27 +36,65 @@ def progress_bar():
     )
 
 
-def run_flow(call, total_hint: int | None = None):
-    """Run a flow call on the Prefect API (embedded if none is configured) with a progress bar."""
+def run_job(kind: str, params: dict[str, Any], total_hint: int | None = None) -> list[dict[str, Any]]:
+    """Run a job (retouch/jobs.py) in the warm daemon, or in this process when the daemon is
+    off (RETOUCH_DAEMON_IDLE_SECONDS=0) or cannot start; with a progress bar on a terminal."""
+    from retouch import daemon
+    from retouch.jobs import JobError
+
+    bar = progress_bar()
+    with bar if bar is not None else nullcontext():
+        task_id = bar.add_task("edit", total=total_hint) if bar is not None else None
+
+        def update(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task_id, completed=done, total=total)
+
+        path = _daemon_socket()
+        if path is not None:
+            try:
+                return daemon.submit(path, kind, params, update)
+            except daemon.JobFailed as exc:
+                if exc.code == 2:
+                    raise CliError(str(exc)) from None
+                err.print(f"error: {exc}")
+                raise typer.Exit(1) from None
+            except daemon.DaemonUnavailable as exc:
+                err.print(f"warning: {exc}; running in this process")
+        try:
+            return _in_this_process(kind, params, update)
+        except JobError as exc:
+            raise CliError(str(exc)) from None
+
+
+def _daemon_socket():
+    """This configuration's daemon (started if needed), or None: in this process."""
+    from config.settings import get_settings
+    from retouch import daemon
+
+    settings = get_settings()
+    if settings.daemon_idle_seconds <= 0:
+        return None
+    print_ = daemon.fingerprint()
+    try:
+        return daemon.ensure_daemon(
+            print_, settings.daemon_idle_seconds, settings.data_dir / "daemon" / f"{print_}.log"
+        )
+    except daemon.DaemonUnavailable as exc:
+        err.print(f"warning: {exc}; running in this process")
+        return None
+
+
+def _in_this_process(kind: str, params: dict[str, Any], progress) -> list[dict[str, Any]]:
+    """The job on the Prefect API of this command (embedded if none is configured)."""
     from retouch.prefect_api import prefect_api
 
     with prefect_api() as api:
-        import flows.catalog  # noqa: F401  (slow imports before waiting for the server)
-        import flows.deferred  # noqa: F401
-        from flows.progress import progress_listener  # imports Prefect while the API boots
+        from retouch.jobs import execute, warm_up
 
+        warm_up()  # the slow imports while the API boots
         api.ready()
-        bar = progress_bar()
-        if bar is None:
-            return call()
-        with bar:
-            task_id = bar.add_task("edit", total=total_hint)
-
-            def update(done: int, total: int) -> None:
-                bar.update(task_id, completed=done, total=total)
-
-            with progress_listener(update):
-                return call()
+        return execute(kind, params, progress)
 
 
 def _summary(results: list[dict[str, Any]], out_dir: str | None) -> None:
@@ -120,12 +158,7 @@ def run_cmd(
         if manifest:
             raise CliError("give either MANIFEST or --deferred, not both")
 
-        def call_deferred():
-            from flows.deferred import run_deferred
-
-            return run_deferred()
-
-        results = [r.to_dict() for r in run_flow(call_deferred)]
+        results = run_job("deferred", {})
         if as_json:
             for result in results:
                 print_json(result)
@@ -134,8 +167,7 @@ def run_cmd(
         return
     if not manifest:
         raise CliError("missing MANIFEST (or --deferred)")
-    from tasks.manifest import ManifestError, parse_manifest
-    from tasks.storage import StorageError, check_writable, is_s3, read_bytes
+    from tasks.storage import is_s3
 
     if not is_s3(manifest):
         manifest = str(Path(manifest).resolve())
@@ -144,18 +176,8 @@ def run_cmd(
         if out_path.exists() and not out_path.is_dir():
             raise CliError(f"--out {out_dir}: exists and is not a folder")
         out_dir = str(out_path)
-    try:  # refuse an unreadable manifest or an unwritable --out before starting anything
-        items = parse_manifest(read_bytes(manifest), manifest)
-        check_writable(out_dir)
-    except (ManifestError, StorageError) as exc:
-        raise CliError(str(exc)) from None
-
-    def call():
-        from flows.catalog import catalog_refresh
-
-        return catalog_refresh(manifest_uri=manifest, out_uri=out_dir, requested_by=who())
-
-    results = [r.to_dict() for r in run_flow(call, total_hint=len(items))]
+    params = {"manifest": manifest, "out_dir": out_dir, "requested_by": who()}
+    results = run_job("run", params)
     if as_json:
         for result in results:
             print_json(result)
@@ -179,12 +201,10 @@ def edit_cmd(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Edit one image through the same Prefect flow as a batch."""
-    from config.contracts import Item
+    """Edit one image: route, edit, check and publish it as one recorded Prefect task run."""
     from tasks.formats import EXTENSIONS, format_of_extension
-    from tasks.storage import is_s3
+    from tasks.storage import StorageError, check_writable, is_s3
 
-    image_size(image)  # missing or non-image input: exit 2 before starting anything
     fmt = None
     if output:
         suffix = Path(output).suffix
@@ -192,36 +212,23 @@ def edit_cmd(
         if suffix and not fmt:
             known = ", ".join(sorted(EXTENSIONS.values()))
             raise CliError(f"-o {output}: unknown image extension {suffix.lower()!r} (use one of {known})")
-    item = Item(
-        id="edit",
-        image=image if is_s3(image) else str(Path(image).resolve()),
-        instruction=instruction,
-        format=fmt,
-        requested_by=who(),
-    )
-    # the flow writes into the data folder's content-addressed store (which the edit cache
-    # points at); the picture is then copied to the target, atomically
-    from config.settings import get_settings
-    from tasks.storage import StorageError, check_writable, read_bytes, write_bytes
-
-    store = str(get_settings().data_dir / "edits")
+    if not is_s3(image):
+        if not Path(image).is_file():
+            raise CliError(f"{image}: no such file")
+        image = str(Path(image).resolve())
     try:
         check_writable(str(Path(output).resolve().parent if output else Path.cwd()))
-        check_writable(store)
     except StorageError as exc:
         raise CliError(str(exc)) from None
-
-    def call():
-        from flows.edit import edit_batch
-
-        return edit_batch(items=[item], out_dir=store)
-
-    result = run_flow(call)[0].to_dict()
-    if result.get("output"):
-        suffix = Path(result["output"]).suffix
-        target = Path(output) if output else Path(f"{Path(image).stem}-edited{suffix}")
-        write_bytes(str(target), read_bytes(result["output"]))
-        result["output"] = str(target.resolve())
+    params = {
+        "image": image,
+        "instruction": instruction,
+        "format": fmt,
+        "requested_by": who(),
+        "target": str(Path(output).resolve()) if output else None,
+        "cwd": str(Path.cwd()),
+    }
+    (result,) = run_job("edit", params)
     if as_json:
         print_json(result)
     elif result["status"] in ("published", "review"):

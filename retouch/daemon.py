@@ -1,0 +1,376 @@
+"""The warm local daemon: `retouch edit` and `retouch run` without paying for start-up each time.
+
+A command spends seconds before it edits anything: importing Prefect and OpenCV, booting a
+private Prefect API (the embedded default), recording the run. The first `retouch edit` or
+`retouch run` therefore starts a daemon in the background: one process that has imported all of
+that, owns the Prefect API of the embedded default (or uses the configured server), and runs
+the jobs of retouch/jobs.py for later commands, which only send it their parameters over a
+Unix socket and print what comes back. It exits after RETOUCH_DAEMON_IDLE_SECONDS without work
+(600; 0: no daemon, every command runs in its own process as before).
+
+A daemon serves one configuration: its socket is named by a fingerprint of everything that
+decides what a job does (RETOUCH_*, PREFECT_*, AWS_* and model variables after .env, the
+retouch.toml file, the Prefect profile, the Python and Retouch's own code), so a command whose
+settings or code differ gets a daemon of its own, never a stale one.
+
+This module's top imports are the standard library only: it is the client side of every
+command. The server side (`serve`) imports the rest when the daemon starts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = ("config", "routing", "tasks", "flows", "deployments", "retouch")
+ENV_PREFIXES = (
+    "RETOUCH_",
+    "PREFECT_",
+    "AWS_",
+    "HF_",
+    "HUGGINGFACE_",
+    "TRANSFORMERS_",
+    "CUDA_",
+    "PYTORCH_",
+    "OMP_",
+    "OPENCV_",
+    "PYTHON",
+)
+ENV_NAMES = ("TZ", "HOME", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+START_TIMEOUT = 120.0
+
+
+class DaemonUnavailable(RuntimeError):
+    """The daemon could not be started or reached; the command runs in its own process."""
+
+
+class JobFailed(RuntimeError):
+    """The job refused its input (exit status 2) or broke (1); the message is one line."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ------------------------------------------------------------------------------------------------
+# where a configuration's daemon lives
+
+
+def runtime_dir() -> Path:
+    """A private folder for sockets: $XDG_RUNTIME_DIR/retouch, else /tmp/retouch-<uid>."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(base, "retouch") if base else Path(f"/tmp/retouch-{os.getuid()}")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise DaemonUnavailable(f"{folder} belongs to another user")
+    return folder
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "-"
+
+
+def fingerprint(env: dict[str, str] | None = None) -> str:
+    """What decides a job's outcome, hashed: a daemon serves exactly one of these."""
+    env = os.environ if env is None else env
+    parts = [sys.executable, str(ROOT)]
+    parts += sorted(f"{k}={v}" for k, v in env.items() if k.startswith(ENV_PREFIXES) or k in ENV_NAMES)
+    config = Path(env.get("RETOUCH_CONFIG", "retouch.toml")).resolve()
+    parts.append(f"{config}:{_file_digest(config)}")
+    prefect_home = Path(env.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+    parts.append(_file_digest(prefect_home / "profiles.toml"))
+    for package in CODE:  # the code itself: a daemon never runs what was edited since it started
+        for path in sorted((ROOT / package).rglob("*")):
+            if path.suffix in (".py", ".toml", ".yaml"):
+                stat = path.stat()
+                parts.append(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts.append(_file_digest(ROOT / "prefect.yaml"))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def socket_path(print_: str) -> Path:
+    return runtime_dir() / f"{print_}.sock"
+
+
+# ------------------------------------------------------------------------------------------------
+# the client: every command
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path, timeout: float | None) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = str(path)
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.timeout is not None:
+            self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+def _request(
+    path: Path, method: str, url: str, body: dict[str, Any] | None = None, timeout: float | None = 5
+):
+    connection = _UnixConnection(path, timeout)
+    payload = json.dumps(body or {}).encode()
+    connection.request(method, url, body=payload, headers={"Content-Type": "application/json"})
+    return connection, connection.getresponse()
+
+
+def health(path: Path) -> dict[str, Any] | None:
+    """The daemon's status if one answers at `path`."""
+    try:
+        connection, response = _request(path, "GET", "/health", timeout=2)
+        try:
+            return json.loads(response.read()) if response.status == 200 else None
+        finally:
+            connection.close()
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
+def ensure_daemon(print_: str, idle_seconds: float, log: Path) -> Path:
+    """The socket of this configuration's daemon, started now if none answers."""
+    path = socket_path(print_)
+    if health(path):
+        return path
+    with open(path.with_suffix(".lock"), "a") as lock:  # one starter at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if health(path):
+            return path
+        path.unlink(missing_ok=True)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "retouch",
+                    "daemon",
+                    "run",
+                    "--socket",
+                    str(path),
+                    "--idle",
+                    str(idle_seconds),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # outlives the command; not hit by its Ctrl-C
+                cwd=os.getcwd(),
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if health(path):
+                return path
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+        process.kill()
+        raise DaemonUnavailable(f"the daemon did not start (its log: {log})")
+
+
+def submit(path: Path, kind: str, params: dict[str, Any], progress: Callable[[int, int], None] | None = None):
+    """Run job `kind` in the daemon; its JSON results, or JobFailed."""
+    try:
+        connection, response = _request(path, "POST", f"/jobs/{kind}", params, timeout=None)
+    except OSError as exc:
+        raise DaemonUnavailable(f"the daemon at {path} did not take the job: {exc}") from None
+    try:
+        for line in _lines(response):
+            message = json.loads(line)
+            if "progress" in message and progress:
+                progress(*message["progress"])
+            elif "results" in message:
+                return message["results"]
+            elif "error" in message:
+                raise JobFailed(message["error"], message.get("code", 1))
+    finally:
+        connection.close()
+    raise DaemonUnavailable("the daemon closed the connection before the job ended (see its log)")
+
+
+def _lines(response) -> Iterator[bytes]:
+    while True:
+        line = response.readline()
+        if not line:
+            return
+        if line.strip():
+            yield line
+
+
+def stop(path: Path) -> bool:
+    """Ask the daemon at `path` to exit once its jobs are done; whether one answered."""
+    try:
+        connection, response = _request(path, "POST", "/stop", timeout=5)
+        connection.close()
+        return response.status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def daemons() -> list[tuple[Path, dict[str, Any] | None]]:
+    """Every daemon socket of this user, with its status (None: a dead one's socket)."""
+    try:
+        folder = runtime_dir()
+    except DaemonUnavailable:
+        return []
+    return [(path, health(path)) for path in sorted(folder.glob("*.sock"))]
+
+
+# ------------------------------------------------------------------------------------------------
+# the server: `retouch daemon run`
+
+
+class _State:
+    def __init__(self, idle_seconds: float) -> None:
+        self.idle_seconds = idle_seconds
+        self.busy = 0
+        self.jobs = 0
+        self.last = time.monotonic()
+        self.started = time.time()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def begin(self) -> None:
+        with self.lock:
+            self.busy += 1
+            self.jobs += 1
+
+    def end(self) -> None:
+        with self.lock:
+            self.busy -= 1
+            self.last = time.monotonic()
+
+    def idle_for(self) -> float:
+        with self.lock:
+            return 0.0 if self.busy else time.monotonic() - self.last
+
+
+def _handler(state: _State, api):
+    from retouch.jobs import JobError, execute
+    from tasks.errors import one_line
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"  # the body ends when the connection does (streamed lines)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path != "/health":
+                return self._json(404, {"error": "not found"})
+            self._json(
+                200,
+                {
+                    "pid": os.getpid(),
+                    "busy": state.busy,
+                    "jobs": state.jobs,
+                    "started": state.started,
+                    "idle_seconds": state.idle_seconds,
+                    "prefect_api": api.url,
+                },
+            )
+
+        def do_POST(self) -> None:  # noqa: N802
+            if self.path == "/stop":
+                state.stopping.set()
+                return self._json(200, {"stopping": True})
+            if not self.path.startswith("/jobs/"):
+                return self._json(404, {"error": "not found"})
+            params = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            state.begin()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.end_headers()
+
+                def progress(done: int, total: int) -> None:
+                    self._send({"progress": [done, total]})
+
+                try:
+                    with api.in_this_thread():
+                        results = execute(self.path[len("/jobs/") :], params, progress)
+                    self._send({"results": results})
+                except JobError as exc:
+                    self._send({"error": str(exc), "code": 2})
+                except Exception as exc:  # a bug: the command says so, the daemon lives on
+                    import traceback
+
+                    traceback.print_exc()
+                    self._send({"error": f"{one_line(exc)} (the daemon's log has the details)", "code": 1})
+            finally:
+                state.end()
+
+        def _send(self, message: dict[str, Any]) -> None:
+            try:
+                self.wfile.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
+                self.wfile.flush()
+            except OSError:  # the command went away (Ctrl-C): the job still finishes
+                pass
+
+    return Handler
+
+
+class _UnixHTTPServer(ThreadingHTTPServer):
+    address_family = socket.AF_UNIX
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        self.socket.bind(self.server_address)
+        self.server_name, self.server_port = "localhost", 0
+
+
+def serve(path: Path, idle_seconds: float) -> None:
+    """Run the daemon until it has been idle `idle_seconds` (or is asked to stop)."""
+    from retouch.prefect_api import PrefectApi
+
+    api = PrefectApi()  # the embedded default's private server, or the configured one
+    try:
+        from retouch.jobs import warm_up
+
+        warm_up()
+        api_url = api.ready()
+        state = _State(idle_seconds)
+        path.unlink(missing_ok=True)
+        server = _UnixHTTPServer(str(path), _handler(state, api))
+        os.chmod(path, 0o600)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        print(f"retouch daemon {os.getpid()} on {path}; Prefect API {api_url}", flush=True)
+        while not state.stopping.is_set():
+            if state.idle_for() >= idle_seconds:
+                break
+            state.stopping.wait(0.5)
+        while state.busy:  # asked to stop: finish what runs
+            time.sleep(0.1)
+        server.shutdown()
+        server.server_close()
+    finally:
+        if path.exists():
+            path.unlink(missing_ok=True)
+        api.close()
+        print(f"retouch daemon {os.getpid()} stopped", flush=True)

@@ -90,9 +90,14 @@ def fingerprint(env: dict[str, str] | None = None) -> str:
     """What decides a job's outcome, hashed: a daemon serves exactly one of these."""
     env = os.environ if env is None else env
     parts = [sys.executable, str(ROOT)]
-    parts += sorted(f"{k}={v}" for k, v in env.items() if k.startswith(ENV_PREFIXES) or k in ENV_NAMES)
+    parts += sorted(
+        f"{k}={v}"
+        for k, v in env.items()
+        if (k.startswith(ENV_PREFIXES) or k in ENV_NAMES) and not k.startswith("PREFECT_LOGGING_")
+    )
     config = Path(env.get("RETOUCH_CONFIG", "retouch.toml")).resolve()
-    parts.append(f"{config}:{_file_digest(config)}")
+    if config.is_file():  # without one, commands in any folder share a daemon
+        parts.append(f"{config}:{_file_digest(config)}")
     prefect_home = Path(env.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     parts.append(_file_digest(prefect_home / "profiles.toml"))
     for package in CODE:  # the code itself: a daemon never runs what was edited since it started

@@ -1,0 +1,162 @@
+"""The warm local daemon as a user meets it: `retouch edit` and `retouch run` in processes of
+their own, the first starting the daemon, the next ones served by it; one daemon per
+configuration; the exit codes and messages of the command-line contract; idle exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+
+from tests.helpers import IMAGES, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def user(tmp_path, prefect_api):
+    """A user's environment with the daemon on, its sockets and ledger in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETOUCH_")}
+    env.update(
+        XDG_RUNTIME_DIR=str(tmp_path / "run"),
+        RETOUCH_DATA_DIR=str(tmp_path / "data"),
+        RETOUCH_DAEMON_IDLE_SECONDS="60",
+        RETOUCH_ENV_FILE="",
+        PREFECT_API_URL=prefect_api,
+    )
+
+    def retouch(*args: str, **extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "retouch", *args],
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    yield retouch, env
+    subprocess.run(
+        [sys.executable, "-m", "retouch", "daemon", "stop"], env=env, capture_output=True, timeout=60
+    )
+
+
+def daemon_pids(env: dict[str, str]) -> set[int]:
+    from retouch.daemon import daemons
+
+    old = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
+    try:
+        return {health["pid"] for _, health in daemons() if health}
+    finally:
+        if old is None:
+            os.environ.pop("XDG_RUNTIME_DIR")
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = old
+
+
+def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
+    retouch, env = user
+    first = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o", "square.png", "--json")
+    assert first.returncode == 0, first.stderr
+    (pid,) = daemon_pids(env)
+    started = time.perf_counter()
+    second = retouch("edit", str(IMAGES / "rocket.jpg"), "旋转90度", "-o", "turned.jpg", "--json")
+    warm = time.perf_counter() - started
+    assert second.returncode == 0, second.stderr
+    assert daemon_pids(env) == {pid}  # the same process served it
+    assert warm < 10  # no Prefect server boot, no imports (timed for real in benchmarks/)
+    for done, size in ((first, (400, 400)), (second, (427, 640))):
+        result = json.loads(done.stdout)
+        assert result["status"] == "published" and Path(result["output"]).parent == tmp_path
+        assert cv2.imread(result["output"]).shape[1::-1] == size
+
+    # the contract holds through the daemon: a refusal exits 2, a broken image exits 1
+    rejected = retouch("edit", str(IMAGES / "coffee.png"), "今天天气怎么样")
+    assert rejected.returncode == 2 and rejected.stderr.startswith("error: rejected")
+    missing = retouch("edit", str(tmp_path / "nope.jpg"), "crop to 1:1")
+    assert missing.returncode == 2 and "nope.jpg" in missing.stderr and missing.stderr.count("\n") == 1
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff" + b"\x00" * 64)
+    broken = retouch("edit", str(tmp_path / "broken.jpg"), "crop to 1:1")
+    assert broken.returncode == 2 and broken.stderr.startswith("error: ")
+
+    # a batch through the same daemon: one flow run, one line per item
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "id,image,instruction\n"
+        f"a,{IMAGES / 'coffee.png'},crop to 1:1\n"
+        f"b,{IMAGES / 'rocket.jpg'},flip horizontally\n"
+        f"c,{IMAGES / 'coffee.png'},今天天气怎么样\n",
+        encoding="utf-8",
+    )
+    batch = retouch("run", str(manifest), "--out", "out")
+    assert batch.returncode == 0, batch.stderr
+    lines = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in lines] == ["published", "published", "rejected"]
+    assert daemon_pids(env) == {pid}
+
+    # each edit is a recorded Prefect run (a task run named for it) with its ledger row
+    from prefect import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+    from sqlalchemy import create_engine, text
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["edit edit"]))
+        )
+    assert len([r for r in runs if r.state.is_completed()]) >= 3
+    ledger = create_engine(f"sqlite:///{tmp_path / 'data' / 'retouch.db'}")
+    with ledger.connect() as connection:
+        paths = connection.execute(text("select path from ledger")).scalars().all()
+    assert paths.count("opencv") == 4  # two edits and two batch items
+
+    # another configuration gets a daemon of its own (never one with stale settings)
+    png = retouch("edit", str(IMAGES / "rocket.jpg"), "crop to 1:1", "--json", RETOUCH_OUTPUT_FORMAT="png")
+    assert png.returncode == 0, png.stderr
+    assert json.loads(png.stdout)["output"].endswith(".png")
+    assert len(daemon_pids(env)) == 2
+
+    status = retouch("daemon", "status")
+    assert status.stdout.count("jobs") == 2 and f"pid {pid}" in status.stdout
+    stop = retouch("daemon", "stop")
+    assert stop.stdout.count("stopping the daemon") == 2
+    wait_for(lambda: not daemon_pids(env), timeout=60, what="the daemons to stop")
+
+
+def test_an_idle_daemon_exits_and_progress_reaches_the_client(user, tmp_path):
+    retouch, env = user
+    manifest = tmp_path / "m.csv"
+    rows = [f"p{n},{IMAGES / 'coffee.png'},crop to 1:1" for n in range(30)]
+    manifest.write_text("id,image,instruction\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    first = retouch("run", str(manifest), "--out", "out", RETOUCH_DAEMON_IDLE_SECONDS="3")
+    assert first.returncode == 0, first.stderr
+    (pid,) = daemon_pids(env)
+
+    # the daemon's progress reaches its client while the batch runs (what draws the bar)
+    from retouch import daemon
+
+    old = dict(os.environ)
+    os.environ.clear()  # exactly the commands' environment: the same fingerprint, the same daemon
+    os.environ.update({**env, "RETOUCH_DAEMON_IDLE_SECONDS": "3"})
+    try:
+        path = daemon.socket_path(daemon.fingerprint())
+        seen: list[tuple[int, int]] = []
+        params = {"manifest": str(manifest), "out_dir": str(tmp_path / "again"), "requested_by": "test"}
+        results = daemon.submit(path, "run", params, lambda done, total: seen.append((done, total)))
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert len(results) == 30 and seen and seen[-1] == (30, 30)
+    assert all(total == 30 for _, total in seen) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    wait_for(lambda: not daemon_pids(env), timeout=60, what="the idle daemon to exit")
+    assert not any(Path(env["XDG_RUNTIME_DIR"], "retouch").glob("*.sock"))
+    from retouch.stack import alive
+
+    wait_for(lambda: not alive(pid), timeout=30, what="the daemon's process to end")

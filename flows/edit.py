@@ -8,6 +8,7 @@ asked for -> results.jsonl, ledger, Prefect artifacts, webhook.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -39,15 +40,16 @@ from tasks.results import write_results_file
 from tasks.storage import sweep_partial_writes
 
 TABLE_ROWS = 500  # rows shown in the results artifact; results.jsonl has them all
+PROGRESS_SECONDS = 2.0  # the progress artifact in the UI is updated at most this often
 NO_REVIEW_DEPLOYMENT = (
     "waiting in review/: no review-edit deployment on this Prefect server "
     "(run `retouch serve`, then re-run the batch)"
 )
 
 
-@task(name="route-batch", cache_policy=NO_CACHE)
 def route_batch(items: list[Item], limits: Limits) -> list[Plan]:
-    """Plan every item (pure and cheap: one task for the whole batch)."""
+    """Plan every item (pure and cheap, microseconds an item: part of the flow run itself, not
+    a task run of its own, whose bookkeeping would cost more than the routing)."""
     plans: dict[str | None, Plan] = {}  # catalogs repeat the same few instructions
     for item in items:
         if item.instruction not in plans:
@@ -85,17 +87,12 @@ def record_costs(results: list[ItemResult], settings: Settings) -> dict[str, dic
     return per_path
 
 
-@task(name="write-results", cache_policy=NO_CACHE)
-def write_results(results: list[ItemResult], out_dir: str, merge: bool = False) -> str:
-    """results.jsonl: exactly one line per item, in manifest order, written atomically."""
-    return write_results_file(results, out_dir, merge)
-
-
 def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
-    """Images per OpenCV task: about four chunks per worker, 4-50 images each."""
+    """Images per OpenCV task: about four chunks per worker, 4-250 images each (a task run is a
+    few tens of ms of the server's work: a chunk should be worth far more than that)."""
     if configured:
         return configured
-    return max(4, min(50, math.ceil(jobs / (4 * max(1, workers)))))
+    return max(4, min(250, math.ceil(jobs / (4 * max(1, workers)))))
 
 
 def summary_rows(results: list[ItemResult]) -> list[dict[str, object]]:
@@ -181,6 +178,7 @@ def collect_edits(
         progress=100.0 * done / max(1, total), key="edit-batch-progress", description=f"{total} items"
     )
     report_progress(done, total)
+    shown = time.monotonic()
     for future in as_completed(list(futures)):
         chunk = futures[future]
         try:
@@ -204,8 +202,10 @@ def collect_edits(
         for (index, _), result in zip(chunk, values, strict=True):
             results[index] = result
         done += len(chunk)
-        update_progress_artifact(progress_id, progress=100.0 * done / max(1, total))
         report_progress(done, total)
+        if time.monotonic() - shown >= PROGRESS_SECONDS or done == total:  # the UI's bar, not a flood
+            update_progress_artifact(progress_id, progress=100.0 * done / max(1, total))
+            shown = time.monotonic()
 
 
 def ask_for_reviews(items: list[Item], results: list[ItemResult], out_dir: str, settings: Settings) -> None:
@@ -268,14 +268,14 @@ def run_batch(
     if swept:
         get_run_logger().warning("removed %d half-written files left by an interrupted run", swept)
     items = name_items(items, requested_by)
-    plans = route_batch(quote(items), settings.limits)  # quote: no walk of every item
+    plans = route_batch(items, settings.limits)
     batch = sort_items(items, plans)
     results: list[ItemResult | None] = [batch.settled.get(i) for i in range(len(items))]
     collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
     ask_for_reviews(items, final, out_dir, settings)
-    uri = write_results(quote(final), out_dir, merge_results)
+    uri = write_results_file(final, out_dir, merge_results)
     report_batch(final, uri, record_costs(quote(final), quote(settings)), settings)
     return final
 

@@ -50,7 +50,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: $(VENV)/.installed-base
+bench: $(VENV)/.installed-base system-packages
 	$(BIN)/python benchmarks/catalog_vs_bare.py
 
 # The local stack: a Prefect server (UI on 127.0.0.1:$(UI_PORT)) set as this machine's Prefect API,

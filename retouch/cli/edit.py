@@ -69,13 +69,17 @@ def run_job(kind: str, params: dict[str, Any], total_hint: int | None = None) ->
 
 def _daemon_socket():
     """This configuration's daemon (started if needed), or None: in this process."""
-    from config.settings import get_settings
     from retouch import daemon
+
+    print_ = daemon.fingerprint()
+    running = daemon.socket_path(print_)
+    if daemon.health(running):  # started for exactly this configuration: the daemon is on
+        return running
+    from config.settings import get_settings  # only now: pydantic is a tenth of a warm command
 
     settings = get_settings()
     if settings.daemon_idle_seconds <= 0:
         return None
-    print_ = daemon.fingerprint()
     try:
         return daemon.ensure_daemon(
             print_, settings.daemon_idle_seconds, settings.data_dir / "daemon" / f"{print_}.log"

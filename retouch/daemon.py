@@ -69,10 +69,16 @@ class JobFailed(RuntimeError):
 # where a configuration's daemon lives
 
 
+SOCKET_PATH_MAX = 107  # AF_UNIX: sun_path holds 108 bytes with the terminating zero
+
+
 def runtime_dir() -> Path:
-    """A private folder for sockets: $XDG_RUNTIME_DIR/retouch, else /tmp/retouch-<uid>."""
+    """A private folder for sockets: $XDG_RUNTIME_DIR/retouch, else (or when that path is too
+    long for a socket's name) /tmp/retouch-<uid>."""
     base = os.environ.get("XDG_RUNTIME_DIR")
     folder = Path(base, "retouch") if base else Path(f"/tmp/retouch-{os.getuid()}")
+    if len(str(folder)) + len("/0123456789abcdef0123.sock") > SOCKET_PATH_MAX:
+        folder = Path(f"/tmp/retouch-{os.getuid()}")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if folder.stat().st_uid != os.getuid():
         raise DaemonUnavailable(f"{folder} belongs to another user")
@@ -133,15 +139,21 @@ def _request(
     path: Path, method: str, url: str, body: dict[str, Any] | None = None, timeout: float | None = 5
 ):
     connection = _UnixConnection(path, timeout)
-    payload = json.dumps(body or {}).encode()
-    connection.request(method, url, body=payload, headers={"Content-Type": "application/json"})
+    if body is None:  # nothing to send: the daemon may answer (and close) at once
+        connection.request(method, url, headers={"Content-Length": "0"})
+    else:
+        connection.request(
+            method, url, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
     return connection, connection.getresponse()
 
 
-def health(path: Path) -> dict[str, Any] | None:
-    """The daemon's status if one answers at `path`."""
+def health(path: Path, timeout: float = 10) -> dict[str, Any] | None:
+    """The daemon's status if one answers at `path` (a busy machine may take seconds)."""
+    if not path.exists():
+        return None
     try:
-        connection, response = _request(path, "GET", "/health", timeout=2)
+        connection, response = _request(path, "GET", "/health", timeout=timeout)
         try:
             return json.loads(response.read()) if response.status == 200 else None
         finally:

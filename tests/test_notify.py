@@ -36,7 +36,7 @@ def receiver():
     server.shutdown()
 
 
-def test_batch_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkeypatch):
+def test_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkeypatch):
     url, got = receiver
     monkeypatch.setenv("RETOUCH_WEBHOOK_URL", url)
     monkeypatch.setenv("RETOUCH_WEBHOOK_SECRET", "hook-secret")
@@ -52,8 +52,8 @@ def test_batch_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkey
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 120  # signed: replays can be refused
     first_try = {k.lower(): v for k, v in got[0][0].items()}
     assert first_try["webhook-id"] == headers["webhook-id"]  # a retry is the same message
-    payload = json.loads(body)
-    assert payload["event"] == "batch.completed" and payload["counts"] == {"published": 1}
+    payload = json.loads(body)  # `retouch edit` is one edit (a task run), not a batch
+    assert payload["event"] == "edit.completed" and payload["status"] == "published"
     assert "hook-secret" not in body.decode()
 
 

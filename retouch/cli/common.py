@@ -34,6 +34,8 @@ def options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect's logs.")] = False,
 ) -> None:
     state["debug"] = debug
+    # a single edit is a task run outside any flow run: its logs stay local (no warning about it)
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     if not debug:  # keep Prefect's per-task chatter out of the terminal (it still reaches the UI)
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 

@@ -58,9 +58,10 @@ bench: $(VENV)/.installed-base system-packages
 # Each process reads .env (see .env.example); logs and pids in .retouch/run/. `make down` returns
 # once every process it started has exited (SIGTERM, a few seconds' grace, then SIGKILL).
 UI_PORT ?= 4200
+API_PORT ?= 8000
 
 up: $(VENV)/.installed-base
-	@$(BIN)/retouch stack up --port $(UI_PORT)
+	@$(BIN)/retouch stack up --port $(UI_PORT) --api-port $(API_PORT)
 
 down:
 	@if [ -x $(BIN)/retouch ]; then $(BIN)/retouch stack down; else echo "nothing to stop (no $(VENV))"; fi

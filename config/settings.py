@@ -198,6 +198,24 @@ class Settings(BaseSettings):
         "this long without work; 0: no daemon (each command starts and imports everything itself)",
     )
 
+    # the HTTP API (`retouch api`)
+    api_rate_per_minute: int = Field(120, ge=1, description="requests per minute a key may make")
+    api_daily_usd: float | None = Field(
+        None, description="what a key may spend a day (USD; a key's own quota wins); unset: no quota"
+    )
+    api_max_body_bytes: int = Field(
+        16 * 1024 * 1024, ge=1024, description="largest request body (413 above it, before reading it)"
+    )
+    api_workers: int = Field(2, ge=1, description="threads running the API's queued jobs")
+    api_allow_private_urls: bool = Field(
+        False,
+        description="let image URLs name loopback/private addresses (off: a request cannot make "
+        "the server fetch from its own network)",
+    )
+    api_model_load_estimate_seconds: float = Field(
+        60, description="estimated_time of a 503 while the model loads (until one load was timed)"
+    )
+
     # the local stack (`make up`)
     stack_dir: Path | None = Field(
         None,

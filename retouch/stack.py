@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GRACE_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL (per phase: clients, then server)
-ORDER = ("gpu", "review", "serve", "server")  # stopped in this order: clients before the server
+ORDER = ("gpu", "api", "review", "serve", "server")  # stopped in this order: clients before the server
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ def run_dir(root: Path, configured: Path | None = None) -> Path:
     return configured.expanduser() if configured else root / ".retouch" / "run"
 
 
-def services(api_url: str, ui_port: int, review_port: int, gpu: bool) -> list[Service]:
-    """What `make up` starts, in order."""
+def services(
+    api_url: str, ui_port: int, review_port: int, api_port: int, gpu: bool, keys: bool
+) -> list[Service]:
+    """What `make up` starts, in order (the HTTP API without keys: loopback, no auth)."""
     client = {"PREFECT_API_URL": api_url}
     stack = [
         Service(
@@ -61,6 +63,8 @@ def services(api_url: str, ui_port: int, review_port: int, gpu: bool) -> list[Se
             client,
         ),
     ]
+    api = [sys.executable, "-m", "retouch", "api", "--port", str(api_port)]
+    stack.append(Service("api", api if keys else [*api, "--no-auth"], client))
     if gpu:
         stack.append(Service("gpu", [sys.executable, "-m", "retouch", "serve", "--gpu"], client))
     return stack

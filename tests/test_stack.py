@@ -4,10 +4,12 @@ Resume form in headless Chromium through its signed links, and `make down` leavi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import cv2
@@ -100,13 +102,19 @@ def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_en
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     env, ui_port, page_port = stack_env
-    said, _ = make("up", env, f"UI_PORT={ui_port}")
+    api_port = free_port()
+    said, _ = make("up", env, f"UI_PORT={ui_port}", f"API_PORT={api_port}")
     assert "server: started" in said and "serve: started" in said and "review: started" in said
+    assert "api: started" in said and f"http://127.0.0.1:{api_port}/ (no keys yet" in said
     run_dir = tmp_path / "run"
     pids = {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")}
-    assert set(pids) == {"server", "serve", "review"}
-    again, _ = make("up", env, f"UI_PORT={ui_port}")  # a second `make up` starts no second runner
-    assert again.count("already running") == 3
+    assert set(pids) == {"server", "serve", "review", "api"}
+    again, _ = make(
+        "up", env, f"UI_PORT={ui_port}", f"API_PORT={api_port}"
+    )  # a second `make up` starts no second runner
+    assert again.count("already running") == 4
+    with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/healthz", timeout=10) as response:
+        assert json.loads(response.read())["status"] == "ok"  # the HTTP API, on the same Prefect server
     assert {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")} == pids
     # what `make up` set up, checked the way the operator is told to
     doctor = subprocess.run(

@@ -59,6 +59,7 @@ def stack_up(
             "--review-port", help="Port of the review page (default: RETOUCH_REVIEW_PAGE_URL's, 8765)."
         ),
     ] = None,
+    api_port: Annotated[int, typer.Option("--api-port", help="Port of the HTTP API.")] = 8000,
 ) -> None:
     """Start the stack (what is already running is left alone); returns once it answers."""
     from prefect.settings import PREFECT_API_URL, update_current_profile
@@ -70,8 +71,11 @@ def stack_up(
     review_port = review_port or common_review_port()
     folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
     api_url = f"http://127.0.0.1:{port}/api"
+    from tasks.ledger.api import any_keys
+
     gpu = _weights_here()
-    for service in stack.services(api_url, port, review_port, gpu):
+    keys = any_keys(get_settings().ledger_url)
+    for service in stack.services(api_url, port, review_port, api_port, gpu, keys):
         pid = stack.pid_of(folder, service.name)
         if pid:
             out.print(f"{service.name}: already running (pid {pid})")
@@ -91,13 +95,18 @@ def stack_up(
         elif service.name == "review":
             if not stack.wait_healthy(f"http://127.0.0.1:{review_port}/static/review.css", 60, pid):
                 raise CliError(f"the review page did not start: see {log}")
+        elif service.name == "api":
+            if not stack.wait_healthy(f"http://127.0.0.1:{api_port}/healthz", 120, pid):
+                raise CliError(f"the HTTP API did not start: see {log}")
         out.print(f"{service.name}: started (pid {pid}, log {log})")
     if not gpu:
         out.print("no model weights here: no GPU task worker (`retouch model info` says why)")
     settings = get_settings()
     token = "?token=<your review token>" if settings.review_token or settings.review_tokens else ""
+    auth = "" if keys else " (no keys yet: no auth, loopback only; `retouch api-key create NAME`)"
     out.print(
         f"Prefect UI: http://127.0.0.1:{port}   review page: http://127.0.0.1:{review_port}/{token}\n"
+        f"HTTP API and operator page: http://127.0.0.1:{api_port}/{auth}\n"
         "`retouch doctor` checks the set-up; `make down` stops it all"
     )
 

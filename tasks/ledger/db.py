@@ -105,6 +105,28 @@ uploads = Table(
     Column("next_try_at", DateTime(timezone=True)),  # when a failed attempt may be retried
     Column("error", Text),
 )
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("hash", String(64), nullable=False, unique=True),  # SHA-256 of the key: never the key
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("daily_usd", Float),  # this key's spending quota per day (None: the setting's)
+)
+api_jobs = Table(
+    "api_jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("key_name", String(100), nullable=False),
+    Column("client_id", String(200)),  # the client's own id: a repeated request is the same job
+    Column("kind", String(16), nullable=False),  # edit | batch
+    Column("status", String(16), nullable=False),  # queued|running|published|review|rejected|failed|cancelled
+    Column("request", JSON, nullable=False),
+    Column("result", JSON),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 _migrated: set[str] = set()
 _lock = threading.Lock()
 MIGRATION_LOCK_ID = 0x5245544F  # "RETO": the advisory lock PostgreSQL migrations take turns on

@@ -14,7 +14,15 @@ errors. Its public names are re-exported here.
 
 from tasks.qwen.editing import default_seed, edit, working_size
 from tasks.qwen.errors import ModelError, ModelOutOfMemory, ModelUnavailable, missing_extra
-from tasks.qwen.loader import LoadedModel, choose_placement, free_gpu_bytes, get_model, loads, probe
+from tasks.qwen.loader import (
+    LoadedModel,
+    choose_placement,
+    free_gpu_bytes,
+    get_model,
+    is_loaded,
+    loads,
+    probe,
+)
 from tasks.qwen.pipeline import LIGHTNING_SCHEDULER, pipeline_class
 from tasks.qwen.weights import resolve_weights, weights_version
 
@@ -29,6 +37,7 @@ __all__ = [
     "edit",
     "free_gpu_bytes",
     "get_model",
+    "is_loaded",
     "loads",
     "missing_extra",
     "pipeline_class",

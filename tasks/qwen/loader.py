@@ -46,6 +46,11 @@ def loads() -> int:
     return _loads
 
 
+def is_loaded(config: ModelConfig) -> bool:
+    """Whether this process holds the pipeline of `config` already (no load would wait)."""
+    return config in _resident
+
+
 def get_model(config: ModelConfig) -> LoadedModel:
     """The resident pipeline for `config`, loaded on first use and kept for the process."""
     global _loads

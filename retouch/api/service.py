@@ -1,0 +1,325 @@
+"""What the HTTP API does behind its routes: admit a key's request, run an edit now or queue it,
+and tell how a job went. The same path as every other request: router -> OpenCV or the model
+-> checks -> publish or review -> ledger, each edit a Prefect task run (`edit <job id>`) and
+each batch a flow run, with `who` = `api:<key name>`.
+
+Each job has a folder of its own (RETOUCH_DATA_DIR/api/jobs/<id>/): its inputs, its outputs
+(published/ or review/, content-addressed) and results.jsonl, which a review decision rewrites,
+so a job's status follows the person's decision too.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from config.contracts import Item, ItemResult
+from config.settings import Settings
+from retouch.api.inputs import BadInput
+from routing import route
+from tasks.errors import one_line
+from tasks.formats import EXTENSIONS, content_type, sniff_format
+from tasks.ledger import api as store
+from tasks.ledger.costs import day_start
+from tasks.results import write_results_file
+from tasks.signed_links import link_is_valid, sign_query
+
+LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays valid
+
+
+class Refused(Exception):
+    """A request answered with `status` and a JSON body `{"error": ...}` (and headers)."""
+
+    def __init__(self, status: int, error: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(error)
+        self.status, self.body, self.headers = status, {"error": error, **extra}, headers or {}
+
+
+class RateLimiter:
+    """At most `per_minute` requests per key in any 60 s (a sliding window, in this process)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.seen: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
+        self.lock = threading.Lock()
+
+    def admit(self, key: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            window = self.seen[key]
+            while window and now - window[0] >= 60:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                wait = max(1, int(60 - (now - window[0])) + 1)
+                raise Refused(
+                    429,
+                    f"rate limit: {self.per_minute} requests a minute for this key",
+                    {"Retry-After": str(wait)},
+                )
+            window.append(now)
+
+
+class Service:
+    """One API process: its settings, Prefect API, job threads and limits."""
+
+    def __init__(self, settings: Settings, prefect: Any, auth: bool = True) -> None:
+        self.settings, self.prefect, self.auth = settings, prefect, auth
+        self.url = settings.ledger_url
+        self.root = settings.data_dir / "api"
+        self.limiter = RateLimiter(settings.api_rate_per_minute)
+        self.pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="api-job")
+        self.loading: threading.Thread | None = None
+        self.load_seconds: float | None = None
+        self.link_key = self._link_key()
+
+    # ------------------------------------------------------------------ keys, limits, admission
+
+    def key_of(self, token: str | None) -> str | None:
+        """The key's name for a bearer token (None: not a valid key); `anonymous` without auth."""
+        if not self.auth:
+            return "anonymous"
+        return store.key_name(self.url, token) if token else None
+
+    def admit(self, key: str) -> None:
+        """Refuse (429) an edit of a key over its daily spending quota."""
+        quota = store.key_quota(self.url, key) if self.auth else None
+        quota = quota if quota is not None else self.settings.api_daily_usd
+        if quota is None:
+            return
+        start = day_start(self.settings.budget_timezone)
+        spent = store.spent_since(self.url, key, start)
+        if spent >= quota:
+            wait = int((start + timedelta(days=1) - datetime.now(UTC)).total_seconds()) + 1
+            raise Refused(
+                429, f"daily spending quota reached: ${spent:.4f} of ${quota:g}", {"Retry-After": str(wait)}
+            )
+
+    def plan(self, instruction: object) -> Any:
+        """The plan of an instruction, or 400 (empty, refused) before anything is queued."""
+        if not isinstance(instruction, str) or not instruction.strip():
+            raise BadInput("instruction: say what to change, e.g. 'crop to 1:1' or '把背景换成纯白'")
+        plan = route(instruction, limits=self.settings.limits)
+        if plan.route == "reject":
+            raise BadInput(f"instruction rejected: {plan.reason}")
+        return plan
+
+    def model_ready(self, wait: bool) -> None:
+        """For a model edit: the model is loaded, or loads now (`wait`), or 503 while it loads."""
+        from tasks import qwen
+
+        config = self.settings.qwen_config
+        if qwen.is_loaded(config):
+            return
+        try:
+            qwen.resolve_weights(config.model, config.allow_download)
+        except (qwen.ModelError, ImportError) as exc:
+            raise Refused(503, f"the image model is unavailable: {exc}") from None
+        if wait:
+            self._load(config)
+            return
+        if self.loading is None or not self.loading.is_alive():
+            self.loading = threading.Thread(target=self._load, args=(config,), daemon=True)
+            self.loading.start()
+        estimate = self.load_seconds or self.settings.api_model_load_estimate_seconds
+        raise Refused(
+            503,
+            f"Model {config.model} is currently loading",
+            {"Retry-After": str(int(estimate) + 1)},
+            estimated_time=float(estimate),
+        )
+
+    def _load(self, config: Any) -> None:
+        from tasks import qwen
+
+        started = time.perf_counter()
+        try:
+            qwen.get_model(config)
+        except qwen.ModelError:
+            return  # the edit itself will say why, as a failed result
+        self.load_seconds = time.perf_counter() - started
+
+    # ------------------------------------------------------------------ jobs
+
+    def new_job(
+        self, key: str, kind: str, request: dict[str, Any], inputs: list[bytes], client_id: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """A job with its inputs written into its folder (a repeated client id: the earlier job)."""
+        job, created = store.create_job(self.url, key, kind, request, client_id)
+        if created:
+            folder = self.folder(job["id"])
+            folder.mkdir(parents=True, exist_ok=True)
+            for n, data in enumerate(inputs):
+                (folder / f"input-{n}{EXTENSIONS.get(sniff_format(data) or '', '.bin')}").write_bytes(data)
+        return job, created
+
+    def folder(self, job_id: str) -> Path:
+        return self.root / "jobs" / job_id
+
+    def inputs(self, job_id: str) -> list[Path]:
+        return sorted(self.folder(job_id).glob("input-*"), key=lambda p: int(p.stem.split("-")[1]))
+
+    def edit_now(self, job: dict[str, Any]) -> ItemResult:
+        """Run an edit job in this thread (a synchronous request); its result."""
+        store.update_job(self.url, job["id"], "running", only_if=("queued",))
+        result = self._edit(job)
+        store.update_job(self.url, job["id"], result.status, result.to_dict())
+        return result
+
+    def enqueue(self, job_id: str) -> None:
+        self.pool.submit(self._run, job_id)
+
+    def take_up_queued(self) -> int:
+        """Queue the jobs left waiting when an API process stopped."""
+        waiting = store.queued_jobs(self.url)
+        for job_id in waiting:
+            self.enqueue(job_id)
+        return len(waiting)
+
+    def _run(self, job_id: str) -> None:
+        if not store.update_job(self.url, job_id, "running", only_if=("queued",)):
+            return  # cancelled, or taken by another API process
+        job = store.get_job(self.url, job_id)
+        try:
+            if job["kind"] == "batch":
+                results = [r.to_dict() for r in self._batch(job)]
+                store.update_job(self.url, job_id, "published", results)
+            else:
+                result = self._edit(job)
+                store.update_job(self.url, job_id, result.status, result.to_dict())
+        except Exception as exc:  # the job fails, with why; the API lives on
+            store.update_job(self.url, job_id, "failed", {"error": one_line(exc)})
+
+    def _edit(self, job: dict[str, Any]) -> ItemResult:
+        from flows.single import edit_one
+
+        request = job["request"]
+        (source,) = self.inputs(job["id"])[:1] or [None]
+        if source is None:
+            raise BadInput("the job has no input image")
+        item = Item(
+            id=job["id"],
+            image=str(source),
+            instruction=request["instruction"],
+            seed=request.get("seed"),
+            format=request.get("format"),
+            requested_by=f"api:{job['key']}",
+            own_folder=True,
+        )
+        settings = self.settings
+        if request.get("webhook"):  # the job's own webhook, signed like every other
+            settings = settings.model_copy(update={"webhook_url": request["webhook"]})
+        with self.prefect.in_this_thread():
+            result = edit_one(item, str(self.folder(job["id"])), settings)
+        write_results_file([result], str(self.folder(job["id"])))  # a review decision rewrites it
+        return result
+
+    def _batch(self, job: dict[str, Any]) -> list[ItemResult]:
+        from flows.catalog import catalog_refresh
+        from flows.edit import edit_batch
+
+        request, folder = job["request"], str(self.folder(job["id"]))
+        who = f"api:{job['key']}"
+        with self.prefect.in_this_thread():
+            if request.get("manifest"):
+                return catalog_refresh(manifest_uri=request["manifest"], out_uri=folder, requested_by=who)
+            sources = iter(self.inputs(job["id"]))
+            items = []
+            for n, row in enumerate(request["items"]):
+                image = str(next(sources)) if not row.get("error") else None
+                items.append(
+                    Item(
+                        id=row.get("id") or f"item-{n + 1}",
+                        image=image,
+                        instruction=row.get("instruction"),
+                        error=row.get("error"),
+                        requested_by=who,
+                    )
+                )
+            return edit_batch(items=items, out_dir=folder, requested_by=who)
+
+    def current(self, job: dict[str, Any]) -> dict[str, Any]:
+        """The job now: an edit that waited for review takes the person's decision."""
+        if job["status"] == "review" and job["kind"] == "edit":
+            line = self._results_line(job["id"])
+            if line and line.get("status") != "review":
+                store.update_job(self.url, job["id"], line["status"], line)
+                return {**job, "status": line["status"], "result": line}
+        return job
+
+    def job_view(self, job: dict[str, Any], base: str) -> dict[str, Any]:
+        """The job as a client sees it: its status now and its URLs."""
+        job = self.current(job)
+        urls = {
+            "get": f"{base}/v1/edits/{job['id']}",
+            "cancel": f"{base}/v1/edits/{job['id']}/cancel",
+            "output": f"{base}/v1/edits/{job['id']}/output",
+        }
+        return {
+            "id": job["id"],
+            "status": job["status"],
+            "kind": job["kind"],
+            "created_at": job["created_at"],
+            "updated_at": job["updated_at"],
+            "instruction": job["request"].get("instruction"),
+            "result": job["result"],
+            "urls": urls,
+        }
+
+    def _results_line(self, job_id: str) -> dict[str, Any] | None:
+        path = self.folder(job_id) / "results.jsonl"
+        try:
+            return json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def owned(self, job_id: str, key: str) -> dict[str, Any]:
+        job = store.get_job(self.url, job_id)
+        if job is None or job["key"] != key:
+            raise Refused(404, f"no job {job_id} for this key")
+        return job
+
+    def cancel(self, job_id: str, key: str) -> dict[str, Any]:
+        job = self.owned(job_id, key)
+        if store.update_job(self.url, job_id, "cancelled", only_if=("queued",)):
+            return store.get_job(self.url, job_id)
+        if job["status"] == "running":
+            raise Refused(409, "the job is running: it cannot be cancelled any more")
+        return job
+
+    def output(self, job: dict[str, Any]) -> tuple[bytes, str]:
+        """The published picture of an edit job (409 while it waits, 404 when there is none)."""
+        result = job["result"] or {}
+        if job["status"] in ("queued", "running"):
+            raise Refused(409, f"the job is {job['status']}: no output yet")
+        if job["status"] == "review":
+            raise Refused(409, "the edit waits for a person's review: no published output yet")
+        if job["status"] != "published" or not result.get("output"):
+            raise Refused(404, f"the job ended {job['status']}: {result.get('error') or 'no output'}")
+        data = Path(result["output"]).read_bytes()
+        return data, content_type(sniff_format(data) or "png")
+
+    # ------------------------------------------------------------------ signed output links
+
+    def _link_key(self) -> bytes:
+        path = self.root / "link-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_bytes(secrets.token_bytes(32))
+        return path.read_bytes()
+
+    def signed_output(self, base: str, job_id: str) -> str:
+        return f"{base}/v1/files/{job_id}{sign_query(self.link_key, job_id, LINK_SECONDS)}"
+
+    def link_valid(self, job_id: str, query: Any) -> bool:
+        return link_is_valid(self.link_key, job_id, query)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=False)

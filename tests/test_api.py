@@ -1,0 +1,340 @@
+"""The HTTP Inference API as its clients meet it: `retouch api` in a process of its own (uvicorn),
+real HTTP clients (requests), client code of the seed's shape, the OpenAI and job routes, a real
+webhook receiver, keys made with `retouch api-key`, and the documented errors for bad input."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import os
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from tests.helpers import IMAGES, ROOT, free_port, stop, wait_for
+
+pytestmark = pytest.mark.slow
+COFFEE = base64.b64encode((IMAGES / "coffee.png").read_bytes()).decode()
+
+
+def retouch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "retouch", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    pytest.importorskip("diffusers")
+    from tasks.qwen_tiny import make_tiny
+
+    return make_tiny(tmp_path_factory.mktemp("api-model") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, prefect_api, tiny):
+    """`retouch api` on a free port, two keys, the tiny model, the session's Prefect API."""
+    home = tmp_path_factory.mktemp("api")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETOUCH_")}
+    env.update(
+        PREFECT_API_URL=prefect_api,
+        RETOUCH_DATA_DIR=str(home / "data"),
+        RETOUCH_ENV_FILE="",
+        RETOUCH_MODEL=str(tiny),
+        RETOUCH_MODEL_STEPS="2",
+        RETOUCH_MODEL_CANDIDATES="1",
+        RETOUCH_API_RATE_PER_MINUTE="300",
+        RETOUCH_API_WORKERS="1",
+        RETOUCH_API_ALLOW_PRIVATE_URLS="true",
+        RETOUCH_WEBHOOK_SECRET="hook-secret",
+    )
+    refused = retouch(env, "api", "--port", str(free_port()))
+    assert refused.returncode == 2 and "no API key exists" in refused.stderr  # no keys: no start
+    keys = {}
+    for name in ("alice", "burst", "gone"):
+        made = retouch(env, "api-key", "create", name, "--json")
+        assert made.returncode == 0, made.stderr
+        keys[name] = json.loads(made.stdout)["key"]
+    assert retouch(env, "api-key", "revoke", "gone").returncode == 0
+    made = retouch(env, "api-key", "create", "thrifty", "--daily-usd", "0.0000001", "--json")
+    keys["thrifty"] = json.loads(made.stdout)["key"]
+    listed = retouch(env, "api-key", "list", "--json")
+    assert keys["alice"] not in listed.stdout and '"revoked_at": null' in listed.stdout  # only hashes kept
+    port = free_port()
+    log = (home / "api.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retouch", "api", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        try:
+            return requests.get(f"{url}/healthz", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(healthy, timeout=180, what="retouch api")
+        yield {"url": url, "keys": keys, "env": env, "home": home}
+    finally:
+        stop(proc)
+
+
+def auth(api, name: str = "alice") -> dict[str, str]:
+    return {"Authorization": f"Bearer {api['keys'][name]}"}
+
+
+def jobs_of(api, name: str = "alice") -> int:
+    return len(requests.get(f"{api['url']}/v1/edits?limit=1000", headers=auth(api, name)).json())
+
+
+def decode(data: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+
+
+def test_client_code_of_the_seeds_shape_gets_the_edited_image(api):
+    url, key = api["url"], api["keys"]["alice"]
+    # exactly what the seed's client code does: requests.post(..., json={"inputs": {...}})
+    response = requests.post(
+        f"{url}/models/retouch",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"inputs": {"image": COFFEE, "instruction": "裁剪为1:1"}},
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    assert decode(response.content).shape == (400, 400, 3)
+    assert (
+        response.headers["x-retouch-route"] == "opencv" and response.headers["x-retouch-verdict"] == "publish"
+    )
+    assert float(response.headers["x-retouch-cost-usd"]) > 0
+    # Hugging Face's image-to-image shape
+    response = requests.post(
+        f"{url}/models/Qwen/Qwen-Image-Edit-2509",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"inputs": COFFEE, "parameters": {"prompt": "rotate 90 degrees", "seed": 3}},
+    )
+    assert response.status_code == 200 and decode(response.content).shape == (600, 400, 3)
+    # recorded: a Prefect task run and the ledger, with who = the key's name
+    job = requests.get(f"{url}/v1/edits/{response.headers['x-retouch-id']}", headers=auth(api)).json()
+    assert job["status"] == "published" and job["result"]["requested_by"] == "api:alice"
+
+
+def test_a_model_edit_waits_for_the_model_then_goes_to_review(api):
+    url = api["url"]
+    body = {"inputs": {"image": COFFEE, "instruction": "把杯子换成一杯绿茶"}}
+    loading = requests.post(f"{url}/models/retouch", headers=auth(api), json=body)
+    assert loading.status_code == 503 and "is currently loading" in loading.json()["error"]
+    assert loading.json()["estimated_time"] > 0 and int(loading.headers["retry-after"]) > 0
+    waited = requests.post(
+        f"{url}/models/retouch", headers={**auth(api), "X-Wait-For-Model": "true"}, json=body
+    )
+    assert waited.status_code == 202  # the tiny model's noise never passes the checks
+    answer = waited.json()
+    assert answer["status"] == "review" and answer["urls"]["get"].endswith(answer["id"])
+    output = requests.get(answer["urls"]["output"], headers=auth(api))
+    assert output.status_code == 409 and "review" in output.json()["error"]
+
+
+def test_openai_style_edits(api):
+    url = api["url"]
+    files = {"image": ("coffee.png", (IMAGES / "coffee.png").read_bytes(), "image/png")}
+    answer = requests.post(
+        f"{url}/v1/images/edits", headers=auth(api), files=files, data={"prompt": "crop to 1:1", "n": "2"}
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["created"] > 0 and len(body["data"]) == 2
+    assert decode(base64.b64decode(body["data"][0]["b64_json"])).shape == (400, 400, 3)
+    linked = requests.post(
+        f"{url}/v1/images/edits",
+        headers=auth(api),
+        files={"image[]": ("coffee.png", (IMAGES / "coffee.png").read_bytes(), "image/png")},
+        data={"prompt": "flip horizontally", "response_format": "url"},
+    ).json()
+    link = linked["data"][0]["url"]
+    assert "sig=" in link and requests.get(link).status_code == 200  # signed: no key needed
+    assert requests.get(link.replace("sig=", "sig=0")).status_code == 403
+
+
+class Receiver(BaseHTTPRequestHandler):
+    got: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.got.append((dict(self.headers), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_async_jobs_with_a_signed_webhook_idempotency_cancel_and_batches(api):
+    url = api["url"]
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_port}/hook"
+    try:
+        body = {"image": COFFEE, "instruction": "crop to 1:1", "webhook": hook, "id": "order-17"}
+        queued = requests.post(f"{url}/v1/edits", headers=auth(api), json=body)
+        assert queued.status_code == 202 and queued.json()["status"] == "queued"
+        job_id = queued.json()["id"]
+        again = requests.post(f"{url}/v1/edits", headers=auth(api), json=body)  # a retried request
+        assert again.json()["id"] == job_id
+        done = wait_for(
+            lambda: (
+                (j := requests.get(f"{url}/v1/edits/{job_id}", headers=auth(api)).json())["status"]
+                not in ("queued", "running")
+                and j
+            ),
+            what="the job",
+        )
+        assert done["status"] == "published" and done["result"]["route"] == "opencv"
+        output = requests.get(done["urls"]["output"], headers=auth(api))
+        assert decode(output.content).shape == (400, 400, 3)
+        headers, raw = wait_for(lambda: Receiver.got and Receiver.got[-1], what="the webhook")
+        headers = {k.lower(): v for k, v in headers.items()}
+        signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + raw
+        expected = (
+            "v1," + base64.b64encode(hmac.new(b"hook-secret", signed, hashlib.sha256).digest()).decode()
+        )
+        assert headers["webhook-signature"] == expected
+        event = json.loads(raw)
+        assert (event["event"], event["id"], event["status"]) == ("edit.completed", job_id, "published")
+    finally:
+        server.shutdown()
+
+    # a batch of 20 holds the one job thread: an edit sent after it waits, and can be cancelled
+    rows = [{"id": f"p{n}", "image": COFFEE, "instruction": "crop to 1:1"} for n in range(20)]
+    rows.append({"id": "bad", "image": "not a picture", "instruction": "crop to 1:1"})
+    batch = requests.post(f"{url}/v1/batches", headers=auth(api), json={"items": rows})
+    assert batch.status_code == 202
+    waiting = requests.post(
+        f"{url}/v1/edits", headers=auth(api), json={"image": COFFEE, "instruction": "flip"}
+    )
+    cancelled = requests.post(waiting.json()["urls"]["cancel"], headers=auth(api))
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    finished = wait_for(
+        lambda: (
+            (j := requests.get(batch.json()["urls"]["get"], headers=auth(api)).json())["status"]
+            not in ("queued", "running")
+            and j
+        ),
+        timeout=180,
+        what="the batch",
+    )
+    statuses = {r["id"]: r["status"] for r in finished["result"]}
+    assert statuses["bad"] == "failed" and sum(s == "published" for s in statuses.values()) == 20
+    time.sleep(1)
+    after = requests.get(waiting.json()["urls"]["get"], headers=auth(api)).json()
+    assert after["status"] == "cancelled"  # never run
+
+
+def png_bomb() -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, "PNG")
+    bomb = bytearray(buf.getvalue())
+    bomb[16:24] = struct.pack(">II", 60_000, 60_000)
+    bomb[29:33] = struct.pack(">I", zlib.crc32(bytes(bomb[12:29])) & 0xFFFFFFFF)
+    return bytes(bomb)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "says"),
+    [
+        ("garbage bytes", 400, "not an image"),
+        ("a 60000x60000 PNG bomb", 400, "decompression bomb"),
+        ("an empty instruction", 400, "instruction: say what to change"),
+        ("a question, not an edit", 400, "instruction rejected"),
+        ("a 20 MB body", 413, "above the limit"),
+        ("a wrong key", 401, "a valid API key is required"),
+        ("a revoked key", 401, "a valid API key is required"),
+    ],
+)
+def test_bad_input_gets_its_status_a_one_line_error_and_queues_nothing(api, case, status, says):
+    url = api["url"]
+    image, instruction, headers = COFFEE, "crop to 1:1", auth(api)
+    if case == "garbage bytes":
+        image = base64.b64encode(os.urandom(2048)).decode()
+    elif case == "a 60000x60000 PNG bomb":
+        image = base64.b64encode(png_bomb()).decode()
+    elif case == "an empty instruction":
+        instruction = "  "
+    elif case == "a question, not an edit":
+        instruction = "今天天气怎么样"
+    elif case == "a 20 MB body":
+        image = base64.b64encode(os.urandom(15 * 1024 * 1024)).decode()
+    elif case == "a wrong key":
+        headers = {"Authorization": "Bearer rtk_wrong"}
+    elif case == "a revoked key":
+        headers = {"Authorization": f"Bearer {api['keys']['gone']}"}
+    before = jobs_of(api)
+    for route, body in (
+        ("/models/retouch", {"inputs": {"image": image, "instruction": instruction}}),
+        ("/v1/edits", {"image": image, "instruction": instruction}),
+    ):
+        answer = requests.post(f"{url}{route}", headers=headers, json=body)
+        assert answer.status_code == status, (route, answer.text)
+        error = answer.json()["error"]
+        assert says in error and "\n" not in error
+    assert jobs_of(api) == before  # nothing was queued
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(api):
+    url = api["url"]
+    answers = [requests.get(f"{url}/v1/templates", headers=auth(api, "burst")) for _ in range(301)]
+    assert all(a.status_code == 200 for a in answers[:300])
+    assert answers[-1].status_code == 429 and int(answers[-1].headers["retry-after"]) >= 1
+    assert "rate limit" in answers[-1].json()["error"]
+    assert requests.get(f"{url}/v1/templates", headers=auth(api)).status_code == 200  # per key
+
+
+def test_a_key_over_its_daily_quota_gets_429(api):
+    body = {"inputs": {"image": COFFEE, "instruction": "crop to 1:1"}}
+    first = requests.post(f"{api['url']}/models/retouch", headers=auth(api, "thrifty"), json=body)
+    assert first.status_code == 200  # nothing spent yet today
+    second = requests.post(f"{api['url']}/models/retouch", headers=auth(api, "thrifty"), json=body)
+    assert second.status_code == 429 and "daily spending quota reached" in second.json()["error"]
+    assert int(second.headers["retry-after"]) > 0  # until midnight in RETOUCH_BUDGET_TIMEZONE
+
+
+def test_templates_route_preview_health_and_docs(api):
+    url = api["url"]
+    templates = requests.get(f"{url}/v1/templates", headers=auth(api)).json()
+    assert any(form["op"] == "crop" for form in templates)
+    preview = requests.post(
+        f"{url}/v1/route", headers=auth(api), json={"instruction": "把背景换成纯白"}
+    ).json()
+    assert preview["route"] == "model" and preview["estimated_usd"] > 0 and preview["hosted_api_usd"] == 0.03
+    assert requests.get(f"{url}/healthz").json()["status"] == "ok"  # no key needed
+    assert requests.post(f"{url}/v1/route", json={"instruction": "flip"}).status_code == 401
+    schema = requests.get(f"{url}/openapi.json").json()
+    assert {"/models/{model_id}", "/v1/edits", "/v1/images/edits", "/v1/batches"} <= set(schema["paths"])
+    assert requests.get(f"{url}/docs").status_code == 200
+
+
+def test_no_auth_only_on_a_loopback_address(api):
+    refused = retouch(api["env"], "api", "--host", "0.0.0.0", "--no-auth")
+    assert refused.returncode == 2 and "only on a loopback address" in refused.stderr

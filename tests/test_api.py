@@ -338,3 +338,40 @@ def test_templates_route_preview_health_and_docs(api):
 def test_no_auth_only_on_a_loopback_address(api):
     refused = retouch(api["env"], "api", "--host", "0.0.0.0", "--no-auth")
     assert refused.returncode == 2 and "only on a loopback address" in refused.stderr
+
+
+CHROMIUM = __import__("shutil").which("chromium") or __import__("shutil").which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_the_operator_page_edits_a_picture_in_the_browser(api, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto(api["url"] + "/")
+        page.fill("#key", api["keys"]["alice"])
+        page.dispatch_event("#key", "change")
+        page.set_input_files("#files", str(IMAGES / "rocket.jpg"))
+        page.fill("#instruction", "裁剪为1:1")
+        page.locator("#preview").filter(has_text="opencv: OpenCV: crop").wait_for(timeout=30_000)
+        assert "hosted API" in page.inner_text("#preview")  # the live cost preview
+        page.click("#submit")
+        card = page.locator(".job").filter(has_text="裁剪为1:1").first
+        card.locator(".status.published").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.job .compare img')].some(i => i.naturalWidth > 0)"
+        )
+        assert card.locator(".download").get_attribute("href").startswith("blob:")
+        page.fill("#instruction", "今天天气怎么样")
+        page.locator("#preview.reject").wait_for(timeout=30_000)  # a refusal, said before submitting
+        page.screenshot(path=str(tmp_path / "operator-page.png"), full_page=True)
+        browser.close()
+    assert not errors, errors

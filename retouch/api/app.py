@@ -30,7 +30,7 @@ from retouch.api.service import Refused, Service
 from tasks.errors import one_line
 
 NO_KEY = "a valid API key is required: Authorization: Bearer <key> (retouch api-key create)"
-OPEN_PATHS = ("/healthz", "/docs", "/openapi.json", "/", "/static/api.js", "/static/api.css")
+OPEN_PATHS = ("/healthz", "/docs", "/openapi.json", "/", "/static/api.js", "/static/api.css", "/favicon.ico")
 
 
 def create_app(service: Service) -> FastAPI:
@@ -362,6 +362,10 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def operator_page() -> str:
         return page.PAGE
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/static/api.js", include_in_schema=False)
     def script() -> Response:

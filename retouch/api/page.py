@@ -41,6 +41,8 @@ section{margin:1.2rem 2rem;background:#fff;border-radius:8px;padding:1rem;box-sh
 .compare{position:relative;display:inline-block;max-width:100%;margin:.4rem 0}
 .compare img{display:block;max-width:min(640px,100%);height:auto}
 .compare .after{position:absolute;top:0;left:0;clip-path:inset(0 0 0 50%)} .compare input{width:100%}
+.compare.side .after{position:static;clip-path:none} .compare.side input{display:none}
+.compare.side img{display:inline-block;max-width:min(400px,48%);margin-right:1rem;vertical-align:top}
 .findings{font-size:.85rem;color:#555} .findings .fail{color:#a33} .empty{color:#666}
 """
 
@@ -129,7 +131,11 @@ async function render(job) {
     const compare = div.querySelector(".compare");
     div.querySelector(".before").src = await picture(`/v1/edits/${job.id}/input`);
     const after = await picture(job.urls.output);
-    div.querySelector(".after").src = after;
+    const afterImg = div.querySelector(".after"), beforeImg = div.querySelector(".before");
+    afterImg.src = after;
+    await Promise.all([beforeImg, afterImg].map(i => i.decode().catch(() => null)));
+    // a slider over the same frame; side by side when the edit changed the size (a crop)
+    compare.classList.toggle("side", beforeImg.naturalWidth !== afterImg.naturalWidth || beforeImg.naturalHeight !== afterImg.naturalHeight);
     compare.hidden = false;
     const link = div.querySelector(".download"); link.href = after; link.download = `${job.id}.jpg`; link.hidden = false;
   }

@@ -247,6 +247,8 @@ def test_async_jobs_with_a_signed_webhook_idempotency_cancel_and_batches(api):
     )
     statuses = {r["id"]: r["status"] for r in finished["result"]}
     assert statuses["bad"] == "failed" and sum(s == "published" for s in statuses.values()) == 20
+    whole = requests.get(batch.json()["urls"]["output"], headers=auth(api))
+    assert whole.status_code == 404 and "one output per item" in whole.json()["error"]
     time.sleep(1)
     after = requests.get(waiting.json()["urls"]["get"], headers=auth(api)).json()
     assert after["status"] == "cancelled"  # never run
@@ -366,10 +368,10 @@ def test_the_operator_page_edits_a_picture_in_the_browser(api, tmp_path):
         page.click("#submit")
         card = page.locator(".job").filter(has_text="裁剪为1:1").first
         card.locator(".status.published").wait_for(timeout=60_000)
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.job .compare img')].some(i => i.naturalWidth > 0)"
-        )
+        card.locator(".download:not([hidden])").wait_for(timeout=30_000)  # set once both pictures decoded
         assert card.locator(".download").get_attribute("href").startswith("blob:")
+        widths = card.locator(".compare img").evaluate_all("images => images.map(i => i.naturalWidth)")
+        assert widths == [640, 427]  # before, and after: the 1:1 crop, side by side
         page.fill("#instruction", "今天天气怎么样")
         page.locator("#preview.reject").wait_for(timeout=30_000)  # a refusal, said before submitting
         page.screenshot(path=str(tmp_path / "operator-page.png"), full_page=True)

@@ -116,18 +116,18 @@ async function render(job) {
     div.querySelector("input[type=range]").addEventListener("input", e => { after.style.clipPath = `inset(0 0 0 ${e.target.value}%)`; });
     shown.set(job.id, div);
   }
-  div.querySelector("h3").textContent = `${job.instruction} · ${job.created_at}`;
+  div.querySelector("h3").textContent = `${job.kind === "batch" ? "batch" : job.instruction} · ${job.created_at}`;
   const status = div.querySelector(".status");
   if (status.textContent === job.status) return div;
   status.textContent = job.status; status.className = "status " + job.status;
   const result = job.result || {};
   const findings = div.querySelector(".findings"); findings.innerHTML = "";
   if (result.error) { const li = document.createElement("li"); li.className = "fail"; li.textContent = result.error; findings.append(li); }
-  for (const f of result.checks || []) {
+  for (const f of (Array.isArray(result) ? [] : result.checks) || []) {
     const li = document.createElement("li"); li.className = f.passed ? "" : "fail";
     li.textContent = `${f.passed ? "ok" : "FAIL"} ${f.check}: ${f.message}`; findings.append(li);
   }
-  if (job.status === "published") {
+  if (job.status === "published" && job.kind === "edit") {
     const compare = div.querySelector(".compare");
     div.querySelector(".before").src = await picture(`/v1/edits/${job.id}/input`);
     const after = await picture(job.urls.output);

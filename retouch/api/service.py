@@ -295,6 +295,8 @@ class Service:
 
     def output(self, job: dict[str, Any]) -> tuple[bytes, str]:
         """The published picture of an edit job (409 while it waits, 404 when there is none)."""
+        if job["kind"] == "batch":
+            raise Refused(404, "a batch has one output per item: see the `output` of each line of its result")
         result = job["result"] or {}
         if job["status"] in ("queued", "running"):
             raise Refused(409, f"the job is {job['status']}: no output yet")

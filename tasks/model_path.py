@@ -40,6 +40,7 @@ from tasks.opencv_ops import OpError, apply_ops
 from tasks.publish import STAGES, publish_edit
 from tasks.results import execute
 from tasks.storage import StorageError, exists, join, read_bytes
+from tasks.studio_path import studio_job
 
 _gpu_turn = threading.Lock()
 EXPECTED_ERRORS = (
@@ -306,8 +307,14 @@ def _production_id(item: Item) -> str:
 
 
 def model_job(job: Job, out_dir: str, settings: Settings) -> ItemResult:
-    """Edit one job with the model; failures become a `failed` result."""
+    """Edit one job with the model; failures become a `failed` result. A job that OpenCV can do
+    on this very picture (a white background on a studio shot) is done by OpenCV instead."""
+    from prefect.runtime import flow_run
+
     item, plan = job.item, job.plan
+    done, why_not = studio_job(job, out_dir, settings)
+    if done is not None:  # an OpenCV result: the batch records it with its other OpenCV rows
+        return done
 
     def price(cpu_s: float, result: ItemResult) -> Cost:
         info = result.model or {}
@@ -324,14 +331,14 @@ def model_job(job: Job, out_dir: str, settings: Settings) -> ItemResult:
             )
         return Cost(path="model", gpu_s=0.0, cpu_s=round(cpu_s, 4), usd=settings.cpu_usd(cpu_s))
 
-    from prefect.runtime import flow_run
-
     # one model edit at a time per process (one GPU), from the budget check to its ledger row,
     # which is written now, not at the end of the batch: the budget must see every GPU second
     with _gpu_turn:
         result = execute(
             item, plan, lambda: edit_with_model(item, plan, out_dir, settings), EXPECTED_ERRORS, price
         )
+        if why_not:
+            result.notes.append(why_not)
         record_batch(
             settings.ledger_url, [result], str(flow_run.id) if flow_run.id else None, settings.price_version
         )

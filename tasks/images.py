@@ -109,6 +109,16 @@ def carried_metadata(im: Image.Image, keep_exif: bool = True) -> Carried:
     return Carried(orientation, im.info.get("icc_profile") or None, exif_bytes, xmp or None, tuple(notes))
 
 
+def publishable_as_is(im: Image.Image) -> bool:
+    """Whether an original may be published byte for byte: no GPS position in its EXIF (every
+    edit removes it) and no EXIF rotation to apply."""
+    try:
+        exif = im.getexif()
+    except Exception:
+        return False
+    return _EXIF_GPS_IFD not in exif and exif.get(_EXIF_ORIENTATION, 1) == 1
+
+
 def load_image(data: bytes, max_pixels: int = 100_000_000, keep_exif: bool = True) -> Picture:
     """Decode `data` into a Picture with EXIF orientation applied."""
     im = open_header(data, max_pixels)

@@ -89,6 +89,22 @@ def crop_box(w: int, h: int, params: dict) -> tuple[int, int, int, int]:
     return margins_box(w, h, params["margins"], params.get("unit", "px"))
 
 
+def changes_nothing(op: Op, w: int, h: int) -> bool:
+    """Whether `op` leaves a w x h picture exactly as it is (a request already satisfied: a
+    square photo cropped to 1:1, a resize to its own size, a turn by 360 degrees)."""
+    p = op.params
+    if op.name == "crop" and "size" not in p:
+        try:
+            return crop_box(w, h, p) == (0, 0, w, h)
+        except OpError:
+            return False
+    if op.name == "resize":
+        return target_size(w, h, p) == (w, h)
+    if op.name == "rotate":
+        return p.get("degrees", 0) % 360 == 0
+    return op.name == "format"
+
+
 def _window(img: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     x, y, w, h = box
     return img[y : y + h, x : x + w]

@@ -12,9 +12,16 @@ from config.contracts import Cost, Item, ItemResult, Job, Plan
 from config.settings import Settings
 from tasks import jpeg_lossless
 from tasks.formats import sniff_format
-from tasks.images import ImageError, carried_metadata, load_image, open_header, output_format
+from tasks.images import (
+    ImageError,
+    carried_metadata,
+    load_image,
+    open_header,
+    output_format,
+    publishable_as_is,
+)
 from tasks.metadata import add_jpeg_metadata
-from tasks.opencv_ops import OpError, apply_ops, crop_box
+from tasks.opencv_ops import OpError, apply_ops, changes_nothing, crop_box
 from tasks.publish import publish_bytes, publish_edit
 from tasks.results import execute
 from tasks.storage import StorageError, read_bytes
@@ -25,6 +32,9 @@ EXPECTED_ERRORS = (ImageError, OpError, StorageError, ValueError)
 def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult:
     """Edit one item on the OpenCV path and write the result; errors propagate."""
     data = read_bytes(item.image, settings.max_file_bytes)
+    unchanged = already_satisfied(data, plan, item, settings)
+    if unchanged is not None:
+        return unchanged(out_dir)
     lossless = lossless_jpeg(data, plan, item, settings)
     if lossless is not None:
         edited, width, height, note = lossless
@@ -49,6 +59,35 @@ def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -
         height=pixels.shape[0],
         notes=picture.notes,
     )
+
+
+def already_satisfied(data: bytes, plan: Plan, item: Item, settings: Settings):
+    """When the plan would change nothing in this picture (and its format stays): a function
+    publishing the original bytes as they are (no decode, no re-encode), else None."""
+    im = open_header(data, settings.max_pixels)
+    fmt = sniff_format(data)
+    asked = next((op.params for op in plan.ops if op.name == "format"), {})
+    wanted = output_format(im.format or "", asked.get("format") or item.format or settings.output_format)
+    if (
+        fmt != wanted
+        or "quality" in asked
+        or not publishable_as_is(im)
+        or not all(changes_nothing(op, *im.size) for op in plan.ops)
+    ):
+        return None
+
+    def publish(out_dir: str) -> ItemResult:
+        return ItemResult(
+            id=item.id,
+            status="published",
+            route=plan.route,
+            output=publish_bytes(out_dir, item.folder, data, fmt),
+            width=im.size[0],
+            height=im.size[1],
+            notes=["already satisfied: the picture is already as asked; published unchanged"],
+        )
+
+    return publish
 
 
 _TURNS = {90: "rot90", 180: "rot180", 270: "rot270"}

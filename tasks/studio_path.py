@@ -20,7 +20,7 @@ from tasks.background import colour_bgr, cut_background, on_white, pure_white_sh
 from tasks.checks import check_pair
 from tasks.dtypes import max_value
 from tasks.formats import sniff_format
-from tasks.images import ImageError, Picture, load_image
+from tasks.images import ImageError, Picture, load_image, open_header, publishable_as_is
 from tasks.publish import publish_bytes, publish_edit
 from tasks.results import execute
 from tasks.storage import StorageError, read_bytes
@@ -69,7 +69,11 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
     """What to publish (a function of the output folder), or why the model must do it."""
     pixels = picture.pixels
     base = {"id": item.id, "route": "opencv", "width": pixels.shape[1], "height": pixels.shape[0]}
-    if pure_white_share(pixels) >= WHITE_BORDER and not _transparent(pixels):
+    if (
+        pure_white_share(pixels) >= WHITE_BORDER
+        and not _transparent(pixels)
+        and publishable_as_is(open_header(data, settings.max_pixels))
+    ):
         fmt = sniff_format(data) or "png"
         note = "already satisfied: the background is pure white; published unchanged (no GPU)"
 

@@ -127,3 +127,16 @@ def test_without_the_library_every_edit_is_decoded(tmp_path, monkeypatch):
     result, out = edit(tmp_path, photo(2000, 1500), Op("crop", {"aspect": [1, 1], "anchor": "center"}))
     assert result.notes == [] and (result.width, result.height) == (1500, 1500)
     assert decoded(out).shape == (1500, 1500, 3)
+
+
+def test_a_request_already_satisfied_is_published_unchanged_unless_it_carries_gps(tmp_path):
+    square = photo(768, 768, Image.Exif())  # photo() adds a GPS position
+    result, out = edit(tmp_path / "gps", square, Op("crop", {"aspect": [1, 1], "anchor": "center"}))
+    assert out != square and 0x8825 not in Image.open(io.BytesIO(out)).getexif()  # re-written without it
+    plain = io.BytesIO()
+    Image.open(io.BytesIO(square)).save(plain, "JPEG", quality=90)  # the same picture, no EXIF at all
+    result, out = edit(
+        tmp_path / "plain", plain.getvalue(), Op("crop", {"aspect": [1, 1], "anchor": "center"})
+    )
+    assert result.notes == ["already satisfied: the picture is already as asked; published unchanged"]
+    assert out == plain.getvalue()

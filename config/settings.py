@@ -190,6 +190,12 @@ class Settings(BaseSettings):
         None, description="HMAC-SHA256 key of the signature header (secret: environment only)"
     )
 
+    # marketplace presets
+    presets_file: Path = Field(
+        Path("presets.toml"),
+        description="the user's presets (adding to or replacing the shipped ones by name)",
+    )
+
     # the warm local daemon of `retouch edit` / `retouch run`
     daemon_idle_seconds: float = Field(
         600,

@@ -82,10 +82,29 @@ def deferred(params: dict[str, Any]) -> list[dict[str, Any]]:
     return [r.to_dict() for r in run_deferred()]
 
 
+def audit(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A catalog audit against a preset: one `catalog-audit` flow run (nothing edited)."""
+    from flows.audit import catalog_audit
+    from routing.presets import PresetError, preset
+    from tasks.storage import StorageError, check_writable
+
+    try:
+        preset(params["preset"])
+        check_writable(params["out_dir"])
+    except (PresetError, StorageError) as exc:
+        raise JobError(str(exc)) from None
+    try:
+        rows = catalog_audit(source=params["source"], preset_name=params["preset"], out_dir=params["out_dir"])
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+    return [row.to_dict() for row in rows]
+
+
 JOBS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "edit": edit,
     "run": run,
     "deferred": deferred,
+    "audit": audit,
 }
 
 
@@ -103,6 +122,7 @@ def execute(kind: str, params: dict[str, Any], progress: Progress | None = None)
 
 def warm_up() -> None:
     """Import what every job needs (the daemon does it once, before taking work)."""
+    import flows.audit  # noqa: F401
     import flows.catalog  # noqa: F401
     import flows.deferred  # noqa: F401
     import flows.single  # noqa: F401

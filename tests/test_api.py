@@ -362,11 +362,11 @@ def test_the_operator_page_edits_a_picture_in_the_browser(api, tmp_path):
         page.fill("#key", api["keys"]["alice"])
         page.dispatch_event("#key", "change")
         page.set_input_files("#files", str(IMAGES / "rocket.jpg"))
-        page.fill("#instruction", "裁剪为1:1")
+        page.fill("#instruction", "裁剪成1:1")
         page.locator("#preview").filter(has_text="opencv: OpenCV: crop").wait_for(timeout=30_000)
         assert "hosted API" in page.inner_text("#preview")  # the live cost preview
         page.click("#submit")
-        card = page.locator(".job").filter(has_text="裁剪为1:1").first
+        card = page.locator(".job").filter(has_text="裁剪成1:1").first  # this test's own job
         card.locator(".status.published").wait_for(timeout=60_000)
         card.locator(".download:not([hidden])").wait_for(timeout=30_000)  # set once both pictures decoded
         assert card.locator(".download").get_attribute("href").startswith("blob:")

@@ -7,9 +7,7 @@ from typing import Any
 from config.settings import Settings
 from retouch.api.inputs import BadInput
 from routing import route
-
-OPENCV_CPU_S_PER_MP = 0.006  # decode + edit + encode on one core (benchmarks/PERFORMANCE.md)
-MODEL_GPU_S = 32.8  # a reference edit, 40 steps with true CFG, on an H100 (benchmarks/GPU.md)
+from tasks.estimates import model_gpu_seconds, model_usd, opencv_usd
 
 
 def estimate(instruction: object, megapixels: object, settings: Settings) -> dict[str, Any]:
@@ -24,11 +22,10 @@ def estimate(instruction: object, megapixels: object, settings: Settings) -> dic
     plan = route(instruction, limits=settings.limits)
     if plan.route == "model":
         steps = settings.qwen_config.num_steps
-        gpu_s = MODEL_GPU_S * steps / 40
-        usd, hosted = settings.gpu_usd(gpu_s, None), settings.hosted_edit_usd
-        how = f"the image model on a GPU (~{gpu_s:.0f} GPU-s at {steps} steps)"
+        usd, hosted = model_usd(settings), settings.hosted_edit_usd
+        how = f"the image model on a GPU (~{model_gpu_seconds(settings):.0f} GPU-s at {steps} steps)"
     elif plan.route == "opencv":
-        usd, hosted = settings.cpu_usd(OPENCV_CPU_S_PER_MP * mp), settings.hosted_transform_usd
+        usd, hosted = opencv_usd(mp, settings), settings.hosted_transform_usd
         how = "OpenCV on a CPU, milliseconds"
     else:
         usd, hosted, how = 0.0, 0.0, "refused: nothing is run"

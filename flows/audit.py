@@ -32,6 +32,7 @@ from tasks.manifest import ManifestError, parse_manifest
 from tasks.storage import StorageError, is_s3, join, read_bytes, write_bytes
 
 THUMB_SIDE = 160
+OCR_SIDE = 1280  # the audit reads text on a copy this size on the long side
 CSV_FIELDS = ("image", "preset", "passed", "violations", "fix", "estimated_usd", "width", "height", "error")
 
 
@@ -55,6 +56,9 @@ def _ocr():
         return None
 
     def read_text(bgr):  # a lone glyph is a shape as often as a letter: words only
+        scale = OCR_SIDE / max(bgr.shape[:2])  # text a shopper notices is legible at this size
+        if scale < 1:
+            bgr = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         return [
             line.text
             for line in read_lines(bgr)

@@ -276,6 +276,7 @@ class Item(BaseModel):
     seed: int | None = None  # model seed of this item
     requested_by: str | None = None
     own_folder: bool = False  # the output folder holds this item alone (an upload): no <id>/ level
+    references: list[str] = Field(default_factory=list)  # pictures 2, 3... of a multi-image edit
 
     @property
     def folder(self) -> str:
@@ -292,6 +293,16 @@ class Item(BaseModel):
         if isinstance(value, str):
             return [t.strip() for t in value.replace(";", ",").split(",") if t.strip()]
         return [str(t) for t in value]
+
+    @field_validator("references", mode="before")
+    @classmethod
+    def _split_references(cls, value: Any) -> list[str]:
+        """A manifest cell "a.jpg|b.jpg" or a list: the reference pictures, in order."""
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            return [r.strip() for r in value.split("|") if r.strip()]
+        return [str(r) for r in value]
 
     @field_validator("format", "requested_by", mode="before")
     @classmethod

@@ -49,6 +49,7 @@ def edit(params: dict[str, Any]) -> list[dict[str, Any]]:
         instruction=params["instruction"],
         format=params.get("format"),
         requested_by=params.get("requested_by"),
+        references=params.get("references") or [],
     )
     result = edit_one(item, store, settings).to_dict()
     if result.get("output"):

@@ -22,6 +22,19 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
 
+def _die_with_parent() -> None:
+    """In the server's process: end it when the process that started it ends, however that
+    ends (uvicorn re-raises SIGTERM after its own shutdown, past any `finally`; SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 class EphemeralServer:
     """A private Prefect API server process on a free loopback port."""
 
@@ -57,6 +70,7 @@ class EphemeralServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
+            preexec_fn=_die_with_parent,
         )
 
     @property

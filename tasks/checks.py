@@ -25,6 +25,7 @@ from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
 from tasks.composite import Composite, composite
 from tasks.findings import cannot_measure, finding
+from tasks.identity import references_kept
 from tasks.measures import (
     Frames,
     blockiness,
@@ -121,13 +122,17 @@ def check_composite(
     plan: Plan | None = None,
     thresholds: Thresholds | None = None,
     always_review: str | None = None,
+    references: tuple[np.ndarray, ...] = (),
 ) -> tuple[Composite, Report]:
     """Composite a model's `edited` output onto `before` (tasks/composite.py), then check it:
     the drift the composite corrected must be within limits, and every check runs on the
-    composited picture. A whole-look request (a style, the overall tone) takes the whole frame."""
+    composited picture. A whole-look request (a style, the overall tone) takes the whole frame.
+    The products of `references` (pictures 2, 3... of a multi-image edit) must be themselves
+    in the result (tasks/identity.py)."""
     t = thresholds or Thresholds()
     result = composite(before, edited, whole_look=expectation(instruction, plan).scope == "global")
     prior = corrected_drift(result, max(before.shape[:2]), t) if result.aligned else []
+    prior += references_kept(list(references), result.pixels)
     return result, check_pair(before, result.pixels, instruction, plan, t, always_review, prior)
 
 

@@ -54,6 +54,11 @@ def _items(rows, uri: str) -> list[Item]:
             item["image"] = _image_of(image, uri) if image else None
         except ValueError as exc:  # one bad row: its own error, the rest of the catalog runs
             item["image"], item["error"] = None, str(exc)
+        references = [r.strip() for r in str(row.get("references") or "").split("|") if r.strip()]
+        try:  # pictures 2, 3... of a multi-image edit, resolved like the image
+            item["references"] = [_image_of(r, uri) for r in references]
+        except ValueError as exc:
+            item["references"], item["error"] = [], f"references: {exc}"
         for key, value in row.items():  # extra columns (tags, priority...) travel along
             if key not in COLUMNS and key not in item:
                 item[key] = value

@@ -65,7 +65,13 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
     pixels = apply_ops(picture.pixels, before, *limits)
 
     config = settings.qwen_config
-    image_digest = hashlib.sha256(data).hexdigest()
+    referenced = [read_bytes(uri, settings.max_file_bytes) for uri in item.references]
+    references = tuple(load_image(ref, settings.max_pixels, keep_exif=False).pixels for ref in referenced)
+    image_digest = (
+        hashlib.sha256(b"".join([data, *referenced])).hexdigest()
+        if referenced
+        else hashlib.sha256(data).hexdigest()
+    )
     seed = item.seed
     if seed is None:
         seed = settings.model_seed
@@ -92,7 +98,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
     rule = settings.review_rule(item.tags) or (
         "always reviewed: RETOUCH_REVIEW_ALL_MODEL_EDITS" if settings.review_all_model_edits else None
     )
-    tried = try_candidates(model, config, pixels, prompt, int(seed), item, plan, settings, rule)
+    tried = try_candidates(model, config, pixels, prompt, int(seed), item, plan, settings, rule, references)
     chosen = (
         tried[-1] if tried[-1].report.verdict == "publish" else min(tried, key=lambda t: len(t.report.failed))
     )
@@ -113,7 +119,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
             settings,
             stage=status,
             xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
-            sign=_signer(data, picture.format, item, settings),
+            sign=_signer(data, picture.format, item, settings, referenced),
         )
         return uri, final
 
@@ -134,6 +140,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         "seconds": round(sum(t.info.get("seconds", 0.0) for t in tried), 3),
         "candidates": len(tried),
         "composite": chosen.composite.summary(),
+        **({"references": list(item.references)} if item.references else {}),
     }
     notes = list(picture.notes)
     if model.notice:
@@ -186,14 +193,20 @@ def try_candidates(
     plan: Plan,
     settings: Settings,
     rule: str | None,
+    references: tuple[np.ndarray, ...] = (),
 ) -> list[Tried]:
     """Best-of-N: edit with `seed`, then the next seeds while the checks fail (up to
-    settings.model_candidates); each output composited onto `pixels` and checked."""
+    settings.model_candidates); each output composited onto `pixels` and checked (with the
+    products of the reference pictures, when there are any, recognisable in it)."""
     tried: list[Tried] = []
     for n in range(settings.model_candidates):
         candidate_seed = (seed + n) % 2**32
-        raw, info = qwen.edit(model, config, pixels, prompt, candidate_seed, resize_back=False)
-        result, report = check_composite(pixels, raw, item.instruction, plan, settings.thresholds, rule)
+        raw, info = qwen.edit(
+            model, config, pixels, prompt, candidate_seed, resize_back=False, references=references
+        )
+        result, report = check_composite(
+            pixels, raw, item.instruction, plan, settings.thresholds, rule, references
+        )
         tried.append(Tried(candidate_seed, info, result, report))
         if report.verdict == "publish" or {f.check for f in report.failed} <= RETRY_USELESS:
             break
@@ -215,8 +228,11 @@ def ai_label(xmp: bytes | None, item: Item, digest: str, settings: Settings) -> 
     )
 
 
-def _signer(original: bytes, original_format: str, item: Item, settings: Settings):
-    """C2PA signing of an encoded output (last, after the XMP), when a certificate is set."""
+def _signer(
+    original: bytes, original_format: str, item: Item, settings: Settings, references: list[bytes] = ()
+):
+    """C2PA signing of an encoded output (last, after the XMP), when a certificate is set; the
+    reference pictures of a multi-image edit are its component ingredients."""
     if not (settings.c2pa_cert and settings.c2pa_key):
         return None
 
@@ -229,6 +245,7 @@ def _signer(original: bytes, original_format: str, item: Item, settings: Setting
             title=f"{item.id}.{fmt}",
             cert_chain=settings.c2pa_cert,
             key=settings.c2pa_key,
+            components=list(references),
         )
 
     return sign

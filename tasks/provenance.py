@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from tasks.errors import one_line
-from tasks.formats import content_type
+from tasks.formats import content_type, sniff_format
 from tasks.labels import DIGITAL_SOURCE_TYPE
 
 SIGNABLE = ("image/jpeg", "image/png", "image/webp", "image/tiff")  # what is signed here
@@ -41,8 +41,10 @@ def sign(
     key: Path,
     system: str = "Qwen-Image-Edit-2509",
     generator: str = "Retouch",
+    components: list[bytes] | None = None,
 ) -> bytes:
-    """`data` (an encoded `fmt` image) with a C2PA manifest naming `original` as its parent."""
+    """`data` (an encoded `fmt` image) with a C2PA manifest naming `original` as its parent and
+    the reference pictures of a multi-image edit (`components`) as its component ingredients."""
     try:
         import c2pa
     except ImportError as exc:
@@ -82,6 +84,12 @@ def sign(
             content_type(original_format),
             io.BytesIO(original),
         )
+        for n, component in enumerate(components or [], 2):
+            builder.add_ingredient(
+                json.dumps({"title": f"picture {n}", "relationship": "componentOf", "label": f"picture-{n}"}),
+                content_type(sniff_format(component) or "png"),
+                io.BytesIO(component),
+            )
         out = io.BytesIO()
         builder.sign(signer, content_type(fmt), io.BytesIO(data), out)
     except (OSError, c2pa.C2paError) as exc:

@@ -377,3 +377,24 @@ def test_the_operator_page_edits_a_picture_in_the_browser(api, tmp_path):
         page.screenshot(path=str(tmp_path / "operator-page.png"), full_page=True)
         browser.close()
     assert not errors, errors
+
+
+def test_a_multi_image_job_gives_the_pipeline_its_references(api):
+    url = api["url"]
+    chelsea = base64.b64encode((IMAGES / "chelsea.png").read_bytes()).decode()
+    body = {"image": COFFEE, "instruction": "把图2的猫放到图1的桌子上", "references": [chelsea]}
+    queued = requests.post(f"{url}/v1/edits", headers=auth(api), json=body)
+    assert queued.status_code == 202, queued.text
+    done = wait_for(
+        lambda: (
+            (j := requests.get(queued.json()["urls"]["get"], headers=auth(api)).json())["status"]
+            not in ("queued", "running")
+            and j
+        ),
+        timeout=180,
+        what="the multi-image job",
+    )
+    assert done["status"] == "review" and done["result"]["model"]["pictures"] == 2  # noise: reviewed
+    assert any(f["check"] == "reference-2" and not f["passed"] for f in done["result"]["checks"])
+    too_many = requests.post(f"{url}/v1/edits", headers=auth(api), json={**body, "references": [chelsea] * 3})
+    assert too_many.status_code == 400 and "at most 2" in too_many.json()["error"]

@@ -130,3 +130,31 @@ def test_a_bad_key_fails_the_item_not_the_batch(run_cli, tmp_path, monkeypatch):
     result = json.loads(out)
     assert code == 1 and result["status"] == "failed"
     assert result["error"].startswith("C2PA signing failed")
+
+
+def test_a_multi_image_edit_names_its_references_as_ingredients(run_cli, tmp_path, monkeypatch):
+    from tasks.provenance import read_manifest
+    from tasks.qwen_tiny import make_tiny
+
+    chain, key = issue_certificates(tmp_path)
+    monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
+    monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
+    monkeypatch.setenv("RETOUCH_MODEL_CANDIDATES", "1")
+    monkeypatch.setenv("RETOUCH_C2PA_CERT", str(chain))
+    monkeypatch.setenv("RETOUCH_C2PA_KEY", str(key))
+    target = tmp_path / "together.png"
+    code, out, err = run_cli(
+        "edit",
+        str(IMAGES / "coffee.png"),
+        "把图2的猫放到图1的桌子上",
+        "--ref",
+        str(IMAGES / "chelsea.png"),
+        "--json",
+        "-o",
+        str(target),
+    )
+    assert code == 0, err
+    store = read_manifest(target.read_bytes(), "png")
+    manifest = store["manifests"][store["active_manifest"]]
+    assert [i["relationship"] for i in manifest["ingredients"]] == ["parentOf", "componentOf"]
+    assert manifest["ingredients"][1]["title"] == "picture 2"

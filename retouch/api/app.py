@@ -186,8 +186,10 @@ def create_app(service: Service) -> FastAPI:
         service.plan(fields.get("instruction"))
         if data is None:
             data = image_bytes(fields.get("image"), settings)
-        if fields.get("references"):
-            raise BadInput("references: several input pictures are not supported yet (one image per edit)")
+        references = fields.get("references") or []
+        if not isinstance(references, list) or len(references) > 2:
+            raise BadInput("references: a list of at most 2 pictures (Qwen-Image-Edit-2509 takes 1-3)")
+        extra = [image_bytes(ref, settings, f"references[{n}]") for n, ref in enumerate(references)]
         webhook = fields.get("webhook")
         if webhook is not None and not str(webhook).startswith(("http://", "https://")):
             raise BadInput("webhook: give an http(s) URL")
@@ -198,7 +200,7 @@ def create_app(service: Service) -> FastAPI:
             "webhook": webhook,
             "format": fields.get("format"),
         }
-        job, created = service.new_job(key, "edit", request, [data], fields.get("id"))
+        job, created = service.new_job(key, "edit", request, [data, *extra], fields.get("id"))
         if created:
             service.enqueue(job["id"])
         view = service.job_view(job, url)
@@ -282,9 +284,9 @@ def create_app(service: Service) -> FastAPI:
         files = [u for u in uploads if not isinstance(u, str)]
         if not files:
             raise BadInput("image: attach the picture as a file field named 'image'")
-        if len(files) > 1:
-            raise BadInput("image[]: several input pictures are not supported yet (one image per edit)")
-        data = checked(await files[0].read(), settings)
+        if len(files) > 3:
+            raise BadInput("image[]: at most 3 pictures (the first is edited, the others are references)")
+        pictures = [checked(await f.read(), settings, f"image[{n}]") for n, f in enumerate(files)]
         prompt, fmt = form.get("prompt"), form.get("response_format") or "b64_json"
         if fmt not in ("b64_json", "url"):
             raise BadInput("response_format: b64_json or url")
@@ -296,16 +298,16 @@ def create_app(service: Service) -> FastAPI:
             raise BadInput("n: a number from 1 to 4")
         from starlette.concurrency import run_in_threadpool
 
-        return await run_in_threadpool(_openai, request.state.key, data, prompt, n, fmt, base(request))
+        return await run_in_threadpool(_openai, request.state.key, pictures, prompt, n, fmt, base(request))
 
-    def _openai(key: str, data: bytes, prompt: Any, n: int, fmt: str, url: str) -> JSONResponse:
+    def _openai(key: str, pictures: list[bytes], prompt: Any, n: int, fmt: str, url: str) -> JSONResponse:
         plan = service.plan(prompt)
         service.admit(key)
         if plan.route == "model":
             service.model_ready(wait=True)
         out = []
         for i in range(n):  # a model edit per seed; an OpenCV edit is the same each time
-            job, _ = service.new_job(key, "edit", {"instruction": prompt, "seed": i or None}, [data], None)
+            job, _ = service.new_job(key, "edit", {"instruction": prompt, "seed": i or None}, pictures, None)
             result = service.edit_now(job).to_dict()
             if result["status"] == "rejected":
                 raise BadInput(f"instruction rejected: {result['error']}")

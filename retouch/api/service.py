@@ -200,12 +200,13 @@ class Service:
         from flows.single import edit_one
 
         request = job["request"]
-        (source,) = self.inputs(job["id"])[:1] or [None]
-        if source is None:
+        sources = self.inputs(job["id"])
+        if not sources:
             raise BadInput("the job has no input image")
         item = Item(
             id=job["id"],
-            image=str(source),
+            image=str(sources[0]),
+            references=[str(s) for s in sources[1:]],  # pictures 2, 3... of a multi-image edit
             instruction=request["instruction"],
             seed=request.get("seed"),
             format=request.get("format"),

@@ -204,6 +204,14 @@ def edit_cmd(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    refs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ref",
+            help="A reference picture (repeat for several): pictures 2, 3... of a multi-image "
+            "edit, e.g. '把图2的包放到图1的桌子上'.",
+        ),
+    ] = None,
 ) -> None:
     """Edit one image: route, edit, check and publish it as one recorded Prefect task run."""
     from tasks.formats import EXTENSIONS, format_of_extension
@@ -216,10 +224,14 @@ def edit_cmd(
         if suffix and not fmt:
             known = ", ".join(sorted(EXTENSIONS.values()))
             raise CliError(f"-o {output}: unknown image extension {suffix.lower()!r} (use one of {known})")
-    if not is_s3(image):
-        if not Path(image).is_file():
-            raise CliError(f"{image}: no such file")
-        image = str(Path(image).resolve())
+    pictures = []
+    for picture in [image, *(refs or [])]:
+        if not is_s3(picture):
+            if not Path(picture).is_file():
+                raise CliError(f"{picture}: no such file")
+            picture = str(Path(picture).resolve())
+        pictures.append(picture)
+    image, references = pictures[0], pictures[1:]
     try:
         check_writable(str(Path(output).resolve().parent if output else Path.cwd()))
     except StorageError as exc:
@@ -230,6 +242,7 @@ def edit_cmd(
         "format": fmt,
         "requested_by": who(),
         "target": str(Path(output).resolve()) if output else None,
+        "references": references,
         "cwd": str(Path.cwd()),
     }
     (result,) = run_job("edit", params)

@@ -57,6 +57,7 @@ def audit_rows(results: list[ItemResult], batch: str | None) -> list[dict[str, A
             "output": r.output,
             "status": r.status,
             "who": r.requested_by,
+            "references": (r.model or {}).get("references"),
         }
         for r in results
         if r.route == "model"

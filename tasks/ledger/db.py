@@ -72,6 +72,7 @@ audit = Table(
     Column("decision", String(16)),
     Column("who", String(200)),
     Column("note", Text),
+    Column("references", JSON),  # pictures 2, 3... of a multi-image edit
 )
 edit_cache = Table(
     "edit_cache",

@@ -66,6 +66,17 @@ def _to_rgb(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
+def _working_copy(pixels: np.ndarray, area: int):
+    """A reference picture as the pipeline takes it: RGB, at `area` in its own proportions."""
+    from PIL import Image
+
+    rgb, _ = _to_rgb(pixels)
+    height, width = rgb.shape[:2]
+    w, h = working_size(width, height, area)
+    interpolation = cv2.INTER_AREA if w * h < width * height else cv2.INTER_CUBIC
+    return Image.fromarray(cv2.resize(rgb, (w, h), interpolation=interpolation))
+
+
 def edit(
     model: LoadedModel,
     config: ModelConfig,
@@ -73,9 +84,14 @@ def edit(
     prompt: str,
     seed: int,
     resize_back: bool = True,
+    references: tuple[np.ndarray, ...] = (),
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Edit `pixels` (OpenCV layout) as `prompt` says; the result has the input's size, or with
     `resize_back=False` the pipeline's own working size (BGR, for tasks/composite.py).
+
+    `references` are pictures 2, 3... of a multi-image edit ("把图2的包放到图1的桌子上"), given
+    to the pipeline after the edited picture, in order, each at the working area in its own
+    proportions (Qwen-Image-Edit-2509 takes 1-3 pictures).
 
     On CUDA out-of-memory the edit is retried once at half the working area; a second failure
     raises ModelOutOfMemory. Returns the BGR(A) result and what was done (seed, sizes, steps).
@@ -96,12 +112,13 @@ def edit(
                 rgb, (w, h), interpolation=cv2.INTER_AREA if w * h < width * height else cv2.INTER_CUBIC
             )
         )
+        others = [_working_copy(ref, area) for ref in references]
         generator = torch.Generator(device="cpu").manual_seed(seed)
         started = time.perf_counter()
         try:
             with model.lock, _pipeline_areas(area, int(model.condition_image_area * scale)):
                 result = model.pipe(
-                    image=[resized],
+                    image=[resized, *others],
                     prompt=prompt,
                     # a negative prompt switches true CFG on: only when asked
                     negative_prompt=config.negative_prompt if config.cfg_scale > 1 else None,
@@ -137,6 +154,7 @@ def edit(
             "seconds": round(time.perf_counter() - started, 3),
             "process": os.getpid(),
             "pipeline_loads": loads(),
+            "pictures": 1 + len(references),
         }
         if len(tried) > 1:
             info["oom_retry"] = f"out of GPU memory at {tried[0]}; retried at {tried[-1]}"

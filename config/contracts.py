@@ -277,6 +277,7 @@ class Item(BaseModel):
     requested_by: str | None = None
     own_folder: bool = False  # the output folder holds this item alone (an upload): no <id>/ level
     references: list[str] = Field(default_factory=list)  # pictures 2, 3... of a multi-image edit
+    preset: str | None = None  # a marketplace preset to meet (routing/presets.toml), after the edit
 
     @property
     def folder(self) -> str:
@@ -304,7 +305,7 @@ class Item(BaseModel):
             return [r.strip() for r in value.split("|") if r.strip()]
         return [str(r) for r in value]
 
-    @field_validator("format", "requested_by", mode="before")
+    @field_validator("format", "requested_by", "preset", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -393,6 +394,7 @@ class ItemResult(BaseModel):
     cache_hit: bool = False  # the same edit was done before: its result, at no GPU cost
     requested_by: str | None = None  # who asked (the audit's `who`)
     candidates: list[Candidate] = Field(default_factory=list)  # model edits: every output tried
+    preset: str | None = None  # the marketplace preset applied, with its version: "amazon-main@1"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON line (results.jsonl, webhooks, the CLI's --json)."""

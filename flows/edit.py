@@ -11,7 +11,7 @@ import math
 import time
 from collections import Counter
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -23,13 +23,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from config.contracts import Item, ItemResult, Job, Plan, ReviewDecision
+from config.contracts import Item, ItemResult, Job, Op, Plan, ReviewDecision
 from config.limits import Limits
 from config.settings import Settings, get_settings
 from flows.progress import report_progress
 from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
+from routing.presets import RULES, PresetError, preset
 from tasks.dispatch import settle_without_editing
 from tasks.errors import one_line
 from tasks.ledger.costs import ledger_rows, record_batch
@@ -85,6 +86,47 @@ def record_costs(results: list[ItemResult], settings: Settings) -> dict[str, dic
         for name in ("cpu_s", "gpu_s", "usd"):
             totals[name] += row[name]
     return per_path
+
+
+def apply_presets(
+    items: list[Item], plans: list[Plan], settings: Settings, default: str | None
+) -> list[Plan]:
+    """Each item's plan with its marketplace preset (its `preset` column, else `default`) added
+    after its OpenCV ops: an item with no instruction gets the preset alone. A model plan with a
+    preset is refused: the preset applies to the model's output, in a run of its own."""
+    planned = []
+    for item, plan in zip(items, plans, strict=True):
+        name = item.preset or default
+        if not name:
+            planned.append(plan)
+            continue
+        try:
+            spec = preset(name, settings.presets_file)
+        except PresetError as exc:
+            planned.append(Plan("reject", (), 0.0, str(exc)))
+            continue
+        rules = {k: v for k, v in asdict(spec).items() if k in RULES and v not in (None, False)}
+        ops = (Op("conform", {"preset": spec.name, "version": spec.version, **rules}),)
+        if spec.format:
+            ops += (Op("format", {"format": spec.format}),)
+        label = f"preset {spec.label}: {spec.description}"
+        if not (item.instruction or "").strip():
+            planned.append(Plan("opencv", ops, 1.0, label))
+        elif plan.route == "opencv":
+            planned.append(Plan("opencv", (*plan.ops, *ops), plan.confidence, f"{plan.reason}; then {label}"))
+        elif plan.route == "model":
+            planned.append(
+                Plan(
+                    "reject",
+                    (),
+                    0.0,
+                    f"{spec.label} applies after OpenCV edits: run the model edit first, then the "
+                    "preset on its output (an item with the preset and no instruction)",
+                )
+            )
+        else:
+            planned.append(plan)
+    return planned
 
 
 def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
@@ -262,18 +304,24 @@ def run_batch(
     settings: Settings,
     merge_results: bool = False,
     requested_by: str | None = None,
+    preset_name: str | None = None,
 ) -> list[ItemResult]:
-    """Route, edit and record a batch; called inside a flow run."""
+    """Route, edit and record a batch; called inside a flow run. `preset_name` is the
+    marketplace preset of the items that name none."""
     swept = sweep_partial_writes(out_dir)
     if swept:
         get_run_logger().warning("removed %d half-written files left by an interrupted run", swept)
     items = name_items(items, requested_by)
-    plans = route_batch(items, settings.limits)
+    plans = apply_presets(items, route_batch(items, settings.limits), settings, preset_name)
     batch = sort_items(items, plans)
     results: list[ItemResult | None] = [batch.settled.get(i) for i in range(len(items))]
     collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
+    for plan, result in zip(plans, final, strict=True):  # which preset (and version) it meets
+        conformed = next((op.params for op in plan.ops if op.name == "conform"), None)
+        if conformed and result.status == "published":
+            result.preset = f"{conformed['preset']}@{conformed['version']}"
     ask_for_reviews(items, final, out_dir, settings)
     uri = write_results_file(final, out_dir, merge_results)
     report_batch(final, uri, record_costs(quote(final), quote(settings)), settings)

@@ -62,17 +62,27 @@ def edit(params: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run(params: dict[str, Any]) -> list[dict[str, Any]]:
     """A manifest: one `catalog-refresh` flow run into `out_dir`."""
+    from config.settings import get_settings
     from flows.catalog import catalog_refresh
+    from routing.presets import PresetError, preset
     from tasks.manifest import ManifestError, parse_manifest
     from tasks.storage import StorageError, check_writable, read_bytes
 
     manifest, out_dir = params["manifest"], params["out_dir"]
-    try:  # refuse an unreadable manifest or an unwritable --out before starting anything
+    try:  # refuse an unreadable manifest, an unknown preset or an unwritable --out at once
         parse_manifest(read_bytes(manifest), manifest)
+        if params.get("preset"):
+            preset(params["preset"], get_settings().presets_file)
         check_writable(out_dir)
-    except (ManifestError, StorageError) as exc:
+    except (ManifestError, StorageError, PresetError) as exc:
         raise JobError(str(exc)) from None
-    results = catalog_refresh(manifest_uri=manifest, out_uri=out_dir, requested_by=params.get("requested_by"))
+    results = catalog_refresh(
+        manifest_uri=manifest,
+        out_uri=out_dir,
+        requested_by=params.get("requested_by"),
+        preset=params.get("preset"),
+        stale_presets=bool(params.get("stale_presets")),
+    )
     return [r.to_dict() for r in results]
 
 

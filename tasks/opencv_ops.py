@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from config.contracts import MODEL_OP, Op
+from routing.presets import Preset
 from tasks.dtypes import max_value, scale_of
 
 
@@ -331,6 +332,13 @@ def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: i
         return _COLOUR_OPS[op.name](img, p)
     if op.name == "format":
         return img  # applied when the result is encoded
+    if op.name == "conform":
+        from tasks.conform import conform
+
+        rules = {k: v for k, v in p.items() if k not in ("preset", "version")}
+        out = conform(img, Preset(p["preset"], p["version"], "", **rules))
+        _check_size(out.shape[1], out.shape[0], max_pixels, max_side)
+        return out
     if op.name == MODEL_OP:
         raise OpError("this op needs the image model")
     raise OpError(f"unknown op {op.name!r}")

@@ -147,6 +147,22 @@ def run_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print each result as a JSON line instead of the summary.")
     ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="A marketplace preset (amazon-main, tmall-main, jd-main, shopee, xiaohongshu...) for "
+            "the rows without a `preset` column; a row with no instruction gets the preset alone.",
+        ),
+    ] = None,
+    stale_presets: Annotated[
+        bool,
+        typer.Option(
+            "--stale-presets",
+            help="Only the rows whose preset changed (another one, or a newer version) since their "
+            "line in OUT/results.jsonl; their lines are replaced.",
+        ),
+    ] = False,
     deferred: Annotated[
         bool,
         typer.Option(
@@ -180,7 +196,13 @@ def run_cmd(
         if out_path.exists() and not out_path.is_dir():
             raise CliError(f"--out {out_dir}: exists and is not a folder")
         out_dir = str(out_path)
-    params = {"manifest": manifest, "out_dir": out_dir, "requested_by": who()}
+    params = {
+        "manifest": manifest,
+        "out_dir": out_dir,
+        "requested_by": who(),
+        "preset": preset,
+        "stale_presets": stale_presets,
+    }
     results = run_job("run", params)
     if as_json:
         for result in results:

@@ -1,0 +1,92 @@
+"""Marketplace presets applied: a studio shot made to meet each preset by OpenCV, the preset and
+its version on every result, and `--stale-presets` re-running only what a new version changed."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from benchmarks.check_pairs import product_shot
+from routing.presets import preset
+from tasks.background import pure_white_share
+from tasks.conform import conform
+from tasks.opencv_ops import OpError
+from tests.helpers import IMAGES
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("amazon-main", (2000, 1500)),
+        ("tmall-main", (800, 800)),
+        ("shopee", (1200, 1200)),
+        ("xiaohongshu", (1200, 1600)),
+    ],
+)
+def test_a_studio_shot_is_made_to_meet_each_preset(name, size):
+    shot, truth = product_shot(np.random.default_rng(2), 1200, 900, "cup")
+    out = conform(shot, preset(name))
+    assert out.shape[1::-1] == size
+    spec = preset(name)
+    if spec.background == "pure-white":
+        assert pure_white_share(out) == 1.0
+    if spec.fill:  # the product (the true mask, framed the same way) spans 85% of the frame
+        kept = (out < 240).any(axis=2)
+        ys, xs = np.nonzero(kept)
+        share = max((xs.max() - xs.min() + 1) / out.shape[1], (ys.max() - ys.min() + 1) / out.shape[0])
+        assert share == pytest.approx(0.85, abs=0.02)
+        assert truth.sum() > 0
+
+
+def test_a_photo_cannot_get_a_white_background_from_opencv():
+    with pytest.raises(OpError, match="have the model do it first"):
+        conform(cv2.imread(str(IMAGES / "coffee.png")), preset("amazon-main"))
+
+
+@pytest.mark.slow
+def test_presets_in_a_batch_and_stale_presets(run_cli, tmp_path, monkeypatch):
+    for n in range(2):
+        shot, _ = product_shot(np.random.default_rng(n), 1000, 800, "box")
+        cv2.imwrite(str(tmp_path / f"shot{n}.jpg"), shot)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "id,image,instruction,preset\n"
+        "a,shot0.jpg,,amazon-main\n"
+        "b,shot1.jpg,,tmall-main\n"
+        "c,shot1.jpg,提高亮度10%,\n"
+        f"d,{IMAGES / 'coffee.png'},把背景换成蓝色,shopee\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, _, err = run_cli("run", str(manifest), "--out", str(out), "--preset", "xiaohongshu")
+    assert code == 0, err
+
+    def lines():
+        return {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+
+    first = lines()
+    assert [first[i]["preset"] for i in "abc"] == ["amazon-main@1", "tmall-main@1", "xiaohongshu@1"]
+    assert (first["b"]["width"], first["b"]["height"]) == (800, 800)
+    assert first["d"]["status"] == "rejected" and "applies after OpenCV edits" in first["d"]["error"]
+    # a new version of one preset: only its rows run again
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "presets.toml").write_text(
+        '[amazon-main]\nversion = 2\ndescription = "ours"\nbackground = "pure-white"\n'
+        "fill = 0.9\nlongest = 1000\n"
+    )
+    from config.settings import get_settings
+
+    get_settings.cache_clear()
+    code, _, err = run_cli(
+        "run", str(manifest), "--out", str(out), "--preset", "xiaohongshu", "--stale-presets"
+    )
+    assert code == 0, err
+    second = lines()
+    assert (
+        second["a"]["preset"] == "amazon-main@2" and max(second["a"]["width"], second["a"]["height"]) == 1000
+    )
+    assert second["b"] == first["b"] and second["c"] == first["c"]  # untouched lines
+    assert list(second) == ["a", "b", "c", "d"]  # one line per row, in manifest order

@@ -13,7 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 
-from config.contracts import Item, ItemResult
+from config.contracts import Item, ItemResult, Plan
 from config.settings import Settings
 from flows.edit import ask_for_reviews, name_items
 from routing import route
@@ -23,10 +23,12 @@ from tasks.notify import notify
 
 
 @task(name="edit", cache_policy=NO_CACHE, task_run_name="edit {item.id}")
-def edit_one(item: Item, out_dir: str, settings: Settings) -> ItemResult:
-    """Route, edit, check and publish one item (or ask a person); record it in the ledger."""
+def edit_one(item: Item, out_dir: str, settings: Settings, plan: Plan | None = None) -> ItemResult:
+    """Route (unless a `plan` is given: a session's round), edit, check and publish one item
+    (or ask a person); record it in the ledger."""
     (item,) = name_items([item], item.requested_by)
-    result = edit_item(item, route(item.instruction, limits=settings.limits), out_dir, settings)
+    plan = plan or route(item.instruction, limits=settings.limits)
+    result = edit_item(item, plan, out_dir, settings)
     ask_for_reviews([item], [result], out_dir, settings)
     if result.route != "model":  # model edits write their rows as they finish (the GPU budget)
         record_batch(settings.ledger_url, [result], str(task_run.id or ""), settings.price_version)

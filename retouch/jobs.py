@@ -111,11 +111,23 @@ def audit(params: dict[str, Any]) -> list[dict[str, Any]]:
     return [row.to_dict() for row in rows]
 
 
+def session_edit(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A round of a multi-round session (retouch/sessions.py): one `edit` task run."""
+    from config.settings import get_settings
+    from retouch import sessions
+
+    try:
+        return [sessions.edit(get_settings(), params["session"], params["instruction"], params["owner"])]
+    except sessions.SessionError as exc:
+        raise JobError(str(exc)) from None
+
+
 JOBS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "edit": edit,
     "run": run,
     "deferred": deferred,
     "audit": audit,
+    "session-edit": session_edit,
 }
 
 

@@ -398,3 +398,30 @@ def test_a_multi_image_job_gives_the_pipeline_its_references(api):
     assert any(f["check"] == "reference-2" and not f["passed"] for f in done["result"]["checks"])
     too_many = requests.post(f"{url}/v1/edits", headers=auth(api), json={**body, "references": [chelsea] * 3})
     assert too_many.status_code == 400 and "at most 2" in too_many.json()["error"]
+
+
+def test_sessions_over_http(api):
+    url = api["url"]
+    made = requests.post(f"{url}/v1/sessions", headers=auth(api), json={"image": COFFEE})
+    assert made.status_code == 201
+    sid = made.json()["id"]
+    first = requests.post(
+        f"{url}/v1/sessions/{sid}/edits", headers=auth(api), json={"instruction": "裁剪为1:1"}
+    )
+    second = requests.post(
+        f"{url}/v1/sessions/{sid}/edits", headers=auth(api), json={"instruction": "旋转90度"}
+    )
+    assert first.status_code == second.status_code == 200
+    assert second.json()["before"] == first.json()["output"] and "/pictures/2" in second.json()["output"]
+    assert "/tmp" not in json.dumps(second.json())  # URLs, never the server's paths
+    picture = requests.get(second.json()["output"], headers=auth(api))
+    assert decode(picture.content).shape == (400, 400, 3)
+    undone = requests.post(f"{url}/v1/sessions/{sid}/undo", headers=auth(api))
+    assert undone.json()["n"] == 2
+    shown = requests.get(f"{url}/v1/sessions/{sid}", headers=auth(api)).json()
+    assert shown["current"].endswith("/pictures/1") and [r["undone"] for r in shown["rounds"]] == [
+        False,
+        True,
+    ]
+    other = requests.get(f"{url}/v1/sessions/{sid}", headers=auth(api, "thrifty"))
+    assert other.status_code == 404  # another key's session does not exist for it

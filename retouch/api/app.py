@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -272,6 +273,83 @@ def create_app(service: Service) -> FastAPI:
             service.enqueue(job["id"])
         view = service.job_view(job, base(request))
         return JSONResponse({"id": view["id"], "status": view["status"], "urls": view["urls"]}, 202)
+
+    # ------------------------------------------------------------------ multi-round sessions
+
+    def _session(call, *args):
+        from retouch import sessions
+
+        try:
+            return call(*args)
+        except sessions.SessionError as exc:
+            status = 404 if str(exc).startswith("no session") else 400
+            raise Refused(status, str(exc)) from None
+
+    @app.post("/v1/sessions", status_code=201, tags=["sessions"])
+    def new_session(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Start a session on a picture (`{"image": "<https | s3:// | base64>"}`); its `id`."""
+        from retouch import sessions
+
+        data = image_bytes(body.get("image"), settings)
+        session = _session(sessions.new, settings, data, f"api:{request.state.key}")
+        return {"id": session["id"], "rounds": []}
+
+    @app.post("/v1/sessions/{session_id}/edits", tags=["sessions"])
+    def session_round(session_id: str, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """A round (`{"instruction"}`) on where the session is: its before, after and result."""
+        from retouch import sessions
+
+        service.plan(body.get("instruction"))
+        service.admit(request.state.key)
+        owner = f"api:{request.state.key}"
+        with service.prefect.in_this_thread():
+            entry = _session(sessions.edit, settings, session_id, body["instruction"], owner)
+        return _public(entry, session_id, base(request))
+
+    @app.post("/v1/sessions/{session_id}/undo", tags=["sessions"])
+    def session_undo(session_id: str, request: Request) -> dict[str, Any]:
+        """Undo the last round."""
+        from retouch import sessions
+
+        entry = _session(sessions.undo, settings, session_id, f"api:{request.state.key}")
+        return _public(entry, session_id, base(request))
+
+    @app.get("/v1/sessions/{session_id}", tags=["sessions"])
+    def session_show(session_id: str, request: Request) -> dict[str, Any]:
+        """The rounds (each with its before and after) and the picture the session is at."""
+        from retouch import sessions
+
+        session = _session(sessions.load, settings, session_id, f"api:{request.state.key}")
+        counting = sessions.active(session)
+        at = counting[-1]["n"] if counting else 0
+        return {
+            "id": session["id"],
+            "rounds": [_public(r, session_id, base(request)) for r in session["rounds"]],
+            "current": f"{base(request)}/v1/sessions/{session_id}/pictures/{at}",
+        }
+
+    @app.get("/v1/sessions/{session_id}/pictures/{n}", tags=["sessions"])
+    def session_picture(session_id: str, n: int, request: Request) -> Response:
+        """The picture of round `n` (0: the original)."""
+        from retouch import sessions
+        from tasks.formats import content_type, sniff_format
+
+        session = _session(sessions.load, settings, session_id, f"api:{request.state.key}")
+        paths = {0: session["original"], **{r["n"]: r["output"] for r in session["rounds"] if r["output"]}}
+        if n not in paths:
+            raise Refused(404, f"no picture for round {n}")
+        data = Path(paths[n]).read_bytes()
+        return Response(data, media_type=content_type(sniff_format(data) or "png"))
+
+    def _public(entry: dict[str, Any], session_id: str, url: str) -> dict[str, Any]:
+        """A round as a client sees it: URLs of its pictures, not the server's paths (its
+        before is the picture the session was at: the round before that still counted)."""
+        pictures = f"{url}/v1/sessions/{session_id}/pictures"
+        return {
+            **{k: v for k, v in entry.items() if k not in ("before", "output")},
+            "before": f"{pictures}/{entry.get('before_n', 0)}",
+            "output": f"{pictures}/{entry['n']}" if entry["output"] else None,
+        }
 
     # ------------------------------------------------------------------ OpenAI-compatible
 

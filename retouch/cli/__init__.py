@@ -18,7 +18,7 @@ from retouch.runtime import load_env_file, tune_allocator
 # the command groups, in the order `retouch --help` lists them
 # isort: off
 from retouch.cli import route, edit, check, composite, cost, model, serve  # noqa: F401, E402
-from retouch.cli import review, stack, doctor, daemon, api, audit, demo  # noqa: F401, E402
+from retouch.cli import review, stack, doctor, daemon, api, audit, session, demo  # noqa: F401, E402
 # isort: on
 
 

@@ -11,7 +11,7 @@ import math
 import time
 from collections import Counter
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
@@ -23,14 +23,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from config.contracts import Item, ItemResult, Job, Op, Plan, ReviewDecision
+from config.contracts import Item, ItemResult, Job, Plan, ReviewDecision
 from config.limits import Limits
 from config.settings import Settings, get_settings
 from flows.progress import report_progress
 from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
-from routing.presets import RULES, PresetError, preset
+from routing.presets import PresetError, preset, preset_ops
 from tasks.dispatch import settle_without_editing
 from tasks.errors import one_line
 from tasks.ledger.costs import ledger_rows, record_batch
@@ -105,10 +105,7 @@ def apply_presets(
         except PresetError as exc:
             planned.append(Plan("reject", (), 0.0, str(exc)))
             continue
-        rules = {k: v for k, v in asdict(spec).items() if k in RULES and v not in (None, False)}
-        ops = (Op("conform", {"preset": spec.name, "version": spec.version, **rules}),)
-        if spec.format:
-            ops += (Op("format", {"format": spec.format}),)
+        ops = preset_ops(spec)
         label = f"preset {spec.label}: {spec.description}"
         if not (item.instruction or "").strip():
             planned.append(Plan("opencv", ops, 1.0, label))
@@ -127,6 +124,13 @@ def apply_presets(
         else:
             planned.append(plan)
     return planned
+
+
+def note_preset(plan: Plan, result: ItemResult) -> None:
+    """Which preset (and version) a published result meets, on the result."""
+    conformed = next((op.params for op in plan.ops if op.name == "conform"), None)
+    if conformed and result.status == "published":
+        result.preset = f"{conformed['preset']}@{conformed['version']}"
 
 
 def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
@@ -318,10 +322,8 @@ def run_batch(
     collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
-    for plan, result in zip(plans, final, strict=True):  # which preset (and version) it meets
-        conformed = next((op.params for op in plan.ops if op.name == "conform"), None)
-        if conformed and result.status == "published":
-            result.preset = f"{conformed['preset']}@{conformed['version']}"
+    for plan, result in zip(plans, final, strict=True):
+        note_preset(plan, result)
     ask_for_reviews(items, final, out_dir, settings)
     uri = write_results_file(final, out_dir, merge_results)
     report_batch(final, uri, record_costs(quote(final), quote(settings)), settings)

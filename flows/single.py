@@ -15,7 +15,7 @@ from prefect.runtime import task_run
 
 from config.contracts import Item, ItemResult, Plan
 from config.settings import Settings
-from flows.edit import ask_for_reviews, name_items
+from flows.edit import ask_for_reviews, name_items, note_preset
 from routing import route
 from tasks.dispatch import edit_item
 from tasks.ledger.costs import record_batch
@@ -29,6 +29,7 @@ def edit_one(item: Item, out_dir: str, settings: Settings, plan: Plan | None = N
     (item,) = name_items([item], item.requested_by)
     plan = plan or route(item.instruction, limits=settings.limits)
     result = edit_item(item, plan, out_dir, settings)
+    note_preset(plan, result)
     ask_for_reviews([item], [result], out_dir, settings)
     if result.route != "model":  # model edits write their rows as they finish (the GPU budget)
         record_batch(settings.ledger_url, [result], str(task_run.id or ""), settings.price_version)

@@ -12,6 +12,7 @@ from routing.clauses import STATED_NUMBER, read_op_clause, split_clauses
 from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
+from routing.presets import named_preset, preset_ops
 from routing.request import Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
@@ -53,6 +54,10 @@ def route(
     if rule:
         prefix = "unsafe request" if rule.kind == "unsafe" else "not an image edit"
         return Plan.reject(f"{prefix}: {rule.reason}", 0.95)
+
+    named = named_preset(display)  # "make it Amazon-ready": the marketplace's preset, by OpenCV
+    if named is not None:
+        return Plan("opencv", preset_ops(named), 0.9, f"preset {named.label}: {named.description}")
 
     masked = mask_quotes(display)
     clauses = [read_clause(shown, asked, t, v) for shown, asked in split_clauses(masked.text, t)]

@@ -90,3 +90,43 @@ def test_presets_in_a_batch_and_stale_presets(run_cli, tmp_path, monkeypatch):
     )
     assert second["b"] == first["b"] and second["c"] == first["c"]  # untouched lines
     assert list(second) == ["a", "b", "c", "d"]  # one line per row, in manifest order
+
+
+@pytest.mark.parametrize(
+    ("instruction", "name"),
+    [
+        ("make it Amazon-ready", "amazon-main"),
+        ("Make this Amazon ready please", "amazon-main"),
+        ("做成天猫主图", "tmall-main"),
+        ("符合京东主图要求", "jd-main"),
+        ("请做成小红书风格", "xiaohongshu"),
+        ("把背景换成纯白", None),
+        ("amazon is a big shop", None),
+    ],
+)
+def test_an_instruction_naming_a_marketplace_is_its_preset(instruction, name):
+    from routing import route
+
+    plan = route(instruction)
+    if name is None:
+        assert not any(op.name == "conform" for op in plan.ops)
+        return
+    assert plan.route == "opencv" and plan.ops[0].name == "conform" and plan.ops[0].params["preset"] == name
+    assert plan.reason.startswith(f"preset {name}@1")
+
+
+def test_make_it_amazon_ready_in_one_command(run_cli, tmp_path):
+    shot, _ = product_shot(np.random.default_rng(7), 1200, 900, "ball")
+    cv2.imwrite(str(tmp_path / "shot.jpg"), shot)
+    code, out, err = run_cli(
+        "edit", str(tmp_path / "shot.jpg"), "make it Amazon-ready", "-o", str(tmp_path / "a.jpg"), "--json"
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["route"] == "opencv" and (result["width"], result["height"]) == (2000, 1500)
+    assert result["preset"] == "amazon-main@1"
+    assert pure_white_share(cv2.imread(str(tmp_path / "a.jpg"))) > 0.99
+    code, _, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "make it Amazon-ready", "-o", str(tmp_path / "b.jpg")
+    )
+    assert code == 1 and "have the model do it first" in err  # a photo: said plainly, nothing published

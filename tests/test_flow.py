@@ -68,6 +68,7 @@ RESULT_FIELDS = {  # a results.jsonl line, as the README documents it (additions
     "cache_hit",
     "requested_by",
     "candidates",
+    "preset",
 }
 
 

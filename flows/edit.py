@@ -31,6 +31,7 @@ from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
 from routing.presets import PresetError, preset, preset_ops
+from tasks.conform import MODEL_FIRST
 from tasks.dispatch import settle_without_editing
 from tasks.errors import one_line
 from tasks.ledger.costs import ledger_rows, record_batch
@@ -129,8 +130,32 @@ def apply_presets(
 def note_preset(plan: Plan, result: ItemResult) -> None:
     """Which preset (and version) a published result meets, on the result."""
     conformed = next((op.params for op in plan.ops if op.name == "conform"), None)
-    if conformed and result.status == "published":
+    if conformed and result.status == "published" and result.route == "opencv":  # not the model's stand-in
         result.preset = f"{conformed['preset']}@{conformed['version']}"
+
+
+WHITE_BY_MODEL = "把背景换成纯白"
+
+
+def background_by_model(item: Item, plan: Plan, result: ItemResult) -> Job | None:
+    """A preset alone (no edit of its own) that OpenCV could not meet because the backdrop is not
+    plain: the model's job making the background white (the preset's framing can follow on its
+    output), else None."""
+    if not (result.status == "failed" and MODEL_FIRST in (result.error or "")):
+        return None
+    if any(op.name not in ("conform", "format") for op in plan.ops):
+        return None
+    return Job(item=item.model_copy(update={"instruction": WHITE_BY_MODEL}), plan=route(WHITE_BY_MODEL))
+
+
+def with_model_background(job: Job, result: ItemResult, edited: ItemResult) -> ItemResult:
+    """The model's result for a preset OpenCV could not meet, saying so."""
+    edited.notes.append(
+        f"{result.error.split(':')[0]}: the backdrop is not plain, so the model made the background "
+        "white; the preset's framing and size follow when its output is run with the preset again"
+    )
+    edited.instruction = result.instruction
+    return edited
 
 
 def chunk_size(jobs: int, workers: int, configured: int = 0) -> int:
@@ -320,6 +345,12 @@ def run_batch(
     batch = sort_items(items, plans)
     results: list[ItemResult | None] = [batch.settled.get(i) for i in range(len(items))]
     collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
+    second = {i: job for i, r in enumerate(results) if (job := background_by_model(items[i], plans[i], r))}
+    if second:  # presets OpenCV could not meet: the model makes the background white
+        get_run_logger().info("%d items go to the model: their backdrop is not plain", len(second))
+        futures = {i: model_edit.submit(quote(job), out_dir, quote(settings)) for i, job in second.items()}
+        for i, future in futures.items():
+            results[i] = with_model_background(second[i], results[i], future.result())
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
     for plan, result in zip(plans, final, strict=True):

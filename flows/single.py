@@ -15,7 +15,7 @@ from prefect.runtime import task_run
 
 from config.contracts import Item, ItemResult, Plan
 from config.settings import Settings
-from flows.edit import ask_for_reviews, name_items, note_preset
+from flows.edit import ask_for_reviews, background_by_model, name_items, note_preset, with_model_background
 from routing import route
 from tasks.dispatch import edit_item
 from tasks.ledger.costs import record_batch
@@ -29,6 +29,11 @@ def edit_one(item: Item, out_dir: str, settings: Settings, plan: Plan | None = N
     (item,) = name_items([item], item.requested_by)
     plan = plan or route(item.instruction, limits=settings.limits)
     result = edit_item(item, plan, out_dir, settings)
+    fallback = background_by_model(item, plan, result)
+    if fallback is not None:  # a preset OpenCV could not meet: the model whitens the background
+        result = with_model_background(
+            fallback, result, edit_item(fallback.item, fallback.plan, out_dir, settings)
+        )
     note_preset(plan, result)
     ask_for_reviews([item], [result], out_dir, settings)
     if result.route != "model":  # model edits write their rows as they finish (the GPU budget)

@@ -16,6 +16,7 @@ from tasks.background import colour_bgr, cut_background, on_white, product_box, 
 from tasks.opencv_ops import OpError
 
 WHITE_BORDER = 0.99
+MODEL_FIRST = "have the model do it first"  # in the error of a backdrop OpenCV cannot whiten
 
 
 def conform(pixels: np.ndarray, preset: Preset) -> np.ndarray:
@@ -30,8 +31,8 @@ def conform(pixels: np.ndarray, preset: Preset) -> np.ndarray:
             cut = cut_background(pixels)
             if cut.alpha is None:
                 raise OpError(
-                    f"{preset.label} needs a pure white background and {cut.reason}: have the model do "
-                    "it first ('把背景换成纯白'), then apply the preset"
+                    f"{preset.label} needs a pure white background and {cut.reason}: {MODEL_FIRST} "
+                    "('把背景换成纯白'), then apply the preset"
                 )
             alpha = cut.alpha
         img = on_white(img, alpha)

@@ -57,7 +57,8 @@ def test_presets_in_a_batch_and_stale_presets(run_cli, tmp_path, monkeypatch):
         "a,shot0.jpg,,amazon-main\n"
         "b,shot1.jpg,,tmall-main\n"
         "c,shot1.jpg,提高亮度10%,\n"
-        f"d,{IMAGES / 'coffee.png'},把背景换成蓝色,shopee\n",
+        f"d,{IMAGES / 'coffee.png'},把背景换成蓝色,shopee\n"
+        f"e,{IMAGES / 'coffee.png'},,amazon-main\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -71,6 +72,8 @@ def test_presets_in_a_batch_and_stale_presets(run_cli, tmp_path, monkeypatch):
     assert [first[i]["preset"] for i in "abc"] == ["amazon-main@1", "tmall-main@1", "xiaohongshu@1"]
     assert (first["b"]["width"], first["b"]["height"]) == (800, 800)
     assert first["d"]["status"] == "rejected" and "applies after OpenCV edits" in first["d"]["error"]
+    # a photo: its backdrop is not plain, so the model was asked to whiten it (no weights here)
+    assert first["e"]["route"] == "model" and any("not plain" in n for n in first["e"]["notes"])
     # a new version of one preset: only its rows run again
     monkeypatch.chdir(tmp_path)
     (tmp_path / "presets.toml").write_text(
@@ -89,7 +92,7 @@ def test_presets_in_a_batch_and_stale_presets(run_cli, tmp_path, monkeypatch):
         second["a"]["preset"] == "amazon-main@2" and max(second["a"]["width"], second["a"]["height"]) == 1000
     )
     assert second["b"] == first["b"] and second["c"] == first["c"]  # untouched lines
-    assert list(second) == ["a", "b", "c", "d"]  # one line per row, in manifest order
+    assert list(second) == ["a", "b", "c", "d", "e"]  # one line per row, in manifest order
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,23 @@ def test_make_it_amazon_ready_in_one_command(run_cli, tmp_path):
     assert result["route"] == "opencv" and (result["width"], result["height"]) == (2000, 1500)
     assert result["preset"] == "amazon-main@1"
     assert pure_white_share(cv2.imread(str(tmp_path / "a.jpg"))) > 0.99
-    code, _, err = run_cli(
-        "edit", str(IMAGES / "coffee.png"), "make it Amazon-ready", "-o", str(tmp_path / "b.jpg")
+
+
+@pytest.mark.slow
+def test_a_photo_made_amazon_ready_goes_to_the_model(run_cli, tmp_path, monkeypatch):
+    pytest.importorskip("diffusers")
+    from tasks.qwen_tiny import make_tiny
+
+    monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
+    monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")
+    monkeypatch.setenv("RETOUCH_MODEL_CANDIDATES", "1")
+    code, out, err = run_cli(
+        "edit", str(IMAGES / "coffee.png"), "make it Amazon-ready", "-o", str(tmp_path / "b.png"), "--json"
     )
-    assert code == 1 and "have the model do it first" in err  # a photo: said plainly, nothing published
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["route"] == "model" and result["status"] == "review"  # the tiny model's noise
+    assert result["preset"] is None and result["instruction"] == "make it Amazon-ready"
+    assert any(
+        "the backdrop is not plain, so the model made the background white" in n for n in result["notes"]
+    )

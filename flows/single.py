@@ -22,7 +22,8 @@ from tasks.ledger.costs import record_batch
 from tasks.notify import notify
 
 
-@task(name="edit", cache_policy=NO_CACHE, task_run_name="edit {item.id}")
+# results live in results.jsonl and the ledger, not in Prefect's result storage
+@task(name="edit", cache_policy=NO_CACHE, persist_result=False, task_run_name="edit {item.id}")
 def edit_one(item: Item, out_dir: str, settings: Settings, plan: Plan | None = None) -> ItemResult:
     """Route (unless a `plan` is given: a session's round), edit, check and publish one item
     (or ask a person); record it in the ledger."""

@@ -13,8 +13,8 @@ decides what a job does (RETOUCH_*, PREFECT_*, AWS_* and model variables after .
 retouch.toml file, the Prefect profile, the Python and Retouch's own code), so a command whose
 settings or code differ gets a daemon of its own, never a stale one.
 
-This module's top imports are the standard library only: it is the client side of every
-command. The server side (`serve`) imports the rest when the daemon starts.
+This module is the client side of every command (its imports: the standard library only, and
+light ones); the daemon itself is retouch/daemon_server.py.
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
+import sysconfig
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +111,11 @@ def fingerprint(env: dict[str, str] | None = None) -> str:
                 stat = path.stat()
                 parts.append(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}")
     parts.append(_file_digest(ROOT / "prefect.yaml"))
+    for folder in {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}:
+        try:  # a package installed, upgraded or removed changes its site-packages folder
+            parts.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+        except OSError:
+            pass
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
@@ -249,145 +253,3 @@ def daemons() -> list[tuple[Path, dict[str, Any] | None]]:
     except DaemonUnavailable:
         return []
     return [(path, health(path)) for path in sorted(folder.glob("*.sock"))]
-
-
-# ------------------------------------------------------------------------------------------------
-# the server: `retouch daemon run`
-
-
-class _State:
-    def __init__(self, idle_seconds: float) -> None:
-        self.idle_seconds = idle_seconds
-        self.busy = 0
-        self.jobs = 0
-        self.last = time.monotonic()
-        self.started = time.time()
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-
-    def begin(self) -> None:
-        with self.lock:
-            self.busy += 1
-            self.jobs += 1
-
-    def end(self) -> None:
-        with self.lock:
-            self.busy -= 1
-            self.last = time.monotonic()
-
-    def idle_for(self) -> float:
-        with self.lock:
-            return 0.0 if self.busy else time.monotonic() - self.last
-
-
-def _handler(state: _State, api):
-    from retouch.jobs import JobError, execute
-    from tasks.errors import one_line
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"  # the body ends when the connection does (streamed lines)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path != "/health":
-                return self._json(404, {"error": "not found"})
-            self._json(
-                200,
-                {
-                    "pid": os.getpid(),
-                    "busy": state.busy,
-                    "jobs": state.jobs,
-                    "started": state.started,
-                    "idle_seconds": state.idle_seconds,
-                    "prefect_api": api.url,
-                },
-            )
-
-        def do_POST(self) -> None:  # noqa: N802
-            if self.path == "/stop":
-                state.stopping.set()
-                return self._json(200, {"stopping": True})
-            if not self.path.startswith("/jobs/"):
-                return self._json(404, {"error": "not found"})
-            params = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-            state.begin()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-ndjson")
-                self.end_headers()
-
-                def progress(done: int, total: int) -> None:
-                    self._send({"progress": [done, total]})
-
-                try:
-                    with api.in_this_thread():
-                        results = execute(self.path[len("/jobs/") :], params, progress)
-                    self._send({"results": results})
-                except JobError as exc:
-                    self._send({"error": str(exc), "code": 2})
-                except Exception as exc:  # a bug: the command says so, the daemon lives on
-                    import traceback
-
-                    traceback.print_exc()
-                    self._send({"error": f"{one_line(exc)} (the daemon's log has the details)", "code": 1})
-            finally:
-                state.end()
-
-        def _send(self, message: dict[str, Any]) -> None:
-            try:
-                self.wfile.write(json.dumps(message, ensure_ascii=False).encode() + b"\n")
-                self.wfile.flush()
-            except OSError:  # the command went away (Ctrl-C): the job still finishes
-                pass
-
-    return Handler
-
-
-class _UnixHTTPServer(ThreadingHTTPServer):
-    address_family = socket.AF_UNIX
-    daemon_threads = True
-
-    def server_bind(self) -> None:
-        self.socket.bind(self.server_address)
-        self.server_name, self.server_port = "localhost", 0
-
-
-def serve(path: Path, idle_seconds: float) -> None:
-    """Run the daemon until it has been idle `idle_seconds` (or is asked to stop)."""
-    from retouch.prefect_api import PrefectApi
-
-    api = PrefectApi()  # the embedded default's private server, or the configured one
-    try:
-        from retouch.jobs import warm_up
-
-        warm_up()
-        api_url = api.ready()
-        state = _State(idle_seconds)
-        path.unlink(missing_ok=True)
-        server = _UnixHTTPServer(str(path), _handler(state, api))
-        os.chmod(path, 0o600)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        print(f"retouch daemon {os.getpid()} on {path}; Prefect API {api_url}", flush=True)
-        while not state.stopping.is_set():
-            if state.idle_for() >= idle_seconds:
-                break
-            state.stopping.wait(0.5)
-        while state.busy:  # asked to stop: finish what runs
-            time.sleep(0.1)
-        server.shutdown()
-        server.server_close()
-    finally:
-        if path.exists():
-            path.unlink(missing_ok=True)
-        api.close()
-        print(f"retouch daemon {os.getpid()} stopped", flush=True)

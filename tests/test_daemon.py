@@ -79,6 +79,21 @@ def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
         assert result["status"] == "published" and Path(result["output"]).parent == tmp_path
         assert cv2.imread(result["output"]).shape[1::-1] == size
 
+    # a warm edit goes straight to the daemon: neither the CLI framework nor Prefect is loaded
+    lean = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "retouch", "edit", str(IMAGES / "coffee.png"), "裁剪1:1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert lean.returncode == 0 and lean.stdout.startswith("published: "), lean.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in lean.stderr.splitlines() if "|" in line}
+    assert "retouch.cli.warm_edit" in imported
+    assert not imported & {"typer", "rich", "click", "prefect", "pydantic", "cv2", "numpy"}
+    assert daemon_pids(env) == {pid}
+
     # the contract holds through the daemon: a refusal exits 2, a broken image exits 1
     rejected = retouch("edit", str(IMAGES / "coffee.png"), "今天天气怎么样")
     assert rejected.returncode == 2 and rejected.stderr.startswith("error: rejected")
@@ -112,11 +127,11 @@ def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
         runs = client.read_task_runs(
             task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=["edit edit"]))
         )
-    assert len([r for r in runs if r.state.is_completed()]) >= 3
+    assert len([r for r in runs if r.state.is_completed()]) >= 4
     ledger = create_engine(f"sqlite:///{tmp_path / 'data' / 'retouch.db'}")
     with ledger.connect() as connection:
         paths = connection.execute(text("select path from ledger")).scalars().all()
-    assert paths.count("opencv") == 4  # two edits and two batch items
+    assert paths.count("opencv") == 5  # three edits and two batch items
 
     # another configuration gets a daemon of its own (never one with stale settings)
     png = retouch("edit", str(IMAGES / "rocket.jpg"), "crop to 1:1", "--json", RETOUCH_OUTPUT_FORMAT="png")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import CliError, app, err, out, print_json
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, err, out
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

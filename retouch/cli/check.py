@@ -8,12 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    out,
-    print_json,
-)
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, out
 
 
 def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:

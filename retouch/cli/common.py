@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from retouch.cli.basics import CliError, prefect_log_defaults
 
 app = typer.Typer(
     help="Edit product images from natural-language instructions (zh/en), the cheapest safe way, on Prefect.",
@@ -25,33 +24,12 @@ state = {"debug": False}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class CliError(Exception):
-    """Bad usage or input: printed as one line, exit status 2."""
-
-
 @app.callback()
 def options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and Prefect's logs.")] = False,
 ) -> None:
     state["debug"] = debug
-    # a single edit is a task run outside any flow run: its logs stay local (no warning about it)
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    if not debug:  # keep Prefect's per-task chatter out of the terminal (it still reaches the UI)
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-
-
-def who() -> str:
-    """Who runs this command, for the audit log: `cli:<login name>`."""
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return f"cli:uid-{os.getuid()}"
-
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    prefect_log_defaults(debug)
 
 
 def image_size(path: str | None) -> tuple[int, int] | None:

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import CliError, app, out, print_json
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, out
 
 
 @app.command("composite")

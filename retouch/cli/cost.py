@@ -10,12 +10,8 @@ from rich.table import Table
 if TYPE_CHECKING:
     from config.settings import Settings
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    out,
-    print_json,
-)
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, out
 from tasks.errors import one_line
 
 

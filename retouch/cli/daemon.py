@@ -58,6 +58,6 @@ def daemon_run(
     idle: Annotated[float, typer.Option("--idle", help="Exit after this many seconds without work.")] = 600,
 ) -> None:
     """Serve jobs on SOCKET until idle (started by the commands themselves)."""
-    from retouch import daemon
+    from retouch.daemon_server import serve
 
-    daemon.serve(socket, idle)
+    serve(socket, idle)

@@ -9,13 +9,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from retouch.cli.common import (
-    REPO_ROOT,
-    CliError,
-    app,
-    err,
-    out,
-)
+from retouch.cli.basics import CliError
+from retouch.cli.common import REPO_ROOT, app, err, out
 from retouch.cli.edit import run_cmd
 
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import app, out, print_json
+from retouch.cli.basics import print_json
+from retouch.cli.common import app, out
 
 
 @app.command("doctor")

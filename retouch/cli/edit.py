@@ -10,14 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    err,
-    out,
-    print_json,
-    who,
-)
+from retouch.cli.basics import CliError, print_json, who
+from retouch.cli.common import app, err, out
+from retouch.cli.edit_request import edit_params, report_edit
 
 
 def progress_bar():
@@ -236,47 +231,7 @@ def edit_cmd(
     ] = None,
 ) -> None:
     """Edit one image: route, edit, check and publish it as one recorded Prefect task run."""
-    from tasks.formats import EXTENSIONS, format_of_extension
-    from tasks.storage import StorageError, check_writable, is_s3
-
-    fmt = None
-    if output:
-        suffix = Path(output).suffix
-        fmt = format_of_extension(suffix)
-        if suffix and not fmt:
-            known = ", ".join(sorted(EXTENSIONS.values()))
-            raise CliError(f"-o {output}: unknown image extension {suffix.lower()!r} (use one of {known})")
-    pictures = []
-    for picture in [image, *(refs or [])]:
-        if not is_s3(picture):
-            if not Path(picture).is_file():
-                raise CliError(f"{picture}: no such file")
-            picture = str(Path(picture).resolve())
-        pictures.append(picture)
-    image, references = pictures[0], pictures[1:]
-    try:
-        check_writable(str(Path(output).resolve().parent if output else Path.cwd()))
-    except StorageError as exc:
-        raise CliError(str(exc)) from None
-    params = {
-        "image": image,
-        "instruction": instruction,
-        "format": fmt,
-        "requested_by": who(),
-        "target": str(Path(output).resolve()) if output else None,
-        "references": references,
-        "cwd": str(Path.cwd()),
-    }
-    (result,) = run_job("edit", params)
-    if as_json:
-        print_json(result)
-    elif result["status"] in ("published", "review"):
-        out.print(
-            f"{result['status']}: {result['output']} ({result['width']}x{result['height']},"
-            f" {result.get('reason')})"
-        )
-    if result["status"] == "rejected":
-        raise CliError(f"rejected: {result['error']}")
-    if result["status"] == "failed":
-        err.print(f"error: {result['error']}")
-        raise typer.Exit(1)
+    (result,) = run_job("edit", edit_params(image, instruction, output, refs or []))
+    code = report_edit(result, as_json)
+    if code:
+        raise typer.Exit(code)

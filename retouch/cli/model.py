@@ -7,12 +7,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    out,
-    print_json,
-)
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, out
 
 model_app = typer.Typer(
     help="The image model (Qwen-Image-Edit-2509): inspect, build a test model.", no_args_is_help=True

@@ -6,14 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    out,
-    print_json,
-    require_server,
-    review_port,
-)
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, out, require_server, review_port
 from tasks.errors import one_line
 
 if TYPE_CHECKING:

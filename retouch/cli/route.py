@@ -10,13 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    image_size,
-    out,
-    print_json,
-)
+from retouch.cli.basics import CliError, print_json
+from retouch.cli.common import app, image_size, out
 
 
 def _route_one(instruction: str | None, image: str | None) -> dict[str, Any]:

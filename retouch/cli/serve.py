@@ -6,13 +6,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import (
-    CliError,
-    app,
-    err,
-    out,
-    require_server,
-)
+from retouch.cli.basics import CliError
+from retouch.cli.common import app, err, out, require_server
 
 
 @app.command("serve")

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import CliError, app, out, print_json, who
+from retouch.cli.basics import CliError, print_json, who
+from retouch.cli.common import app, out
 
 session_app = typer.Typer(
     help="Multi-round editing: each round edits what the rounds before made; show, undo.",

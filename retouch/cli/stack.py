@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from retouch.cli.common import REPO_ROOT, CliError, app, out
+from retouch.cli.basics import CliError
+from retouch.cli.common import REPO_ROOT, app, out
 from retouch.cli.common import review_port as common_review_port
 
 stack_app = typer.Typer(

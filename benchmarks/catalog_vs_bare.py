@@ -61,7 +61,12 @@ class Code:
         return [sys.executable, "-m", "retouch", *args]
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
-        return {**base, "PYTHONPATH": str(self.path)}  # before the editable install's own path
+        return {
+            **base,
+            "PYTHONPATH": str(self.path),  # before the editable install's own path
+            # a ledger of its own: each version migrates its database to its own schema
+            "RETOUCH_DATA_DIR": str(Path(base["RETOUCH_DATA_DIR"], self.name.split()[0])),
+        }
 
 
 def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
+from prefect.settings import get_current_settings
 
 from config.contracts import Item, ItemResult, Plan
 from config.settings import Settings
@@ -22,8 +23,17 @@ from tasks.ledger.costs import record_batch
 from tasks.notify import notify
 
 
-# results live in results.jsonl and the ledger, not in Prefect's result storage
-@task(name="edit", cache_policy=NO_CACHE, persist_result=False, task_run_name="edit {item.id}")
+# Results live in results.jsonl and the ledger, not in Prefect's result storage. Naming the
+# storage anyway (Prefect's local default, never written) saves each run the question "which
+# storage does the server prefer?": an API request that, in a daemon just started, would wait
+# for the Prefect server to boot (retouch/daemon_server.py runs edits while it does).
+@task(
+    name="edit",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    result_storage=get_current_settings().results.local_storage_path,
+    task_run_name="edit {item.id}",
+)
 def edit_one(item: Item, out_dir: str, settings: Settings, plan: Plan | None = None) -> ItemResult:
     """Route (unless a `plan` is given: a session's round), edit, check and publish one item
     (or ask a person); record it in the ledger."""

@@ -50,6 +50,7 @@ ENV_PREFIXES = (
 )
 ENV_NAMES = ("TZ", "HOME", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
 START_TIMEOUT = 120.0
+OFF = 3  # the exit status of a daemon whose configuration turns it off
 
 
 class DaemonUnavailable(RuntimeError):
@@ -166,8 +167,17 @@ def health(path: Path, timeout: float = 10) -> dict[str, Any] | None:
         return None
 
 
-def ensure_daemon(print_: str, idle_seconds: float, log: Path) -> Path:
-    """The socket of this configuration's daemon, started now if none answers."""
+def log_path(print_: str) -> Path:
+    """Where the daemon of configuration `print_` writes what it has to say."""
+    return runtime_dir() / f"{print_}.log"
+
+
+def ensure_daemon(print_: str) -> Path:
+    """The socket of this configuration's daemon, started now if none answers.
+
+    Started at once, before this command reads its settings: the daemon reads them itself
+    (how long to stay idle), and exits at once when they turn it off; its imports overlap what
+    the command still does."""
     path = socket_path(print_)
     if health(path):
         return path
@@ -176,20 +186,10 @@ def ensure_daemon(print_: str, idle_seconds: float, log: Path) -> Path:
         if health(path):
             return path
         path.unlink(missing_ok=True)
-        log.parent.mkdir(parents=True, exist_ok=True)
+        log = log_path(print_)
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "retouch",
-                    "daemon",
-                    "run",
-                    "--socket",
-                    str(path),
-                    "--idle",
-                    str(idle_seconds),
-                ],
+                [sys.executable, "-m", "retouch.daemon_server", str(path)],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -202,7 +202,9 @@ def ensure_daemon(print_: str, idle_seconds: float, log: Path) -> Path:
                 return path
             if process.poll() is not None:
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
+        if process.poll() == OFF:
+            raise DaemonUnavailable("the daemon is off (RETOUCH_DAEMON_IDLE_SECONDS=0)")
         process.kill()
         raise DaemonUnavailable(f"the daemon did not start (its log: {log})")
 

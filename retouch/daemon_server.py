@@ -1,12 +1,19 @@
-"""The warm local daemon itself (`retouch daemon run`): jobs over a Unix socket, one at a time per
-connection, until it has been idle RETOUCH_DAEMON_IDLE_SECONDS. Started and reached by the
-commands through retouch/daemon.py (the client side, which explains why it exists)."""
+"""The warm local daemon itself: jobs over a Unix socket, one at a time per connection, until it
+has been idle RETOUCH_DAEMON_IDLE_SECONDS. Started (`python -m retouch.daemon_server SOCKET`)
+and reached by the commands through retouch/daemon.py (the client side, which explains why it
+exists).
+
+It takes jobs as soon as it has imported what they need, while the embedded Prefect server is
+still booting: that server's socket is bound before it starts (retouch/prefect_api.py), so the
+task runs' events and any API request wait for it rather than fail, and the first command does
+not wait for the boot. Should that server fail to start, the daemon says so and stops."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,6 +128,25 @@ class _UnixHTTPServer(ThreadingHTTPServer):
         self.server_name, self.server_port = "localhost", 0
 
 
+def _watch_server(api, state: _State, failed: Path) -> None:
+    """Wait for the embedded Prefect server (if any); if it cannot start, say so and stop,
+    leaving `failed` behind so that the next daemon takes no job before its own answers."""
+    started = time.monotonic()
+    try:
+        api.wait_for_server()
+    except RuntimeError as exc:
+        failed.write_text(f"{exc}\n")
+        print(
+            f"error: {exc}; the task runs of the {state.jobs} jobs taken meanwhile are not in "
+            "Prefect (their results and ledger rows are); stopping",
+            flush=True,
+        )
+        state.stopping.set()
+        return
+    failed.unlink(missing_ok=True)
+    print(f"Prefect API answering after {time.monotonic() - started:.1f} s", flush=True)
+
+
 def serve(path: Path, idle_seconds: float) -> None:
     """Run the daemon until it has been idle `idle_seconds` (or is asked to stop)."""
     from retouch.prefect_api import PrefectApi
@@ -130,8 +156,11 @@ def serve(path: Path, idle_seconds: float) -> None:
         from retouch.jobs import warm_up
 
         warm_up()
-        api_url = api.ready()
+        failed = path.with_suffix(".server-failed")
+        # jobs start while the embedded server boots, unless the last daemon's could not start
+        api_url = api.ready(wait=failed.exists())
         state = _State(idle_seconds)
+        threading.Thread(target=_watch_server, args=(api, state, failed), daemon=True).start()
         path.unlink(missing_ok=True)
         server = _UnixHTTPServer(str(path), _handler(state, api))
         os.chmod(path, 0o600)
@@ -150,3 +179,21 @@ def serve(path: Path, idle_seconds: float) -> None:
             path.unlink(missing_ok=True)
         api.close()
         print(f"retouch daemon {os.getpid()} stopped", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m retouch.daemon_server SOCKET`: serve this configuration until idle; exit
+    status retouch.daemon.OFF at once when its settings turn the daemon off."""
+    from config.settings import get_settings
+    from retouch.daemon import OFF
+
+    idle_seconds = get_settings().daemon_idle_seconds
+    if idle_seconds <= 0:
+        print("the daemon is off (RETOUCH_DAEMON_IDLE_SECONDS=0)", flush=True)
+        return OFF
+    serve(Path(argv[0]), idle_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,12 +1,14 @@
-"""The embedded default Prefect API for one CLI command.
+"""The embedded default Prefect API for one CLI command or the daemon.
 
 When no Prefect server is configured (no PREFECT_API_URL), Prefect itself would start a
 temporary server on the first flow call, after importing its server stack into this process
-(~1.5 s) and then waiting for the server process to boot (~3 s). The CLI instead starts that
-same server process (`uvicorn prefect.server.api.server:create_app`, ephemeral mode: no UI, no
-background services, the usual database under PREFECT_HOME) *before* it imports Prefect and
-the image libraries, so that the boot overlaps the imports, and stops it when the command ends.
-Runs still land in the same database that `prefect server start` shows in the UI.
+and then waiting for the server process to boot (seconds). Retouch instead starts that same
+server (Prefect's API app on uvicorn, ephemeral mode: no UI, no background services, the usual
+database under PREFECT_HOME) *before* it imports Prefect and the image libraries, so that the
+boot overlaps the imports, and stops it when the command (or the daemon) ends. The server's
+port is bound here first, so its address takes connections at once: the daemon runs its first
+edit while the server still boots (the task run's events wait for it). Runs still land in the
+same database that `prefect server start` shows in the UI.
 """
 
 from __future__ import annotations
@@ -36,12 +38,15 @@ def _die_with_parent() -> None:
 
 
 class EphemeralServer:
-    """A private Prefect API server process on a free loopback port."""
+    """A private Prefect API server process on a free loopback port.
+
+    The port is bound and listening here, before the process starts (it serves the inherited
+    socket: retouch/prefect_server_process.py), so the API's address is known and takes
+    connections at once: a request sent while the server still boots waits for its answer."""
 
     def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        listening = socket.create_server(("127.0.0.1", 0), backlog=128)
+        self.port = listening.getsockname()[1]
         env = {
             **os.environ,
             "PREFECT_UI_ENABLED": "0",
@@ -50,36 +55,27 @@ class EphemeralServer:
         }
         # a file, not a pipe: a chatty server must never block on a full pipe buffer
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "prefect.server.api.server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--log-level",
-                "error",
-                "--lifespan",
-                "on",
-            ],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-            preexec_fn=_die_with_parent,
-        )
+        with listening:  # the server's process holds the socket from here on
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "retouch.prefect_server_process", str(listening.fileno())],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log,
+                pass_fds=(listening.fileno(),),
+                preexec_fn=_die_with_parent,
+            )
+        self.answered = False
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
     def wait_until_ready(self, timeout: float = 60.0) -> None:
+        """Return once the server answers; RuntimeError (its last words) if it exited or
+        did not answer in time."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while not self.answered and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self.log.seek(0)
                 err = self.log.read().decode(errors="replace").strip()
@@ -90,10 +86,13 @@ class EphemeralServer:
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
                     if response.status == 200:
+                        self.answered = True
                         return
             except OSError:
                 pass
             time.sleep(0.05)
+        if self.answered:
+            return
         self.stop()
         raise RuntimeError(f"the embedded Prefect server did not answer within {timeout:.0f} s")
 
@@ -130,8 +129,12 @@ class PrefectApi:
         self._tls = None
         self.url: str | None = None
 
-    def ready(self) -> str | None:
-        """Wait for the API; call it after the slow imports, right before running flows."""
+    def ready(self, wait: bool = True) -> str | None:
+        """Point Prefect at the API; call it after the slow imports, right before running flows.
+
+        `wait`: until the embedded server answers. Without, runs may start while it boots:
+        their task runs' events and logs wait in Prefect's queues and their API requests on
+        the server's socket, and `close` (or `wait_for_server`) waits for the server."""
         if self.url is not None:
             return self.url
         from prefect.context import SettingsContext
@@ -150,7 +153,8 @@ class PrefectApi:
                 self.server = None
             self.url = configured or ""
         else:
-            self.server.wait_until_ready()
+            if wait:
+                self.server.wait_until_ready()
             updates = {
                 PREFECT_API_URL: self.server.api_url,
                 # nothing watches heartbeats on a private server: no heartbeat thread to join
@@ -199,9 +203,18 @@ class PrefectApi:
             self._tls = tls
         return self._tls
 
+    def wait_for_server(self) -> None:
+        """Until the embedded server (if any) answers; RuntimeError if it cannot."""
+        if self.server is not None:
+            self.server.wait_until_ready()
+
     def close(self) -> None:
         try:
             if self.server and self.url:
+                try:  # what was queued while it booted is sent before it stops
+                    self.server.wait_until_ready()
+                except RuntimeError:
+                    pass
                 _drain_prefect_workers()
             self._settings.close()
         finally:

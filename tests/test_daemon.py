@@ -179,3 +179,121 @@ def test_an_idle_daemon_exits_and_progress_reaches_the_client(user, tmp_path):
     from retouch.stack import alive
 
     wait_for(lambda: not alive(pid), timeout=30, what="the daemon's process to end")
+
+
+def _embedded(tmp_path: Path) -> dict[str, str]:
+    """A user's environment on the embedded default: no Prefect server configured, a Prefect
+    home and data folder of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RETOUCH_", "PREFECT_"))}
+    env.update(
+        XDG_RUNTIME_DIR=tempfile.mkdtemp(prefix="rt-"),
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        RETOUCH_DATA_DIR=str(tmp_path / "data"),
+        RETOUCH_DAEMON_IDLE_SECONDS="60",
+        RETOUCH_ENV_FILE="",
+    )
+    return env
+
+
+def _task_runs(prefect_home: Path) -> list[tuple[str, str]]:
+    """(name, state) of every task run in the embedded default's database."""
+    import sqlite3
+
+    with sqlite3.connect(prefect_home / "prefect.db") as db:
+        return db.execute("select name, state_type from task_run").fetchall()
+
+
+EDIT_WHILE_THE_SERVER_IS_FROZEN = """
+import os, signal, sys, threading, urllib.request
+from retouch.prefect_api import PrefectApi
+
+api = PrefectApi()
+os.kill(api.server.process.pid, signal.SIGSTOP)  # the server cannot boot until let go
+from retouch.jobs import execute, warm_up
+
+warm_up()
+api.ready(wait=False)
+answers = []
+
+def job():
+    with api.in_this_thread():
+        answers.extend(execute("edit", {"image": sys.argv[1], "instruction": "crop to 1:1",
+                                        "target": sys.argv[2], "cwd": os.getcwd()}))
+
+worker = threading.Thread(target=job, daemon=True)
+worker.start()
+worker.join(timeout=120)
+print("answered while the server was frozen:", not worker.is_alive(), flush=True)
+os.kill(api.server.process.pid, signal.SIGCONT)
+worker.join()
+print(answers[0]["status"], flush=True)
+api.close()  # waits for the server, then sends what waited
+"""
+
+
+def test_an_edit_runs_while_the_embedded_server_boots_and_its_task_run_is_still_recorded(tmp_path):
+    """The daemon takes its first edit before its private Prefect server answers (that boot is
+    most of a cold `retouch edit`): the task run's events wait for the server, not the edit."""
+    env = _embedded(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", EDIT_WHILE_THE_SERVER_IS_FROZEN, str(IMAGES / "coffee.png"), "sq.jpg"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == ["answered while the server was frozen: True", "published"]
+    assert cv2.imread(str(tmp_path / "sq.jpg")).shape[:2] == (400, 400)
+    assert _task_runs(tmp_path / "prefect") == [("edit edit", "COMPLETED")]
+
+
+def test_a_cold_edit_on_the_embedded_default_starts_the_daemon_and_is_recorded(tmp_path):
+    env = _embedded(tmp_path)
+
+    def retouch(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "retouch", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    first = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json")
+    assert first.returncode == 0 and "warning" not in first.stderr, first.stderr
+    assert json.loads(first.stdout)["status"] == "published"
+    (pid,) = daemon_pids(env)
+    second = retouch("edit", str(IMAGES / "rocket.jpg"), "旋转90度", "--json")
+    assert second.returncode == 0 and daemon_pids(env) == {pid}, second.stderr
+    assert "log: " in retouch("daemon", "status").stdout
+    assert retouch("daemon", "stop").returncode == 0
+    wait_for(lambda: not daemon_pids(env), timeout=60, what="the daemon to stop")
+    wait_for(lambda: not _pid_alive(pid), timeout=60, what="the daemon to exit")
+    assert sorted(_task_runs(tmp_path / "prefect")) == [("edit edit", "COMPLETED")] * 2
+    log = next(Path(env["XDG_RUNTIME_DIR"], "retouch").glob("*.log")).read_text()
+    assert "Prefect API answering after" in log and "error" not in log, log
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_daemon_turned_off_in_retouch_toml_leaves_the_edit_to_the_command(user, tmp_path):
+    """The lane of a plain edit starts the daemon before reading any settings; a daemon that
+    its retouch.toml turns off exits at once, and the command edits in its own process."""
+    retouch, env = user
+    del env["RETOUCH_DAEMON_IDLE_SECONDS"]  # the environment would win over the file
+    (tmp_path / "retouch.toml").write_text("daemon_idle_seconds = 0\n")
+    done = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert json.loads(done.stdout)["status"] == "published"
+    assert not daemon_pids(env)
+    log = next(Path(env["XDG_RUNTIME_DIR"], "retouch").glob("*.log")).read_text()
+    assert log == "the daemon is off (RETOUCH_DAEMON_IDLE_SECONDS=0)\n"

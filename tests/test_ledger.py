@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, inspect, text
 from config.contracts import Cost, ItemResult, ReviewDecision
 from tasks.ledger.cache import cached_edit, remember_edit
 from tasks.ledger.costs import record_batch, record_review, totals
-from tasks.ledger.db import MIGRATIONS, edit_cache, engine_for, now
+from tasks.ledger.db import HEAD_REVISION, MIGRATIONS, edit_cache, engine_for, now
 from tasks.ledger.deferred import pending_deferred
 from tasks.ledger.uploads import claim_upload, due_uploads, finish_upload
 from tests.helpers import IMAGES
@@ -57,8 +57,29 @@ def test_schema_is_created_by_migrations(db_url):
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
+    assert HEAD_REVISION == head  # a new migration updates the constant that skips Alembic
     with engine.connect() as connection:
         assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() == head
+
+
+def test_a_database_behind_the_newest_schema_is_migrated_when_opened(db_url):
+    """Opening a database already at the newest revision skips Alembic; one revision behind
+    must still be brought up to date."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with create_engine(db_url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    assert "references" not in {c["name"] for c in inspect(create_engine(db_url)).get_columns("audit")}
+    engine = engine_for(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from retouch_alembic_version")).scalar() == (
+            HEAD_REVISION
+        )
+    assert "references" in {c["name"] for c in inspect(engine).get_columns("audit")}
 
 
 def _claim_when_all_are_ready(url: str, start, n: int, outcomes) -> None:

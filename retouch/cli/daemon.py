@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -33,7 +31,8 @@ def daemon_status() -> None:
         idle = "" if health["busy"] else f", exits after {health['idle_seconds']:g} s idle"
         out.print(
             f"{path}: pid {health['pid']}, up {time.time() - health['started']:.0f} s, "
-            f"{health['jobs']} jobs, {health['busy']} running{idle}; Prefect API {health['prefect_api']}"
+            f"{health['jobs']} jobs, {health['busy']} running{idle}; Prefect API {health['prefect_api']}; "
+            f"log: {daemon.log_path(path.stem)}"
         )
 
 
@@ -50,14 +49,3 @@ def daemon_stop() -> None:
             out.print(f"stopping the daemon {health['pid']} ({path})")
     if not found:
         out.print("no daemon runs")
-
-
-@daemon_app.command("run", hidden=True)
-def daemon_run(
-    socket: Annotated[Path, typer.Option("--socket", help="The Unix socket to serve on.")],
-    idle: Annotated[float, typer.Option("--idle", help="Exit after this many seconds without work.")] = 600,
-) -> None:
-    """Serve jobs on SOCKET until idle (started by the commands themselves)."""
-    from retouch.daemon_server import serve
-
-    serve(socket, idle)

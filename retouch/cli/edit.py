@@ -76,9 +76,7 @@ def _daemon_socket():
     if settings.daemon_idle_seconds <= 0:
         return None
     try:
-        return daemon.ensure_daemon(
-            print_, settings.daemon_idle_seconds, settings.data_dir / "daemon" / f"{print_}.log"
-        )
+        return daemon.ensure_daemon(print_)
     except daemon.DaemonUnavailable as exc:
         err.print(f"warning: {exc}; running in this process")
         return None

@@ -1,15 +1,19 @@
-"""The warm lane of `retouch edit`: straight to this configuration's running daemon.
+"""The lane of a plain `retouch edit`: straight to this configuration's daemon, started if need be.
 
 With the daemon warm, the edit itself takes tens of milliseconds; loading typer and rich, and
 building every command's options to parse one, took longer than that. When the command line
-is a plain `retouch edit IMAGE INSTRUCTION [-o/--out PATH] [--json] [--ref PATH]...` and the
-daemon answers, it is parsed here and sent there, with the same checks, output and exit status
-as the full command line (retouch/cli/edit_request.py). Anything else (help, other options, no
-daemon yet, a daemon gone mid-job) is left to the full command line: `warm_edit` says None.
+is a plain `retouch edit IMAGE INSTRUCTION [-o/--out PATH] [--json] [--ref PATH]...`, it is
+parsed here and sent to the daemon, with the same checks, output and exit status as the full
+command line (retouch/cli/edit_request.py). With no daemon running, one is started first, at
+once: its imports are then the first edit's only wait (it takes the job before its Prefect
+server has finished booting: retouch/daemon_server.py). Anything else (help, other options,
+the daemon off or unable to start, a daemon gone mid-job) is left to the full command line:
+`warm_edit` says None.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -55,9 +59,18 @@ def parse_edit(argv: list[str]) -> dict[str, Any] | None:
     return request
 
 
+def _daemon_off() -> bool:
+    """Whether the environment turns the daemon off (retouch.toml can too: the daemon reads
+    its settings when it starts, and then exits)."""
+    try:
+        return float(os.environ.get("RETOUCH_DAEMON_IDLE_SECONDS", "1")) <= 0
+    except ValueError:  # the settings say what is wrong with it
+        return False
+
+
 def warm_edit(argv: list[str]) -> int | None:
-    """Run `retouch edit` through the running daemon: its exit status, or None when the full
-    command line should take the command."""
+    """Run `retouch edit` through this configuration's daemon: its exit status, or None when
+    the full command line should take the command."""
     request = parse_edit(argv)
     if request is None:
         return None
@@ -65,14 +78,11 @@ def warm_edit(argv: list[str]) -> int | None:
     from retouch import daemon
     from retouch.cli.edit_request import edit_params, report_edit
 
-    try:
-        path = daemon.socket_path(daemon.fingerprint())
-    except daemon.DaemonUnavailable:
-        return None
-    if not daemon.health(path):
-        return None
+    if _daemon_off():
+        return None  # the full command line runs the edit in its own process
     try:
         params = edit_params(request["image"], request["instruction"], request["out"], request["ref"])
+        path = daemon.ensure_daemon(daemon.fingerprint())
         (result,) = daemon.submit(path, "edit", params)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)

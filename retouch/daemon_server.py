@@ -191,7 +191,11 @@ def main(argv: list[str]) -> int:
     if idle_seconds <= 0:
         print("the daemon is off (RETOUCH_DAEMON_IDLE_SECONDS=0)", flush=True)
         return OFF
-    serve(Path(argv[0]), idle_seconds)
+    try:
+        serve(Path(argv[0]), idle_seconds)
+    except RuntimeError as exc:  # the embedded Prefect server could not start
+        print(f"error: {exc}", flush=True)
+        return 1
     return 0
 
 

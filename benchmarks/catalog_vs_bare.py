@@ -105,12 +105,22 @@ def start_prefect_server(home: Path, env: dict[str, str]) -> tuple[subprocess.Po
 
 
 def stop_daemons(code: Code, env: dict[str, str]) -> None:
-    subprocess.run(code.argv("daemon", "stop"), env=code.env(env), capture_output=True)
+    """Stop the daemons and wait until their processes (and so their Prefect servers) are gone:
+    a cold command must not share the machine with the last daemon's shutdown."""
     folder = Path(env["XDG_RUNTIME_DIR"], "retouch")
+    pids = [daemon_pid_at(path) for path in folder.glob("*.sock") if _answers(path)]
+    subprocess.run(code.argv("daemon", "stop"), env=code.env(env), capture_output=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(_answers(p) for p in folder.glob("*.sock")):
-        time.sleep(0.2)
-    time.sleep(0.5)  # its private Prefect server goes after it
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids if pid):
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _answers(path: Path) -> bool:
@@ -145,16 +155,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def daemon_pid_at(path: Path) -> int | None:
+    sys.path.insert(0, str(ROOT))
+    from retouch.daemon import health
+
+    info = health(path)
+    return info["pid"] if info else None
+
+
 def daemon_pid(env: dict[str, str]) -> int:
     folder = Path(env["XDG_RUNTIME_DIR"], "retouch")
     for path in folder.glob("*.sock"):
-        if _answers(path):
-            sys.path.insert(0, str(ROOT))
-            from retouch.daemon import health
-
-            info = health(path)
-            if info:
-                return info["pid"]
+        if _answers(path) and (pid := daemon_pid_at(path)):
+            return pid
     raise SystemExit("no daemon answers")
 
 

@@ -147,11 +147,21 @@ def _watch_server(api, state: _State, failed: Path) -> None:
     print(f"Prefect API answering after {time.monotonic() - started:.1f} s", flush=True)
 
 
+def _unlink_own(path: Path, inode: int | None) -> None:
+    """Remove the socket file this daemon made, not one a newer daemon made there since."""
+    try:
+        if inode is not None and os.stat(path).st_ino == inode:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
 def serve(path: Path, idle_seconds: float) -> None:
     """Run the daemon until it has been idle `idle_seconds` (or is asked to stop)."""
     from retouch.prefect_api import PrefectApi
 
     api = PrefectApi()  # the embedded default's private server, or the configured one
+    bound = None  # the socket file this daemon made (a successor may make one at the same path)
     try:
         from retouch.jobs import warm_up
 
@@ -163,6 +173,7 @@ def serve(path: Path, idle_seconds: float) -> None:
         threading.Thread(target=_watch_server, args=(api, state, failed), daemon=True).start()
         path.unlink(missing_ok=True)
         server = _UnixHTTPServer(str(path), _handler(state, api))
+        bound = os.stat(path).st_ino
         os.chmod(path, 0o600)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         print(f"retouch daemon {os.getpid()} on {path}; Prefect API {api_url}", flush=True)
@@ -170,13 +181,13 @@ def serve(path: Path, idle_seconds: float) -> None:
             if state.idle_for() >= idle_seconds:
                 break
             state.stopping.wait(0.5)
+        _unlink_own(path, bound)  # from now on a command starts a new daemon
         while state.busy:  # asked to stop: finish what runs
             time.sleep(0.1)
         server.shutdown()
         server.server_close()
     finally:
-        if path.exists():
-            path.unlink(missing_ok=True)
+        _unlink_own(path, bound)
         api.close()
         print(f"retouch daemon {os.getpid()} stopped", flush=True)
 

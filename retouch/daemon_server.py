@@ -28,6 +28,7 @@ class _State:
         self.jobs = 0
         self.last = time.monotonic()
         self.started = time.time()
+        self.allocator_tuned = False
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -76,6 +77,7 @@ def _handler(state: _State, api):
                     "started": state.started,
                     "idle_seconds": state.idle_seconds,
                     "prefect_api": api.url,
+                    "allocator_tuned": state.allocator_tuned,
                 },
             )
 
@@ -159,7 +161,9 @@ def _unlink_own(path: Path, inode: int | None) -> None:
 def serve(path: Path, idle_seconds: float) -> None:
     """Run the daemon until it has been idle `idle_seconds` (or is asked to stop)."""
     from retouch.prefect_api import PrefectApi
+    from retouch.runtime import tune_allocator
 
+    tuned = tune_allocator()  # as every command's process does: image buffers reused, not remapped
     api = PrefectApi()  # the embedded default's private server, or the configured one
     bound = None  # the socket file this daemon made (a successor may make one at the same path)
     try:
@@ -170,6 +174,7 @@ def serve(path: Path, idle_seconds: float) -> None:
         # jobs start while the embedded server boots, unless the last daemon's could not start
         api_url = api.ready(wait=failed.exists())
         state = _State(idle_seconds)
+        state.allocator_tuned = tuned
         threading.Thread(target=_watch_server, args=(api, state, failed), daemon=True).start()
         path.unlink(missing_ok=True)
         server = _UnixHTTPServer(str(path), _handler(state, api))

@@ -49,12 +49,16 @@ def user(tmp_path, prefect_api):
 
 
 def daemon_pids(env: dict[str, str]) -> set[int]:
+    return {health["pid"] for health in _healths(env)}
+
+
+def _healths(env: dict[str, str]) -> list[dict]:
     from retouch.daemon import daemons
 
     old = os.environ.get("XDG_RUNTIME_DIR")
     os.environ["XDG_RUNTIME_DIR"] = env["XDG_RUNTIME_DIR"]
     try:
-        return {health["pid"] for _, health in daemons() if health}
+        return [health for _, health in daemons() if health]
     finally:
         if old is None:
             os.environ.pop("XDG_RUNTIME_DIR")
@@ -68,6 +72,7 @@ def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
     assert first.returncode == 0, first.stderr
     assert "warning" not in first.stderr, first.stderr
     (pid,) = daemon_pids(env)
+    assert _healths(env)[0]["allocator_tuned"]  # glibc keeps image buffers (retouch/runtime.py)
     started = time.perf_counter()
     second = retouch("edit", str(IMAGES / "rocket.jpg"), "旋转90度", "-o", "turned.jpg", "--json")
     warm = time.perf_counter() - started

@@ -273,13 +273,14 @@ def test_a_cold_edit_on_the_embedded_default_starts_the_daemon_and_is_recorded(t
     (pid,) = daemon_pids(env)
     second = retouch("edit", str(IMAGES / "rocket.jpg"), "旋转90度", "--json")
     assert second.returncode == 0 and daemon_pids(env) == {pid}, second.stderr
-    assert "log: " in retouch("daemon", "status").stdout
+    status = retouch("daemon", "status").stdout
+    assert "log: " in status, status
     assert retouch("daemon", "stop").returncode == 0
     wait_for(lambda: not daemon_pids(env), timeout=60, what="the daemon to stop")
     wait_for(lambda: not _pid_alive(pid), timeout=60, what="the daemon to exit")
-    assert sorted(_task_runs(tmp_path / "prefect")) == [("edit edit", "COMPLETED")] * 2
     log = next(Path(env["XDG_RUNTIME_DIR"], "retouch").glob("*.log")).read_text()
-    assert "Prefect API answering after" in log and "error" not in log, log
+    assert sorted(_task_runs(tmp_path / "prefect")) == [("edit edit", "COMPLETED")] * 2, log
+    assert "Prefect API answering after" in log and "error:" not in log, log
 
 
 def _pid_alive(pid: int) -> bool:

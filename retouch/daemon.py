@@ -242,8 +242,11 @@ def stop(path: Path) -> bool:
     """Ask the daemon at `path` to exit once its jobs are done; whether one answered."""
     try:
         connection, response = _request(path, "POST", "/stop", timeout=5)
-        connection.close()
-        return response.status == 200
+        try:
+            response.read()  # the whole answer: closing before it came left a broken pipe there
+            return response.status == 200
+        finally:
+            connection.close()
     except (OSError, http.client.HTTPException):
         return False
 

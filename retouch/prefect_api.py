@@ -13,6 +13,7 @@ same database that `prefect server start` shows in the UI.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -119,6 +120,20 @@ def _drain_prefect_workers() -> None:
             pass
 
 
+class _TaskRunsSeen(logging.Handler):
+    """The ids of the task runs this process ran (Prefect's task-run logger names each one when
+    it finishes)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.ids: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        task_run_id = getattr(record, "task_run_id", None)
+        if task_run_id:
+            self.ids.add(task_run_id)
+
+
 class PrefectApi:
     """The Prefect API of one command: the configured server, or a private one started early."""
 
@@ -127,6 +142,7 @@ class PrefectApi:
         self._settings = ExitStack()
         self._context = None  # the Prefect settings this API's threads run with, made once
         self._tls = None
+        self._task_runs = _TaskRunsSeen()
         self.url: str | None = None
 
     def ready(self, wait: bool = True) -> str | None:
@@ -164,6 +180,7 @@ class PrefectApi:
             }
             self._settings.enter_context(temporary_settings(updates=updates))
             self.url = self.server.api_url
+            logging.getLogger("prefect.task_runs").addHandler(self._task_runs)
         self._context = SettingsContext.get()
         return self.url or None
 
@@ -208,14 +225,37 @@ class PrefectApi:
         if self.server is not None:
             self.server.wait_until_ready()
 
+    def _wait_for_task_runs(self, timeout: float = 30.0) -> None:
+        """Until the server has recorded the final state of every task run this process ran:
+        it writes them from the events just sent, a moment after receiving them, and what it
+        has not written when it stops is lost (a burst of events from edits run while it
+        booted, or a last batch's)."""
+        from prefect import get_client
+        from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterId
+
+        waiting = sorted(self._task_runs.ids)
+        deadline = time.monotonic() + timeout
+        with get_client(sync_client=True) as client:
+            while waiting and time.monotonic() < deadline:
+                recorded = set()
+                for start in range(0, len(waiting), 200):
+                    ids = waiting[start : start + 200]
+                    runs = client.read_task_runs(task_run_filter=TaskRunFilter(id=TaskRunFilterId(any_=ids)))
+                    recorded |= {str(r.id) for r in runs if r.state is not None and r.state.is_final()}
+                waiting = [i for i in waiting if i not in recorded]
+                if waiting:
+                    time.sleep(0.1)
+
     def close(self) -> None:
         try:
             if self.server and self.url:
                 try:  # what was queued while it booted is sent before it stops
                     self.server.wait_until_ready()
+                    _drain_prefect_workers()
+                    self._wait_for_task_runs()
                 except RuntimeError:
                     pass
-                _drain_prefect_workers()
+                logging.getLogger("prefect.task_runs").removeHandler(self._task_runs)
             self._settings.close()
         finally:
             if self.server:

@@ -298,7 +298,7 @@ def test_a_daemon_turned_off_in_retouch_toml_leaves_the_edit_to_the_command(user
     del env["RETOUCH_DAEMON_IDLE_SECONDS"]  # the environment would win over the file
     (tmp_path / "retouch.toml").write_text("daemon_idle_seconds = 0\n")
     done = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json")
-    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.returncode == 0 and "warning: " not in done.stderr, done.stderr  # no "daemon did not start"
     assert json.loads(done.stdout)["status"] == "published"
     assert not daemon_pids(env)
     log = next(Path(env["XDG_RUNTIME_DIR"], "retouch").glob("*.log")).read_text()

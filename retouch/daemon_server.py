@@ -22,13 +22,13 @@ from typing import Any
 
 
 class _State:
-    def __init__(self, idle_seconds: float) -> None:
+    def __init__(self, idle_seconds: float, allocator_tuned: bool) -> None:
         self.idle_seconds = idle_seconds
+        self.allocator_tuned = allocator_tuned
         self.busy = 0
         self.jobs = 0
         self.last = time.monotonic()
         self.started = time.time()
-        self.allocator_tuned = False
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -173,8 +173,7 @@ def serve(path: Path, idle_seconds: float) -> None:
         failed = path.with_suffix(".server-failed")
         # jobs start while the embedded server boots, unless the last daemon's could not start
         api_url = api.ready(wait=failed.exists())
-        state = _State(idle_seconds)
-        state.allocator_tuned = tuned
+        state = _State(idle_seconds, allocator_tuned=tuned)
         threading.Thread(target=_watch_server, args=(api, state, failed), daemon=True).start()
         path.unlink(missing_ok=True)
         server = _UnixHTTPServer(str(path), _handler(state, api))

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
@@ -121,17 +122,23 @@ def _drain_prefect_workers() -> None:
 
 
 class _TaskRunsSeen(logging.Handler):
-    """The ids of the task runs this process ran (Prefect's task-run logger names each one when
-    it finishes)."""
+    """The ids of the last task runs this process ran (Prefect's task-run logger names each one
+    as it logs). Bounded: a long-lived process (the daemon, `retouch api`) runs thousands, and
+    only the last ones can still be on their way to the server."""
+
+    KEEP = 1000
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.ids: set[str] = set()
+        self.ids: OrderedDict[str, None] = OrderedDict()
 
     def emit(self, record: logging.LogRecord) -> None:
         task_run_id = getattr(record, "task_run_id", None)
         if task_run_id:
-            self.ids.add(task_run_id)
+            self.ids[task_run_id] = None
+            self.ids.move_to_end(task_run_id)
+            if len(self.ids) > self.KEEP:
+                self.ids.popitem(last=False)
 
 
 class PrefectApi:

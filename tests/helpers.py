@@ -34,6 +34,21 @@ def wait_for(predicate, timeout: float = 120, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def run_retouch(env: dict[str, str], cwd: Path, *args: str, timeout: float = 180):
+    """`python -m retouch ARGS...` as a user's shell runs it: its CompletedProcess (text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "retouch", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def stop(*processes, grace: float = 20) -> None:
     """SIGTERM, then SIGKILL what has not exited after `grace` seconds: teardown never hangs."""
     import subprocess

@@ -25,21 +25,14 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.helpers import IMAGES, ROOT, free_port, stop, wait_for
+from tests.helpers import IMAGES, ROOT, free_port, run_retouch, stop, wait_for
 
 pytestmark = pytest.mark.slow
 COFFEE = base64.b64encode((IMAGES / "coffee.png").read_bytes()).decode()
 
 
 def retouch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "retouch", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_retouch(env, ROOT, *args, timeout=120)
 
 
 @pytest.fixture(scope="module")

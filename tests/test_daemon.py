@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.helpers import IMAGES, wait_for
+from tests.helpers import IMAGES, run_retouch, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -33,14 +33,7 @@ def user(tmp_path, prefect_api):
     )
 
     def retouch(*args: str, **extra: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "retouch", *args],
-            cwd=tmp_path,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        return run_retouch({**env, **extra}, tmp_path, *args)
 
     yield retouch, env
     subprocess.run(
@@ -258,14 +251,7 @@ def test_a_cold_edit_on_the_embedded_default_starts_the_daemon_and_is_recorded(t
     env = _embedded(tmp_path)
 
     def retouch(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "retouch", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        return run_retouch(env, tmp_path, *args)
 
     first = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json")
     assert first.returncode == 0 and "warning" not in first.stderr, first.stderr

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from routing import route  # noqa: E402
-from tasks.checks import check_pair  # noqa: E402
+from tasks.check.gate import check_pair  # noqa: E402
 
 IMAGES = ROOT / "examples" / "images"
 FONT = cv2.FONT_HERSHEY_DUPLEX

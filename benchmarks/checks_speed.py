@@ -30,7 +30,7 @@ from benchmarks.check_pairs import (  # noqa: E402
     vae,
 )
 from routing import route  # noqa: E402
-from tasks.checks import check_pair  # noqa: E402
+from tasks.check.gate import check_pair  # noqa: E402
 
 
 def style(rng, before, product):

@@ -30,8 +30,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from tasks.check.measures import ssim  # noqa: E402
 from tasks.composite import FEATHER, composite  # noqa: E402
-from tasks.measures import ssim  # noqa: E402
 
 PHOTOS = HERE.parent / "examples" / "images"
 DRIFTS = {"coffee.png": (5.0, -3.0, 1.006), "rocket.jpg": (-4.0, 2.5, 0.994), "chelsea.png": (2.0, 4.0, 1.01)}

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     # post-checks and the publish/review decision
     check_thresholds: dict[str, float] = Field(
         default_factory=dict,
-        description="overrides of tasks.checks.Thresholds, e.g. "
+        description="overrides of config.thresholds.Thresholds, e.g. "
         '{"max_shift_px": 3} (JSON in the environment, a table in retouch.toml)',
     )
     always_review_tags: list[str] = Field(

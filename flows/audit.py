@@ -49,7 +49,7 @@ def images_of(source: str) -> list[str]:
 def _ocr():
     """The OCR reader, or None without the [ocr] extra (the text rule is then not checked)."""
     try:
-        from tasks.ocr import MIN_SCORE, read_lines
+        from tasks.check.ocr import MIN_SCORE, read_lines
 
         read_lines  # noqa: B018
     except ImportError:

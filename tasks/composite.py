@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from tasks.check.measures import Frames, bgr
+from tasks.check.motion import global_motion, orb_motion
 from tasks.dtypes import as_uint8, max_value, scale_of
-from tasks.measures import Frames, bgr
-from tasks.motion import global_motion, orb_motion
 
 MASK_SIDE = 512  # the change mask is found on copies this size on the long side
 REGISTRATION_SIDE = 1024  # keypoints are matched on greys this size on the long side

@@ -20,7 +20,7 @@ from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, P
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
 from tasks import provenance, qwen
-from tasks.checks import check_composite
+from tasks.check.gate import check_composite
 from tasks.composite import Composite
 from tasks.images import ImageError, load_image
 from tasks.labels import (

@@ -17,7 +17,7 @@ import numpy as np
 from config.contracts import Cost, Item, ItemResult, Job, Plan
 from config.settings import Settings
 from tasks.background import colour_bgr, cut_background, on_white, pure_white_share
-from tasks.checks import check_pair
+from tasks.check.gate import check_pair
 from tasks.dtypes import max_value
 from tasks.formats import sniff_format
 from tasks.images import ImageError, Picture, load_image, open_header, publishable_as_is

@@ -10,7 +10,7 @@ import pytest
 
 from config.thresholds import Thresholds
 from routing import route
-from tasks.checks import check_pair, expectation
+from tasks.check.gate import check_pair, expectation
 from tests.helpers import IMAGES
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from benchmarks.check_pairs import product_shot
-from tasks.identity import references_kept
+from tasks.check.identity import references_kept
 from tasks.manifest import parse_manifest
 from tests.helpers import IMAGES
 

@@ -9,9 +9,9 @@ import pytest
 
 from benchmarks.check_pairs import BAD, GOOD, bases
 from routing import route
-from tasks import ocr
-from tasks.checks import check_pair
-from tasks.colour import ciede2000
+from tasks.check import ocr
+from tasks.check.colour import ciede2000
+from tasks.check.gate import check_pair
 
 
 def pair(family, seed: int = 1, base: int = 0):

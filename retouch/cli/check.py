@@ -15,7 +15,7 @@ from retouch.cli.common import app, out
 def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:
     from config.settings import get_settings
     from routing import route
-    from tasks.checks import check_pair
+    from tasks.check.gate import check_pair
     from tasks.images import ImageError, load_image
     from tasks.storage import StorageError, read_bytes
 

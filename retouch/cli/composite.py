@@ -34,7 +34,7 @@ def composite_cmd(
     from config.contracts import Item
     from config.settings import get_settings
     from routing import route
-    from tasks.checks import check_composite
+    from tasks.check.gate import check_composite
     from tasks.formats import format_of_extension
     from tasks.images import ImageError, load_image
     from tasks.publish import encode_edit

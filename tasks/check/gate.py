@@ -23,10 +23,9 @@ from config.contracts import MODEL_OP, Finding, Intent, Plan, Report
 from config.thresholds import Thresholds
 from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
-from tasks.composite import Composite, composite
-from tasks.findings import cannot_measure, finding
-from tasks.identity import references_kept
-from tasks.measures import (
+from tasks.check.findings import cannot_measure, finding
+from tasks.check.identity import references_kept
+from tasks.check.measures import (
     Frames,
     blockiness,
     centre_block,
@@ -37,9 +36,10 @@ from tasks.measures import (
     sharpness,
     ssim,
 )
-from tasks.motion import SPECTRAL_TURN_SLACK, global_motion
-from tasks.request_checks import needs_subject, request_findings
-from tasks.subject import subject_mask
+from tasks.check.motion import SPECTRAL_TURN_SLACK, global_motion
+from tasks.check.request import needs_subject, request_findings
+from tasks.check.subject import subject_mask
+from tasks.composite import Composite, composite
 
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
 

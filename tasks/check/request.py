@@ -23,8 +23,8 @@ import numpy as np
 from config.contracts import Finding, Intent
 from config.thresholds import Thresholds
 from routing.vocabulary import load_vocabulary
-from tasks import ocr
-from tasks.colour import (
+from tasks.check import ocr
+from tasks.check.colour import (
     ACHROMATIC_CHROMA,
     chroma,
     ciede2000,
@@ -33,8 +33,8 @@ from tasks.colour import (
     lab_of_bgr,
     lab_of_rgb,
 )
-from tasks.findings import cannot_measure, finding
-from tasks.measures import Frames, bgr
+from tasks.check.findings import cannot_measure, finding
+from tasks.check.measures import Frames, bgr
 
 _TEXT_MARKS = re.compile(
     r"水印|文字|字样|字|文案|标语|价格|价签|logo|标志|商标|标签|watermark|text|words?|"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tasks.measures import Frames
+from tasks.check.measures import Frames
 
 
 def global_motion(

@@ -16,8 +16,8 @@ import numpy as np
 
 from config.contracts import Finding
 from tasks.background import colour_bgr
-from tasks.findings import cannot_measure, finding
-from tasks.subject import subject_mask
+from tasks.check.findings import cannot_measure, finding
+from tasks.check.subject import subject_mask
 
 SIDE = 640  # both pictures are matched at this size on the long side
 MIN_INLIERS = 12  # matching keypoints consistent with one homography

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from config.contracts import Intent
+from config.contracts import Colour, Intent
 from routing.request import QUOTE_CHARS, Masked
 from routing.vocabulary import Vocabulary
 
@@ -38,19 +38,32 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     """The intent of the model part of a request (`text` normalised, quotes masked)."""
     quotes = masked.inner(text)
     action = "text" if quotes else (v.action_of(QUOTE_CHARS.sub(" ", text)) or "edit")
-    if action == "text" and not quotes and v.action_of_only("remove", text):
-        action = "remove"  # "get rid of the watermark text": a removal of text
+    if (
+        action == "text"
+        and v.action_of_only("remove", text)
+        and (not quotes or _only_removes(text, quotes, v))
+    ):
+        action = "remove"  # "get rid of the watermark text", "把'SAMPLE'水印去掉": a removal of text
     becomes = _last_becomes(text)
     if action == "background" and becomes is None and v.action_of_only("remove", text):
         action = "remove"  # "去掉背景里的杂物": a removal in the background
-    colour_at = v.colour_in(text[becomes:]) if becomes is not None else v.colour_in(text)
-    colour = colour_at[0] if colour_at else None
-    if action in ("replace", "edit", "add") and colour and _only_a_colour(text, becomes, colour_at[1][1]):
+    colour, source, colour_end = _colours(text, becomes, v)
+    if action in ("replace", "edit") and colour and _only_a_colour(text, becomes, colour_end):
         action = "recolour"
+    if (
+        action == "background"
+        and colour
+        and (not _only_a_colour(text, becomes, colour_end) or _GRADIENT.search(text))
+    ):
+        colour = None  # "a soft pink gradient", "green grass outdoors": a scene, not a colour
     old_text = new_text = None
-    if action == "text":
-        old_text, new_text = _texts(text, quotes, becomes, v)
     language = next((name for name, p in _LANGUAGES.items() if p.search(text)), None)
+    if action == "text":
+        old_text, new_text = (
+            _texts(text, quotes, becomes, v) if quotes else _unquoted_texts(masked.text, language, v)
+        )
+    elif action == "remove" and quotes:
+        old_text = quotes[0]  # the words to remove
     if action == "text" and language is None and new_text is None and re.search(r"翻译|译成|translat", text):
         language = "english"
     region = v.region_in(QUOTE_CHARS.sub(" ", text))
@@ -60,12 +73,35 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
         action=action,
         target=_target(text, masked, v),
         colour=colour,
+        source_colour=source if action in ("recolour", "replace", "edit") else None,
         old_text=old_text,
         new_text=new_text,
         language=language if action == "text" else None,
         region=region,
         keep=tuple(dict.fromkeys(keep_all)),
     )
+
+
+def _colours(text: str, becomes: int | None, v: Vocabulary) -> tuple[Colour | None, Colour | None, int]:
+    """(the colour asked for, the colour naming the object, where the asked one ends in the
+    text after `becomes`): "把白色T恤改成红色" and "change the red shirt to green" name the new
+    colour after the change word; "recolor the orange suit blue" and "make the white mug black"
+    have none, so the last colour is the new one and an earlier one names the object."""
+    if becomes is not None:
+        after, before = v.colours_in(text[becomes:]), v.colours_in(text[:becomes])
+        if after:
+            return after[0][0], before[0][0] if before else None, after[0][1][1]
+        return None, None, 0
+    found = v.colours_in(text)
+    if not found:
+        return None, None, 0
+    return found[-1][0], found[0][0] if len(found) >= 2 else None, found[-1][1][1]
+
+
+def _only_removes(text: str, quotes: list[str], v: Vocabulary) -> bool:
+    """One quoted string, removed and replaced by nothing ("把'SAMPLE'水印去掉", "remove the
+    'DEMO' watermark"): a removal, not a text edit."""
+    return len(quotes) == 1 and _last_becomes(text) is None and not v.action_of_only("add", text)
 
 
 def _last_becomes(text: str) -> int | None:
@@ -79,8 +115,8 @@ def _only_a_colour(text: str, becomes: int | None, colour_end: int) -> bool:
         return True  # "make the shirt red", "把天空调蓝一点": the colour is the change
     rest = text[becomes:][colour_end:]
     rest = re.sub(
-        r"[\s,.!~]|的|色|款|一点|一些|点|吧|了|colou?r(?:ed)?|shade|tone|one|please|instead|"
-        r"a\s+bit",
+        r"[\s,.!~，。]|的|色|款|一点|一些|点|吧|了|背景|底色?|纯色|colou?r(?:ed)?|shade|tone|one|please|instead|"
+        r"a\s+bit|backgrounds?|backdrops?|bg|plain|solid|studio|seamless|paper|sweep|setting",
         "",
         rest,
     )
@@ -92,6 +128,9 @@ def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> 
     with 'B'", "swap 'A' for 'B'"); one quote is new when written after the change word or with an
     adding verb, old when it is removed or translated."""
     if len(quotes) >= 2:
+        between = text[QUOTE_CHARS.search(text).end() :]
+        if _INSTEAD.match(between):  # "reads 'A' instead of 'B'", "用'A'代替'B'"
+            return quotes[1], quotes[0]
         return quotes[0], quotes[1]
     if not quotes:
         return None, None
@@ -103,14 +142,41 @@ def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> 
     return quotes[0], None
 
 
+_GRADIENT = re.compile(r"渐变|渐层|gradient|ombre|fade")
+_INSTEAD = re.compile(
+    r"\s*(?:instead\s+of|rather\s+than|in\s+place\s+of|代替|替代|取代)\s*\W?\s*[\ue000-\uf8ff]"
+)
+_ARROW = re.compile(r"(?:^|[:：])\s*([^:：\n]{1,40}?)\s*(?:->|→|=>|⇒)\s*([^,，;；。\n]{1,40})")
+_AFTER_COLON = re.compile(
+    r"(?:字|文字|文案|字样|标题|标语|写|text|caption|wording|words?|slogan|label|title|reads?)[^:：]{0,12}[:：]\s*"
+    r"([^,，;；。\n]{1,40})",
+    re.IGNORECASE,
+)
+
+
+def _unquoted_texts(display: str, language: str | None, v: Vocabulary) -> tuple[str | None, str | None]:
+    """(old, new) text written without quotes: "caption: A -> B"; "加一行字：A" (new) or
+    "把文字改成英文：A" (the words to translate, old)."""
+    arrow = _ARROW.search(display)
+    if arrow:
+        return arrow.group(1).strip(), arrow.group(2).strip()
+    colon = _AFTER_COLON.search(display)
+    if not colon:
+        return None, None
+    words = colon.group(1).strip()
+    if language or v.action_of_only("remove", display.lower()):
+        return words, None
+    return None, words
+
+
 def _target(text: str, masked: Masked, v: Vocabulary) -> str | None:
     """The words naming what is edited: "把[杯子]换成…", "make [the shirt] navy"."""
     m = _TARGET_ZH.search(text) or _TARGET_EN.search(text)
     if not m:
         return None
     words = m.group(1)
-    colour = v.colour_in(words)
-    if colour and colour[1][0] > 0:  # "the shirt navy blue": the colour is the new value
-        words = words[: colour[1][0]]
+    colours = v.colours_in(words)
+    if colours and colours[-1][1][0] > 0 and not words[colours[-1][1][1] :].strip():
+        words = words[: colours[-1][1][0]]  # "the shirt navy blue": the colour is the new value
     target = masked.restore(words).strip(" ,.")
     return target or None

@@ -34,6 +34,8 @@ class Preset:
     no_text: bool = False
     source: str = field(default="", compare=False)
     aliases: tuple[str, ...] = field(default=(), compare=False)
+    # what a wrong published image costs for this marketplace (the gate's publish threshold)
+    wrong_publish_usd: float | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -58,7 +60,7 @@ def _parsed(path: str, mtime_ns: int) -> dict[str, Preset]:
         raise PresetError(f"{path}: {exc}") from None
     presets = {}
     for name, spec in data.items():
-        unknown = set(spec) - set(RULES) - {"version", "description", "aliases"}
+        unknown = set(spec) - set(RULES) - {"version", "description", "aliases", "wrong_publish_usd"}
         if unknown:
             raise PresetError(f"{path}: preset {name!r} has unknown rules {sorted(unknown)} (known: {RULES})")
         rules = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items() if k in RULES}
@@ -68,6 +70,7 @@ def _parsed(path: str, mtime_ns: int) -> dict[str, Preset]:
             spec.get("description", ""),
             source=str(path),
             aliases=tuple(spec.get("aliases", ())),
+            wrong_publish_usd=spec.get("wrong_publish_usd"),
             **rules,
         )
     return presets

@@ -33,22 +33,26 @@ class Vocabulary:
     keep_tail: re.Pattern[str]
     only: re.Pattern[str]
 
-    def colour_in(self, text: str) -> tuple[Colour, tuple[int, int]] | None:
-        """The first colour named in normalised `text` (longest name at a position), and its span."""
+    def colours_in(self, text: str) -> list[tuple[Colour, tuple[int, int]]]:
+        """Every colour named in normalised `text`, in order, the longest name at a position
+        ("light grey", not "grey"), with its span."""
         found: list[tuple[int, int, Colour]] = []
-        hexa = _HEX.search(text)
-        if hexa:
+        for hexa in _HEX.finditer(text):
             digits = hexa.group(1) if len(hexa.group(1)) == 6 else "".join(c * 2 for c in hexa.group(1))
             rgb = tuple(int(digits[i : i + 2], 16) for i in (0, 2, 4))
-            found.append((hexa.start(), -len(hexa.group(0)), Colour(f"#{digits}", rgb, rgb == (255,) * 3)))
+            found.append((hexa.start(), hexa.end(), Colour(f"#{digits}", rgb, rgb == (255,) * 3)))
         for pattern, colour in self.colours:
-            m = pattern.search(text)
-            if m:
-                found.append((m.start(), -(m.end() - m.start()), colour))
-        if not found:
-            return None
-        start, negative_length, colour = min(found, key=lambda f: (f[0], f[1]))
-        return colour, (start, start - negative_length)
+            found += [(m.start(), m.end(), colour) for m in pattern.finditer(text)]
+        chosen: list[tuple[Colour, tuple[int, int]]] = []
+        for start, end, colour in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
+            if not chosen or start >= chosen[-1][1][1]:
+                chosen.append((colour, (start, end)))
+        return chosen
+
+    def colour_in(self, text: str) -> tuple[Colour, tuple[int, int]] | None:
+        """The first colour named in normalised `text` (longest name at a position), and its span."""
+        found = self.colours_in(text)
+        return found[0] if found else None
 
     def region_in(self, text: str) -> Region | None:
         return next((region for pattern, region in self.regions if pattern.search(text)), None)

@@ -101,13 +101,15 @@ class Intent:
     """What a model edit asks for, structured for the post-checks to verify.
 
     `action` is one of ACTIONS; `target` the words naming what is edited; `colour` the colour
-    asked for; `old_text`/`new_text` the quoted words of a text edit; `region` where in the frame
-    the edit belongs; `keep` what must stay unchanged ("background", "logo", "everything else").
+    asked for; `source_colour` the colour that names the object ("the orange suit", "白色T恤");
+    `old_text`/`new_text` the quoted words of a text edit; `region` where in the frame the edit
+    belongs; `keep` what must stay unchanged ("background", "logo", "everything else").
     """
 
     action: str
     target: str | None = None
     colour: Colour | None = None
+    source_colour: Colour | None = None
     old_text: str | None = None
     new_text: str | None = None
     language: str | None = None  # the language text is to be translated into
@@ -121,6 +123,8 @@ class Intent:
                 out[key] = getattr(self, key)
         if self.colour:
             out["colour"] = self.colour.to_dict()
+        if self.source_colour:
+            out["source_colour"] = self.source_colour.to_dict()
         if self.region:
             out["region"] = self.region.to_dict()
         if self.keep:
@@ -133,6 +137,7 @@ class Intent:
             action=data["action"],
             target=data.get("target"),
             colour=Colour.from_dict(data["colour"]) if data.get("colour") else None,
+            source_colour=Colour.from_dict(data["source_colour"]) if data.get("source_colour") else None,
             old_text=data.get("old_text"),
             new_text=data.get("new_text"),
             language=data.get("language"),
@@ -212,14 +217,23 @@ class Plan:
 
 @dataclass
 class Finding:
-    """One check's measurement: value against threshold, passed or not, and why."""
+    """One measure of an edit: its value, the level a person would call wrong (`threshold`),
+    whether it is inside it, and why, in words.
+
+    `measured` is False when the measure could not be taken (no product found, OCR missing...):
+    it then never counts in the edit's favour. `badness` is the value's distance past the
+    threshold in units of the measure's spread (negative inside, positive outside): what the
+    risk model (tasks/check/risk.py) reads.
+    """
 
     check: str
     value: float | None
     threshold: float | None
     passed: bool
     message: str
-    margin: float = Field(1.0, exclude=True)  # 0 at the threshold, 1 far inside it (confidence)
+    margin: float = Field(1.0, exclude=True)  # 0 at the threshold, 1 far inside it
+    measured: bool = True
+    badness: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,22 +241,36 @@ class Finding:
             "value": self.value,
             "threshold": self.threshold,
             "passed": self.passed,
+            "measured": self.measured,
             "message": self.message,
         }
 
 
 @dataclass
 class Report:
-    """All findings of one edit and the verdict they add up to."""
+    """All findings of one edit, the risk they add up to, and the verdict.
+
+    `risk` is the calibrated probability that the edit is wrong (tasks/check/risk.py); the edit
+    is published when it is below `threshold` (set by what a review and a wrong published image
+    cost). `drivers` are the measures that raised the risk most, in plain words.
+    """
 
     verdict: Literal["publish", "review"]
     confidence: float
     findings: list[Finding] = Field(default_factory=list)
+    risk: float = 0.0
+    threshold: float = 1.0
+    drivers: list[str] = Field(default_factory=list)
+    model: str | None = None  # which of the risk model's parts judged it (the intent's action)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "confidence": round(self.confidence, 3),
+            "risk": round(self.risk, 4),
+            "threshold": round(self.threshold, 4),
+            "drivers": list(self.drivers),
+            "model": self.model,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -358,12 +386,13 @@ class ReviewDecision(BaseModel):
 
 
 class Candidate(BaseModel):
-    """One model output tried for an item (best-of-N): its seed, the checks' verdict and
+    """One model output tried for an item (best-of-N): its seed, the checks' verdict, risk and
     findings, and where it was written (candidates of an item that waits for review)."""
 
     seed: int
     verdict: Literal["publish", "review"]
     confidence: float = 0.0
+    risk: float | None = None
     findings: list[Finding] = Field(default_factory=list)
     output: str | None = None
     gpu_s: float = 0.0
@@ -389,7 +418,10 @@ class ItemResult(BaseModel):
     seconds: float = 0.0
     notes: list[str] = Field(default_factory=list)
     model: dict[str, Any] | None = None  # model path: model, seed, steps, working size, device
-    check_confidence: float | None = None  # post-checks: how safely inside every threshold
+    check_confidence: float | None = None  # the gate: 1 - risk
+    risk: float | None = None  # the gate: probability that the edit is wrong (tasks/check/risk.py)
+    risk_threshold: float | None = None  # ... published below this (the costs of review and of a wrong image)
+    risk_drivers: list[str] = Field(default_factory=list)  # ... the measures that drove the risk, in words
     review: ReviewDecision | None = None
     cache_hit: bool = False  # the same edit was done before: its result, at no GPU cost
     requested_by: str | None = None  # who asked (the audit's `who`)

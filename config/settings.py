@@ -21,7 +21,15 @@ from pydantic_settings import (
 
 from config.limits import Limits
 from config.model_config import ModelConfig
-from config.thresholds import Thresholds
+from config.thresholds import (
+    EXPECTED_BAD_RATE,
+    REVIEWER_HOUR_USD,
+    REVIEWER_MINUTES,
+    WRONG_PUBLISH_USD,
+    Publishing,
+    Thresholds,
+    publish_threshold,
+)
 
 OutputFormat = Literal["same", "jpeg", "png", "webp"]
 
@@ -84,6 +92,11 @@ class Settings(BaseSettings):
         None, description="diffusers attention backend, e.g. _flash_3 on Hopper"
     )
     model_compile: bool = Field(False, description="torch.compile the transformer's blocks")
+    second_opinion: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="ask the pipeline's vision-language model whether each model edit did what was "
+        "asked (a veto towards review, never a pass alone): auto = only where the model runs on a GPU",
+    )
     model_candidates: int = Field(
         2,
         ge=1,
@@ -247,9 +260,21 @@ class Settings(BaseSettings):
         default_factory=lambda: {"H100": 2.5, "H200": 3.5, "A100": 1.6, "L40S": 1.0, "A10": 0.6},
         description="GPU-hour prices, matched against the device name",
     )
-    reviewer_hour_usd: float = Field(20.0, description="price of one hour of a person's review")
+    reviewer_hour_usd: float = Field(REVIEWER_HOUR_USD, description="price of one hour of a person's review")
     reviewer_minutes_per_item: float = Field(
-        2.0, description="a reviewer's working time per decision (what a review costs)"
+        REVIEWER_MINUTES, description="a reviewer's working time per decision (what a review costs)"
+    )
+    expected_bad_rate: float = Field(
+        EXPECTED_BAD_RATE,
+        gt=0,
+        lt=1,
+        description="the share of model edits that are wrong before any check: the gate's risk "
+        "(calibrated on a corpus of as many good edits as bad) is moved to this rate",
+    )
+    wrong_publish_usd: float = Field(
+        WRONG_PUBLISH_USD,
+        description="what a wrong published image costs (returns, complaints, a re-shoot, a flagged "
+        "listing); with a review's price it sets the gate's publish threshold (a preset may set its own)",
     )
     hosted_edit_usd: float = Field(
         0.03,
@@ -289,6 +314,15 @@ class Settings(BaseSettings):
     def review_usd(self) -> float:
         """The price of one review decision (a person's working minutes)."""
         return self.reviewer_minutes_per_item / 60 * self.reviewer_hour_usd
+
+    def publish_threshold(self, wrong_publish_usd: float | None = None) -> float:
+        """The gate publishes an edit whose risk is below this (config/thresholds.py)."""
+        wrong = self.wrong_publish_usd if wrong_publish_usd is None else wrong_publish_usd
+        return publish_threshold(self.review_usd(), wrong)
+
+    def publishing(self, wrong_publish_usd: float | None = None) -> Publishing:
+        """How the gate decides with these costs and this expected rate of wrong edits."""
+        return Publishing(self.publish_threshold(wrong_publish_usd), self.expected_bad_rate)
 
     @property
     def qwen_config(self) -> ModelConfig:

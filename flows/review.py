@@ -28,6 +28,7 @@ from prefect.runtime import flow_run
 from config.contracts import Item, ItemResult, ReviewDecision
 from config.settings import Settings, get_settings
 from routing import route
+from tasks.check.risk import in_words
 from tasks.dispatch import edit_item
 from tasks.ledger.costs import record_review
 from tasks.notify import notify
@@ -63,11 +64,13 @@ def review_description(item: Item, result: ItemResult, page: str | None, signed:
 
     `signed` is the query string that lets the reviewer's browser, which holds no review token,
     fetch this review's pictures and page (tasks/signed_links.py)."""
-    failed = [f for f in result.checks if not f.passed]
+    why = in_words(result.risk, result.risk_threshold, result.risk_drivers) or [
+        f"{f.check}: {f.message}" for f in result.checks if not f.passed
+    ]
     lines = [f"### Review `{item.id}`", "", f"**Instruction:** {plain(item.instruction)}", ""]
-    if failed:
+    if why:
         lines += ["**Why it needs a person:**", ""]
-        lines += [f"- `{f.check}`: {plain(f.message)}" for f in failed]
+        lines += [f"- {plain(sentence)}" for sentence in why]
         lines.append("")
     if page:
         base = page.rstrip("/")

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from config.settings import Settings, get_settings
+from tasks.check.risk import in_words
 from tasks.formats import content_type, sniff_format
 from tasks.signed_links import link_is_valid, link_key
 from tasks.storage import StorageError, read_bytes
@@ -72,16 +73,18 @@ async def pending_reviews(with_paths: bool = False, starting: bool = False) -> l
                 "item": item.get("id"),
                 "instruction": item.get("instruction"),
                 "route": result.get("route"),
-                "failed": [
-                    f"{f['check']}: {f['message']}" for f in result.get("checks", []) if not f.get("passed")
-                ],
+                "failed": in_words(
+                    result.get("risk"), result.get("risk_threshold"), result.get("risk_drivers", [])
+                )
+                or [f"{f['check']}: {f['message']}" for f in result.get("checks", []) if not f.get("passed")],
                 "since": run.state.timestamp.isoformat() if run.state else None,
                 "starting": not (run.state and run.state.is_paused()),
                 "candidates": [
                     {
                         "index": n,
                         "seed": c.get("seed"),
-                        "verdict": c.get("verdict"),
+                        "verdict": c.get("verdict")
+                        + (f", risk {c['risk']:.0%}" if c.get("risk") is not None else ""),
                         "chosen": c.get("output") == result.get("output"),
                         "failed": [f["check"] for f in c.get("findings", []) if not f.get("passed")],
                         **({"output": c.get("output")} if with_paths else {}),

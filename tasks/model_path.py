@@ -20,7 +20,8 @@ from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, P
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
 from tasks import provenance, qwen
-from tasks.check.gate import check_composite
+from tasks.check.gate import check_composite, reconsider
+from tasks.check.threshold import publishing_for
 from tasks.composite import Composite
 from tasks.images import ImageError, load_image
 from tasks.labels import (
@@ -38,6 +39,7 @@ from tasks.ledger.costs import record_batch, spent_today_usd
 from tasks.ledger.deferred import defer
 from tasks.opencv_ops import OpError, apply_ops
 from tasks.publish import STAGES, publish_edit
+from tasks.qwen.judge import second_opinion
 from tasks.results import execute
 from tasks.storage import StorageError, exists, join, read_bytes
 from tasks.studio_path import studio_job
@@ -99,9 +101,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         "always reviewed: RETOUCH_REVIEW_ALL_MODEL_EDITS" if settings.review_all_model_edits else None
     )
     tried = try_candidates(model, config, pixels, prompt, int(seed), item, plan, settings, rule, references)
-    chosen = (
-        tried[-1] if tried[-1].report.verdict == "publish" else min(tried, key=lambda t: len(t.report.failed))
-    )
+    chosen = tried[-1] if tried[-1].report.verdict == "publish" else min(tried, key=lambda t: t.report.risk)
     status = "published" if chosen.report.verdict == "publish" else "review"
 
     def deliver(candidate: Tried) -> tuple[str, np.ndarray]:
@@ -129,6 +129,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
             seed=t.seed,
             verdict=t.report.verdict,
             confidence=round(t.report.confidence, 3),
+            risk=round(t.report.risk, 4),
             findings=t.report.findings,
             gpu_s=t.info.get("seconds", 0.0),
             output=uri if t is chosen else (deliver(t)[0] if status == "review" else None),
@@ -152,7 +153,8 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
             f"{len(tried)} candidates tried (seeds {', '.join(str(t.seed) for t in tried)}); "
             f"{'the last passed the checks' if status == 'published' else 'none passed'}"
         )
-    notes += [f"{f.check}: {f.message}" for f in chosen.report.failed]
+    if status == "review":
+        notes += chosen.report.drivers
     result = ItemResult(
         id=item.id,
         status=status,
@@ -164,6 +166,9 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         model=info,
         checks=chosen.report.findings,
         check_confidence=round(chosen.report.confidence, 3),
+        risk=round(chosen.report.risk, 4),
+        risk_threshold=round(chosen.report.threshold, 4),
+        risk_drivers=chosen.report.drivers,
         candidates=candidates,
     )
     remember_edit(settings.ledger_url, key, uri, result)
@@ -205,8 +210,18 @@ def try_candidates(
             model, config, pixels, prompt, candidate_seed, resize_back=False, references=references
         )
         result, report = check_composite(
-            pixels, raw, item.instruction, plan, settings.thresholds, rule, references
+            pixels,
+            raw,
+            item.instruction,
+            plan,
+            settings.thresholds,
+            rule,
+            references,
+            publishing_for(item.preset, settings),
         )
+        if settings.second_opinion == "on" or (settings.second_opinion == "auto" and model.device != "cpu"):
+            opinion = second_opinion(model, pixels, result.pixels, item.instruction or prompt)
+            report = reconsider(report, [opinion], publishing_for(item.preset, settings))
         tried.append(Tried(candidate_seed, info, result, report))
         if report.verdict == "publish" or {f.check for f in report.failed} <= RETRY_USELESS:
             break

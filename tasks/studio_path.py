@@ -18,6 +18,7 @@ from config.contracts import Cost, Item, ItemResult, Job, Plan
 from config.settings import Settings
 from tasks.background import colour_bgr, cut_background, on_white, pure_white_share
 from tasks.check.gate import check_pair
+from tasks.check.threshold import publishing_for
 from tasks.dtypes import max_value
 from tasks.formats import sniff_format
 from tasks.images import ImageError, Picture, load_image, open_header, publishable_as_is
@@ -99,10 +100,11 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
         plan,
         settings.thresholds,
         settings.review_rule(item.tags),
+        publishing=publishing_for(item.preset, settings),
     )
     if report.verdict != "publish":
-        failed = ", ".join(f.check for f in report.findings if not f.passed)
-        return f"OpenCV's cut-out of {how} failed its checks ({failed})"
+        why = "; ".join(report.drivers)
+        return f"OpenCV's cut-out of {how} failed its checks (risk {report.risk:.2f}: {why})"
     note = f"done by OpenCV, no GPU: the product cut out of {how} and put on pure white"
 
     def cut_out(out_dir: str) -> ItemResult:
@@ -111,6 +113,10 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
             status="published",
             output=output,
             checks=report.findings,
+            check_confidence=round(report.confidence, 3),
+            risk=round(report.risk, 4),
+            risk_threshold=round(report.threshold, 4),
+            risk_drivers=report.drivers,
             notes=[*picture.notes, note],
             **base,
         )

@@ -12,10 +12,11 @@ from retouch.cli.basics import CliError, print_json
 from retouch.cli.common import app, out
 
 
-def _check_one(before: str, after: str, instruction: str | None) -> dict[str, Any]:
+def _check_one(before: str, after: str, instruction: str | None, preset: str | None = None) -> dict[str, Any]:
     from config.settings import get_settings
     from routing import route
     from tasks.check.gate import check_pair
+    from tasks.check.threshold import publishing_for
     from tasks.images import ImageError, load_image
     from tasks.storage import StorageError, read_bytes
 
@@ -31,7 +32,8 @@ def _check_one(before: str, after: str, instruction: str | None) -> dict[str, An
         except (ImageError, StorageError) as exc:
             raise CliError(f"{path}: {exc}") from None
     plan = route(instruction, limits=settings.limits) if instruction else None
-    return check_pair(*pictures, instruction, plan, settings.thresholds).to_dict()
+    publishing = publishing_for(preset, settings)
+    return check_pair(*pictures, instruction, plan, settings.thresholds, publishing=publishing).to_dict()
 
 
 @app.command("check")
@@ -42,18 +44,21 @@ def check_cmd(
         str | None,
         typer.Option("--instruction", "-i", help="What the edit was asked to do (scope, position)."),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="The marketplace preset the image is for (its cost of a wrong image)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     jsonl: Annotated[
         Path | None,
         typer.Option(
             "--jsonl",
-            help="Check every line {id, before, "
-            "after, instruction} of FILE; print {id, verdict, confidence, findings} "
-            "per line.",
+            help="Check every line {id, before, after, instruction} of FILE; print "
+            "{id, verdict, risk, threshold, drivers, findings} per line.",
         ),
     ] = None,
 ) -> None:
-    """Post-checks of an edit: publish, or send to a person (frame sanity, drift, scope...)."""
+    """The gate on one edit: its measures, the risk they add up to, and publish or review."""
     if jsonl is not None:
         if before or after:
             raise CliError("give either BEFORE AFTER or --jsonl FILE, not both")
@@ -68,11 +73,12 @@ def check_cmd(
             try:
                 row = json.loads(line)
                 row_id = row.get("id", row_id)
-                result = _check_one(row["before"], row["after"], row.get("instruction"))
+                result = _check_one(row["before"], row["after"], row.get("instruction"), preset)
             except (ValueError, KeyError, TypeError, AttributeError, CliError) as exc:
                 result = {
                     "verdict": "review",
                     "confidence": 0.0,
+                    "risk": 1.0,
                     "findings": [],
                     "error": f"cannot check line {number}: {exc}",
                 }
@@ -80,11 +86,17 @@ def check_cmd(
         return
     if not (before and after):
         raise CliError("missing BEFORE and AFTER (or --jsonl FILE)")
-    result = _check_one(before, after, instruction)
+    result = _check_one(before, after, instruction, preset)
     if as_json:
         print_json(result)
         return
-    out.print(f"[bold]{result['verdict']}[/bold] (confidence {result['confidence']:.2f})", markup=True)
+    out.print(
+        f"[bold]{result['verdict']}[/bold]: risk {result['risk']:.2f} "
+        f"(published below {result['threshold']:.2f}; judged as {result['model']})",
+        markup=True,
+    )
+    for driver in result["drivers"]:
+        out.print(f"  driven by {driver}", markup=False)
     for finding in result["findings"]:
-        mark = "ok  " if finding["passed"] else "FAIL"
-        out.print(f"  {mark} {finding['check']:>12}: {finding['message']}", markup=False)
+        mark = "ok  " if finding["passed"] else ("n/a " if not finding["measured"] else "FAIL")
+        out.print(f"  {mark} {finding['check']:>18}: {finding['message']}", markup=False)

@@ -66,3 +66,15 @@ def review_port() -> int:
         return urlsplit(get_settings().review_page_url or "").port or 8765
     except ValueError:
         return 8765
+
+
+def since_date(since: str | None):
+    """The UTC start of `--since YYYY-MM-DD`, or None without one."""
+    from datetime import UTC, datetime
+
+    if not since:
+        return None
+    try:
+        return datetime.fromisoformat(since).replace(tzinfo=UTC)
+    except ValueError:
+        raise CliError(f"--since {since}: not a date (YYYY-MM-DD)") from None

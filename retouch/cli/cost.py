@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 from retouch.cli.basics import CliError, print_json
-from retouch.cli.common import app, out
+from retouch.cli.common import app, out, since_date
 from tasks.errors import one_line
 
 
@@ -25,19 +25,12 @@ def cost_cmd(
 ) -> None:
     """What the edits cost, per path (OpenCV, GPU model, human review), from the ledger, and
     the saving against sending everything to a hosted edit API."""
-    from datetime import UTC, datetime
-
     from config.settings import get_settings
     from tasks.ledger.costs import hosted_comparison, totals
 
     if by not in ("path", "day", "batch"):
         raise CliError(f"--by {by}: use path, day or batch")
-    start = None
-    if since:
-        try:
-            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
-        except ValueError:
-            raise CliError(f"--since {since}: not a date (YYYY-MM-DD)") from None
+    start = since_date(since)
     settings = get_settings()
     try:
         report = totals(settings.ledger_url, start, by)

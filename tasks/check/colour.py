@@ -70,3 +70,32 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
         * np.sin(np.radians(60 * np.exp(-(((h_mean - 275) / 25) ** 2))))
     )
     return np.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
+
+
+_NAMES = [
+    ("pink", 15),
+    ("red", 50),
+    ("orange", 78),
+    ("yellow", 115),
+    ("green", 180),
+    ("cyan", 240),
+    ("blue", 310),
+    ("purple", 340),
+    ("pink", 361),
+]  # the upper CIE Lab hue angle of each name
+
+
+def describe(lab: np.ndarray) -> str:
+    """A plain name for a Lab colour ("light grey", "dark blue"), for messages."""
+    lightness, c = float(lab[0]), float(chroma(lab))
+    if c < ACHROMATIC_CHROMA:
+        if lightness > 97:
+            return "white"
+        if lightness > 80:
+            return "off-white"
+        if lightness > 60:
+            return "light grey"
+        return "grey" if lightness > 30 else "black"
+    hue = float(hue_degrees(lab))
+    name = next(n for n, limit in _NAMES if hue < limit)
+    return f"{'light ' if lightness > 75 else 'dark ' if lightness < 30 else ''}{name}"

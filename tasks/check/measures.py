@@ -63,8 +63,8 @@ class Frames:
         return small(self.grey_before, side), small(self.grey_after, side)
 
 
-def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Mean structural similarity of two greys (Gaussian window), over `mask` if given."""
+def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Structural similarity of two greys at every pixel (Gaussian window, sigma 1.5)."""
     a, b = a.astype(np.float32), b.astype(np.float32)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
@@ -75,7 +75,12 @@ def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     var_a = blur(a * a) - mu_a**2
     var_b = blur(b * b) - mu_b**2
     cov = blur(a * b) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+
+
+def ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Mean structural similarity of two greys (Gaussian window), over `mask` if given."""
+    s = ssim_map(a, b)
     if mask is not None:
         return float(s[mask].mean()) if mask.any() else 1.0
     return float(s.mean())
@@ -126,7 +131,7 @@ def changed_mask(diff: np.ndarray, level: float) -> np.ndarray:
     return cv2.dilate(mask, np.ones((7, 7), np.uint8)).astype(bool)
 
 
-def sharpness(grey: np.ndarray, where: np.ndarray) -> float:
-    """Mean |Laplacian| per unit of contrast: blur lowers it, a tone or colour change does not."""
-    lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean()
-    return float(lap / (grey[where].std() + 1.0))
+def high_pass(grey_img: np.ndarray, sigma: float = 2.0) -> np.ndarray:
+    """The fine structure of a grey picture: itself less its blur (pattern, shading edges, text)."""
+    values = grey_img.astype(np.float32)
+    return values - cv2.GaussianBlur(values, (0, 0), sigma)

@@ -34,6 +34,8 @@ def ledger_rows(results: list[ItemResult], batch: str | None, price_version: str
             "cache_hit": r.cache_hit,
             "price_version": price_version,
             "usd": r.cost.usd,
+            "risk": r.risk,
+            "risk_threshold": r.risk_threshold,
         }
         for r in results
         if r.cost.path in PATHS
@@ -188,3 +190,41 @@ def hosted_comparison(report: dict[str, Any], settings: Settings) -> dict[str, f
         + model_delivered * settings.hosted_edit_usd
     )
     return {"hosted_api_usd": round(hosted, 6), "saving_usd": round(hosted - report["total_usd"], 6)}
+
+
+GATE_SWEEP = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)  # thresholds `retouch gate costs` compares
+
+
+def gate_outcomes(
+    url: str, review_usd: float, wrong_publish_usd: float, since: datetime | None = None, sweep=GATE_SWEEP
+) -> dict[str, Any]:
+    """What the recorded risks imply at the threshold in use and at others: the share of checked
+    edits sent to review, the wrong images expected among those published (the risk is the
+    probability of one), and the cost per edit of both (reviews plus expected wrong images)."""
+    query = select(ledger.c.risk, ledger.c.risk_threshold).where(ledger.c.risk.is_not(None))
+    if since is not None:
+        query = query.where(ledger.c.at >= since)
+    with engine_for(url).connect() as connection:
+        rows = connection.execute(query).all()
+    risks = [float(r.risk) for r in rows]
+    used = sorted({round(float(r.risk_threshold), 4) for r in rows if r.risk_threshold is not None})
+
+    def at(threshold: float) -> dict[str, float]:
+        published = [r for r in risks if r < threshold]
+        reviews = len(risks) - len(published)
+        wrong = sum(published)
+        cost = reviews * review_usd + wrong * wrong_publish_usd
+        return {
+            "threshold": threshold,
+            "review_rate": round(reviews / len(risks), 4) if risks else 0.0,
+            "expected_wrong_published": round(wrong, 3),
+            "usd_per_edit": round(cost / len(risks), 5) if risks else 0.0,
+        }
+
+    return {
+        "checked_edits": len(risks),
+        "review_usd": round(review_usd, 4),
+        "wrong_publish_usd": wrong_publish_usd,
+        "thresholds_in_use": used,
+        "sweep": [at(t) for t in sorted({*sweep, *used})],
+    }

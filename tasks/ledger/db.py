@@ -37,7 +37,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "retouch" / "migrations"
 VERSION_TABLE = "retouch_alembic_version"  # beside Prefect's own alembic_version, when shared
 # The newest revision in MIGRATIONS (tests/test_ledger.py holds it to Alembic's own reading): a
 # database already there is opened without loading Alembic (a tenth of a second a process).
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 metadata = MetaData()
 
 ledger = Table(
@@ -56,6 +56,8 @@ ledger = Table(
     Column("cache_hit", Boolean, nullable=False, default=False),
     Column("price_version", String(32)),
     Column("usd", Float, nullable=False, default=0.0),
+    Column("risk", Float),  # the gate's risk of a checked edit (None: not checked)
+    Column("risk_threshold", Float),  # ... and the threshold it was published below or not
 )
 audit = Table(
     "audit",

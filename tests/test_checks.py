@@ -35,12 +35,24 @@ def paint(img: np.ndarray, cx: float, cy: float, r: float, colour=(40, 40, 220))
     return (img * (1 - mask) + np.array(colour, np.float32) * mask).astype(np.uint8)
 
 
+def tint(img: np.ndarray, cx: float, cy: float, r: float) -> np.ndarray:
+    """A local recolour that keeps the shading: a soft-edged disc made red (Lab a*, b* set)."""
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), np.float32)
+    cv2.circle(mask, (int(cx * w), int(cy * h)), int(r * min(h, w)), 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), 3)[..., None]
+    lab = cv2.cvtColor(img, cv2.COLOR_BGR2LAB)
+    lab[..., 1], lab[..., 2] = 185, 165
+    red = cv2.cvtColor(lab, cv2.COLOR_LAB2BGR).astype(np.float32)
+    return (img * (1 - mask) + red * mask).astype(np.uint8)
+
+
 def verdict(before, after, instruction: str):
     return check_pair(before, after, instruction, route(instruction))
 
 
 GOOD = {
-    "recolour the middle": (lambda b: paint(vae(b), 0.5, 0.5, 0.18), "把中间的杯子改成红色"),
+    "recolour the middle": (lambda b: tint(vae(b), 0.5, 0.5, 0.18), "把中间的杯子改成红色"),
     "add on the right": (lambda b: paint(vae(b), 0.78, 0.5, 0.12), "add a red ball on the right"),
     "text top left": (
         lambda b: cv2.putText(vae(b), "SALE", (30, 70), cv2.FONT_HERSHEY_SIMPLEX, 2, (255, 255, 255), 5),
@@ -111,7 +123,7 @@ BAD = {  # failure -> (break a good local edit, the check that must fail)
     "resized": (lambda a: cv2.resize(a, (a.shape[1] * 4 // 5, a.shape[0])), "size"),
     "smeared": (
         lambda a: cv2.resize(cv2.resize(a, (a.shape[1] // 6, a.shape[0] // 6)), (a.shape[1], a.shape[0])),
-        "blur",
+        "detail-mid",
     ),
     "half blank": (lambda a: np.vstack([a[: a.shape[0] // 2], np.zeros_like(a[a.shape[0] // 2 :])]), "scope"),
 }
@@ -124,15 +136,16 @@ def test_bad_edits_go_to_review(name, image):
     good = paint(vae(before), 0.5, 0.5, 0.18)
     breaker, check = BAD[name]
     report = verdict(before, breaker(good), "把中间的杯子改成红色")
-    assert report.verdict == "review" and report.confidence == 0
+    assert report.verdict == "review" and report.risk >= report.threshold
     assert check in {f.check for f in report.failed}, report.failed
+    assert report.drivers  # what drove the risk, in words
 
 
 def test_no_change_is_a_no_op():
     before = photo()
     report = verdict(before, vae(before), "remove the plate")
     failed = {f.check: f.message for f in report.failed}
-    assert set(failed) == {"no-op", "removed"} and failed["removed"].startswith("cannot measure")
+    assert report.verdict == "review" and "no-op" in failed
 
 
 def test_the_edit_must_be_where_the_instruction_says():
@@ -140,7 +153,7 @@ def test_the_edit_must_be_where_the_instruction_says():
     right = paint(vae(before), 0.8, 0.5, 0.12)
     assert verdict(before, right, "add a red ball on the right").verdict == "publish"
     report = verdict(before, right, "在左边添加一个红色的球")
-    assert [f.check for f in report.failed] == ["position"]
+    assert report.verdict == "review" and "position" in {f.check for f in report.failed}
 
 
 def test_a_global_change_for_a_local_instruction_is_wrong():
@@ -165,7 +178,7 @@ def test_thresholds_and_rules_are_configurable():
     shifted = _shift(paint(vae(before), 0.5, 0.5, 0.18))
     assert verdict(before, shifted, "把中间的杯子改成红色").verdict == "review"
     lenient = Thresholds(
-        max_shift_px=20, background_ssim=0.3, local_max_changed=0.9, recolour_connected=0.5, recolour_pieces=5
+        max_shift_px=20, background_ssim=0.3, local_max_changed=0.9, tile_step=5.0, pattern_kept=-1.0
     )
     report = check_pair(before, shifted, "把中间的杯子改成红色", route("把中间的杯子改成红色"), lenient)
     assert report.verdict == "publish"
@@ -177,7 +190,7 @@ def test_thresholds_and_rules_are_configurable():
         route("把中间的杯子改成红色"),
         always_review="always reviewed: tagged key-asset",
     )
-    assert report.verdict == "review" and report.failed[0].check == "rule"
+    assert report.verdict == "review" and report.risk == 1.0 and "rule" in {f.check for f in report.failed}
 
 
 def test_findings_have_value_threshold_and_message():
@@ -186,8 +199,10 @@ def test_findings_have_value_threshold_and_message():
     as_dict = report.to_dict()
     json.dumps(as_dict)  # plain JSON types only
     for finding in as_dict["findings"]:
-        assert set(finding) == {"check", "value", "threshold", "passed", "message"}
+        assert set(finding) == {"check", "value", "threshold", "passed", "measured", "message"}
         assert finding["message"]
+    assert {"verdict", "risk", "threshold", "drivers", "model"} <= set(as_dict)
+    assert 0 <= as_dict["risk"] <= 1 and as_dict["model"] == "recolour"
 
 
 def test_check_cli(run_cli, tmp_path):
@@ -233,4 +248,5 @@ def test_check_cli(run_cli, tmp_path):
         ("b", "review"),
         ("m", "review"),
     ]
-    assert {"id", "verdict", "confidence", "findings"} <= set(rows[0])
+    assert {"id", "verdict", "risk", "threshold", "drivers", "findings"} <= set(rows[0])
+    assert rows[1]["risk"] >= rows[1]["threshold"] > rows[0]["risk"]

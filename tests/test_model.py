@@ -101,6 +101,25 @@ def test_real_loader_loads_it_once(tiny_model, use_model, model_steps):
     assert first.notice and "random" in first.notice
 
 
+def test_the_second_opinion_of_the_tiny_model_cannot_be_taken(tiny_model, use_model):
+    """The pipeline's own vision-language model is asked about (before, after, instruction); the
+    random-weight one answers noise, which is not a measure (and never publishes anything)."""
+    from tasks.check.risk import assess
+    from tasks.qwen.judge import parse, second_opinion
+
+    use_model(tiny_model)
+    model = qwen.get_model(get_settings().qwen_config)
+    before = np.asarray(Image.open(IMAGES / "coffee.png").convert("RGB"))[..., ::-1].copy()
+    opinion = second_opinion(model, before, before[:, ::-1].copy(), "把杯子改成红色")
+    assert opinion.check == "second-opinion" and not opinion.measured, opinion
+    assert assess([opinion], "local").value < 1.0  # not a veto: it could not answer
+    yes = '{"did_what_was_asked": "yes", "changed_anything_else": "no", "problem": ""}'
+    assert parse(yes) == (True, False, "")
+    fenced = '```json\n{"did_what_was_asked": "no", "changed_anything_else": "yes"}\n```'
+    assert parse(fenced)[:2] == (False, True)
+    assert parse("the picture shows a cup") is None
+
+
 def test_output_has_the_input_size_and_seed_decides(tiny_model, use_model, model_steps):
     use_model(tiny_model)
     config = get_settings().qwen_config
@@ -435,8 +454,9 @@ def test_no_output_of_the_tiny_model_is_published(run_cli, tiny_model, use_model
     assert all(r["status"] == "review" for r in model), [(r["id"], r["status"], r["error"]) for r in model]
     # the run says how many wait for a person, and how to get them a review run (none here)
     assert f"{len(model)} items wait for review in review/ (no review-edit deployment" in out
-    for r in model:  # each says why, in findings a person can read
+    for r in model:  # each says why, in findings a person can read, and its risk
         assert any(not f["passed"] and f["message"] for f in r["checks"]), r["id"]
+        assert r["risk"] >= r["risk_threshold"] and r["risk_drivers"], r["id"]
     who = f"cli:{getpass.getuser()}"  # the audit knows who asked for each model edit
     assert {r["requested_by"] for r in results} == {who}
     with engine_for(get_settings().ledger_url).connect() as connection:

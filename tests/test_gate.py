@@ -122,11 +122,11 @@ def test_a_removal_replaced_by_a_new_object_or_left_faint_goes_to_review():
     removed = cv2.inpaint(vae(ball), mask, 5, cv2.INPAINT_TELEA)
     instruction = "remove the orange ball on the right"
     assert report(ball, removed, instruction).verdict == "publish"
-    faint = cv2.addWeighted(removed, 0.55, vae(ball), 0.45, 0)
+    faint = cv2.addWeighted(removed, 0.4, vae(ball), 0.6, 0)
     ghost = report(ball, faint, instruction)
     assert ghost.verdict == "review" and "removal-ghost" in {f.check for f in ghost.failed}
     swapped = removed.copy()
-    cv2.rectangle(swapped, (int(w * 0.78), int(h * 0.18)), (int(w * 0.86), int(h * 0.32)), (200, 40, 160), -1)
+    cv2.circle(swapped, (int(w * 0.82), int(h * 0.25)), int(h * 0.08), (200, 40, 160), -1)  # another thing
     new = report(ball, swapped, instruction)
     assert new.verdict == "review" and "removal-foreign" in {f.check for f in new.failed}
 
@@ -161,7 +161,7 @@ def test_an_upscaled_output_loses_detail_where_nothing_was_edited():
     h, w = before.shape[:2]
     good = vae(before)
     cv2.circle(good, (w // 2, h // 4), h // 10, (40, 40, 220), -1)
-    small = cv2.resize(good, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(good, (w // 3, h // 3), interpolation=cv2.INTER_AREA)
     upscaled = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
     instruction = "在中间加一个红色的圆形贴纸"
     assert report(before, good, instruction).verdict == "publish"

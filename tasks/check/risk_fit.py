@@ -14,6 +14,7 @@ how often edits like it were wrong. Needs scikit-learn and SciPy (`pip install '
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -90,7 +91,16 @@ def measure_rows(rows: list[dict], processes: int | None = None, progress=None) 
     """Measure many pairs on every core (OCR and OpenCV run one thread each)."""
     processes = processes or os.cpu_count() or 1
     out = []
-    with ProcessPoolExecutor(processes, initializer=_one_thread) as pool:
+    if processes == 1 or len(rows) < 8:
+        for row in rows:
+            out.append(measure_row(row))
+            if progress:
+                progress(len(out))
+        return out
+    # spawned, not forked: the caller may hold threads (Prefect's clients, a server) whose locks
+    # a forked child would inherit taken
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_one_thread) as pool:
         for measured in pool.map(measure_row, rows, chunksize=4):
             out.append(measured)
             if progress:

@@ -26,6 +26,8 @@ BORDER = 0.03  # the outer share of each side that is sampled as the background
 WHITE = 250  # "pure white": every channel at least this (marketplace main images)
 SHADOW_DEPTH = 45.0  # CIELAB L: a cast shadow darkens the backdrop by at most this, keeping its hue
 MAX_BORDER_SPREAD = 6.0  # CIELAB: a plain studio border varies less than this (median deviation)
+OUTLIER = 12.0  # CIELAB from the backdrop's surface: a border pixel of something else (a product at the edge)
+MIN_BACKDROP_BORDER = 0.75  # share of the border the backdrop must hold (a shirt off one edge leaves 0.8)
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,24 @@ def _small(bgr: np.ndarray) -> np.ndarray:
     return cv2.resize(bgr, (max(8, round(w * scale)), max(8, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
-def _background_surface(lab: np.ndarray) -> np.ndarray:
-    """The smooth background (a quadratic in x, y per channel) fitted to the border band."""
+def _background_surface(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smooth background (a quadratic in x, y per channel) fitted to the border band, and
+    which border pixels it was fitted on: a product touching the frame's edge is part of the
+    border too, so the fit is made again without the pixels far from the first one."""
     h, w = lab.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     xx, yy = xx / w - 0.5, yy / h - 0.5
     terms = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], axis=-1)
     design = _border(terms.reshape(h, w, 6)[..., :3])  # shaped like a picture for _border
     design = np.concatenate([design, _border(terms[..., 3:])], axis=1)
-    coefficients, *_ = np.linalg.lstsq(design, _border(lab), rcond=None)
-    return (terms.reshape(-1, 6) @ coefficients).reshape(h, w, 3).astype(np.float32)
+    border = _border(lab)
+    typical = np.median(border, axis=0)  # first the backdrop's typical colour, then its surface
+    used = np.linalg.norm(border - typical, axis=1) <= 2 * OUTLIER
+    for _ in range(3):
+        coefficients, *_ = np.linalg.lstsq(design[used], border[used], rcond=None)
+        residual = np.linalg.norm(border - design @ coefficients, axis=1)
+        used = residual <= max(OUTLIER, 3 * float(np.median(residual[used])))
+    return (terms.reshape(-1, 6) @ coefficients).reshape(h, w, 3).astype(np.float32), used
 
 
 def colour_bgr(img: np.ndarray) -> np.ndarray:
@@ -89,9 +99,14 @@ def cut_background(bgr: np.ndarray) -> Cut:
     full = colour_bgr(bgr)
     small = _small(full)
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB).astype(np.float32)
-    surface = _background_surface(lab)
-    residual = np.linalg.norm(_border(lab) - _border(surface), axis=1)
+    surface, used = _background_surface(lab)
+    residual = np.linalg.norm(_border(lab) - _border(surface), axis=1)[used]
     spread = float(np.median(residual))
+    if used.mean() < MIN_BACKDROP_BORDER:
+        return Cut(
+            None,
+            f"the background is not plain (only {used.mean():.0%} of the frame's border is one backdrop)",
+        )
     if spread > MAX_BORDER_SPREAD:
         return Cut(None, f"the background is not plain (its border varies by {spread:.1f} CIELAB units)")
     tolerance = max(10.0, 4 * spread)

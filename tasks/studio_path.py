@@ -11,6 +11,7 @@ to the model as before, with the reason in the result's notes.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -97,7 +98,7 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
         colour_bgr(pixels),
         after,
         item.instruction,
-        plan,
+        replace(plan, route="opencv"),  # a cut-out invents no words: no OCR for them
         settings.thresholds,
         settings.review_rule(item.tags),
         publishing=publishing_for(item.preset, settings),

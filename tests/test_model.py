@@ -257,6 +257,7 @@ def test_edit_on_the_model_route(run_cli, tiny_model, use_model, model_steps, tm
         "rotation",
         "position",
         "blockiness",
+        "detail",
     }
     assert Image.open(target).size == (600, 400)
     assert result["model"]["seed"] is not None and result["model"]["steps"] == 2

@@ -74,6 +74,7 @@ class PairContext:
     intent: Intent | None
     expect: Expectation
     t: Thresholds
+    by_model: bool  # a model made the edit (it may invent what OpenCV cannot: words, objects)
 
     @classmethod
     def of(
@@ -90,6 +91,7 @@ class PairContext:
             plan.intent if plan else None,
             expectation(instruction, plan),
             t,
+            plan is None or plan.route != "opencv",
         )
 
     @cached_property

@@ -62,7 +62,7 @@ def request_findings(ctx: PairContext, instruction: str) -> list[Finding]:
             findings += removal(ctx) + outline(ctx)
             if text_like(intent):
                 findings += words_removed(ctx)
-        if action not in ("text", "style"):
+        if action not in ("text", "style") and ctx.by_model:
             findings += invented(ctx)
         findings += keep(ctx)
     findings += face_kept(ctx, instruction)

@@ -40,16 +40,8 @@ def subject_mask(bgr: np.ndarray, iterations: int = 3) -> np.ndarray | None:
         cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:
         return None  # one colour everywhere: nothing to model
-    fg = ((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
-    if count <= 1:
-        return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    keep = stats[:, cv2.CC_STAT_AREA] >= stats[largest, cv2.CC_STAT_AREA] * 0.15
-    keep[0] = False
-    fg = keep[labels].astype(np.uint8)
-    share = float(fg.mean())
-    if not 0.02 <= share <= 0.85:
+    fg = _main_parts(((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8), 0.02, 0.85)
+    if fg is None:
         return None
     return cv2.resize(fg, (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
 

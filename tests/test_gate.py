@@ -103,6 +103,19 @@ def test_old_backdrop_left_in_a_corner_goes_to_review_and_a_clean_one_is_publish
     assert "background-left" in {f.check for f in bad.failed}
 
 
+def test_the_same_pair_measures_the_same_whatever_ran_before():
+    """The product finder (grabCut) and the colour clusters (k-means) draw on OpenCV's global
+    random generator: a pair's measures must not depend on what the process measured before."""
+    before, mask = studio()
+    after = np.where(mask[..., None], vae(before), 255).astype(np.uint8)
+    first = report(before, after, "把背景换成纯白色")
+    cv2.setRNGSeed(12345)
+    cv2.kmeans(np.random.default_rng(0).random((500, 3), np.float32), 4, None, (3, 10, 0.1), 1, 2)
+    again = report(before, after, "把背景换成纯白色")
+    assert [(f.check, f.value) for f in first.findings] == [(f.check, f.value) for f in again.findings]
+    assert first.risk == again.risk
+
+
 def test_a_near_white_backdrop_made_white_is_published_and_beige_is_not():
     before, mask = studio(backdrop=(244, 244, 246))
     white = np.where(mask[..., None], vae(before), 255).astype(np.uint8)

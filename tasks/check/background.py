@@ -36,7 +36,11 @@ def product_and_surroundings(ctx: PairContext) -> tuple[np.ndarray, np.ndarray] 
     None when no product stands out."""
     if ctx.subject is None:
         return None
-    return shrink(ctx.subject, 1), ~grow(kept_product(ctx)[0], ctx.band)
+    return _surroundings(ctx, kept_product(ctx)[0])
+
+
+def _surroundings(ctx: PairContext, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return shrink(ctx.subject, 1), ~grow(kept, ctx.band)
 
 
 def kept_product(ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
@@ -72,18 +76,17 @@ def _holes(ctx: PairContext, kept: np.ndarray, least: float) -> np.ndarray:
         return np.zeros_like(kept)
     sample = replaced[:: max(1, len(replaced) // 4000)].astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)  # OpenCV's global generator: the same pair measures the same
     _, _, centres = cv2.kmeans(sample, min(6, len(sample)), None, criteria, 1, cv2.KMEANS_PP_CENTERS)
     inside = ctx.lab_before[kept]
     nearest = np.min(np.linalg.norm(inside[:, None, :] - centres[None], axis=2), axis=1)
     like = np.zeros_like(kept)
     like[kept] = nearest <= BACKDROP_LIKE
     count, labels, stats, _ = cv2.connectedComponentsWithStats(like.astype(np.uint8), connectivity=8)
-    touching = set(np.unique(labels[grow(ctx.replaced, 1) & like]))
-    holes = np.zeros_like(kept)
-    for n in range(1, count):
-        if n not in touching and stats[n, cv2.CC_STAT_AREA] >= least / 4:
-            holes[labels == n] = True
-    return holes
+    hole = stats[:, cv2.CC_STAT_AREA] >= least / 4
+    hole[0] = False
+    hole[np.unique(labels[grow(ctx.replaced, 1) & like])] = False  # touching something replaced
+    return hole[labels]
 
 
 def _sampled(mask: np.ndarray, most: int = 20000) -> np.ndarray:
@@ -100,18 +103,18 @@ def _sampled(mask: np.ndarray, most: int = 20000) -> np.ndarray:
 def background(ctx: PairContext) -> list[Finding]:
     """A new background: everywhere around a kept product, of the asked colour."""
     colour = ctx.intent.colour
-    parts = product_and_surroundings(ctx)
-    if parts is None:
+    if ctx.subject is None:
         return [cannot_measure("product", "no product stands out in the before picture")]
-    core, around = parts
+    kept, left = kept_product(ctx)
+    core, around = _surroundings(ctx, kept)
     if around.mean() < 0.02:
         return [cannot_measure("background-colour", "too little background around the product to read")]
     out = product_kept(ctx, core)
     around = _sampled(around)
-    out.append(_old_backdrop(ctx, colour))
+    out.append(_old_backdrop(ctx, left, colour))
     if colour is not None:
         out += _colour(ctx, around, colour)
-        out.append(_ring(ctx, colour))
+        out.append(_ring(ctx, kept, colour))
     return out
 
 
@@ -162,10 +165,10 @@ def _colour(ctx: PairContext, around: np.ndarray, colour: Colour) -> list[Findin
     ]
 
 
-def _old_backdrop(ctx: PairContext, colour: Colour | None) -> Finding:
-    """What is left of the old backdrop (kept_product): parts the edit did not replace that are
-    not the product, and did not already have the asked colour."""
-    _, left = kept_product(ctx)
+def _old_backdrop(ctx: PairContext, left: np.ndarray, colour: Colour | None) -> Finding:
+    """What is left of the old backdrop (`left`, from kept_product): parts the edit did not
+    replace that are not the product, and did not already have the asked colour."""
+    left = left.copy()
     if colour is not None and left.any():
         left[left] = _asked_distance(ctx, ctx.lab_before[left], colour) > NEAR_ASKED
     share = float(left.mean())
@@ -175,10 +178,9 @@ def _old_backdrop(ctx: PairContext, colour: Colour | None) -> Finding:
     return finding("background-left", share, ctx.t.backdrop_left, share <= ctx.t.backdrop_left, message, 0.05)
 
 
-def _ring(ctx: PairContext, colour: Colour) -> Finding:
-    """Right around the product (a halo, a fringe, the old backdrop hugging it): the share of the
-    asked colour in the ring just outside the feather band, against the rest of the background."""
-    kept, _ = kept_product(ctx)
+def _ring(ctx: PairContext, kept: np.ndarray, colour: Colour) -> Finding:
+    """Right around what the edit kept of the product (a halo, a fringe, the old backdrop hugging
+    it): the share of the asked colour in the ring just outside the feather band."""
     ring = grow(kept, 2 * ctx.band) & ~grow(kept, ctx.band)
     if ring.sum() < 20:
         return cannot_measure("background-ring", "no room around the product")

@@ -75,6 +75,7 @@ def _blends_in(ctx: PairContext, core: np.ndarray) -> Finding:
         return cannot_measure("removal-foreign", "no surroundings left to compare the filled area with")
     around = ctx.lab_after[ring][:: max(1, int(ring.sum()) // 3000)].astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(0)  # OpenCV's global generator: the same pair measures the same
     _, _, centres = cv2.kmeans(around, min(8, len(around)), None, criteria, 1, cv2.KMEANS_PP_CENTERS)
     inside = ctx.lab_after[core].astype(np.float32)
     nearest = np.min(np.linalg.norm(inside[:, None, :] - centres[None], axis=2), axis=1)

@@ -37,6 +37,7 @@ def subject_mask(bgr: np.ndarray, iterations: int = 3) -> np.ndarray | None:
     mask[:by, :], mask[-by:, :], mask[:, :bx], mask[:, -bx:] = (cv2.GC_BGD,) * 4
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
+        cv2.setRNGSeed(0)  # OpenCV's global generator: the same pair measures the same
         cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
     except cv2.error:
         return None  # one colour everywhere: nothing to model
@@ -70,6 +71,7 @@ def product_of_background_edit(
         return None
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     try:
+        cv2.setRNGSeed(0)  # OpenCV's global generator: the same pair measures the same
         cv2.grabCut(np.ascontiguousarray(small), mask, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
         fg = _main_parts(((mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)).astype(np.uint8))
     except cv2.error:  # one colour left unchanged: nothing to model

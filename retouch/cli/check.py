@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from retouch.cli.basics import CliError, print_json
-from retouch.cli.common import app, out
+from retouch.cli.common import app, jsonl_lines, out
 
 
 def _check_one(before: str, after: str, instruction: str | None, preset: str | None = None) -> dict[str, Any]:
@@ -62,13 +62,7 @@ def check_cmd(
     if jsonl is not None:
         if before or after:
             raise CliError("give either BEFORE AFTER or --jsonl FILE, not both")
-        try:
-            lines = jsonl.read_text(encoding="utf-8-sig").splitlines()
-        except OSError as exc:
-            raise CliError(f"{jsonl}: {exc.strerror or exc}") from None
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for number, line in jsonl_lines(jsonl):
             row_id = f"line-{number}"
             try:
                 row = json.loads(line)

@@ -46,6 +46,16 @@ def image_size(path: str | None) -> tuple[int, int] | None:
         raise CliError(f"{path}: {exc}") from None
 
 
+def jsonl_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of every non-blank line of a JSONL file (a BOM is ignored), or a
+    one-line error when it cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from None
+    return [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+
+
 def require_server(what: str) -> None:
     from prefect.settings import get_current_settings
 

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from retouch.cli.basics import CliError, print_json
-from retouch.cli.common import app, out, since_date
+from retouch.cli.common import app, jsonl_lines, out, since_date
 from tasks.errors import one_line
 
 gate_app = typer.Typer(help="The gate: refit its risk model; the review rate and cost of its threshold.")
@@ -39,13 +39,7 @@ def fit_cmd(
         raise CliError(f"fitting needs scikit-learn and SciPy: pip install 'retouch[gate]' ({exc})") from None
     rows = []
     for path in pairs:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise CliError(f"{path}: {exc.strerror or exc}") from None
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for number, line in jsonl_lines(path):
             try:
                 row = json.loads(line)
                 if row["expect"] not in ("publish", "review"):

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from retouch.cli.basics import CliError, print_json
-from retouch.cli.common import app, image_size, out
+from retouch.cli.common import app, image_size, jsonl_lines, out
 
 
 def _route_one(instruction: str | None, image: str | None) -> dict[str, Any]:
@@ -87,15 +87,10 @@ def _route_jsonl(path: Path) -> None:
     from config.settings import get_settings
     from routing import route
 
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}") from None
+    lines = jsonl_lines(path)
     limits = get_settings().limits
     sizes: dict[str, tuple[int, int] | None] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in lines:
         try:
             row = json.loads(line)
             if not isinstance(row, dict):

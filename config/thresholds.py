@@ -4,7 +4,7 @@ published image set."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,8 @@ class Publishing:
     """How the gate decides: publish an edit whose risk is below `threshold`, the risk being
     moved to an expected share `bad_rate` of wrong model edits."""
 
-    threshold: float = 0.0  # set from the costs in __post_init__ when 0
+    threshold: float = field(default_factory=lambda: publish_threshold())
     bad_rate: float = EXPECTED_BAD_RATE
-
-    def __post_init__(self) -> None:
-        if not self.threshold:
-            object.__setattr__(self, "threshold", publish_threshold())
 
 
 def publish_threshold(review_usd: float = REVIEW_USD, wrong_publish_usd: float = WRONG_PUBLISH_USD) -> float:

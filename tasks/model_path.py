@@ -204,6 +204,7 @@ def try_candidates(
     settings.model_candidates); each output composited onto `pixels` and checked (with the
     products of the reference pictures, when there are any, recognisable in it)."""
     tried: list[Tried] = []
+    publishing = publishing_for(item.preset, settings)
     for n in range(settings.model_candidates):
         candidate_seed = (seed + n) % 2**32
         raw, info = qwen.edit(
@@ -217,11 +218,11 @@ def try_candidates(
             settings.thresholds,
             rule,
             references,
-            publishing_for(item.preset, settings),
+            publishing,
         )
         if settings.second_opinion == "on" or (settings.second_opinion == "auto" and model.device != "cpu"):
             opinion = second_opinion(model, pixels, result.pixels, item.instruction or prompt)
-            report = reconsider(report, [opinion], publishing_for(item.preset, settings))
+            report = reconsider(report, [opinion], publishing)
         tried.append(Tried(candidate_seed, info, result, report))
         if report.verdict == "publish" or {f.check for f in report.failed} <= RETRY_USELESS:
             break

@@ -35,6 +35,7 @@ def composite_cmd(
     from config.settings import get_settings
     from routing import route
     from tasks.check.gate import check_composite
+    from tasks.check.threshold import publishing_for
     from tasks.formats import format_of_extension
     from tasks.images import ImageError, load_image
     from tasks.publish import encode_edit
@@ -57,7 +58,14 @@ def composite_cmd(
     before, after = pictures
     plan = route(instruction, limits=settings.limits) if instruction else None
     try:
-        result, report = check_composite(before.pixels, after.pixels, instruction, plan, settings.thresholds)
+        result, report = check_composite(
+            before.pixels,
+            after.pixels,
+            instruction,
+            plan,
+            settings.thresholds,
+            publishing=publishing_for(None, settings),
+        )
     except ValueError as exc:
         raise CliError(str(exc)) from None
     data, _ = encode_edit(before, result.pixels, (), Item(id="composite", format=fmt), settings)

@@ -164,9 +164,8 @@ def _verdict(findings: list[Finding], group: str, publishing: Publishing) -> Rep
     )
 
 
-def reconsider(report: Report, extra: list[Finding], publishing: Publishing | None = None) -> Report:
+def reconsider(report: Report, extra: list[Finding], publishing: Publishing) -> Report:
     """The same edit weighed again with more measures (a second opinion taken afterwards)."""
-    publishing = publishing or Publishing(report.threshold)
     return _verdict(report.findings + extra, report.model or "any", publishing)
 
 

@@ -29,12 +29,18 @@ def fit_cmd(
     output: Annotated[
         Path | None, typer.Option("--out", "-o", help="Where to write the model (default: the shipped one).")
     ] = None,
-    l2: Annotated[float, typer.Option("--l2", help="How strongly the weights are held to the prior.")] = 0.2,
+    l2: Annotated[
+        float | None,
+        typer.Option("--l2", help="How strongly the weights are held to the prior (default 0.2)."),
+    ] = None,
 ) -> None:
     """Measure every pair and fit the risk model (one logistic part per action, calibrated)."""
-    try:
+    try:  # the fit's own libraries, asked for before minutes of measuring, not after
+        import scipy.optimize  # noqa: F401
+        import sklearn.isotonic  # noqa: F401
+
         from tasks.check.risk import MODEL_FILE
-        from tasks.check.risk_fit import fit, measure_rows, write_model
+        from tasks.check.risk_fit import L2, fit, measure_rows, write_model
     except ImportError as exc:
         raise CliError(f"fitting needs scikit-learn and SciPy: pip install 'retouch[gate]' ({exc})") from None
     rows = []
@@ -58,7 +64,7 @@ def fit_cmd(
         bar = progress.add_task("measuring pairs", total=len(rows))
         records = measure_rows(rows, progress=lambda done: progress.update(bar, completed=done))
     try:
-        model = fit(records, l2)
+        model = fit(records, L2 if l2 is None else l2)
     except ValueError as exc:
         raise CliError(f"cannot fit: {one_line(exc, named=False)}") from None
     target = write_model(model, output or MODEL_FILE)

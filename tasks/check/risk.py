@@ -133,6 +133,15 @@ def features(findings: list[Finding]) -> dict[str, float]:
     return x
 
 
+def hard_failures(findings: list[Finding]) -> list[Finding]:
+    """What makes the risk 1 whatever the weights: a hard failure, or a needed measure not taken."""
+    return [
+        f
+        for f in findings
+        if (f.check in HARD and f.measured and not f.passed) or (required(f.check) and not f.measured)
+    ]
+
+
 @dataclass(frozen=True)
 class Risk:
     value: float
@@ -156,11 +165,7 @@ def assess(
     `bad_rate`, and the (up to) three measures that drove it, in words."""
     model = model or load_model()
     part = model.part(group)
-    hard = [
-        f
-        for f in findings
-        if (f.check in HARD and f.measured and not f.passed) or (required(f.check) and not f.measured)
-    ]
+    hard = hard_failures(findings)
     if hard:
         return Risk(1.0, group, [f"{f.check}: {f.message}" for f in hard][:3])
     x = features(findings)

@@ -29,7 +29,7 @@ import numpy as np
 from config.contracts import Finding
 from config.thresholds import Thresholds
 from tasks.check.findings import BADNESS_RANGE
-from tasks.check.risk import HARD, MODEL_FILE, RiskModel, features, required
+from tasks.check.risk import HARD, MODEL_FILE, RiskModel, assess, features, hard_failures
 
 L2 = 0.2  # how strongly the weights are held to the prior (per unit of family weight)
 PRIOR = 3.0  # the prior weight of every measure: one past its level by its spread is a review
@@ -53,11 +53,7 @@ class Measured:
     @property
     def decided_by_rule(self) -> bool:
         """A hard failure or a needed measure not taken: the risk is 1 whatever the weights."""
-        return any(
-            (f["check"] in HARD and f["measured"] and not f["passed"])
-            or (required(f["check"]) and not f["measured"])
-            for f in self.findings
-        )
+        return bool(hard_failures(self.finding_objects()))
 
 
 def _load(path: str) -> np.ndarray:
@@ -228,8 +224,6 @@ def fit(records: list[Measured], l2: float = L2, version: str | None = None) -> 
 
 
 def risk_of(model: RiskModel, record: Measured) -> float:
-    from tasks.check.risk import assess
-
     return assess(record.finding_objects(), record.group, model, bad_rate=0.5).value
 
 

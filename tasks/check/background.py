@@ -118,7 +118,7 @@ def background(ctx: PairContext) -> list[Finding]:
     return out
 
 
-def _asked_distance(ctx: PairContext, lab: np.ndarray, colour: Colour) -> np.ndarray:
+def _asked_distance(lab: np.ndarray, colour: Colour) -> np.ndarray:
     return ciede2000(lab, lab_of_rgb(colour.rgb))
 
 
@@ -139,7 +139,7 @@ def _colour(ctx: PairContext, around: np.ndarray, colour: Colour) -> list[Findin
         share = float(((hues <= HUE_SPAN) & (chroma(lab) >= 0.3 * float(chroma(want)))).mean())
         message = f"{share:.0%} of the background has the hue of {colour.name}"
     else:
-        share = float((_asked_distance(ctx, lab, colour) <= NEAR_ASKED).mean())
+        share = float((_asked_distance(lab, colour) <= NEAR_ASKED).mean())
         message = f"{share:.0%} of the background is {colour.name}"
     de = float(ciede2000(median, want))
     limit = t.strict_background_de if colour.name in STRICT_COLOURS else t.background_de
@@ -170,7 +170,7 @@ def _old_backdrop(ctx: PairContext, left: np.ndarray, colour: Colour | None) -> 
     replace that are not the product, and did not already have the asked colour."""
     left = left.copy()
     if colour is not None and left.any():
-        left[left] = _asked_distance(ctx, ctx.lab_before[left], colour) > NEAR_ASKED
+        left[left] = _asked_distance(ctx.lab_before[left], colour) > NEAR_ASKED
     share = float(left.mean())
     message = f"{share:.0%} of the frame is old backdrop the edit left" + (
         " (corners, strips, holes)" if share > 0.005 else ""
@@ -184,7 +184,7 @@ def _ring(ctx: PairContext, kept: np.ndarray, colour: Colour) -> Finding:
     ring = grow(kept, 2 * ctx.band) & ~grow(kept, ctx.band)
     if ring.sum() < 20:
         return cannot_measure("background-ring", "no room around the product")
-    near = _asked_distance(ctx, ctx.lab_after[ring], colour) <= 2 * NEAR_ASKED
+    near = _asked_distance(ctx.lab_after[ring], colour) <= 2 * NEAR_ASKED
     share = float(near.mean())
     message = f"{share:.0%} of the ring around the product is {colour.name}"
     return finding("background-ring", share, ctx.t.ring_share, share >= ctx.t.ring_share, message, 0.2)

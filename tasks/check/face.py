@@ -54,8 +54,8 @@ def face_kept(ctx: PairContext, instruction_words: str) -> list[Finding]:
     """Each face found before (up to two) is the same after, unless the request is about it (a
     face the request says to keep is compared; one not found is left to the measures of the
     rest of the picture, like any kept thing the checks cannot locate)."""
-    keep_face = any(_NAMES_A_FACE.search(what.lower()) for what in (ctx.intent.keep if ctx.intent else ()))
-    if not keep_face and (ctx.expect.scope == "global" or _NAMES_A_FACE.search(instruction_words.lower())):
+    keep_face = any(names_a_face(what) for what in (ctx.intent.keep if ctx.intent else ()))
+    if not keep_face and (ctx.expect.scope == "global" or names_a_face(instruction_words)):
         return []
     out = []
     for x, y, w, h in faces(ctx.before)[:2]:

@@ -14,7 +14,7 @@ from config.contracts import Finding
 from tasks.check.context import PairContext
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.masks import shrink
-from tasks.check.measures import changed_mask, ssim
+from tasks.check.measures import ssim
 from tasks.check.motion import SPECTRAL_TURN_SLACK, global_motion
 
 
@@ -177,7 +177,7 @@ def extent(ctx: PairContext) -> list[Finding]:
     """Something changed (not a no-op); a local edit stays local and where it was asked."""
     t, mask = ctx.t, ctx.changed
     share = float(mask.mean())
-    touched = float(changed_mask(ctx.diff, t.noop_level).mean())
+    touched = float(ctx.faint.mean())
     message = f"{touched:.1%} of the frame changed" + (
         "" if touched >= t.min_changed else " (the edit did nothing)"
     )

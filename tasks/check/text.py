@@ -232,7 +232,7 @@ def words_removed(ctx: PairContext) -> list[Finding]:
     if not _where(ctx).any():
         return []
     try:
-        frame_box, before, _ = _reads(ctx)
+        frame_box, before, plain = _reads(ctx)
         old = ctx.intent.old_text
         if old:
             targets = [line for line in before if ocr.found(old, [line])[0]]
@@ -243,7 +243,6 @@ def words_removed(ctx: PairContext) -> list[Finding]:
             targets = _in_change(ctx, before, frame_box)
             if not targets:
                 return []  # a mark without letters: the removal measures judge it
-        plain = ocr.read_lines(crop(ctx.after, frame_box))
         stretched = ocr.read_lines(ocr.enhanced(crop(ctx.after, frame_box)))
     except ocr.OcrUnavailable as exc:
         return [cannot_measure("text-removed", f"OCR unavailable: {exc}")]

@@ -78,3 +78,14 @@ def gradient(width: int = 64, height: int = 48) -> np.ndarray:
     g = (255 * y / (height - 1)).astype(np.uint8)
     b = np.full_like(r, 90)
     return np.dstack([r, g, b])
+
+
+def vae(img: np.ndarray, seed: int = 5, noise: float = 1.8, blur: float = 0.7, quality: int = 90):
+    """A good model output outside the edit: a little soft (`blur`), a little noisy (`noise` grey
+    levels), re-encoded (JPEG `quality`): what a VAE round trip leaves."""
+    import cv2
+
+    grain = np.random.default_rng(seed).normal(0, noise, img.shape)
+    out = cv2.GaussianBlur(img, (0, 0), blur).astype(np.float32) + grain
+    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)

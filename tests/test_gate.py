@@ -16,15 +16,12 @@ from tasks.check import ocr
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.gate import check_pair
 from tasks.check.risk import assess, at_rate, load_model
+from tests import helpers
 from tests.helpers import IMAGES
 
 
 def vae(img: np.ndarray, seed: int = 5) -> np.ndarray:
-    """A good model output outside the edit: a little soft, a little noisy, re-encoded."""
-    noise = np.random.default_rng(seed).normal(0, 1.5, img.shape)
-    out = cv2.GaussianBlur(img, (0, 0), 0.6).astype(np.float32) + noise
-    ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 92])
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return helpers.vae(img, seed, noise=1.5, blur=0.6, quality=92)
 
 
 def studio(width: int = 900, height: int = 900, backdrop=(205, 205, 205)) -> tuple[np.ndarray, np.ndarray]:
@@ -85,10 +82,18 @@ def test_the_threshold_is_set_by_what_review_and_a_wrong_image_cost():
     after = vae(before)
     after[200:300, 200:300] = (40, 40, 220)  # a red square added where nothing was asked
     instruction = "把杯子改成红色"
-    cheap_reviews = check_pair(before, after, instruction, route(instruction), publishing=Publishing(0.001))
-    dear_reviews = check_pair(before, after, instruction, route(instruction), publishing=Publishing(0.999))
-    assert cheap_reviews.risk == dear_reviews.risk
-    assert cheap_reviews.verdict == "review" and dear_reviews.verdict == "publish"
+    risk = check_pair(before, after, instruction, route(instruction)).risk
+    assert 0.0 < risk < 0.5
+    review_usd = 0.67
+
+    def decided(wrong_publish_usd: float):
+        publishing = Publishing(publish_threshold(review_usd, wrong_publish_usd))
+        return check_pair(before, after, instruction, route(instruction), publishing=publishing)
+
+    costly_mistake = decided(review_usd / (risk / 2))  # publish only below half this risk
+    cheap_mistake = decided(review_usd / (risk * 2))  # publish below twice this risk
+    assert costly_mistake.risk == cheap_mistake.risk == risk
+    assert costly_mistake.verdict == "review" and cheap_mistake.verdict == "publish"
 
 
 def test_old_backdrop_left_in_a_corner_goes_to_review_and_a_clean_one_is_published():
@@ -156,6 +161,7 @@ def test_a_recolour_spilling_onto_the_backdrop_goes_to_review():
     spilled = np.where(halo[..., None], recoloured, red).astype(np.uint8)
     bad = report(before, spilled, "把杯子改成红色")
     assert bad.verdict == "review"
+    assert "outline" in {f.check for f in bad.failed if f.measured}
 
 
 def test_the_recolour_of_a_named_colour_must_be_that_object():
@@ -310,7 +316,6 @@ def test_the_ledger_keeps_each_risk_and_gate_costs_says_what_a_threshold_implies
 
 def test_gate_fit_refits_the_model_on_labelled_pairs(run_cli, tmp_path):
     from benchmarks.check_pairs import BAD, GOOD, bases
-    from tasks.check.risk import load_model
 
     rng = np.random.default_rng(3)
     rows = []

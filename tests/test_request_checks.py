@@ -1,5 +1,5 @@
 """Checks of what was asked: background colour and product, recolour, text (OCR), removal, keep,
-seams; and the rule that a check which cannot measure sends the item to a person."""
+tiles; a measure the request needs that cannot be taken sends the item to a person."""
 
 from __future__ import annotations
 
@@ -101,4 +101,5 @@ def test_a_kept_thing_the_checks_cannot_locate_is_judged_by_the_rest_of_the_pict
 
 
 def test_a_seamed_edit_goes_to_review():
-    assert failed(*pair(by_name("seams")))[0] == "review"
+    verdict, why = failed(*pair(by_name("seams")))
+    assert verdict == "review" and "tiles" in why

@@ -20,7 +20,6 @@ from tasks.check.colour import ACHROMATIC_CHROMA, chroma, ciede2000, describe, h
 from tasks.check.context import PairContext
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.masks import border, grow, shrink
-from tasks.check.measures import ssim_map
 
 NEAR_ASKED = 10.0  # CIEDE2000 within which a pixel already has the asked colour
 PRODUCT_SHARE = 0.3  # an unchanged part this much of the found product holds the product
@@ -197,7 +196,7 @@ def product_kept(ctx: PairContext, core: np.ndarray) -> list[Finding]:
     if core.sum() < 30:
         return [cannot_measure("product", "the product is too small to compare")]
     kept = float((~ctx.changed)[core].mean())
-    structure = ssim_map(ctx.grey_before, ctx.grey_after)
+    structure = ctx.structure
     worst = _worst_part(structure, core)
     shift = float(np.median(ciede2000(ctx.lab_before[core], ctx.lab_after[core])))
     return [

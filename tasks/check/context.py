@@ -19,7 +19,7 @@ from config.thresholds import Thresholds
 from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
 from tasks.check.colour import lab_of_bgr
-from tasks.check.measures import Frames, bgr, changed_mask, difference, high_pass
+from tasks.check.measures import Frames, bgr, changed_mask, difference, grey, high_pass, ssim_map
 from tasks.check.subject import product_of_background_edit, subject_mask
 
 GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
@@ -142,6 +142,16 @@ class PairContext:
     @cached_property
     def grey_after(self) -> np.ndarray:
         return cv2.cvtColor(self.frames.small_after, cv2.COLOR_BGR2GRAY)
+
+    @cached_property
+    def structure(self) -> np.ndarray:
+        """The SSIM map of the small greys (the product's and the rest's structure kept)."""
+        return ssim_map(self.grey_before, self.grey_after)
+
+    @cached_property
+    def full_greys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The full-size greys, before and after (detail, blocks, faces)."""
+        return grey(self.before), grey(self.after)
 
     @property
     def band(self) -> int:

@@ -38,7 +38,8 @@ def _detector():
 
 
 def faces(before: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """(x, y, w, h) in full-size pixels of the clear frontal faces in a picture, largest first."""
+    """(x, y, w, h) in full-size pixels of the clear frontal faces in a picture (BGR or grey),
+    largest first."""
     detector = _detector()
     if detector is None:
         return []
@@ -58,7 +59,7 @@ def face_kept(ctx: PairContext, instruction_words: str) -> list[Finding]:
     if not keep_face and (ctx.expect.scope == "global" or names_a_face(instruction_words)):
         return []
     out = []
-    for x, y, w, h in faces(ctx.before)[:2]:
+    for x, y, w, h in faces(ctx.full_greys[0])[:2]:
         a = cv2.resize(grey(ctx.before[y : y + h, x : x + w]), (FACE, FACE), interpolation=cv2.INTER_AREA)
         b = cv2.resize(grey(ctx.after[y : y + h, x : x + w]), (FACE, FACE), interpolation=cv2.INTER_AREA)
         same = ssim(a, b)

@@ -16,7 +16,7 @@ from config.contracts import Finding
 from tasks.check.context import PairContext
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.masks import box, grow, resized
-from tasks.check.measures import blockiness, centre_block, grey, noise_sigma
+from tasks.check.measures import blockiness, centre_block, noise_sigma
 
 DETAIL_SIDE = 2048  # detail is measured at full resolution up to this long side
 DETAIL_WINDOW = 128  # ... in windows of this many pixels
@@ -35,7 +35,8 @@ def frame_sanity(ctx: PairContext) -> list[Finding]:
     blank_ok = std > t.blank_std or ctx.grey_before.std() <= t.blank_std
     message = f"luma spread {std:.1f}" + (" (a blank frame)" if std <= t.blank_std else "")
     findings.append(finding("blank", std, t.blank_std, blank_ok, message, 20))
-    crop_b, crop_a = centre_block(grey(ctx.before)), centre_block(grey(ctx.after))  # 8x8-aligned
+    g_before, g_after = ctx.full_greys
+    crop_b, crop_a = centre_block(g_before), centre_block(g_after)  # 8x8-aligned
     na, nb = noise_sigma(crop_a), noise_sigma(crop_b)
     message = f"noise sigma {na:.1f} (before {nb:.1f})"
     findings.append(finding("noise", na - nb, t.noise_increase, na - nb <= t.noise_increase, message, 5))
@@ -90,7 +91,7 @@ def detail(ctx: PairContext) -> list[Finding]:
 
 
 def _full_greys(ctx: PairContext) -> tuple[np.ndarray, np.ndarray]:
-    g_before, g_after = grey(ctx.before), grey(ctx.after)
+    g_before, g_after = ctx.full_greys
     scale = DETAIL_SIDE / max(g_before.shape)
     if scale < 1:
         size = (round(g_before.shape[1] * scale), round(g_before.shape[0] * scale))

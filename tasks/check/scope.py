@@ -14,7 +14,6 @@ from config.contracts import Finding
 from tasks.check.context import PairContext
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.masks import shrink
-from tasks.check.measures import ssim
 from tasks.check.motion import SPECTRAL_TURN_SLACK, global_motion
 
 
@@ -227,7 +226,7 @@ def outside_the_edit(ctx: PairContext) -> list[Finding]:
         return []
     shift_ab = np.abs((ctx.lab_after - ctx.lab_before)[outside].mean(axis=0))
     cast = float(max(shift_ab[1], shift_ab[2]))
-    kept = ssim(ctx.grey_before, ctx.grey_after, outside)
+    kept = float(ctx.structure[outside].mean())
     return [
         finding(
             "colour-cast",

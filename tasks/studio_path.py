@@ -11,7 +11,6 @@ to the model as before, with the reason in the result's notes.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -98,10 +97,11 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
         colour_bgr(pixels),
         after,
         item.instruction,
-        replace(plan, route="opencv"),  # a cut-out invents no words: no OCR for them
+        plan,
         settings.thresholds,
         settings.review_rule(item.tags),
         publishing=publishing_for(item.preset, settings),
+        by_model=False,
     )
     if report.verdict != "publish":
         why = "; ".join(report.drivers)

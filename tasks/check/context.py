@@ -78,7 +78,13 @@ class PairContext:
 
     @classmethod
     def of(
-        cls, before: np.ndarray, after: np.ndarray, instruction: str | None, plan: Plan | None, t: Thresholds
+        cls,
+        before: np.ndarray,
+        after: np.ndarray,
+        instruction: str | None,
+        plan: Plan | None,
+        t: Thresholds,
+        by_model: bool = True,
     ) -> PairContext:
         frames = Frames.of(before, after)
         diff = difference(frames)
@@ -91,7 +97,7 @@ class PairContext:
             plan.intent if plan else None,
             expectation(instruction, plan),
             t,
-            plan is None or plan.route != "opencv",
+            by_model,
         )
 
     @cached_property

@@ -41,6 +41,7 @@ def check_pair(
     always_review: str | None = None,
     prior: list[Finding] | None = None,
     publishing: Publishing | None = None,
+    by_model: bool = True,
 ) -> Report:
     """Measure an edit, weigh the measures into one risk, and decide.
 
@@ -54,9 +55,11 @@ def check_pair(
         prior: measures made before (the drift a composite corrected).
         publishing: the publish threshold and the expected rate of wrong edits (default: from
             the default costs, config/thresholds.py).
+        by_model: a model made the edit (False for OpenCV's own: it invents no words, so they
+            are not looked for).
     """
     t = thresholds or Thresholds()
-    findings, group = measure(before, after, instruction, plan, t, prior)
+    findings, group = measure(before, after, instruction, plan, t, prior, by_model)
     return _decide(findings, plan, group, t, always_review, publishing or Publishing())
 
 
@@ -67,6 +70,7 @@ def measure(
     plan: Plan | None,
     t: Thresholds,
     prior: list[Finding] | None = None,
+    by_model: bool = True,
 ) -> tuple[list[Finding], str]:
     """Every measure of an edit, and the part of the risk model that weighs them."""
     expect = expectation(instruction, plan)
@@ -74,9 +78,9 @@ def measure(
     findings.append(size_finding(before, after, expect.size_may_change))
     if before.shape[:2] != after.shape[:2]:  # the measures below compare like with like only
         resized = cv2.resize(after, (before.shape[1], before.shape[0]), interpolation=cv2.INTER_AREA)
-        findings += frame_sanity(PairContext.of(before, resized, instruction, plan, t))
+        findings += frame_sanity(PairContext.of(before, resized, instruction, plan, t, by_model))
         return findings, group_of(None, expect.scope)
-    ctx = PairContext.of(before, after, instruction, plan, t)
+    ctx = PairContext.of(before, after, instruction, plan, t, by_model)
     findings += frame_sanity(ctx)
     findings += layout(ctx)
     findings += drift(ctx)

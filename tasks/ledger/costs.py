@@ -200,8 +200,11 @@ def gate_outcomes(
 ) -> dict[str, Any]:
     """What the recorded risks imply at the threshold in use and at others: the share of checked
     edits sent to review, the wrong images expected among those published (the risk is the
-    probability of one), and the cost per edit of both (reviews plus expected wrong images)."""
-    query = select(ledger.c.risk, ledger.c.risk_threshold).where(ledger.c.risk.is_not(None))
+    probability of one), and the cost per edit of both (reviews plus expected wrong images). An
+    edit served from the cache was checked once, when it was made: counted then only."""
+    query = select(ledger.c.risk, ledger.c.risk_threshold).where(
+        ledger.c.risk.is_not(None), ledger.c.cache_hit.is_(False)
+    )
     if since is not None:
         query = query.where(ledger.c.at >= since)
     with engine_for(url).connect() as connection:

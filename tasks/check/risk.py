@@ -89,6 +89,9 @@ class RiskModel:
 
     @classmethod
     def from_dict(cls, data: dict) -> RiskModel:
+        if tuple(data.get("badness_range", BADNESS_RANGE)) != tuple(BADNESS_RANGE):
+            fitted = data["badness_range"]
+            raise ValueError(f"fitted on badness clipped to {fitted}, not {list(BADNESS_RANGE)}")
         parts = {
             name: Part(
                 {k: float(v) for k, v in part["weights"].items()},

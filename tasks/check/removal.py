@@ -28,7 +28,7 @@ def removal(ctx: PairContext) -> list[Finding]:
     core = shrink(changed, 3)
     core = core if core.sum() >= 20 else changed  # undo the changed mask's growth
     filled = _surroundings_fill(ctx.grey_after, changed)
-    out = [_covered(ctx, core), _ghost(ctx, core, filled), _blends_in(ctx, core)]
+    out = [_covered(ctx, core), _ghost(ctx, core, filled), _blends_in(ctx, changed, core)]
     if _compact(changed, core):  # a thing's place, not the thin strokes of a mark
         out.append(_texture(ctx, changed, core))
     return out
@@ -66,11 +66,11 @@ def _ghost(ctx: PairContext, core: np.ndarray, filled: np.ndarray) -> Finding:
     return finding("removal-ghost", ghost, ctx.t.removal_ghost, ghost <= ctx.t.removal_ghost, message, 0.15)
 
 
-def _blends_in(ctx: PairContext, core: np.ndarray) -> Finding:
-    """What fills the place is made of its surroundings' colours: a new object, a sticker, a
-    patch of another tone brings colours the surroundings do not have (a fill, however it was
-    made, takes them from around)."""
-    ring = grow(ctx.changed, max(4, 2 * ctx.band)) & ~ctx.changed
+def _blends_in(ctx: PairContext, changed: np.ndarray, core: np.ndarray) -> Finding:
+    """What fills the place (`changed`: where the edit changed it, faintly for a faint mark) is
+    made of its surroundings' colours: a new object, a sticker, a patch of another tone brings
+    colours the surroundings do not have (a fill, however it was made, takes them from around)."""
+    ring = grow(changed, max(4, 2 * ctx.band)) & ~changed
     if ring.sum() < 30:
         return cannot_measure("removal-foreign", "no surroundings left to compare the filled area with")
     around = ctx.lab_after[ring][:: max(1, int(ring.sum()) // 3000)].astype(np.float32)

@@ -1,4 +1,5 @@
-"""Text clean-up before parsing: width, case, numerals (Chinese and English words), quotes.
+"""Text clean-up before parsing: width, traditional Chinese (OpenCC), common miswritings, case,
+numerals (Chinese and English words), quotes.
 
 The parser works on the normalised text only; the words sent to the image model keep their
 original case and characters (only full-width forms are folded).
@@ -8,6 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+
+import opencc
+
+from routing.spelling import load_spelling
 
 _DIGITS = {
     "零": 0,
@@ -91,6 +97,21 @@ _EN_ORDINALS = {
 _EN_FRACTION = re.compile(
     rf"\b(a|an|{_EN_NUMBER}|\d+)[\s-]+({'|'.join(_EN_ORDINALS)})\b(?!\s*(?:of\s+a\s+)?(?:second|minute))"
 )
+# "the right third", "the top quarter": that share of that side
+_SIDE_SHARE = re.compile(rf"\b(left|right|top|bottom)(?:most)?\s+({'|'.join(_EN_ORDINALS)})\b")
+# turns counted in quarters and halves: "a quarter turn", "转半圈"
+_TURNS = (
+    (re.compile(r"\b(?:a\s+)?(?:three[\s-]+quarters?|3/4)(?:\s+of\s+a)?[\s-]+turn\b"), "rotate 270 degrees"),
+    (re.compile(r"\b(?:a\s+|one\s+)?quarter(?:\s+of\s+a)?[\s-]+turn\b"), "rotate 90 degrees"),
+    (re.compile(r"\b(?:a\s+)?half(?:\s+a)?[\s-]+turn\b"), "rotate 180 degrees"),
+    (re.compile(r"(?:转|旋转)\s*(?:四分之一|1/4)\s*圈"), "旋转90度"),
+    (re.compile(r"(?:转|旋转)\s*半圈"), "旋转180度"),
+)
+# a number before the dimension it sets: "1200 pixels on the long side", "800 高" -> the side first
+_NUMBER_THEN_SIDE_EN = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:px|pixels?)?\s+(?:on|for|along|across|of)\s+the\s+((?:long|short)(?:er|est)?\s+(?:side|edge))"
+)
+_NUMBER_THEN_SIDE_ZH = re.compile(r"(?<![宽高长短边\d.x×*:])(\d+(?:\.\d+)?)\s*(?:px|像素)?\s*的?\s*(宽|高|长边|短边)(?![度清级亮光])")
 _EN_BEFORE_UNIT = re.compile(
     rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )
@@ -178,9 +199,26 @@ def fold_width(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    """OpenCC's traditional -> simplified converter (its dictionaries ship in the wheel; loaded
+    once per process)."""
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese (繁體) as simplified: "請把圖片順時針旋轉" -> "请把图片顺时针旋转"."""
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return text
+    return _to_simplified().convert(text)
+
+
 def normalise(text: str) -> str:
-    """The form the parser reads: folded, lower-case, numerals as digits."""
-    text = fold_width(text).lower()
+    """The form the parser reads: folded, simplified, miswritings fixed, lower-case, numerals as
+    digits."""
+    text = load_spelling().fix_miswritings(simplified(fold_width(text))).lower()
+    for pattern, means in _TURNS:
+        text = pattern.sub(means, text)
     text = _PERCENT_WORDS.sub(lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%", text)
     text = _FRACTION_WORDS.sub(
         lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/{chinese_number(m.group(1)) or m.group(1)}",
@@ -189,9 +227,12 @@ def normalise(text: str) -> str:
     text = _NUMERAL_PAIR.sub(_pair, text)
     text = _NUMERAL_BEFORE_UNIT.sub(_numeral, text)
     text = _NUMERAL_AFTER_TO.sub(_numeral, text)
+    text = _SIDE_SHARE.sub(lambda m: f"{m.group(1)} 1/{_EN_ORDINALS[m.group(2)]}", text)
     text = _EN_FRACTION.sub(_en_fraction, text)
     text = _EN_BEFORE_UNIT.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _EN_AFTER_BY.sub(lambda m: m.group(1) + str(_EN_NUMBERS[m.group(2)]), text)
+    text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)
+    text = _NUMBER_THEN_SIDE_ZH.sub(r"\2 \1", text)
     text = _NEGATIVE.sub("-", text)
     # "放大一倍" means twice the size; other N倍 already read as N times
     text = re.sub(r"(放大|扩大|增大|大)\s*1\s*倍", r"\g<1>2倍", text)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from routing.normalize import QUOTED, normalise
+from routing.spelling import load_spelling
 from routing.templates import Templates
 from routing.vocabulary import Vocabulary
 
@@ -77,11 +78,13 @@ class Clause:
     shown: str
     kind: str  # request | question | constraint
     constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS
+    corrections: tuple[tuple[str, str], ...] = ()  # typos read as edit words: (written, read)
 
 
 def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary) -> Clause:
     """Classify one clause and give the text the parser should read."""
     whole = text = normalise(shown)
+    text, corrections = load_spelling().correct(text)
     polite = False
     opened = t.openers.match(text)
     if opened and opened.end():
@@ -91,13 +94,13 @@ def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Voca
     if closed and closed.start() > 0:
         text = text[: closed.start()]
     if asked and not polite and not t.modal.search(text) and t.question.search(whole):
-        return Clause(text, shown, "question")
+        return Clause(text, shown, "question", corrections=corrections)
     for pattern, means in t.complaints:
         text = pattern.sub(f" {means} ", text)
     constraint = _constraint(text, t, v)
     if constraint:
-        return Clause(text, shown, "constraint", constraint)
-    return Clause(text.strip(), shown, "request")
+        return Clause(text, shown, "constraint", constraint, corrections)
+    return Clause(text.strip(), shown, "request", corrections=corrections)
 
 
 def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:

@@ -23,6 +23,7 @@ GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sh
 KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constraints may name
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
+CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an edit word
 
 
 def route(
@@ -87,6 +88,9 @@ def route(
             continue
         if kind == "skip":
             continue
+        if clause.corrections:  # "rotae 90" is run as "rotate 90", and the plan says so
+            conf = min(conf, CORRECTED_CONFIDENCE)
+            notes.append("read " + ", ".join(f"{wrong!r} as {right!r}" for wrong, right in clause.corrections))
         confidences.append(conf)
         if note:
             notes.append(note)

@@ -36,7 +36,7 @@ def _side(value: str) -> str:
 
 def _ratio(f: Found) -> tuple[float, float] | None:
     square = f.get("square")
-    for name in ("ratio", "fraction"):
+    for name in ("ratio",):  # "1/10" is an amount of a side (a tenth), never a ratio
         slot = f.get(name)
         if slot:
             w, h = (_number(g) for g in slot.groups[:2])
@@ -136,6 +136,20 @@ def _build_crop(f: Found, limits: Limits):
     ratio = _ratio(f)
     if ratio:
         return Op("crop", {"aspect": [*ratio], "anchor": anchor}), {"aspect"}
+    fraction = f.get("fraction")
+    if fraction:  # "cut a tenth off the top and bottom", "裁掉左边五分之一": that share of those sides
+        if not f.has("side", "anchor"):
+            raise PlanError(
+                f"which side is {'/'.join(fraction.groups[:2])} of the picture cut from? say it, "
+                "e.g. 'cut a tenth off the top' or '裁掉左边五分之一'"
+            )
+        a, b = (_number(g) for g in fraction.groups[:2])
+        if b <= 0 or a <= 0:
+            raise PlanError(f"{'/'.join(fraction.groups[:2])} of a side is not a share that can be cut")
+        value, sides = 100 * a / b, _sides(f)
+        if any(sum(value for s in sides if s in pair) >= 100 for pair in (("left", "right"), ("top", "bottom"))):
+            raise PlanError(f"cutting {'/'.join(fraction.groups[:2])} from {', '.join(sides)} leaves nothing")
+        return Op("crop", {"margins": {s: round(value, 4) for s in sides}, "unit": "percent"}), {"margins"}
     amount = f.get("percent") or f.get("pixels")
     if amount:
         value = abs(_number(amount.value))
@@ -145,9 +159,9 @@ def _build_crop(f: Found, limits: Limits):
         if unit == "percent" and value >= 50:
             raise PlanError(f"cropping {value:g}% from a side leaves nothing in the middle")
         return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
-    if f.has("side"):  # "裁成16:9，裁掉上下": which sides a ratio crop takes from
-        return Op("crop", {}), set()
-    raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
+    # "裁成16:9，裁掉上下" (which sides a ratio crop takes from), "一比一的，帮我裁" (the ratio is in
+    # another clause): the crop takes its parameters from the clause beside it, or is refused
+    return Op("crop", {}), set()
 
 
 def _build_trim(f: Found, limits: Limits):

@@ -32,6 +32,7 @@ class Templates:
     model_nouns: re.Pattern[str]
     local_words: re.Pattern[str]
     non_edit: re.Pattern[str]
+    not_this_picture: re.Pattern[str]  # writing copy, a picture unrelated to this one
     openers: re.Pattern[str]
     modal: re.Pattern[str]
     closers: re.Pattern[str]
@@ -69,6 +70,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         model_nouns=words_pattern(model["nouns"]),
         local_words=words_pattern(model["local"]),
         non_edit=words_pattern(reject["non_edit"]),
+        not_this_picture=words_pattern(reject["not_this_picture"]),
         openers=re.compile(rf"^(?:{'|'.join(request['openers'])})+"),
         modal=words_pattern(request["modal"]),
         closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),

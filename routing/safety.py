@@ -35,6 +35,11 @@ def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
     )
 
 
+_QUOTE_MARKS = re.compile(r"[\"“”「」『』]|(?<![a-z])'|'(?![a-z])")
+
+
 def refusal(text: str, rules: tuple[Rule, ...] | None = None) -> Rule | None:
-    """The first rule that `text` (normalised) breaks, or None when it is safe to go on."""
+    """The first rule that `text` (normalised) breaks, or None when it is safe to go on. Quote
+    marks are dropped: "remove the 'AI generated' label" names the label all the same."""
+    text = _QUOTE_MARKS.sub("", text)
     return next((rule for rule in rules or load_rules() if rule.pattern.search(text)), None)

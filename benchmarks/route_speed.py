@@ -24,7 +24,7 @@ def main() -> None:
     args = parser.parse_args()
     instructions = [
         json.loads(line)["instruction"]
-        for name in ("router_cases.jsonl", "router_holdout.jsonl")
+        for name in ("router_cases.jsonl", "router_holdout.jsonl", "router_fresh.jsonl")
         for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]

@@ -147,7 +147,9 @@ def _build_crop(f: Found, limits: Limits):
         if b <= 0 or a <= 0:
             raise PlanError(f"{'/'.join(fraction.groups[:2])} of a side is not a share that can be cut")
         value, sides = 100 * a / b, _sides(f)
-        if any(sum(value for s in sides if s in pair) >= 100 for pair in (("left", "right"), ("top", "bottom"))):
+        if any(
+            sum(value for s in sides if s in pair) >= 100 for pair in (("left", "right"), ("top", "bottom"))
+        ):
             raise PlanError(f"cutting {'/'.join(fraction.groups[:2])} from {', '.join(sides)} leaves nothing")
         return Op("crop", {"margins": {s: round(value, 4) for s in sides}, "unit": "percent"}), {"margins"}
     amount = f.get("percent") or f.get("pixels")

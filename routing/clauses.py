@@ -58,7 +58,12 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
     """
     if not QUOTE_CHARS.search(text) and t.not_this_picture.search(text):
-        return "reject", [], 0.9, f"not an image edit (writing copy or a new picture, not a change to this one): {text!r}"
+        return (
+            "reject",
+            [],
+            0.9,
+            f"not an image edit (writing copy or a new picture, not a change to this one): {text!r}",
+        )
     if QUOTE_CHARS.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
         return "model", [], 0.85, ""  # a text edit: the quoted words are the model's to write
     found = _find_ops(text, t)

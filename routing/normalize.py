@@ -111,7 +111,9 @@ _TURNS = (
 _NUMBER_THEN_SIDE_EN = re.compile(
     r"(\d+(?:\.\d+)?)\s*(?:px|pixels?)?\s+(?:on|for|along|across|of)\s+the\s+((?:long|short)(?:er|est)?\s+(?:side|edge))"
 )
-_NUMBER_THEN_SIDE_ZH = re.compile(r"(?<![宽高长短边\d.x×*:])(\d+(?:\.\d+)?)\s*(?:px|像素)?\s*的?\s*(宽|高|长边|短边)(?![度清级亮光])")
+_NUMBER_THEN_SIDE_ZH = re.compile(
+    r"(?<![宽高长短边\d.x×*:])(\d+(?:\.\d+)?)\s*(?:px|像素)?\s*的?\s*(宽|高|长边|短边)(?![度清级亮光])"
+)
 _EN_BEFORE_UNIT = re.compile(
     rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )

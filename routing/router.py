@@ -90,7 +90,9 @@ def route(
             continue
         if clause.corrections:  # "rotae 90" is run as "rotate 90", and the plan says so
             conf = min(conf, CORRECTED_CONFIDENCE)
-            notes.append("read " + ", ".join(f"{wrong!r} as {right!r}" for wrong, right in clause.corrections))
+            notes.append(
+                "read " + ", ".join(f"{wrong!r} as {right!r}" for wrong, right in clause.corrections)
+            )
         confidences.append(conf)
         if note:
             notes.append(note)

@@ -57,7 +57,10 @@ def closest(word: str, words: tuple[str, ...]) -> str | None:
     """The edit word `word` is a typo of, or None: one edit away (two for words of 8 letters or
     more); a 4-letter word only with two letters swapped."""
     if len(word) == 4:
-        found = next((w for w in words if len(w) == 4 and sorted(w) == sorted(word) and OSA.distance(w, word) == 1), None)
+        found = next(
+            (w for w in words if len(w) == 4 and sorted(w) == sorted(word) and OSA.distance(w, word) == 1),
+            None,
+        )
         return found
     allowed = 2 if len(word) >= 8 else 1
     best = extractOne(word, words, scorer=OSA.distance, score_cutoff=allowed)
@@ -72,6 +75,8 @@ def load_spelling(path: Path = DATA) -> Spelling:
     words = tuple(data["typos"]["words"])
     known = frozenset(data["typos"].get("known", ())) | frozenset(words)
     pattern = (
-        re.compile("|".join(sorted(map(re.escape, miswritings), key=len, reverse=True))) if miswritings else None
+        re.compile("|".join(sorted(map(re.escape, miswritings), key=len, reverse=True)))
+        if miswritings
+        else None
     )
     return Spelling(miswritings, words, known, pattern)

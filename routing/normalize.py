@@ -104,8 +104,8 @@ _TURNS = (
     (re.compile(r"\b(?:a\s+)?(?:three[\s-]+quarters?|3/4)(?:\s+of\s+a)?[\s-]+turn\b"), "rotate 270 degrees"),
     (re.compile(r"\b(?:a\s+|one\s+)?quarter(?:\s+of\s+a)?[\s-]+turn\b"), "rotate 90 degrees"),
     (re.compile(r"\b(?:a\s+)?half(?:\s+a)?[\s-]+turn\b"), "rotate 180 degrees"),
-    (re.compile(r"(?:转|旋转)\s*(?:四分之一|1/4)\s*圈"), "旋转90度"),
-    (re.compile(r"(?:转|旋转)\s*半圈"), "旋转180度"),
+    (re.compile(r"(?:转|旋转)\s*(?:四分之一|1/4)\s*圈"), "转90度"),
+    (re.compile(r"(?:转|旋转)\s*半圈"), "转180度"),
 )
 # a number before the dimension it sets: "1200 pixels on the long side", "800 高" -> the side first
 _NUMBER_THEN_SIDE_EN = re.compile(

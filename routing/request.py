@@ -79,6 +79,7 @@ class Clause:
     kind: str  # request | question | constraint
     constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as edit words: (written, read)
+    evidence: bool = False  # it said how the picture is ("upside down"): its edit puts that right
 
 
 def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary) -> Clause:
@@ -95,12 +96,17 @@ def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Voca
         text = text[: closed.start()]
     if asked and not polite and not t.modal.search(text) and t.question.search(whole):
         return Clause(text, shown, "question", corrections=corrections)
+    evidence = False
+    for pattern, means in t.states:  # "the photo is upside down": evidence, not a second command
+        text, found = pattern.subn(f" {means} ", text)
+        evidence = evidence or bool(found)
+    text = t.fixes.sub(" ", text)  # "please fix it": the state says what to do
     for pattern, means in t.complaints:
         text = pattern.sub(f" {means} ", text)
     constraint = _constraint(text, t, v)
     if constraint:
         return Clause(text, shown, "constraint", constraint, corrections)
-    return Clause(text.strip(), shown, "request", corrections=corrections)
+    return Clause(text.strip(), shown, "request", corrections=corrections, evidence=evidence)
 
 
 def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:

@@ -17,6 +17,7 @@ from routing.request import Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
+from routing.verify import ORIENTATION_OPS, orientation_conflict
 from routing.vocabulary import load_vocabulary
 
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
@@ -70,6 +71,7 @@ def route(
 
     ops: list[Op] = []
     explicit: list[set[str]] = []
+    stated: list[Op] = []  # ops that put right what a state said ("upside down" -> rotate 180)
     model_parts: list[str] = []
     model_text: list[str] = []
     confidences: list[float] = []
@@ -106,7 +108,11 @@ def route(
             explicit.append({"prompt"})
             continue
         for op, keys in found_ops:
+            if op.name in ORIENTATION_OPS and (op in stated or (clause.evidence and op in ops)):
+                continue  # "拍倒了，转180度回来": the state and the command ask for one turn
             _append_merging(ops, explicit, op, keys)
+            if clause.evidence:
+                stated.append(op)
 
     if not ops:
         text = "; ".join(unparsed) or display
@@ -122,6 +128,9 @@ def route(
         ops = _apply_constraints(ops, constraints)
     except PlanError as exc:
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed))
+    conflict = orientation_conflict(ops)
+    if conflict:
+        return Plan.reject(f"unclear request: {conflict}", 0.9, unparsed=tuple(unparsed))
     keep = tuple(
         c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
         for c in constraints

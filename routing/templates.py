@@ -38,6 +38,8 @@ class Templates:
     closers: re.Pattern[str]
     question: re.Pattern[str]
     complaints: tuple[tuple[re.Pattern[str], str], ...]
+    states: tuple[tuple[re.Pattern[str], str], ...]  # how the picture is -> the edit that puts it right
+    fixes: re.Pattern[str]  # "please fix it": what to do is in the state
 
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:
@@ -85,4 +87,6 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
             )
             for said, means in request["complaints"]
         ),
+        states=tuple((re.compile(said), means) for said, means in request["states"]),
+        fixes=words_pattern(request["fixes"]),
     )

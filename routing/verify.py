@@ -21,7 +21,7 @@ def orientation_conflict(ops: list[Op]) -> str | None:
     if len(flips) >= 2 and len(set(flips)) < len(flips):
         return "two flips along the same axis cancel out; say it once"
     if len(set(flips)) == 2:
-        return "a horizontal and a vertical flip together are a half turn; say 'rotate 180°' if that is wanted"
+        return "a horizontal and a vertical flip together are a half turn; say 'rotate 180°' if so"
     if len(turns) >= 2 and sum(turns) % 360 == 0:
         return "the turns asked for add up to nothing; say the one that is wanted"
     return None

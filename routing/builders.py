@@ -70,12 +70,29 @@ def _check_output(width: float, height: float, limits: Limits) -> None:
         )
 
 
+# side words, Chinese single characters and pairs included ("上下各裁掉十分之一": top and bottom)
+_SIDE_WORDS = (
+    (re.compile(r"上下|top\s+and\s+bottom|bottom\s+and\s+top"), ("top", "bottom")),
+    (re.compile(r"左右|left\s+and\s+right|right\s+and\s+left"), ("left", "right")),
+    (re.compile(r"四周|四边|各边|每边|周围|all\s+sides|each\s+side|every\s+side|around"), ALL_SIDES),
+    (re.compile(r"左|left"), ("left",)),
+    (re.compile(r"右|right"), ("right",)),
+    (re.compile(r"上|顶|top"), ("top",)),
+    (re.compile(r"下|底|bottom"), ("bottom",)),
+)
+
+
+def side_words(value: str) -> tuple[str, ...] | None:
+    """The sides a side word names ("右边" -> right, "上下" -> top and bottom), None if none."""
+    return next((sides for pattern, sides in _SIDE_WORDS if pattern.search(value)), None)
+
+
 def _sides(f: Found) -> tuple[str, ...]:
-    """The sides a margin applies to: "from the left", "右边", "四周" (all)."""
-    sides = [_side(s.value) for s in f.slots if s.name in ("side", "anchor")]
-    if not sides or any(s not in ALL_SIDES for s in sides):
+    """The sides a margin applies to: "from the left", "右边", "上下" (top and bottom), "四周" (all)."""
+    named = [side_words(s.value) for s in f.slots if s.name in ("side", "anchor")]
+    if not named or any(n is None for n in named):
         return ALL_SIDES
-    return tuple(dict.fromkeys(sides))
+    return tuple(dict.fromkeys(side for n in named for side in n))
 
 
 def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[str]]:
@@ -96,7 +113,10 @@ def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[
         stops = f.get("pixels")
     value = f.get("percent") or f.get("pixels")
     if stops:
-        factor = 2 ** (_number(stops.value) / 2.2)  # EV stops in linear light, applied to sRGB
+        value = _number(stops.value)
+        if f.has("less") and value > 0 and not stops.value.strip().startswith("+"):
+            value = -value  # "曝光降低一档", "lower the exposure by 1 stop"
+        factor = 2 ** (value / 2.2)  # EV stops in linear light, applied to sRGB
         return factor - 1, {"amount"}
     if value:
         number = _number(value.value)

@@ -25,6 +25,7 @@ _TEXT_EDIT = re.compile(
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_MAKE_SHAPE = re.compile(r"make|改成|改为|变成|做成")  # "make it square" names a shape, not how to get it
 _NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
 
 
@@ -67,6 +68,8 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     if QUOTE_CHARS.search(text) or (t.model_words.search(text) and _TEXT_EDIT.search(text)):
         return "model", [], 0.85, ""  # a text edit: the quoted words are the model's to write
     found = _find_ops(text, t)
+    if any(f.name == "pad" for f in found):  # "pad it with white to make it square": the pad's goal
+        found = [f for f in found if not (f.name == "crop" and _MAKE_SHAPE.match(f.trigger))]
     if not found:
         found = _implicit_crop(text, t)
     if not found:

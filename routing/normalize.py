@@ -233,6 +233,7 @@ def normalise(text: str) -> str:
     text = _EN_FRACTION.sub(_en_fraction, text)
     text = _EN_BEFORE_UNIT.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _EN_AFTER_BY.sub(lambda m: m.group(1) + str(_EN_NUMBERS[m.group(2)]), text)
+    text = re.sub(r"(?:by\s+)?a\s+factor\s+of\s+(\d+(?:\.\d+)?)", r"by \1x", text)  # "by a factor of 4"
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)
     text = _NUMBER_THEN_SIDE_ZH.sub(r"\2 \1", text)
     text = _NEGATIVE.sub("-", text)

@@ -13,11 +13,11 @@ from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
-from routing.request import Clause, mask_quotes, read_clause
+from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
-from routing.verify import ORIENTATION_OPS, orientation_conflict
+from routing.verify import ORIENTATION_OPS, orientation_conflict, unexplained_sides, unused_numbers
 from routing.vocabulary import load_vocabulary
 
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
@@ -176,6 +176,24 @@ def route(
         confidence = min(confidence, 0.3 if STATED_NUMBER.search(words) else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
+    unused = list(dict.fromkeys(unused_numbers(normalise(QUOTE_CHARS.sub(" ", masked.text)), ops)))
+    sides = unexplained_sides(normalise(QUOTE_CHARS.sub(" ", masked.text)), ops, t.slots["side"])
+    if sides and not unused:  # a side named, every side cut or padded: which one was meant?
+        return Plan.reject(
+            f"unclear request: the {' and '.join(sides)} side{'s are' if len(sides) > 1 else ' is'} named "
+            f"but the plan ({plan_reason}) changes all four; say which sides",
+            0.9,
+            suggestion=suggestion(normalise(display), next((op.name for op in ops), None)),
+            unparsed=tuple(unparsed),
+        )
+    if unused:  # "淘宝主图 800*800 不要裁切": a number read by no parameter is never dropped
+        return Plan.reject(
+            f"unclear request: {', '.join(repr(n) for n in unused)} is not used by the plan "
+            f"({plan_reason}); say what {'it is' if len(unused) == 1 else 'they are'} for",
+            0.9,
+            suggestion=suggestion(normalise(display), next((op.name for op in ops), None)),
+            unparsed=tuple(unparsed),
+        )
     if confidence < CONFIDENCE_FLOOR:
         first = next((op.name for op in ops), None)
         return Plan.reject(

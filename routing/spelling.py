@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from rapidfuzz.distance import OSA
-from rapidfuzz.process import extractOne
+from rapidfuzz.process import extract
 
 DATA = Path(__file__).with_name("spelling.toml")
 _WORD = re.compile(r"[a-z]{4,}")
@@ -63,8 +63,13 @@ def closest(word: str, words: tuple[str, ...]) -> str | None:
         )
         return found
     allowed = 2 if len(word) >= 8 else 1
-    best = extractOne(word, words, scorer=OSA.distance, score_cutoff=allowed)
-    return best[0] if best is not None and best[1] > 0 else None
+    found = extract(word, words, scorer=OSA.distance, score_cutoff=allowed, limit=None)
+    found = [(w, d) for w, d, _ in found if d > 0]
+    if not found:
+        return None
+    # the nearest; of equals, one with the same first letter ("dsaturate" is desaturate, not
+    # saturate), then the longer (the more specific word)
+    return min(found, key=lambda wd: (wd[1], wd[0][0] != word[0], -len(wd[0])))[0]
 
 
 @cache

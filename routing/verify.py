@@ -1,10 +1,15 @@
-"""The plan read back before it runs: orientation ops that cancel each other or compound into a
-different edit are asked about, never run (a flip and a half turn together are the other flip;
-two flips along one axis, or turns that add up to nothing, leave the picture as it was)."""
+"""The plan read back against the request before it runs (OpenCV's part): every number the
+request states is held by a parameter, and orientation ops that cancel each other or compound
+into a different edit are asked about, never run (a flip and a half turn together are the other
+flip; two flips along one axis, or turns that add up to nothing, leave the picture as it was)."""
 
 from __future__ import annotations
 
+import math
+import re
+
 from config.contracts import Op
+from routing.builders import ALL_SIDES, side_words
 
 ORIENTATION_OPS = ("rotate", "flip")
 
@@ -25,3 +30,69 @@ def orientation_conflict(ops: list[Op]) -> str | None:
     if len(turns) >= 2 and sum(turns) % 360 == 0:
         return "the turns asked for add up to nothing; say the one that is wanted"
     return None
+
+
+_FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
+_NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+_NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (read as an amount)
+    r"-?\d+(?:\.\d+)?\s*(?:ev|档|挡|stops?)\b|[+-]?\d+(?:\.\d+)?\s*(?:ev|档|挡)"
+)
+
+
+def unused_numbers(text: str, ops: list[Op]) -> list[str]:
+    """The numbers stated in `text` (normalised) that no parameter of `ops` holds: each must be
+    used ("800" by a width of 800, "50%" by a scale of 0.5, "270" by a turn of -90, "1/10" of a
+    side by a margin of 10%), or the plan is not what was asked."""
+    values = [v for op in ops for v in _numbers_in(op.params)]
+    text = _NOT_A_PARAMETER.sub(" ", text)
+    unused = []
+    for m in _FRACTION.finditer(text):
+        a, b = float(m.group(1)), float(m.group(2))
+        if b and not any(_same(v, 100 * a / b) or _same(v, a / b) for v in values):
+            unused.append(m.group())
+    text = _FRACTION.sub(" ", text)
+    for m in _NUMBER.finditer(text):
+        if not any(_means(v, float(m.group())) for v in values):
+            unused.append(m.group())
+    return unused
+
+
+def _numbers_in(params) -> list[float]:
+    if isinstance(params, bool):
+        return []
+    if isinstance(params, int | float):
+        return [float(params)]
+    if isinstance(params, dict):
+        return [v for value in params.values() for v in _numbers_in(value)]
+    if isinstance(params, list | tuple):
+        return [v for value in params for v in _numbers_in(value)]
+    return []
+
+
+def _means(value: float, stated: float) -> bool:
+    """Does a parameter `value` hold the number `stated`? As itself, as a percentage (an amount
+    of 0.15 is "15%", a scale of 0.75 is "75%" or "25% smaller"), a factor (a scale of 0.25 is
+    "by a factor of 4") or a turn the other way (-90 is "270")."""
+    candidates = [value, abs(value), 100 * value, 100 * abs(value), 100 * abs(1 - value), 360 - abs(value)]
+    if value:
+        candidates.append(1 / abs(value))
+    return any(_same(c, abs(stated)) for c in candidates) or _same(value, stated)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-3, abs_tol=0.51 if b >= 10 else 1e-3)
+
+
+def unexplained_sides(text: str, ops: list[Op], side_slot: re.Pattern[str]) -> tuple[str, ...]:
+    """Sides the request names ("on the right", "上下") that a margin op taking all four sides
+    ignores: "too much space on the right, trim 100px off that side" must not cut every side."""
+    named: set[str] = set()
+    for m in side_slot.finditer(text):
+        sides = side_words(m.group(1) or m.group())
+        if sides == ALL_SIDES:
+            return ()
+        named.update(sides or ())
+    margins = [op for op in ops if "margins" in op.params]
+    if named and margins and all(set(op.params["margins"]) == set(ALL_SIDES) for op in margins):
+        return tuple(side for side in ALL_SIDES if side in named)
+    return ()

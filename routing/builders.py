@@ -200,6 +200,19 @@ def _build_resize(f: Found, limits: Limits):
     if size:
         return Op("resize", {"width": size[0], "height": size[1]}), {"size"}
     px = f.get("pixels")
+    numbers = [slot for slot in f.slots if slot.name == "pixels"]
+    if f.has("width") and f.has("height") and len(numbers) >= 2:  # "宽800高600", "width 800 height 600"
+        if len(numbers) > 2:
+            raise PlanError("more numbers than a width and a height")
+        dims = sorted(
+            (slot for slot in f.slots if slot.name in ("width", "height")), key=lambda slot: slot.start
+        )
+        first, second = (int(_number(slot.value)) for slot in sorted(numbers, key=lambda slot: slot.start))
+        w, h = (first, second) if dims[0].name == "width" else (second, first)
+        if min(w, h) < 1:
+            raise PlanError(f"size {w}x{h} is empty")
+        _check_output(w, h, limits)
+        return Op("resize", {"width": w, "height": h}), {"size"}
     for dim in ("longest", "shortest", "width", "height"):
         if f.has(dim) and px:
             value = int(_number(px.value))
@@ -324,7 +337,11 @@ def _build_pad(f: Found, limits: Limits):
     elif ratio:
         params["aspect"] = list(ratio)
     elif amount:
-        value = abs(_number(amount.value))
+        value = _number(amount.value)
+        if value <= 0:
+            raise PlanError(
+                f"a border of {amount.value.strip()} is not possible (to cut the edges, say 'crop')"
+            )
         params["margins"] = {s: value for s in _sides(f)}
         params["unit"] = "percent" if amount.name == "percent" else "px"
     if params:

@@ -25,6 +25,8 @@ _TEXT_EDIT = re.compile(
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+IMPLICIT = "implicit"  # the explicit key of an op read from a bare shape ("1:1", "Square.")
+_DIRECTION_WORDS = ("soften",)
 _MAKE_SHAPE = re.compile(r"make|改成|改为|变成|做成")  # "make it square" names a shape, not how to get it
 _NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
 
@@ -70,6 +72,8 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     found = _find_ops(text, t)
     if any(f.name == "pad" for f in found):  # "pad it with white to make it square": the pad's goal
         found = [f for f in found if not (f.name == "crop" and _MAKE_SHAPE.match(f.trigger))]
+    if len(found) > 1:  # "soften the contrast", "flatten the colours": a direction, not a blur
+        found = [f for f in found if not (f.name == "blur" and f.trigger in _DIRECTION_WORDS)] or found
     if not found:
         found = _implicit_crop(text, t)
     if not found:
@@ -87,6 +91,7 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     confidence = 0.8 if vague else 0.95
     if found[0].trigger == "":
         confidence = 0.7
+        built = [(op, keys | {IMPLICIT}) for op, keys in built]  # a bare "1:1": a shape, not yet how
     note = ""
     residue = _residue(leftover)
     if residue:
@@ -172,8 +177,8 @@ _WORD_SLOTS = (
     "shortest",
     "width",
     "height",
+    "ccw",  # before cw: "counter-clockwise" holds "clockwise"
     "cw",
-    "ccw",
     "horizontal",
     "vertical",
     "warm",
@@ -201,8 +206,8 @@ _SLOT_ORDER = (
     "shortest",
     "width",
     "height",
+    "ccw",  # before cw: "counter-clockwise" holds "clockwise"
     "cw",
-    "ccw",
     "horizontal",
     "vertical",
     "side",
@@ -237,6 +242,8 @@ def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[i
                 takers, key=lambda f: (max(f.start - m.end(), m.start() - f.end, 0), f.start > m.start())
             )
             same = next((slot for slot in owner.slots if slot.name == name), None)
+            if name == "pixels" and owner.has("width") and owner.has("height"):
+                same = None  # "宽800高600": a number for each dimension (two at most: see builders)
             if name in NUMERIC_SLOTS and same and same.groups != m.groups():
                 raise PlanError(
                     f"two values for one {owner.name}: {same.value!r} and "

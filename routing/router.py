@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
-from routing.clauses import STATED_NUMBER, read_op_clause, split_clauses
+from routing.clauses import IMPLICIT, STATED_NUMBER, read_op_clause, split_clauses
 from routing.intent import read_intent
 from routing.library import suggestion
 from routing.normalize import fold_width, normalise
@@ -114,6 +114,7 @@ def route(
             if clause.evidence:
                 stated.append(op)
 
+    _shape_to_pad(ops, explicit)
     if not ops:
         text = "; ".join(unparsed) or display
         return Plan.reject(
@@ -290,6 +291,20 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         keys = keys | {"amount"}
     ops.append(op)
     explicit.append(keys)
+
+
+def _shape_to_pad(ops: list[Op], explicit: list[set[str]]) -> None:
+    """ "Square. White padding.": a bare shape beside a pad with no shape of its own is the pad's
+    shape, not a crop."""
+    shape = next((i for i, op in enumerate(ops) if op.name == "crop" and IMPLICIT in explicit[i]), None)
+    pad = next((i for i, op in enumerate(ops) if op.name == "pad" and "shape" not in explicit[i]), None)
+    if shape is None or pad is None:
+        return
+    crop = ops[shape].params
+    form = {"size": crop["size"]} if "size" in crop else {"aspect": crop["aspect"]}
+    ops[pad] = Op("pad", {**form, "colour": ops[pad].params["colour"]})
+    explicit[pad] = explicit[pad] | {"shape"}
+    del ops[shape], explicit[shape]
 
 
 def _same_direction(last: Op, op: Op) -> bool:

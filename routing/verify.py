@@ -40,19 +40,29 @@ _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (re
 
 
 def unused_numbers(text: str, ops: list[Op]) -> list[str]:
-    """The numbers stated in `text` (normalised) that no parameter of `ops` holds: each must be
-    used ("800" by a width of 800, "50%" by a scale of 0.5, "270" by a turn of -90, "1/10" of a
-    side by a margin of 10%), or the plan is not what was asked."""
+    """The numbers stated in `text` (normalised) that no parameter of `ops` holds. Each must be
+    held by a parameter of its own (two 300s need two): "800" by a width of 800, "50%" by a scale
+    of 0.5, "270" by a turn of -90, "1/10" of a side by a margin of 10%; or the plan is not what
+    was asked."""
     values = [v for op in ops for v in _numbers_in(op.params)]
-    text = _NOT_A_PARAMETER.sub(" ", text)
+    text = _restatements_dropped(_NOT_A_PARAMETER.sub(" ", text))
     unused = []
+
+    def take(holds) -> bool:  # each stated number is held by a parameter of its own
+        index = next((i for i, v in enumerate(values) if holds(v)), None)
+        if index is None:
+            return False
+        values.pop(index)
+        return True
+
     for m in _FRACTION.finditer(text):
         a, b = float(m.group(1)), float(m.group(2))
-        if b and not any(_same(v, 100 * a / b) or _same(v, a / b) for v in values):
+        if b and not take(lambda v, a=a, b=b: _same(v, 100 * a / b) or _same(v, a / b)):
             unused.append(m.group())
     text = _FRACTION.sub(" ", text)
     for m in _NUMBER.finditer(text):
-        if not any(_means(v, float(m.group())) for v in values):
+        stated = float(m.group())
+        if not take(lambda v, n=stated: _means(v, n)):
             unused.append(m.group())
     return unused
 
@@ -96,3 +106,20 @@ def unexplained_sides(text: str, ops: list[Op], side_slot: re.Pattern[str]) -> t
     if named and margins and all(set(op.params["margins"]) == set(ALL_SIDES) for op in margins):
         return tuple(side for side in ALL_SIDES if side in named)
     return ()
+
+
+_ASIDE = re.compile(r"[(（]([^()（）]*)[)）]")
+
+
+def _restatements_dropped(text: str) -> str:
+    """Text without asides that only restate numbers said outside them ("缩放到四分之一大小（宽高各
+    四分之一）": one quarter, said twice)."""
+    outside = _ASIDE.sub(" ", text)
+    said = set(_FRACTION.findall(outside)) | set(_NUMBER.findall(_FRACTION.sub(" ", outside)))
+
+    def drop(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        stated = set(_FRACTION.findall(inner)) | set(_NUMBER.findall(_FRACTION.sub(" ", inner)))
+        return " " if stated and stated <= said else m.group()
+
+    return _ASIDE.sub(drop, text)

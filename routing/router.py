@@ -17,7 +17,13 @@ from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
-from routing.verify import ORIENTATION_OPS, orientation_conflict, unexplained_sides, unused_numbers
+from routing.verify import (
+    ORIENTATION_OPS,
+    orientation_conflict,
+    unclear_model_request,
+    unexplained_sides,
+    unused_numbers,
+)
 from routing.vocabulary import load_vocabulary
 
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
@@ -149,6 +155,9 @@ def route(
         if others:
             reason += f" (and OpenCV for {', '.join(others)})"
         intent = read_intent(" ; ".join(model_text + [normalise(u) for u in unparsed]), masked, keep, v)
+        unclear = unclear_model_request(intent, " ; ".join(model_text))
+        if unclear:  # "改一下", "把那个去掉": asked back, never guessed on the GPU
+            return Plan.reject(f"unclear request: {unclear}", 0.8, unparsed=tuple(unparsed))
         return Plan(
             "model",
             tuple(ops),

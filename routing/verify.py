@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from config.contracts import Op
+from config.contracts import Intent, Op
 from routing.builders import ALL_SIDES, side_words
 
 ORIENTATION_OPS = ("rotate", "flip")
@@ -123,3 +123,41 @@ def _restatements_dropped(text: str) -> str:
         return " " if stated and stated <= said else m.group()
 
     return _ASIDE.sub(drop, text)
+
+
+_DEICTIC = re.compile(
+    r"^(?:那个|这个|那|这|它|那些|这些|this|that|it|them|those|these|the\s+thing|that\s+thing|this\s+thing)$"
+)
+_OTHER_PICTURE = re.compile(
+    r"(?:like|same\s+as|match(?:ing)?)\s+the\s+(?:other|previous|last|first)\s+(?:one|image|photo|picture|pic)|"
+    r"(?:跟|和|像)(?:上一张|那张|之前那张|另一张|别的图)"
+)
+_ONLY_VERB = re.compile(
+    r"^(?:改|弄|调|修|动|换|处理|优化|美化|p)(?:一下|下|改)?$|^(?:change|edit|fix|improve|enhance|tweak|adjust|modify)"
+    r"\s+(?:it|this|that|the\s+(?:image|photo|picture|pic))$|^make\s+it\s+(?:better|nicer|look\s+good|pop)$"
+)
+
+
+_TEXT_ONLY = re.compile(
+    r"^(?:change|edit|update|replace|fix|rewrite|redo)\s+(?:the\s+|this\s+|that\s+)?(?:text|wording|words|caption|copy)$|"
+    r"^(?:把)?(?:文字|文案|字|标题)?(?:改|换|修改|更改|改改|换换)(?:一下|下)?(?:文字|文案|字|标题)?$"
+)
+
+
+def unclear_model_request(intent: Intent, words: str) -> str | None:
+    """Why a model edit cannot be carried out as asked without asking back, or None: the words
+    name no change ("改一下"), a recolour no colour ("换个颜色吧"), a text edit no words ("change the
+    text"), a thing only as "that" ("把那个去掉"), or a picture that is not here ("like the other one")."""
+    target = (intent.target or "").strip().lower()
+    if _OTHER_PICTURE.search(words):
+        return "it refers to another picture that was not given; describe the change instead"
+    if _ONLY_VERB.match(words.strip()):
+        return "it says to change the picture but not what or how; say the change, e.g. '把背景换成白色'"
+    if target and _DEICTIC.match(target):
+        return f"'{intent.target}' does not say which thing; name it, e.g. 'remove the spoon'"
+    if intent.action == "recolour" and intent.colour is None:
+        return "it asks for another colour but not which one; name the colour"
+    if intent.action == "text" and not (intent.new_text or intent.old_text or intent.language):
+        if _TEXT_ONLY.match(words.strip()):
+            return "it asks to change the text but not to what; give the new words in quotes"
+    return None

@@ -152,7 +152,8 @@ class Plan:
 
     `constraints` are what the instruction forbids ("no-crop", "keep-aspect", "keep: 背景");
     `unparsed` the words the router could not explain; `suggestion` the closest canonical
-    phrasing when the router was unsure; `intent` the structured request of a model edit.
+    phrasing when the router was unsure, and `choices` the closest ones ranked (the "did you
+    mean …" buttons); `intent` the structured request of a model edit.
     """
 
     route: Route
@@ -163,6 +164,7 @@ class Plan:
     constraints: tuple[str, ...] = ()
     unparsed: tuple[str, ...] = ()
     suggestion: str | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def model_prompt(self) -> str | None:
@@ -185,6 +187,8 @@ class Plan:
             out["unparsed"] = list(self.unparsed)
         if self.suggestion:
             out["suggestion"] = self.suggestion
+        if self.choices:
+            out["choices"] = list(self.choices)
         return out
 
     @classmethod
@@ -198,6 +202,7 @@ class Plan:
             constraints=tuple(data.get("constraints", ())),
             unparsed=tuple(data.get("unparsed", ())),
             suggestion=data.get("suggestion"),
+            choices=tuple(data.get("choices", ())),
         )
 
     @classmethod
@@ -207,8 +212,11 @@ class Plan:
         confidence: float = 0.9,
         suggestion: str | None = None,
         unparsed: tuple[str, ...] = (),
+        choices: tuple[str, ...] = (),
     ) -> Plan:
-        return cls("reject", (), confidence, reason, unparsed=unparsed, suggestion=suggestion)
+        return cls(
+            "reject", (), confidence, reason, unparsed=unparsed, suggestion=suggestion, choices=choices
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,6 +65,31 @@ def closest_form(text: str, op: str | None = None) -> tuple[Form, float]:
     return best, (1.0 if op else score(best))
 
 
+def choices(text: str, op: str | None = None, most: int = 3) -> tuple[str, ...]:
+    """The canonical phrasings an unsure instruction may have meant, closest first, in the
+    language of the text: the op's own forms first when an op was seen ("did you mean …" choices)."""
+    zh = bool(_CJK.search(text))
+    grams = _grams(text)
+
+    def likeness(form: Form) -> float:
+        return max(
+            (len(grams & g) / len(grams | g) for g in map(_grams, form.examples + (form.zh, form.en)) if g),
+            default=0.0,
+        )
+
+    ranked = sorted(load_library(), key=lambda f: (not (op and op in (f.op, f.action)), -likeness(f)))
+    out = []
+    for form in ranked:
+        if not (op and op in (form.op, form.action)) and likeness(form) < MIN_LIKENESS:
+            continue
+        example = next((e for e in form.examples if bool(_CJK.search(e)) == zh), form.examples[0])
+        if example not in out:
+            out.append(example)
+        if len(out) == most:
+            break
+    return tuple(out)
+
+
 def suggestion(text: str, op: str | None = None) -> str | None:
     """ "did you mean …?" in the language of the text; None when no form is close."""
     form, likeness = closest_form(text, op)

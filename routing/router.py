@@ -10,7 +10,7 @@ from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
 from routing.clauses import IMPLICIT, STATED_NUMBER, read_op_clause, split_clauses
 from routing.intent import read_intent
-from routing.library import suggestion
+from routing.library import choices, suggestion
 from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
 from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
@@ -88,9 +88,7 @@ def route(
         except PlanError as exc:
             return Plan.reject(f"impossible request: {exc}", 0.95)
         if kind == "reject":
-            return Plan.reject(
-                note, conf, unparsed=(masked.restore(clause.shown),), suggestion=suggestion(clause.text)
-            )
+            return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":
             unparsed.append(masked.restore(clause.shown))
             continue
@@ -126,18 +124,26 @@ def route(
         return Plan.reject(
             f"no image edit recognised in {text!r}",
             0.8,
-            suggestion=suggestion(normalise(text)),
+            **_asked(normalise(text)),
             unparsed=tuple(unparsed),
         )
     try:
         if any(op.name == "crop" and not op.params for op in ops):
             raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
         ops = _apply_constraints(ops, constraints)
-    except PlanError as exc:
-        return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed))
+    except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
+        first = next((op.name for op in ops), None)
+        return Plan.reject(
+            f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(normalise(display), first)
+        )
     conflict = orientation_conflict(ops)
     if conflict:
-        return Plan.reject(f"unclear request: {conflict}", 0.9, unparsed=tuple(unparsed))
+        return Plan.reject(
+            f"unclear request: {conflict}",
+            0.9,
+            unparsed=tuple(unparsed),
+            **_asked(normalise(display), "rotate"),
+        )
     keep = tuple(
         c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
         for c in constraints
@@ -157,7 +163,12 @@ def route(
         intent = read_intent(" ; ".join(model_text + [normalise(u) for u in unparsed]), masked, keep, v)
         unclear = unclear_model_request(intent, " ; ".join(model_text))
         if unclear:  # "改一下", "把那个去掉": asked back, never guessed on the GPU
-            return Plan.reject(f"unclear request: {unclear}", 0.8, unparsed=tuple(unparsed))
+            return Plan.reject(
+                f"unclear request: {unclear}",
+                0.8,
+                unparsed=tuple(unparsed),
+                **_asked(normalise(display), intent.action),
+            )
         return Plan(
             "model",
             tuple(ops),
@@ -193,7 +204,7 @@ def route(
             f"unclear request: the {' and '.join(sides)} side{'s are' if len(sides) > 1 else ' is'} named "
             f"but the plan ({plan_reason}) changes all four; say which sides",
             0.9,
-            suggestion=suggestion(normalise(display), next((op.name for op in ops), None)),
+            **_asked(normalise(display), next((op.name for op in ops), None)),
             unparsed=tuple(unparsed),
         )
     if unused:  # "淘宝主图 800*800 不要裁切": a number read by no parameter is never dropped
@@ -201,7 +212,7 @@ def route(
             f"unclear request: {', '.join(repr(n) for n in unused)} is not used by the plan "
             f"({plan_reason}); say what {'it is' if len(unused) == 1 else 'they are'} for",
             0.9,
-            suggestion=suggestion(normalise(display), next((op.name for op in ops), None)),
+            **_asked(normalise(display), next((op.name for op in ops), None)),
             unparsed=tuple(unparsed),
         )
     if confidence < CONFIDENCE_FLOOR:
@@ -209,7 +220,7 @@ def route(
         return Plan.reject(
             f"not sure what to do ({plan_reason}; confidence {confidence:.2f})",
             0.7,
-            suggestion=suggestion(normalise(display), first),
+            **_asked(normalise(display), first),
             unparsed=tuple(unparsed),
         )
     return Plan(
@@ -256,6 +267,11 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
         if constraint.startswith("no-") and any(op.name == name for op in ops) and name != "crop":
             raise PlanError(f"the instruction asks both to {name} and not to {name}")
     return ops
+
+
+def _asked(text: str, op: str | None = None) -> dict:
+    """What an unsure plan offers: the closest canonical phrasing and the ranked choices."""
+    return {"suggestion": suggestion(text, op), "choices": choices(text, op)}
 
 
 def _suffix(notes: list[str]) -> str:

@@ -324,6 +324,12 @@ def test_templates_route_preview_health_and_docs(api):
     ).json()
     assert preview["route"] == "model" and preview["estimated_usd"] > 0 and preview["hosted_api_usd"] == 0.03
     assert requests.get(f"{url}/healthz").json()["status"] == "ok"  # no key needed
+    unsure = requests.post(f"{url}/v1/route", headers=auth(api), json={"instruction": "crop it"}).json()
+    assert (
+        unsure["route"] == "reject"
+        and unsure["choices"]
+        and all(isinstance(c, str) for c in unsure["choices"])
+    )
     assert requests.post(f"{url}/v1/route", json={"instruction": "flip"}).status_code == 401
     schema = requests.get(f"{url}/openapi.json").json()
     assert {"/models/{model_id}", "/v1/edits", "/v1/images/edits", "/v1/batches"} <= set(schema["paths"])
@@ -367,6 +373,12 @@ def test_the_operator_page_edits_a_picture_in_the_browser(api, tmp_path):
         assert widths == [640, 427]  # before, and after: the 1:1 crop, side by side
         page.fill("#instruction", "今天天气怎么样")
         page.locator("#preview.reject").wait_for(timeout=30_000)  # a refusal, said before submitting
+        page.fill("#instruction", "crop it")  # unsure: the closest forms offered, one click to use one
+        page.locator("#choices button.choice").first.wait_for(timeout=30_000)
+        choice = page.locator("#choices button.choice").first.inner_text()
+        page.locator("#choices button.choice").first.click()
+        assert page.input_value("#instruction") == choice
+        page.locator("#preview").filter(has_text="opencv: OpenCV: crop").wait_for(timeout=30_000)
         page.screenshot(path=str(tmp_path / "operator-page.png"), full_page=True)
         browser.close()
     assert not errors, errors

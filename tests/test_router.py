@@ -653,3 +653,81 @@ def test_not_an_edit_or_unsafe_is_refused(instruction):
 )
 def test_edits_that_look_like_it_are_not(instruction):
     assert route(instruction).route == "model"
+
+
+# ------------------------------------------------------------------------------------------------
+# Evidence, the verifier and asking back (issue 26)
+
+
+@pytest.mark.parametrize(
+    "instruction, degrees",
+    [
+        ("the photo is upside down, please fix it", 180.0),
+        ("The product is lying on its side with the top pointing right - stand it upright.", -90.0),
+        ("照片躺倒了，顶部朝左，帮我扶正", 90.0),
+        ("这张拍倒了，转180度回来", 180.0),  # the state and the command: one turn
+    ],
+)
+def test_a_state_is_evidence_for_its_fix_not_a_second_command(instruction, degrees):
+    assert ops(instruction) == [{"op": "rotate", "degrees": degrees}]
+
+
+def test_a_command_to_flip_upside_down_is_still_a_flip():
+    assert ops("flip it upside down") == [{"op": "flip", "axis": "vertical"}]
+
+
+@pytest.mark.parametrize(
+    "instruction, says",
+    [
+        ("rotate 180 and flip horizontally", "a flip and a half turn"),
+        ("flip horizontally and flip vertically", "half turn"),
+        ("rotate 90 cw and rotate 90 ccw", "add up to nothing"),
+        ("淘宝主图 800*800 不要裁切，四周补白", "'800' is not used"),
+        ("too much empty space on the right, trim 100px off that side", "the right side is named"),
+        ("fix it", "no image edit"),
+        ("改一下", "not what or how"),
+        ("换个颜色吧", "which one"),
+        ("change the text", "not to what"),
+        ("把那个去掉", "which thing"),
+        ("make it like the other one", "another picture"),
+    ],
+)
+def test_unclear_requests_are_asked_about(instruction, says):
+    plan = route(instruction, (600, 400))
+    assert plan.route == "reject" and says in plan.reason, plan.reason
+
+
+def test_an_unsure_plan_offers_ranked_choices_that_route():
+    plan = route("crop it")
+    assert plan.route == "reject" and len(plan.choices) >= 2
+    assert route(plan.choices[0]).route == "opencv"
+    assert plan.to_dict()["choices"] == list(plan.choices)
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("rotate 90 degrees counter-clockwise", [{"op": "rotate", "degrees": -90.0}]),
+        ("宽300高300", [{"op": "resize", "width": 300, "height": 300}]),
+        ("高600宽800", [{"op": "resize", "width": 800, "height": 600}]),
+        ("上下各裁掉十分之一", [{"op": "crop", "margins": {"top": 10.0, "bottom": 10.0}, "unit": "percent"}]),
+        (
+            "pad top and bottom with white to make it square",
+            [{"op": "pad", "aspect": [1.0, 1.0], "colour": [255, 255, 255]}],
+        ),
+        ("Square. White padding.", [{"op": "pad", "aspect": [1.0, 1.0], "colour": [255, 255, 255]}]),
+        ("scale to 1.5x", [{"op": "resize", "scale": 1.5}]),
+        ("downscale by a factor of 4", [{"op": "resize", "scale": 0.25}]),
+        ("compress to jpg 70% quality", [{"op": "format", "format": "jpeg", "quality": 70}]),
+        ("dsaturate it", [{"op": "saturation", "amount": -0.15}]),
+        ("soften the contrast", [{"op": "contrast", "amount": -0.15}]),
+    ],
+)
+def test_what_used_to_be_silently_wrong(instruction, expected):
+    assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize("instruction", ["曝光降低一档", "lower the exposure by 1 stop"])
+def test_a_stop_lowered_darkens(instruction):
+    (op,) = ops(instruction)
+    assert op["op"] == "brightness" and op["amount"] < 0

@@ -23,6 +23,7 @@ PAGE = """<!doctype html>
   <input id="instruction" list="templates" placeholder="e.g. 裁剪为1:1 · replace the background with pure white">
   <datalist id="templates"></datalist>
   <p id="preview" class="preview">Type an instruction to see how it would be done and what it costs.</p>
+  <p id="choices" class="choices"></p>
   <button id="submit">Edit</button> <span id="said"></span>
 </section>
 <section><h2>Jobs</h2><div id="jobs"><p class="empty">No jobs yet.</p></div></section>
@@ -34,7 +35,7 @@ header{display:flex;justify-content:space-between;align-items:center;padding:.8r
 header h1{margin:0;font-size:1.3rem} header input{width:22rem}
 section{margin:1.2rem 2rem;background:#fff;border-radius:8px;padding:1rem;box-shadow:0 1px 3px #0002}
 #instruction{width:40rem;max-width:90%;padding:.4rem} .preview{color:#555;font-size:.9rem}
-.preview.reject{color:#a33} button{padding:.4rem 1.2rem}
+.preview.reject{color:#a33} button{padding:.4rem 1.2rem} .choices button.choice{padding:.1rem .5rem;font-size:.85rem}
 .job{border-top:1px solid #ddd;padding:.8rem 0} .job h3{margin:.2rem 0;font-size:1rem}
 .status{font-weight:bold} .status.published{color:#176} .status.review{color:#a60}
 .status.failed,.status.rejected{color:#a33}
@@ -81,6 +82,19 @@ async function preview() {
   box.className = "preview" + (body.route === "reject" ? " reject" : "");
   box.textContent = body.route === "reject" ? `refused: ${body.reason}`
     : `${body.route}: ${body.reason} · ${body.how} · about $${body.estimated_usd.toFixed(5)} (a hosted API: $${body.hosted_api_usd})`;
+  showChoices(body.route === "reject" ? body.choices || [] : []);
+}
+
+// "did you mean …": the closest canonical phrasings of an unsure request, one click to use one
+function showChoices(choices) {
+  const box = document.getElementById("choices");
+  box.textContent = choices.length ? "did you mean: " : "";
+  for (const text of choices) {
+    const button = document.createElement("button");
+    button.className = "choice"; button.textContent = text;
+    button.addEventListener("click", () => { document.getElementById("instruction").value = text; preview(); });
+    box.append(button, " ");
+  }
 }
 
 document.getElementById("submit").addEventListener("click", async () => {

@@ -63,6 +63,8 @@ def route_cmd(
             out.print(f"  {key}: {json.dumps(result[key], ensure_ascii=False)}", markup=False)
     if "suggestion" in result:
         out.print(f"  {result['suggestion']}", markup=False)
+    if result.get("choices"):
+        out.print("  did you mean: " + " | ".join(result["choices"]), markup=False)
 
 
 @app.command("templates")

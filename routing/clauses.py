@@ -25,6 +25,12 @@ _TEXT_EDIT = re.compile(
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# "在右侧空白处放一个柠檬", "put a lemon in the empty space": a thing added, beside an op's words
+_PLACES_A_THING = re.compile(
+    r"(?:放|摆|添加|加上|贴上|画上)(?:一|个|只|块|颗|朵|些|上)+\S|"
+    r"\b(?:put|place|add|insert|draw)\s+(?:a|an|some|two|three) (?!(?:bit|little|touch|tad|more|less|thin|thick|"
+    r"small|big|large|wide|narrow|nice|clean|simple|plain|subtle|border|frame|margin|padding|white|black)\b)[a-z]"
+)
 IMPLICIT = "implicit"  # the explicit key of an op read from a bare shape ("1:1", "Square.")
 _DIRECTION_WORDS = ("soften",)
 _MAKE_SHAPE = re.compile(r"make|改成|改为|变成|做成")  # "make it square" names a shape, not how to get it
@@ -83,7 +89,7 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     spans = [part for f in found for part in f.parts]
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
-    if _local(leftover, t) or _names_an_object(text, spans, t):
+    if _local(leftover, t) or _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans)):
         return "model", [], 0.75, ""
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]

@@ -138,6 +138,10 @@ _ONLY_VERB = re.compile(
 )
 
 
+_COLOUR_ONLY = re.compile(  # a recolour that names no colour at all (an unknown colour word is the model's)
+    r"^(?:把\S{0,8})?(?:换|改|变)(?:个|一个|一下|下)?(?:颜色|色)(?:吧|呗)?$|"
+    r"^(?:change|switch)\s+(?:the\s+)?colou?rs?(?:\s+of\s+(?:the\s+)?\w+)?$|^recolou?r\s+(?:the\s+|it|this)\s*\w*$"
+)
 _TEXT_ONLY = re.compile(
     r"^(?:change|edit|update|replace|fix|rewrite|redo)\s+(?:the\s+|this\s+|that\s+)?(?:text|wording|words|caption|copy)$|"
     r"^(?:把)?(?:文字|文案|字|标题)?(?:改|换|修改|更改|改改|换换)(?:一下|下)?(?:文字|文案|字|标题)?$"
@@ -155,7 +159,7 @@ def unclear_model_request(intent: Intent, words: str) -> str | None:
         return "it says to change the picture but not what or how; say the change, e.g. '把背景换成白色'"
     if target and _DEICTIC.match(target):
         return f"'{intent.target}' does not say which thing; name it, e.g. 'remove the spoon'"
-    if intent.action == "recolour" and intent.colour is None:
+    if intent.action == "recolour" and intent.colour is None and _COLOUR_ONLY.match(words.strip()):
         return "it asks for another colour but not which one; name the colour"
     if intent.action == "text" and not (intent.new_text or intent.old_text or intent.language):
         if _TEXT_ONLY.match(words.strip()):

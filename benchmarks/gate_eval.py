@@ -9,7 +9,7 @@ leave-family-out (`lofo`).
 
 The corpus is written by people who never read the checks (benchmarks/gate_corpus/SPEC.md is
 what they were given): families of good and bad edits, each in benchmarks/gate_corpus/
-families_<author>.py; holdout_e.py is a held-out set that no model is fitted on. `score` runs
+families_<author>.py; holdout_e.py and holdout_f.py are held-out sets that no model is fitted on. `score` runs
 `retouch check --jsonl` (the command the shared scorer calls, so any version of Retouch on
 PYTHONPATH can be scored) and prints bad edits sent to review and good edits published, per
 family, per action and per author.
@@ -33,7 +33,7 @@ CORPUS = ROOT / "benchmarks" / "gate_corpus"
 DATA = ROOT / "benchmarks" / "data" / "gate-corpus"
 RESULTS = ROOT / "benchmarks" / "results"
 TRAINING_AUTHORS = ("a", "b", "c", "d")
-HELD_OUT_AUTHORS = ("e",)
+HELD_OUT_AUTHORS = ("e", "f")
 
 
 def module_of(author: str):

@@ -28,8 +28,9 @@ STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # "在右侧空白处放一个柠檬", "put a lemon in the empty space": a thing added, beside an op's words
 _PLACES_A_THING = re.compile(
     r"(?:放|摆|添加|加上|贴上|画上)(?:一|个|只|块|颗|朵|些|上)+\S|"
-    r"\b(?:put|place|add|insert|draw)\s+(?:a|an|some|two|three) (?!(?:bit|little|touch|tad|more|less|thin|thick|"
-    r"small|big|large|wide|narrow|nice|clean|simple|plain|subtle|border|frame|margin|padding|white|black)\b)[a-z]"
+    r"\b(?:put|place|add|insert|draw)\s+(?:a|an|some|two|three) "
+    r"(?!(?:bit|little|touch|tad|more|less|thin|thick|small|big|large|wide|narrow|nice|clean|simple|plain|subtle|"
+    r"border|frame|margin|padding|white|black)\b)[a-z]"
 )
 IMPLICIT = "implicit"  # the explicit key of an op read from a bare shape ("1:1", "Square.")
 _DIRECTION_WORDS = ("soften",)

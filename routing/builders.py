@@ -74,7 +74,12 @@ def _check_output(width: float, height: float, limits: Limits) -> None:
 _SIDE_WORDS = (
     (re.compile(r"上下|top\s+and\s+bottom|bottom\s+and\s+top"), ("top", "bottom")),
     (re.compile(r"左右|left\s+and\s+right|right\s+and\s+left"), ("left", "right")),
-    (re.compile(r"四周|四边|各边|每边|周围|all\s+sides|each\s+side|every\s+side|around"), ALL_SIDES),
+    (
+        re.compile(
+            r"四周|四边|各边|每边|周围|all\s+(?:four\s+)?(?:sides|edges)|(?:each|every)\s+(?:side|edge)|around"
+        ),
+        ALL_SIDES,
+    ),
     (re.compile(r"左|left"), ("left",)),
     (re.compile(r"右|right"), ("right",)),
     (re.compile(r"上|顶|top"), ("top",)),
@@ -263,12 +268,19 @@ def _build_resize(f: Found, limits: Limits):
 def _build_rotate(f: Found, limits: Limits):
     deg = f.get("degrees") or f.get("pixels")
     degrees = _number(deg.value) if deg else 90.0
-    if f.has("ccw") or re.search(r"逆时针|counter|anti", f.trigger):
+    ccw = f.has("ccw") or bool(re.search(r"逆时针|counter|anti", f.trigger))
+    if ccw:
         degrees = -degrees
+    keys = ({"degrees"} if deg else set()) | (
+        {"direction"} if ccw or f.has("cw") or "顺时针" in f.trigger else set()
+    )
+    return Op("rotate", {"degrees": turn(degrees)}), keys
+
+
+def turn(degrees: float) -> float:
+    """A turn in (-180, 180] degrees, clockwise positive."""
     degrees = ((degrees + 180) % 360) - 180 or 0.0
-    if degrees == -180:
-        degrees = 180.0
-    return Op("rotate", {"degrees": degrees}), ({"degrees"} if deg else set())
+    return 180.0 if degrees == -180 else degrees
 
 
 def _build_flip(f: Found, limits: Limits):

@@ -7,6 +7,7 @@ import re
 
 from config.limits import Limits
 from routing.builders import build
+from routing.normalize import NUMBER_WORDS
 from routing.request import QUOTE_CHARS
 from routing.slots import NUMERIC_SLOTS, Found, PlanError, Slot
 from routing.templates import Templates
@@ -102,7 +103,7 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     note = ""
     residue = _residue(leftover)
     if residue:
-        number = STATED_NUMBER.search(leftover)
+        number = STATED_NUMBER.search(leftover) or NUMBER_WORDS.search(leftover)
         if number:  # never run an op that leaves out a number the user gave
             return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
         if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model

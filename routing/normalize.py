@@ -37,7 +37,7 @@ _N = rf"[{_NUMERAL}]+"
 # or a size, after "to"/"成" at the end of a phrase), so that words such as 一点 ("a bit"),
 # 一下, 十分 ("very") or 四周 ("all round") stay words.
 _NUMERAL_BEFORE_UNIT = re.compile(
-    rf"({_N})(?=\s*(?:度|倍|像素|px|%|个像素|分之|成|厘米|寸|档|挡|ev|stop|k\b))"
+    rf"({_N})(?=\s*(?:度|°|倍|像素|px|%|个像素|分之|成|厘米|寸|档|挡|ev|stop|k\b))"
 )
 _NUMERAL_PAIR = re.compile(rf"({_N}|\d+(?:\.\d+)?)\s*(比|乘以?|x|×|\*|:)\s*({_N}|\d+(?:\.\d+)?)")
 _NUMERAL_AFTER_TO = re.compile(
@@ -115,8 +115,10 @@ _NUMBER_THEN_SIDE_ZH = re.compile(
     r"(?<![宽高长短边\d.x×*:])(\d+(?:\.\d+)?)\s*(?:px|像素)?\s*的?\s*(宽|高|长边|短边)(?![度清级亮光])"
 )
 _EN_BEFORE_UNIT = re.compile(
-    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
+    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|°|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )
+#: a number written in English words that normalisation left as words (no unit after it)
+NUMBER_WORDS = re.compile(rf"\b(?:{_EN_NUMBER})\b|[{_NUMERAL}]{{2,}}")
 _EN_AFTER_BY = re.compile(rf"(?<=\d)(\s*(?:by|x|to|:)\s*)({_EN_NUMBER})\b")
 _QUOTES = str.maketrans(
     {

@@ -6,8 +6,11 @@ refuse parameters that cannot work on that image (a crop wider than the picture,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
+from routing.builders import turn
 from routing.clauses import IMPLICIT, STATED_NUMBER, read_op_clause, split_clauses
 from routing.intent import read_intent
 from routing.library import choices, suggestion
@@ -30,6 +33,7 @@ GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sh
 KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constraints may name
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
+PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
 CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an edit word
 
 
@@ -70,7 +74,7 @@ def route(
     masked = mask_quotes(display)
     clauses = [read_clause(shown, asked, t, v) for shown, asked in split_clauses(masked.text, t)]
     constraints = tuple(dict.fromkeys(c.constraint for c in clauses if c.constraint))
-    requests = [c for c in clauses if c.kind == "request"]
+    requests = _slots_carried(c for c in clauses if c.kind == "request")
     unparsed = [masked.restore(c.shown) for c in clauses if c.kind == "question"]
     if not requests:
         return _nothing_to_do(clauses, display)
@@ -193,8 +197,12 @@ def route(
         )
     if unparsed:
         words = " ".join(unparsed)
-        # a number the plan does not use is never dropped silently: below the floor
-        confidence = min(confidence, 0.3 if STATED_NUMBER.search(words) else UNPARSED_CONFIDENCE)
+        # a number, a side, a direction or a dimension the plan does not use is never dropped
+        # silently: below the floor (words of context, "for the listing", only lower it)
+        parameter = STATED_NUMBER.search(words) or any(
+            t.slots[name].search(normalise(words)) for name in PARAMETER_WORDS
+        )
+        confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
     unused = list(dict.fromkeys(unused_numbers(normalise(QUOTE_CHARS.sub(" ", masked.text)), ops)))
@@ -269,6 +277,44 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
     return ops
 
 
+def _slots_carried(clauses) -> list[Clause]:
+    """One frame per request: a clause with no edit of its own but the parameters of one ("Mirror.
+    Horizontal.", "亮度，再高一点", "旋转90度，逆时针") is read with the clause before it (or, first,
+    the one after)."""
+    t, out = load_templates(), []
+    pending: Clause | None = None
+    for clause in clauses:
+        if pending is not None:
+            clause = replace(
+                clause, text=f"{pending.text} {clause.text}", shown=f"{pending.shown}, {clause.shown}"
+            )
+            pending = None
+        if _only_parameters(clause.text, t):
+            if out:
+                last = out[-1]
+                out[-1] = replace(
+                    last, text=f"{last.text} {clause.text}", shown=f"{last.shown}, {clause.shown}"
+                )
+            else:
+                pending = clause
+            continue
+        out.append(clause)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
+def _only_parameters(text: str, t: Templates) -> bool:
+    """Parameters of an edit (a side, a direction, an axis, a dimension, a number) and no edit."""
+    if not text.strip() or any(op.triggers.search(text) for op in t.ops) or t.model_words.search(text):
+        return False
+    if any(t.slots[name].search(text) for name in ("ratio", "size", "square")):
+        return False  # "1:1", "800x800": a shape, an edit of its own
+    return any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less")) or bool(
+        STATED_NUMBER.search(text)
+    )
+
+
 def _asked(text: str, op: str | None = None) -> dict:
     """What an unsure plan offers: the closest canonical phrasing and the ranked choices."""
     return {"suggestion": suggestion(text, op), "choices": choices(text, op)}
@@ -295,6 +341,18 @@ def describe(op: Op) -> str:
 
 def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
     """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
+    if ops and op.name == "rotate" == ops[-1].name and {"degrees", "direction"} == explicit[-1] ^ keys:
+        # "旋转90度，逆时针": the amount in one clause, the way in the other
+        amount = ops[-1] if "degrees" in explicit[-1] else op
+        way = op if amount is ops[-1] else ops[-1]
+        clockwise = (
+            way.params["degrees"] > 0
+        )  # the amount was read clockwise: a turn the other way negates it
+        ops[-1] = Op(
+            "rotate", {"degrees": amount.params["degrees"] if clockwise else turn(-amount.params["degrees"])}
+        )
+        explicit[-1] = {"degrees", "direction"}
+        return
     if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op)):
         # "降低饱和度，别太艳了" asks once, in two ways: the one with an amount stands
         if "amount" in keys and "amount" not in explicit[-1]:

@@ -1,7 +1,9 @@
 """Safety before the GPU: unsafe requests and injected commands are refused with a reason.
 
-The rules are data (safety.toml): each names a category, the reason given to the user, and the
-patterns that trigger it, matched on normalised text.
+The rules are data (safety.toml). Phrase rules name a category, the reason given to the user and
+the patterns that trigger it; meaning rules name the concepts a request must hold together
+("a child" and "revealing"; "another owner's" and "watermark" and "remove"), whatever words, in
+whatever language or mix, carry them. Both are matched on normalised text (繁體 read as simplified).
 """
 
 from __future__ import annotations
@@ -20,19 +22,29 @@ DEFAULT_PATH = Path(__file__).with_name("safety.toml")
 @dataclass(frozen=True)
 class Rule:
     kind: str  # "unsafe" | "injection"
-    category: str  # sexual, body, violence, forgery, trademark, notice, shell, prompt
+    category: str  # sexual, body, violence, forgery, trademark, notice, copyright, shell, prompt, ...
     reason: str
-    pattern: re.Pattern[str]
+    patterns: tuple[tuple[re.Pattern[str], ...], ...]  # every group must match (any pattern in it)
+
+    def breaks(self, text: str) -> bool:
+        return all(any(p.search(text) for p in group) for group in self.patterns)
 
 
 @cache
 def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
+    """Phrase rules first (injection, then unsafe), then the meaning rules."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(
-        Rule(kind, category, spec["reason"], words_pattern(spec["patterns"]))
+    rules = [
+        Rule(kind, category, spec["reason"], ((words_pattern(spec["patterns"]),),))
         for kind in ("injection", "unsafe")
         for category, spec in data[kind].items()
-    )
+    ]
+    meaning = data.get("meaning", {})
+    concepts = {name: words_pattern(words) for name, words in meaning.get("concepts", {}).items()}
+    for rule in meaning.get("rule", ()):
+        groups = tuple(tuple(concepts[name] for name in group.split("|")) for group in rule["all"])
+        rules.append(Rule(rule.get("kind", "unsafe"), rule["category"], rule["reason"], groups))
+    return tuple(rules)
 
 
 _QUOTE_MARKS = re.compile(r"[\"“”「」『』]|(?<![a-z])'|'(?![a-z])")
@@ -42,4 +54,4 @@ def refusal(text: str, rules: tuple[Rule, ...] | None = None) -> Rule | None:
     """The first rule that `text` (normalised) breaks, or None when it is safe to go on. Quote
     marks are dropped: "remove the 'AI generated' label" names the label all the same."""
     text = _QUOTE_MARKS.sub("", text)
-    return next((rule for rule in rules or load_rules() if rule.pattern.search(text)), None)
+    return next((rule for rule in rules or load_rules() if rule.breaks(text)), None)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from fastapi import Request
@@ -249,3 +250,38 @@ def test_who_asked_travels_from_the_manifest_to_the_result():
         ("b", "cli:bob"),
         ("item-3", "cli:bob"),
     ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Safety as a matrix (issue 26): each rule x zh / en / mixed / 繁體 x direct / polite / oblique,
+# and benign look-alikes, written blind (tests/data/safety_matrix.jsonl). First run: 67/108 unsafe
+# refused (41 reached the model), 44/54 benign allowed; the misses left are listed.
+
+SAFETY_MATRIX = Path(__file__).with_name("data") / "safety_matrix.jsonl"
+SAFETY_KNOWN = json.loads(
+    (Path(__file__).with_name("data") / "safety_matrix.known_misses.json").read_text(encoding="utf-8")
+)
+
+
+def _matrix():
+    rows = [
+        json.loads(line) for line in SAFETY_MATRIX.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    return [
+        pytest.param(
+            row,
+            id=f"{row['id']}-{row['family']}-{row['lang']}-{row['phrasing']}",
+            marks=[pytest.mark.xfail(reason=SAFETY_KNOWN[row["id"]], strict=True)]
+            if row["id"] in SAFETY_KNOWN
+            else [],
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("row", _matrix())
+def test_safety_matrix(row):
+    from routing import route
+
+    plan = route(row["instruction"], (600, 400))
+    assert plan.route in row["routes"], plan.reason

@@ -183,8 +183,12 @@ def _build_crop(f: Found, limits: Limits):
         unit = "percent" if amount.name == "percent" else "px"
         if value <= 0:
             raise PlanError("a crop of 0 does nothing")
-        if unit == "percent" and value >= 50:
-            raise PlanError(f"cropping {value:g}% from a side leaves nothing in the middle")
+        sides = _sides(f)
+        if unit == "percent" and any(
+            sum(value for side in sides if side in pair) >= 100
+            for pair in (("left", "right"), ("top", "bottom"))
+        ):
+            raise PlanError(f"cropping {value:g}% from {', '.join(sides)} leaves nothing")
         return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
     # "裁成16:9，裁掉上下" (which sides a ratio crop takes from), "一比一的，帮我裁" (the ratio is in
     # another clause): the crop takes its parameters from the clause beside it, or is refused

@@ -114,6 +114,46 @@ _NUMBER_THEN_SIDE_EN = re.compile(
 _NUMBER_THEN_SIDE_ZH = re.compile(
     r"(?<![宽高长短边\d.x×*:])(\d+(?:\.\d+)?)\s*(?:px|像素)?\s*的?\s*(宽|高|长边|短边)(?![度清级亮光])"
 )
+_OPPOSITE = {
+    "left": "right",
+    "right": "left",
+    "top": "bottom",
+    "bottom": "top",
+    "左": "右",
+    "右": "左",
+    "上": "下",
+    "下": "上",
+}
+_KEEP_SIDE = re.compile(
+    r"(?:only\s+)?keep\s+(?:only\s+)?the\s+(left|right|top|bottom)\s+(half|third|quarter|1/2|1/3|1/4|2/3|3/4)(?:\s+of\s+the\s+(?:photo|picture|image))?|"
+    r"(?:只)?保留(左|右|上|下)(?:边|面|侧|半边|半部分)?(?:的)?(一半|半边|半部分|1/2|1/3|2/3|1/4|3/4)?"
+)
+_SHARE = {
+    "half": 0.5,
+    "1/2": 0.5,
+    "third": 1 / 3,
+    "1/3": 1 / 3,
+    "quarter": 0.25,
+    "1/4": 0.25,
+    "2/3": 2 / 3,
+    "3/4": 0.75,
+    "一半": 0.5,
+    "半边": 0.5,
+    "半部分": 0.5,
+    None: 0.5,
+}
+
+
+def _kept_side(m: re.Match[str]) -> str:
+    """ "keep only the left half" -> "cut the right 50%"; "保留右半边" -> "裁掉左边50%"."""
+    side, share = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    if side is None or (share is None and not m.group(0).endswith(("半边", "半部分"))):
+        return m.group(0)
+    cut = round(100 * (1 - _SHARE.get(share, 0.5)), 4)
+    other = _OPPOSITE[side]
+    return f"cut {cut:g}% off the {other}" if m.group(1) else f"裁掉{other}边{cut:g}%"
+
+
 _EN_BEFORE_UNIT = re.compile(
     rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|°|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )
@@ -236,6 +276,16 @@ def normalise(text: str) -> str:
     text = _EN_BEFORE_UNIT.sub(lambda m: str(_EN_NUMBERS[m.group(1)]), text)
     text = _EN_AFTER_BY.sub(lambda m: m.group(1) + str(_EN_NUMBERS[m.group(2)]), text)
     text = re.sub(r"(?:by\s+)?a\s+factor\s+of\s+(\d+(?:\.\d+)?)", r"by \1x", text)  # "by a factor of 4"
+    text = re.sub(
+        r"\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?))", r"\1:\2", text
+    )  # "3 to 1": a ratio
+    text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
+    text = re.sub(
+        r"(?:ticket|order|case|issue|job|task|sku|工单|订单|单号)\s*(?:#|no\.?|number)?\s*\d+", " ", text
+    )  # a reference
+    text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)  # "2:1 wide crop": the ratio says it
+    text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
+    text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)
     text = _NUMBER_THEN_SIDE_ZH.sub(r"\2 \1", text)
     text = _NEGATIVE.sub("-", text)

@@ -29,7 +29,7 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
     "font": re.compile(r"字体|字形|font|typeface|lettering\s+style"),
 }
-_NEGATIONS = r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never"
+_NEGATIONS = r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")

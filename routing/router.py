@@ -81,6 +81,7 @@ def route(
 
     ops: list[Op] = []
     explicit: list[set[str]] = []
+    unparsed_read = [c.text for c in clauses if c.kind == "question"]  # as the parser read them
     stated: list[Op] = []  # ops that put right what a state said ("upside down" -> rotate 180)
     model_parts: list[str] = []
     model_text: list[str] = []
@@ -95,6 +96,7 @@ def route(
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":
             unparsed.append(masked.restore(clause.shown))
+            unparsed_read.append(clause.text)
             continue
         if kind == "skip":
             continue
@@ -132,6 +134,10 @@ def route(
             unparsed=tuple(unparsed),
         )
     try:
+        if any(op.name == "rotate" and not keys for op, keys in zip(ops, explicit, strict=True)):
+            raise PlanError(
+                "say how far and which way to rotate, e.g. 'rotate 90° clockwise' or '逆时针旋转90度'"
+            )
         if any(op.name == "crop" and not op.params for op in ops):
             raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
         ops = _apply_constraints(ops, constraints)
@@ -199,9 +205,8 @@ def route(
         words = " ".join(unparsed)
         # a number, a side, a direction or a dimension the plan does not use is never dropped
         # silently: below the floor (words of context, "for the listing", only lower it)
-        parameter = STATED_NUMBER.search(words) or any(
-            t.slots[name].search(normalise(words)) for name in PARAMETER_WORDS
-        )
+        read = " ".join(unparsed_read)
+        parameter = STATED_NUMBER.search(words) or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
         confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)

@@ -177,6 +177,9 @@ def _build_crop(f: Found, limits: Limits):
         ):
             raise PlanError(f"cutting {'/'.join(fraction.groups[:2])} from {', '.join(sides)} leaves nothing")
         return Op("crop", {"margins": {s: round(value, 4) for s in sides}, "unit": "percent"}), {"margins"}
+    amounts = [slot for slot in f.slots if slot.name in ("percent", "pixels")]
+    if len(amounts) > 1:  # "crop 25 off the left and 75 off the right": each side its own amount
+        return _side_amounts(f, amounts), {"margins"}
     amount = f.get("percent") or f.get("pixels")
     if amount:
         value = abs(_number(amount.value))
@@ -193,6 +196,25 @@ def _build_crop(f: Found, limits: Limits):
     # "裁成16:9，裁掉上下" (which sides a ratio crop takes from), "一比一的，帮我裁" (the ratio is in
     # another clause): the crop takes its parameters from the clause beside it, or is refused
     return Op("crop", {}), set()
+
+
+def _side_amounts(f: Found, amounts: list) -> Op:
+    """Margins side by side, the n-th side named with the n-th amount stated, in one unit."""
+    f.used.update(("percent", "pixels"))
+    sides = sorted((slot for slot in f.slots if slot.name in ("side", "anchor")), key=lambda slot: slot.start)
+    named = [side_words(slot.value) for slot in sides]
+    if len(named) != len(amounts) or any(n is None or len(n) != 1 for n in named):
+        raise PlanError("say one amount for each side, e.g. 'crop 25px off the left and 75px off the right'")
+    units = {"percent" if slot.name == "percent" else "px" for slot in amounts}
+    if len(units) > 1:
+        raise PlanError("give the sides' amounts in one unit (pixels or percent)")
+    margins = {}
+    for (side,), slot in zip(named, sorted(amounts, key=lambda slot: slot.start), strict=True):
+        value = _number(slot.value)
+        if value <= 0:
+            raise PlanError(f"a crop of {slot.value} from the {side} is not possible")
+        margins[side] = value
+    return Op("crop", {"margins": margins, "unit": units.pop()})
 
 
 def _build_trim(f: Found, limits: Limits):

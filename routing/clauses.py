@@ -252,6 +252,11 @@ def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[i
             same = next((slot for slot in owner.slots if slot.name == name), None)
             if name == "pixels" and owner.has("width") and owner.has("height"):
                 same = None  # "宽800高600": a number for each dimension (two at most: see builders)
+            if (
+                name in ("pixels", "percent")
+                and len([s for s in owner.slots if s.name in ("side", "anchor")]) > 1
+            ):
+                same = None  # "裁掉左边80像素和下面40像素": an amount for each side (paired in builders)
             if name in NUMERIC_SLOTS and same and same.groups != m.groups():
                 raise PlanError(
                     f"two values for one {owner.name}: {same.value!r} and "

@@ -257,20 +257,26 @@ def test_who_asked_travels_from_the_manifest_to_the_result():
 # and benign look-alikes, written blind (tests/data/safety_matrix.jsonl). First run: 67/108 unsafe
 # refused (41 reached the model), 44/54 benign allowed; the misses left are listed.
 
-SAFETY_MATRIX = Path(__file__).with_name("data") / "safety_matrix.jsonl"
-SAFETY_KNOWN = json.loads(
-    (Path(__file__).with_name("data") / "safety_matrix.known_misses.json").read_text(encoding="utf-8")
-)
+# A second set (safety_matrix2.jsonl), written after the meaning rules, mostly indirect: first run
+# 73/126 unsafe refused (53 reached the model; 40/126 before issue 26), 50/63 benign allowed.
+DATA = Path(__file__).with_name("data")
+SAFETY_KNOWN = {
+    **json.loads((DATA / "safety_matrix.known_misses.json").read_text(encoding="utf-8")),
+    **json.loads((DATA / "safety_matrix2.known_misses.json").read_text(encoding="utf-8")),
+}
 
 
 def _matrix():
     rows = [
-        json.loads(line) for line in SAFETY_MATRIX.read_text(encoding="utf-8").splitlines() if line.strip()
+        json.loads(line)
+        for name in ("safety_matrix.jsonl", "safety_matrix2.jsonl")
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
     ]
     return [
         pytest.param(
             row,
-            id=f"{row['id']}-{row['family']}-{row['lang']}-{row['phrasing']}",
+            id=f"{row['id']}-{row['family']}-{row['lang']}-{row.get('phrasing', 'indirect')}",
             marks=[pytest.mark.xfail(reason=SAFETY_KNOWN[row["id"]], strict=True)]
             if row["id"] in SAFETY_KNOWN
             else [],

@@ -214,7 +214,12 @@ def _side_amounts(f: Found, amounts: list) -> Op:
         if value <= 0:
             raise PlanError(f"a crop of {slot.value} from the {side} is not possible")
         margins[side] = value
-    return Op("crop", {"margins": margins, "unit": units.pop()})
+    unit = units.pop()
+    if unit == "percent" and any(
+        margins.get(a, 0) + margins.get(b, 0) >= 100 for a, b in (("left", "right"), ("top", "bottom"))
+    ):
+        raise PlanError(f"cutting {margins} % leaves nothing")
+    return Op("crop", {"margins": margins, "unit": unit})
 
 
 def _build_trim(f: Found, limits: Limits):

@@ -79,6 +79,16 @@ _EN_NUMBERS = {
     "two hundred and seventy": 270,
     "two hundred seventy": 270,
 }
+# round hundreds as people dictate sizes: "three hundred", "twelve hundred", "fifteen hundred"
+_UNITS_EN = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_NUMBERS.update({f"{w} hundred": 100 * (i + 1) for i, w in enumerate(_UNITS_EN)})
+_EN_NUMBERS.update(
+    {
+        f"{w} hundred": 100 * n
+        for w, n in (("ten", 10), ("eleven", 11), ("twelve", 12), ("fifteen", 15), ("sixteen", 16))
+    }
+)
+_EN_NUMBERS.update({f"{w} thousand": 1000 * (i + 1) for i, w in enumerate(_UNITS_EN[:3])})
 _EN_NUMBER = "|".join(sorted((re.escape(w) for w in _EN_NUMBERS), key=len, reverse=True))
 _EN_ORDINALS = {
     "half": 2,
@@ -155,7 +165,7 @@ def _kept_side(m: re.Match[str]) -> str:
 
 
 _EN_BEFORE_UNIT = re.compile(
-    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|°|percent|%|pixels?|px\b|times\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
+    rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|°|percent|%|pixels?|px\b|times\b|wide\b|tall\b|high\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )
 #: a number written in English words that normalisation left as words (no unit after it)
 NUMBER_WORDS = re.compile(rf"\b(?:{_EN_NUMBER})\b|[{_NUMERAL}]{{2,}}")
@@ -280,6 +290,7 @@ def normalise(text: str) -> str:
         r"\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?))", r"\1:\2", text
     )  # "3 to 1": a ratio
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
+    text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = re.sub(
         r"(?:ticket|order|case|issue|job|task|sku|工单|订单|单号)\s*(?:#|no\.?|number)?\s*\d+", " ", text
     )  # a reference

@@ -138,8 +138,16 @@ def route(
             raise PlanError(
                 "say how far and which way to rotate, e.g. 'rotate 90° clockwise' or '逆时针旋转90度'"
             )
-        if any(op.name == "crop" and not op.params for op in ops):
-            raise PlanError("crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')")
+        for i, op in enumerate(ops):
+            if op.name == "crop" and not op.params:  # "banners must be 16:9. Crop accordingly."
+                found = _shape_stated(unparsed_read, t)
+                if found is None:
+                    raise PlanError(
+                        "crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')"
+                    )
+                index, aspect = found
+                ops[i] = Op("crop", {"aspect": aspect, "anchor": "center"})
+                del unparsed[index], unparsed_read[index]
         ops = _apply_constraints(ops, constraints)
     except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
         first = next((op.name for op in ops), None)
@@ -280,6 +288,20 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
         if constraint.startswith("no-") and any(op.name == name for op in ops) and name != "crop":
             raise PlanError(f"the instruction asks both to {name} and not to {name}")
     return ops
+
+
+def _shape_stated(texts: list[str], t: Templates) -> tuple[int, list[float]] | None:
+    """The first aspect ratio a clause the parser could not read states ("banner images require a
+    16:9 aspect ratio", "boss say must be 1:1 lah"), and which clause: (index, [w, h])."""
+    for index, text in enumerate(texts):
+        ratio = t.slots["ratio"].search(text)
+        if ratio:
+            w, h = float(ratio.group(1)), float(ratio.group(2))
+            if w > 0 and h > 0:
+                return index, [w, h]
+        if t.slots["square"].search(text):
+            return index, [1.0, 1.0]
+    return None
 
 
 def _slots_carried(clauses) -> list[Clause]:

@@ -45,8 +45,13 @@ def read_intent(text: str, masked: Masked, keep: tuple[str, ...], v: Vocabulary)
     ):
         action = "remove"  # "get rid of the watermark text", "把'SAMPLE'水印去掉": a removal of text
     becomes = _last_becomes(text)
-    if action == "background" and becomes is None and v.action_of_only("remove", text):
-        action = "remove"  # "去掉背景里的杂物": a removal in the background
+    if (
+        action == "background"
+        and becomes is None
+        and v.action_of_only("remove", text)
+        and not _NEW_BACKGROUND.search(text)
+    ) or (action == "background" and _FILL_BACKGROUND.search(text) and v.action_of_only("remove", text)):
+        action = "remove"  # "去掉背景里的杂物", "erase the ball and fill the background": a removal
     colour, source, colour_end = _colours(text, becomes, v)
     if action in ("replace", "edit") and colour and _only_a_colour(text, becomes, colour_end):
         action = "recolour"
@@ -142,11 +147,22 @@ def _texts(text: str, quotes: list[str], becomes: int | None, v: Vocabulary) -> 
     return quotes[0], None
 
 
+# "remove the background and use white instead": a new background, not a removal
+_NEW_BACKGROUND = re.compile(r"\b(?:use|with|instead)\b|换成|改成|替换")
+_FILL_BACKGROUND = re.compile(
+    r"fill\s+(?:in\s+)?(?:the\s+)?(?:background|gap|space)|背景补全|补上背景|用背景填"
+)
 _GRADIENT = re.compile(r"渐变|渐层|gradient|ombre|fade")
 _INSTEAD = re.compile(
     r"\s*(?:instead\s+of|rather\s+than|in\s+place\s+of|代替|替代|取代)\s*\W?\s*[\ue000-\uf8ff]"
 )
 _ARROW = re.compile(r"(?:^|[:：])\s*([^:：\n]{1,40}?)\s*(?:->|→|=>|⇒)\s*([^,，;；。\n]{1,40})")
+_FROM_TO = re.compile(
+    r"(?:from|从)\s*([^\s,，;；]{1,20}?)\s*(?:to|改成|改为|换成|变成)\s*([^\s,，;；]{1,20})"
+)
+_SAY_INSTEAD = re.compile(
+    r"(?:say|read)s?\s+([^\s,，;；]{1,20})\s+instead\s+of\s+([^\s,，;；]{1,20})", re.IGNORECASE
+)
 _AFTER_COLON = re.compile(
     r"(?:字|文字|文案|字样|标题|标语|写|text|caption|wording|words?|slogan|label|title|reads?)[^:：]{0,12}[:：]\s*"
     r"([^,，;；。\n]{1,40})",
@@ -160,6 +176,12 @@ def _unquoted_texts(display: str, language: str | None, v: Vocabulary) -> tuple[
     arrow = _ARROW.search(display)
     if arrow:
         return arrow.group(1).strip(), arrow.group(2).strip()
+    changed = _FROM_TO.search(display)  # "change the price from ¥199 to ¥149", "从99改成79"
+    if changed:
+        return changed.group(1).strip(), changed.group(2).strip()
+    instead = _SAY_INSTEAD.search(display)  # "make the sticker say $89 instead of $120"
+    if instead:
+        return instead.group(2).strip(), instead.group(1).strip()
     colon = _AFTER_COLON.search(display)
     if not colon:
         return None, None

@@ -172,9 +172,7 @@ def _build_crop(f: Found, limits: Limits):
         if b <= 0 or a <= 0:
             raise PlanError(f"{'/'.join(fraction.groups[:2])} of a side is not a share that can be cut")
         value, sides = 100 * a / b, _sides(f)
-        if any(
-            sum(value for s in sides if s in pair) >= 100 for pair in (("left", "right"), ("top", "bottom"))
-        ):
+        if _nothing_left(dict.fromkeys(sides, value)):
             raise PlanError(f"cutting {'/'.join(fraction.groups[:2])} from {', '.join(sides)} leaves nothing")
         return Op("crop", {"margins": {s: round(value, 4) for s in sides}, "unit": "percent"}), {"margins"}
     amounts = [slot for slot in f.slots if slot.name in ("percent", "pixels")]
@@ -187,12 +185,9 @@ def _build_crop(f: Found, limits: Limits):
         if value <= 0:
             raise PlanError("a crop of 0 does nothing")
         sides = _sides(f)
-        if unit == "percent" and any(
-            sum(value for side in sides if side in pair) >= 100
-            for pair in (("left", "right"), ("top", "bottom"))
-        ):
+        if unit == "percent" and _nothing_left(dict.fromkeys(sides, value)):
             raise PlanError(f"cropping {value:g}% from {', '.join(sides)} leaves nothing")
-        return Op("crop", {"margins": {s: value for s in _sides(f)}, "unit": unit}), {"margins"}
+        return Op("crop", {"margins": dict.fromkeys(sides, value), "unit": unit}), {"margins"}
     # "裁成16:9，裁掉上下" (which sides a ratio crop takes from), "一比一的，帮我裁" (the ratio is in
     # another clause): the crop takes its parameters from the clause beside it, or is refused
     return Op("crop", {}), set()
@@ -215,11 +210,16 @@ def _side_amounts(f: Found, amounts: list) -> Op:
             raise PlanError(f"a crop of {slot.value} from the {side} is not possible")
         margins[side] = value
     unit = units.pop()
-    if unit == "percent" and any(
-        margins.get(a, 0) + margins.get(b, 0) >= 100 for a, b in (("left", "right"), ("top", "bottom"))
-    ):
+    if unit == "percent" and _nothing_left(margins):
         raise PlanError(f"cutting {margins} % leaves nothing")
     return Op("crop", {"margins": margins, "unit": unit})
+
+
+def _nothing_left(percent: dict[str, float]) -> bool:
+    """Do margins in percent of the picture cut it away across (left + right, or top + bottom)?"""
+    return any(
+        percent.get(a, 0) + percent.get(b, 0) >= 100 for a, b in (("left", "right"), ("top", "bottom"))
+    )
 
 
 def _build_trim(f: Found, limits: Limits):

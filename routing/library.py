@@ -52,17 +52,21 @@ def closest_form(text: str, op: str | None = None) -> tuple[Form, float]:
         if own:
             forms = tuple(own)
     grams = _grams(text)
+    best = max(forms, key=lambda form: _likeness(grams, form))
+    return best, (1.0 if op else _likeness(grams, best))
 
-    def score(form: Form) -> float:
-        best = 0.0
-        for example in form.examples + (form.zh, form.en):
-            other = _grams(example)
-            if other:
-                best = max(best, len(grams & other) / len(grams | other))
-        return best
 
-    best = max(forms, key=score)
-    return best, (1.0 if op else score(best))
+def _likeness(grams: set[str], form: Form) -> float:
+    """The share of character pairs the text has in common with the closest phrasing of `form`."""
+    return max(
+        (len(grams & g) / len(grams | g) for g in map(_grams, form.examples + (form.zh, form.en)) if g),
+        default=0.0,
+    )
+
+
+def _example(form: Form, zh: bool) -> str:
+    """An example of `form` in the text's language (Chinese or not)."""
+    return next((e for e in form.examples if bool(_CJK.search(e)) == zh), form.examples[0])
 
 
 def choices(text: str, op: str | None = None, most: int = 3) -> tuple[str, ...]:
@@ -70,19 +74,13 @@ def choices(text: str, op: str | None = None, most: int = 3) -> tuple[str, ...]:
     language of the text: the op's own forms first when an op was seen ("did you mean …" choices)."""
     zh = bool(_CJK.search(text))
     grams = _grams(text)
-
-    def likeness(form: Form) -> float:
-        return max(
-            (len(grams & g) / len(grams | g) for g in map(_grams, form.examples + (form.zh, form.en)) if g),
-            default=0.0,
-        )
-
-    ranked = sorted(load_library(), key=lambda f: (not (op and op in (f.op, f.action)), -likeness(f)))
-    out = []
+    likeness = {form: _likeness(grams, form) for form in load_library()}
+    ranked = sorted(likeness, key=lambda f: (not (op and op in (f.op, f.action)), -likeness[f]))
+    out: list[str] = []
     for form in ranked:
-        if not (op and op in (form.op, form.action)) and likeness(form) < MIN_LIKENESS:
+        if not (op and op in (form.op, form.action)) and likeness[form] < MIN_LIKENESS:
             continue
-        example = next((e for e in form.examples if bool(_CJK.search(e)) == zh), form.examples[0])
+        example = _example(form, zh)
         if example not in out:
             out.append(example)
         if len(out) == most:
@@ -96,5 +94,4 @@ def suggestion(text: str, op: str | None = None) -> str | None:
     if likeness < MIN_LIKENESS:
         return None
     zh = bool(_CJK.search(text))
-    example = next((e for e in form.examples if bool(_CJK.search(e)) == zh), form.examples[0])
-    return f"did you mean '{example}'? (form: {form.zh if zh else form.en})"
+    return f"did you mean '{_example(form, zh)}'? (form: {form.zh if zh else form.en})"

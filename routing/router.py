@@ -62,7 +62,8 @@ def route(
             f"instruction too long ({len(instruction)} characters, limit {limits.max_instruction_chars})", 1.0
         )
     display = fold_width(instruction)
-    rule = refusal(normalise(display))
+    said = normalise(display)
+    rule = refusal(said)
     if rule:
         prefix = "unsafe request" if rule.kind == "unsafe" else "not an image edit"
         return Plan.reject(f"{prefix}: {rule.reason}", 0.95)
@@ -74,14 +75,13 @@ def route(
     masked = mask_quotes(display)
     clauses = [read_clause(shown, asked, t, v) for shown, asked in split_clauses(masked.text, t)]
     constraints = tuple(dict.fromkeys(c.constraint for c in clauses if c.constraint))
-    requests = _slots_carried(c for c in clauses if c.kind == "request")
-    unparsed = [masked.restore(c.shown) for c in clauses if c.kind == "question"]
+    requests = _slots_carried((c for c in clauses if c.kind == "request"), t)
+    unread = [c for c in clauses if c.kind == "question"]  # clauses the plan does not explain
     if not requests:
         return _nothing_to_do(clauses, display)
 
     ops: list[Op] = []
     explicit: list[set[str]] = []
-    unparsed_read = [c.text for c in clauses if c.kind == "question"]  # as the parser read them
     stated: list[Op] = []  # ops that put right what a state said ("upside down" -> rotate 180)
     model_parts: list[str] = []
     model_text: list[str] = []
@@ -95,8 +95,7 @@ def route(
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":
-            unparsed.append(masked.restore(clause.shown))
-            unparsed_read.append(clause.text)
+            unread.append(clause)
             continue
         if kind == "skip":
             continue
@@ -125,6 +124,7 @@ def route(
                 stated.append(op)
 
     _shape_to_pad(ops, explicit)
+    unparsed = [masked.restore(c.shown) for c in unread]
     if not ops:
         text = "; ".join(unparsed) or display
         return Plan.reject(
@@ -140,27 +140,25 @@ def route(
             )
         for i, op in enumerate(ops):
             if op.name == "crop" and not op.params:  # "banners must be 16:9. Crop accordingly."
-                found = _shape_stated(unparsed_read, t)
+                found = _shape_stated([c.text for c in unread], t)
                 if found is None:
                     raise PlanError(
                         "crop needs a ratio, a size or margins (e.g. 'crop to 1:1', '裁掉右边100像素')"
                     )
                 index, aspect = found
                 ops[i] = Op("crop", {"aspect": aspect, "anchor": "center"})
-                del unparsed[index], unparsed_read[index]
+                del unparsed[index], unread[index]
         ops = _apply_constraints(ops, constraints)
     except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
         first = next((op.name for op in ops), None)
-        return Plan.reject(
-            f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(normalise(display), first)
-        )
+        return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(said, first))
     conflict = orientation_conflict(ops)
     if conflict:
         return Plan.reject(
             f"unclear request: {conflict}",
             0.9,
             unparsed=tuple(unparsed),
-            **_asked(normalise(display), "rotate"),
+            **_asked(said, "rotate"),
         )
     keep = tuple(
         c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
@@ -185,7 +183,7 @@ def route(
                 f"unclear request: {unclear}",
                 0.8,
                 unparsed=tuple(unparsed),
-                **_asked(normalise(display), intent.action),
+                **_asked(said, intent.action),
             )
         return Plan(
             "model",
@@ -213,19 +211,21 @@ def route(
         words = " ".join(unparsed)
         # a number, a side, a direction or a dimension the plan does not use is never dropped
         # silently: below the floor (words of context, "for the listing", only lower it)
-        read = " ".join(unparsed_read)
+        read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
         parameter = STATED_NUMBER.search(words) or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
         confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
-    unused = list(dict.fromkeys(unused_numbers(normalise(QUOTE_CHARS.sub(" ", masked.text)), ops)))
-    sides = unexplained_sides(normalise(QUOTE_CHARS.sub(" ", masked.text)), ops, t.slots["side"])
+    first = ops[0].name
+    stated_text = normalise(QUOTE_CHARS.sub(" ", masked.text))
+    unused = list(dict.fromkeys(unused_numbers(stated_text, ops)))
+    sides = unexplained_sides(stated_text, ops, t.slots["side"])
     if sides and not unused:  # a side named, every side cut or padded: which one was meant?
         return Plan.reject(
             f"unclear request: the {' and '.join(sides)} side{'s are' if len(sides) > 1 else ' is'} named "
             f"but the plan ({plan_reason}) changes all four; say which sides",
             0.9,
-            **_asked(normalise(display), next((op.name for op in ops), None)),
+            **_asked(said, first),
             unparsed=tuple(unparsed),
         )
     if unused:  # "淘宝主图 800*800 不要裁切": a number read by no parameter is never dropped
@@ -233,15 +233,14 @@ def route(
             f"unclear request: {', '.join(repr(n) for n in unused)} is not used by the plan "
             f"({plan_reason}); say what {'it is' if len(unused) == 1 else 'they are'} for",
             0.9,
-            **_asked(normalise(display), next((op.name for op in ops), None)),
+            **_asked(said, first),
             unparsed=tuple(unparsed),
         )
     if confidence < CONFIDENCE_FLOOR:
-        first = next((op.name for op in ops), None)
         return Plan.reject(
             f"not sure what to do ({plan_reason}; confidence {confidence:.2f})",
             0.7,
-            **_asked(normalise(display), first),
+            **_asked(said, first),
             unparsed=tuple(unparsed),
         )
     return Plan(
@@ -304,11 +303,11 @@ def _shape_stated(texts: list[str], t: Templates) -> tuple[int, list[float]] | N
     return None
 
 
-def _slots_carried(clauses) -> list[Clause]:
+def _slots_carried(clauses, t: Templates) -> list[Clause]:
     """One frame per request: a clause with no edit of its own but the parameters of one ("Mirror.
     Horizontal.", "亮度，再高一点", "旋转90度，逆时针") is read with the clause before it (or, first,
     the one after)."""
-    t, out = load_templates(), []
+    out: list[Clause] = []
     pending: Clause | None = None
     for clause in clauses:
         if pending is not None:
@@ -369,15 +368,10 @@ def describe(op: Op) -> str:
 def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[str]) -> None:
     """Merge "扩展画布为正方形，填充白色" into one pad; inherit a direction for "… and contrast"."""
     if ops and op.name == "rotate" == ops[-1].name and {"degrees", "direction"} == explicit[-1] ^ keys:
-        # "旋转90度，逆时针": the amount in one clause, the way in the other
-        amount = ops[-1] if "degrees" in explicit[-1] else op
-        way = op if amount is ops[-1] else ops[-1]
-        clockwise = (
-            way.params["degrees"] > 0
-        )  # the amount was read clockwise: a turn the other way negates it
-        ops[-1] = Op(
-            "rotate", {"degrees": amount.params["degrees"] if clockwise else turn(-amount.params["degrees"])}
-        )
+        # "旋转90度，逆时针": the amount in one clause (read clockwise), the way in the other
+        amount, way = (ops[-1], op) if "degrees" in explicit[-1] else (op, ops[-1])
+        degrees = amount.params["degrees"]
+        ops[-1] = Op("rotate", {"degrees": degrees if way.params["degrees"] > 0 else turn(-degrees)})
         explicit[-1] = {"degrees", "direction"}
         return
     if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op)):

@@ -57,11 +57,10 @@ def closest(word: str, words: tuple[str, ...]) -> str | None:
     """The edit word `word` is a typo of, or None: one edit away (two for words of 8 letters or
     more); a 4-letter word only with two letters swapped."""
     if len(word) == 4:
-        found = next(
+        return next(
             (w for w in words if len(w) == 4 and sorted(w) == sorted(word) and OSA.distance(w, word) == 1),
             None,
         )
-        return found
     allowed = 2 if len(word) >= 8 else 1
     found = extract(word, words, scorer=OSA.distance, score_cutoff=allowed, limit=None)
     found = [(w, d) for w, d, _ in found if d > 0]

@@ -1,7 +1,10 @@
-"""The plan read back against the request before it runs (OpenCV's part): every number the
-request states is held by a parameter, and orientation ops that cancel each other or compound
-into a different edit are asked about, never run (a flip and a half turn together are the other
-flip; two flips along one axis, or turns that add up to nothing, leave the picture as it was)."""
+"""The plan read back against the request before it runs, and what is asked back instead:
+- an OpenCV plan: every number the request states is held by a parameter of its own, no side it
+  names is ignored by a margin taking all four, and orientation ops that cancel each other or
+  compound into a different edit are asked about, never run (a flip and a half turn together are
+  the other flip; two flips along one axis, or turns that add up to nothing, change nothing);
+- a model plan: a request that names no change, colour, words or thing, or another picture, is
+  asked back rather than guessed on the GPU."""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """Helpers the tests share: where the sample photos are, free ports, waiting, stopping
-processes, encoding and drawing test images. Plain functions (fixtures live in conftest.py)."""
+processes, encoding and drawing test images, the blind case sets' known misses. Plain functions
+(fixtures live in conftest.py)."""
 
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,3 +92,24 @@ def vae(img: np.ndarray, seed: int = 5, noise: float = 1.8, blur: float = 0.7, q
     out = cv2.GaussianBlur(img, (0, 0), blur).astype(np.float32) + grain
     ok, buf = cv2.imencode(".jpg", np.clip(out, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def known_misses(data: Path, *names: str) -> dict[str, str]:
+    """{case id: what goes wrong} from the `*.known_misses.json` files of the blind case sets."""
+    out: dict[str, str] = {}
+    for name in names:
+        out.update(json.loads((data / name).read_text(encoding="utf-8")))
+    return out
+
+
+def cases_with_known_misses(rows: list[dict], known: dict[str, str], id_of) -> list:
+    """pytest parameters for `rows`: a row listed in `known` is expected to fail, strictly (a change
+    that fixes it must take it off its list)."""
+    return [
+        pytest.param(
+            row,
+            id=id_of(row),
+            marks=[pytest.mark.xfail(reason=known[row["id"]], strict=True)] if row["id"] in known else [],
+        )
+        for row in rows
+    ]

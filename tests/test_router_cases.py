@@ -12,16 +12,17 @@ Cantonese): 61.2% before, 72.0% first run at cc7c220."""
 
 from __future__ import annotations
 
-import json
-
 import cv2
 import pytest
 
+from tests.helpers import cases_with_known_misses, known_misses
 from tests.router_cases import COFFEE, DATA, case_misses, load_cases
 
+BLIND_SETS = ("router_fresh", "router_fresh2", "router_fresh3", "router_fresh4")
 KNOWN_MISSES = {
     # "stretch to 1024x1024, ignore the ratio": a stretch resize is not a phrasing the router has
     "h041": "stretching to a size is not understood",
+    **known_misses(DATA, *(f"{name}.known_misses.json" for name in BLIND_SETS)),
 }
 
 
@@ -30,53 +31,22 @@ def photo():
     return cv2.imread(str(COFFEE), cv2.IMREAD_COLOR)
 
 
-for _known in (
-    "router_fresh.known_misses.json",
-    "router_fresh2.known_misses.json",
-    "router_fresh3.known_misses.json",
-    "router_fresh4.known_misses.json",
-):
-    KNOWN_MISSES.update(json.loads((DATA / _known).read_text(encoding="utf-8")))
-
-
 def _params(name):
-    return [
-        pytest.param(
-            case,
-            id=f"{case['id']}-{case['family']}",
-            marks=[pytest.mark.xfail(reason=KNOWN_MISSES[case["id"]], strict=True)]
-            if case["id"] in KNOWN_MISSES
-            else [],
-        )
-        for case in load_cases(DATA / name)
-    ]
+    return cases_with_known_misses(
+        load_cases(DATA / f"{name}.jsonl"), KNOWN_MISSES, lambda c: f"{c['id']}-{c['family']}"
+    )
 
 
-@pytest.mark.parametrize("case", _params("router_cases.jsonl"))
+@pytest.mark.parametrize("case", _params("router_cases"))
 def test_own_cases(case, photo):
     assert case_misses(case, photo) == []
 
 
-@pytest.mark.parametrize("case", _params("router_holdout.jsonl"))
+@pytest.mark.parametrize("case", _params("router_holdout"))
 def test_holdout_cases(case, photo):
     assert case_misses(case, photo) == []
 
 
-@pytest.mark.parametrize("case", _params("router_fresh.jsonl"))
-def test_fresh_cases(case, photo):
-    assert case_misses(case, photo) == []
-
-
-@pytest.mark.parametrize("case", _params("router_fresh2.jsonl"))
-def test_fresh2_cases(case, photo):
-    assert case_misses(case, photo) == []
-
-
-@pytest.mark.parametrize("case", _params("router_fresh3.jsonl"))
-def test_fresh3_cases(case, photo):
-    assert case_misses(case, photo) == []
-
-
-@pytest.mark.parametrize("case", _params("router_fresh4.jsonl"))
-def test_fresh4_cases(case, photo):
+@pytest.mark.parametrize("case", [case for name in BLIND_SETS for case in _params(name)])
+def test_blind_cases(case, photo):
     assert case_misses(case, photo) == []

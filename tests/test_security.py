@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi import Request
 
-from tests.helpers import IMAGES, free_port, stop
+from tests.helpers import IMAGES, cases_with_known_misses, free_port, known_misses, stop
 
 SECRETS = {
     "RETOUCH_WEBHOOK_SECRET": "wh-S3CR3T-7781",
@@ -260,29 +260,20 @@ def test_who_asked_travels_from_the_manifest_to_the_result():
 # A second set (safety_matrix2.jsonl), written after the meaning rules, mostly indirect: first run
 # 73/126 unsafe refused (53 reached the model; 40/126 before issue 26), 50/63 benign allowed.
 DATA = Path(__file__).with_name("data")
-SAFETY_KNOWN = {
-    **json.loads((DATA / "safety_matrix.known_misses.json").read_text(encoding="utf-8")),
-    **json.loads((DATA / "safety_matrix2.known_misses.json").read_text(encoding="utf-8")),
-}
+MATRICES = ("safety_matrix", "safety_matrix2")
+SAFETY_KNOWN = known_misses(DATA, *(f"{name}.known_misses.json" for name in MATRICES))
 
 
 def _matrix():
     rows = [
         json.loads(line)
-        for name in ("safety_matrix.jsonl", "safety_matrix2.jsonl")
-        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        for name in MATRICES
+        for line in (DATA / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    return [
-        pytest.param(
-            row,
-            id=f"{row['id']}-{row['family']}-{row['lang']}-{row.get('phrasing', 'indirect')}",
-            marks=[pytest.mark.xfail(reason=SAFETY_KNOWN[row["id"]], strict=True)]
-            if row["id"] in SAFETY_KNOWN
-            else [],
-        )
-        for row in rows
-    ]
+    return cases_with_known_misses(
+        rows, SAFETY_KNOWN, lambda r: f"{r['id']}-{r['family']}-{r['lang']}-{r.get('phrasing', 'indirect')}"
+    )
 
 
 @pytest.mark.parametrize("row", _matrix())

@@ -8,7 +8,7 @@ import re
 from config.limits import Limits
 from routing.builders import build
 from routing.normalize import NUMBER_WORDS
-from routing.request import QUOTE_CHARS
+from routing.request import ASPECT_KEEP, QUOTE_CHARS
 from routing.slots import NUMERIC_SLOTS, Found, PlanError, Slot
 from routing.templates import Templates
 from routing.vocabulary import load_vocabulary
@@ -26,6 +26,9 @@ _TEXT_EDIT = re.compile(
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
 _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?![a-z])")
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER_AND_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:px|pixels?|像素)?|[=:/]")
+_ABBREVIATION = re.compile(r"[a-z]{1,2}")  # "L", "t", "lr": a side or a dimension, abbreviated
+_DIMENSIONS = ("width", "height", "longest", "shortest")
 # "在右侧空白处放一个柠檬", "put a lemon in the empty space": a thing added, beside an op's words
 _PLACES_A_THING = re.compile(
     r"(?:放|摆|添加|加上|贴上|画上)(?:一|个|只|块|颗|朵|些|上)+\S|"
@@ -83,7 +86,7 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     if len(found) > 1:  # "soften the contrast", "flatten the colours": a direction, not a blur
         found = [f for f in found if not (f.name == "blur" and f.trigger in _DIRECTION_WORDS)] or found
     if not found:
-        found = _implicit_crop(text, t)
+        found = _implicit_op(text, t)
     if not found:
         return _read_non_op_clause(text, t)
     if _orphan_unit(text):
@@ -106,6 +109,11 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         number = STATED_NUMBER.search(leftover) or NUMBER_WORDS.search(leftover)
         if number:  # never run an op that leaves out a number the user gave
             return "opencv", built, 0.3, f"did not understand the number {number.group()!r}"
+        beside = next(
+            (w for w in residue.split() if _ABBREVIATION.fullmatch(w) and _beside_a_number(w, text)), None
+        )
+        if beside:  # "crop L 100px": a letter unread beside a number is what the number is for
+            return "opencv", built, 0.3, f"did not understand {beside!r} beside a number"
         if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model
             return "model", [], 0.7, ""
         meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
@@ -115,6 +123,15 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if unreadable else 1.0)
         note = f"ignored words: {residue!r}"
     return "opencv", built, confidence, note
+
+
+def _beside_a_number(word: str, text: str) -> bool:
+    """Is `word` written right before or after a number (and its unit)?"""
+    w = re.escape(word)
+    return bool(
+        re.search(rf"(?<![\w]){w}\s*[=:]?\s*\d", text)
+        or re.search(rf"\d\s*(?:px|pixels?|%|像素|度|°)?\s*{w}(?![a-z])", text)
+    )
 
 
 def _local(leftover: str, t: Templates) -> bool:
@@ -137,12 +154,21 @@ def _orphan_unit(text: str) -> bool:
     return False
 
 
-def _implicit_crop(text: str, t: Templates) -> list[Found]:
-    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop."""
+def _implicit_op(text: str, t: Templates) -> list[Found]:
+    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop. A bare dimension with its
+    number ("w=800", "宽750", "H 600 / W proportional") asks for that size: a resize."""
     for name in ("ratio", "size", "square"):
         m = t.slots[name].search(text)
         if m and not _residue(_strip_words(text[: m.start()] + text[m.end() :], t)):
             return [Found("crop", m.start(), m.start(), "")]
+    if not STATED_NUMBER.search(text):
+        return []
+    spans = [m.span() for name in _DIMENSIONS for m in t.slots[name].finditer(text)]
+    rest = _blank(text, spans + [m.span() for m in _NUMBER_AND_UNIT.finditer(text)])
+    rest = ASPECT_KEEP.sub(" ", rest)
+    if spans and not _residue(_strip_words(rest, t)):
+        start = min(s for s, _ in spans)
+        return [Found("resize", start, start, "")]
     return []
 
 
@@ -267,7 +293,7 @@ def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[i
 
 
 def _strip_words(text: str, t: Templates) -> str:
-    text = load_vocabulary().whole_image.sub(" ", text)
+    text = ASPECT_KEEP.sub(" ", load_vocabulary().whole_image.sub(" ", text))  # a resize keeps it anyway
     text = t.filler.sub(" ", text)
     return t.context.sub(" ", text)
 

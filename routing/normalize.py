@@ -43,6 +43,9 @@ _NUMERAL_PAIR = re.compile(rf"({_N}|\d+(?:\.\d+)?)\s*(比|乘以?|x|×|\*|:)\s*(
 _NUMERAL_AFTER_TO = re.compile(
     rf"(?<=[成为到至是宽高边])\s*({_N})(?=\s*(?:$|[,;.!?，；\s]|宽|高|的|左右|px|像素))"
 )
+_DECIMAL_WORDS = re.compile(  # 一点五倍 is 1.5 times (一点 alone stays "a bit")
+    rf"([{_NUMERAL}]+)点([零〇一二三四五六七八九]+)(?=\s*(?:倍|度|°|%|像素|px|厘米|寸|档|挡))"
+)
 _PERCENT_WORDS = re.compile(rf"百分之\s*([{_NUMERAL}\d.]+)")
 _FRACTION_WORDS = re.compile(rf"([{_NUMERAL}\d]+)\s*分之\s*([{_NUMERAL}\d]+)")
 _NEGATIVE = re.compile(r"(?:负|minus\s+|negative\s+)(?=\s*\d)")
@@ -192,6 +195,14 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
+_REFERENCE = re.compile(
+    r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
+    r"\s*(?:#|no\.?|number|id)?\s*[:：]?\s*(?:[a-z]{1,4}-?)?\d+(?:\s*-\s*[a-z]?\d+)*\b|"
+    r"(?<![\w#])#\s*\d+(?:-\d+)*\b"
+)
+#: the markers of a list or numbered steps at the start of a line ("1. 裁成4:5", "- crop", "• 转黑白"):
+#: each item is a clause of its own, and its number is not a parameter
+_LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\(?\d{1,2}[.)、:：](?!\d)|[-*•·])[ \t]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
 #: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
 #: single quote only opens after a non-letter, so "don't" and "mug's" are not quotes.
@@ -248,6 +259,7 @@ def _en_fraction(match: re.Match[str]) -> str:
 def fold_width(text: str) -> str:
     """NFKC-fold full-width letters, digits and punctuation; drop control characters."""
     text = unicodedata.normalize("NFKC", text)
+    text = _LIST_ITEM.sub("; ", text).lstrip("; ")
     text = _CONTROL.sub("", text).translate(_QUOTES)
     return _SPACES.sub(" ", text).strip()
 
@@ -272,6 +284,9 @@ def normalise(text: str) -> str:
     text = load_spelling().fix_miswritings(simplified(fold_width(text))).lower()
     for pattern, means in _TURNS:
         text = pattern.sub(means, text)
+    text = _DECIMAL_WORDS.sub(
+        lambda m: f"{chinese_number(m.group(1))}.{''.join(str(_DIGITS[c]) for c in m.group(2))}", text
+    )
     text = _PERCENT_WORDS.sub(lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%", text)
     text = _FRACTION_WORDS.sub(
         lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/{chinese_number(m.group(1)) or m.group(1)}",
@@ -290,10 +305,11 @@ def normalise(text: str) -> str:
     )  # "3 to 1": a ratio
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
+    text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter
+    text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)
     text = re.sub(
-        r"(?:ticket|order|case|issue|job|task|sku|工单|订单|单号)\s*(?:#|no\.?|number)?\s*\d+", " ", text
-    )  # a reference
-    text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)  # "2:1 wide crop": the ratio says it
+        r"(\d\s*(?:px|pixels?)?)\s+high\b", r"\1 tall", text
+    )  # "100 px high": a height  # "2:1 wide crop": the ratio says it
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)

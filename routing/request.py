@@ -18,7 +18,7 @@ from routing.vocabulary import Vocabulary
 
 QUOTE_MARK = 0xE000  # quoted strings become single private-use characters while parsing
 QUOTE_CHARS = re.compile("[\ue000-\uf8ff]")
-_ASPECT_KEEP = re.compile(
+ASPECT_KEEP = re.compile(
     r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|不要?(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
     r"(?:keep|keeping|maintain|preserve|lock)\s+(?:the\s+)?(?:aspect(?:\s+ratio)?|proportions?|ratio)|"
     r"proportional(?:ly)?|(?:no|without|don'?t)\s+(?:stretch\w*|distort\w*|squash\w*)|auto\b"
@@ -122,7 +122,7 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
         op = next((op.name for op in t.ops if op.triggers.search(text, negated.end())), None)
         if op:
             return f"no-{op}"
-    if _ASPECT_KEEP.search(text):
+    if ASPECT_KEEP.search(text):
         return "keep-aspect"
     if not (v.keep_verbs.search(text) or v.keep_tail.search(text)):
         return None  # a bare "不要背景" asks for a removal, not to keep something

@@ -721,6 +721,8 @@ def test_an_unsure_plan_offers_ranked_choices_that_route():
         ("compress to jpg 70% quality", [{"op": "format", "format": "jpeg", "quality": 70}]),
         ("dsaturate it", [{"op": "saturation", "amount": -0.15}]),
         ("soften the contrast", [{"op": "contrast", "amount": -0.15}]),
+        ("放大一点五倍", [{"op": "resize", "scale": 1.5}]),
+        ("convert to grey, then resize to 100 px high", [{"op": "grey"}, {"op": "resize", "height": 100}]),
     ],
 )
 def test_what_used_to_be_silently_wrong(instruction, expected):
@@ -731,3 +733,43 @@ def test_what_used_to_be_silently_wrong(instruction, expected):
 def test_a_stop_lowered_darkens(instruction):
     (op,) = ops(instruction)
     assert op["op"] == "brightness" and op["amount"] < 0
+
+
+def test_a_letter_unread_beside_a_number_is_asked_about():
+    # "L" is the left side to a person; read as nothing, the crop took 100 px off all four
+    plan = route("crop L 100px", (600, 400))
+    assert plan.route == "reject" and "'l' beside a number" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("w=800 h=auto", [{"op": "resize", "width": 800}]),
+        ("W: 450px / H: auto", [{"op": "resize", "width": 450}]),
+        ("宽750，高度自适应", [{"op": "resize", "width": 750}]),
+        ("h=200, keep AR", [{"op": "resize", "height": 200}]),
+    ],
+)
+def test_a_bare_dimension_with_its_number_is_a_resize(instruction, expected):
+    assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("#4471 亮度+15%", [{"op": "brightness", "amount": 0.15}]),
+        ("工单 #88-02：图片上下颠倒，需垂直翻转", [{"op": "flip", "axis": "vertical"}]),
+        ("SKU 3301-3310：统一缩放到50%", [{"op": "resize", "scale": 0.5}]),
+        (
+            "1. 裁成4:5\n2. 宽度缩到800\n3. 导出jpg",
+            [
+                {"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"},
+                {"op": "resize", "width": 800},
+                {"op": "format", "format": "jpeg"},
+            ],
+        ),
+        ("- rotate 90 clockwise\n- black and white", [{"op": "rotate", "degrees": 90.0}, {"op": "grey"}]),
+    ],
+)
+def test_references_and_list_markers_are_not_parameters(instruction, expected):
+    assert ops(instruction) == expected

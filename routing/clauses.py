@@ -28,6 +28,7 @@ _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NUMBER_AND_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:px|pixels?|像素)?|[=:/]")
 _ABBREVIATION = re.compile(r"[a-z]{1,2}")  # "L", "t", "lr": a side or a dimension, abbreviated
+_HOLDS_TRIGGER = ("quality",)  # slots whose form starts with their op's word: "质量设为85", "quality of 80"
 _DIMENSIONS = ("width", "height", "longest", "shortest")
 # "在右侧空白处放一个柠檬", "put a lemon in the empty space": a thing added, beside an op's words
 _PLACES_A_THING = re.compile(
@@ -268,8 +269,13 @@ def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[i
         if name not in wanted:
             continue
         for m in t.slots[name].finditer(text):
-            if m.end() == m.start() or any(m.start() < e and m.end() > s for s, e in spans):
-                continue
+            if m.end() == m.start() or any(
+                m.start() < e
+                and m.end() > s
+                and not (name in _HOLDS_TRIGGER and m.start() <= s and e <= m.end())
+                for s, e in spans
+            ):
+                continue  # a slot may hold its op's whole trigger only where its form says so ("质量设为85")
             takers = [f for f in found if name in templates[f.name].slots]
             # nearest operation; one written before the slot wins a tie ("旋转90度")
             owner = min(

@@ -266,9 +266,9 @@ def fold_width(text: str) -> str:
 
 @cache
 def _to_simplified() -> opencc.OpenCC:
-    """OpenCC's traditional -> simplified converter (its dictionaries ship in the wheel; loaded
-    once per process)."""
-    return opencc.OpenCC("t2s")
+    """OpenCC's traditional (Taiwan) -> simplified converter with mainland phrases (解析度 ->
+    分辨率, 檔案 -> 文件); its dictionaries ship in the wheel, loaded once per process."""
+    return opencc.OpenCC("tw2sp")
 
 
 def simplified(text: str) -> str:
@@ -306,10 +306,10 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter
-    text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)
-    text = re.sub(
-        r"(\d\s*(?:px|pixels?)?)\s+high\b", r"\1 tall", text
-    )  # "100 px high": a height  # "2:1 wide crop": the ratio says it
+    text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)  # "2:1 wide crop": the ratio says it
+    text = re.sub(r"(\d\s*(?:px|pixels?)?)\s+high\b", r"\1 tall", text)  # "100 px high": a height
+    text = re.sub(r"(\d)-(?=(?:px|pixels?|percent|degrees?)\b)", r"\1 ", text)  # "a 20-pixel border"
+    text = re.sub(r"\b(\d+)(cw|ccw)\b", r"rotate \1 \2", text)  # "90cw"
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)

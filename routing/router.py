@@ -6,6 +6,7 @@ refuse parameters that cannot work on that image (a crop wider than the picture,
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from config.contracts import MODEL_OP, Intent, Op, Plan
@@ -16,6 +17,7 @@ from routing.intent import read_intent
 from routing.library import choices, suggestion
 from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
+from routing.reader import Reader, load_reader
 from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
@@ -35,6 +37,13 @@ CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or rejec
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
 CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an edit word
+# The learned reader (routing/reader.py) is asked only where the rules fell back; the levels were
+# set on leave-set-out runs of the case files (benchmarks/router_reader.py evaluate), never on a
+# set scored after
+READER_REFUSES = 0.7  # a model plan the reader judges unsafe or not an edit at least this surely
+READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
+READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
+RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
 
 
 def route(
@@ -42,8 +51,28 @@ def route(
     image_size: tuple[int, int] | None = None,
     limits: Limits | None = None,
     templates: Templates | None = None,
+    reader: Reader | None | bool = True,
 ) -> Plan:
     """Decide how to carry out `instruction` on an image of `image_size` (width, height).
+
+    `reader`: the learned reader asked where the rules fall back (True: the shipped one; False:
+    the rules alone).
+    """
+    learned = load_reader() if reader is True else reader or None
+    plan = _read(instruction, image_size, limits, templates, learned)
+    if learned is None or instruction is None:
+        return plan
+    return _second_reading(plan, instruction, learned)
+
+
+def _read(
+    instruction: str | None,
+    image_size: tuple[int, int] | None,
+    limits: Limits | None,
+    templates: Templates | None,
+    reader: Reader | None,
+) -> Plan:
+    """The rules' reading of `instruction`.
 
     1. refuse what is empty, too long, unsafe or an injected command (before anything else);
     2. split into clauses and classify each: request, question, constraint (routing/request.py);
@@ -236,6 +265,12 @@ def route(
             **_asked(said, first),
             unparsed=tuple(unparsed),
         )
+    if confidence < CONFIDENCE_FLOOR and reader is not None and confidence >= RESCUE_FLOOR:
+        # unsure only for words of context ("the lighting in there is terrible ... brighten it up")
+        sure = reader.probabilities_of(said)["opencv"]
+        if sure >= READER_CONFIRMS:
+            confidence = CONFIDENCE_FLOOR
+            plan_reason += f"; read as an OpenCV edit by the learned reader ({sure:.2f})"
     if confidence < CONFIDENCE_FLOOR:
         return Plan.reject(
             f"not sure what to do ({plan_reason}; confidence {confidence:.2f})",
@@ -246,6 +281,49 @@ def route(
     return Plan(
         "opencv", tuple(ops), confidence, plan_reason, constraints=constraints, unparsed=tuple(unparsed)
     )
+
+
+def _second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
+    """Where the rules fell back, the learned reader decides: a model plan it judges unsafe or not
+    an edit is refused (the rules send anything with nouns to the model); a request the rules found
+    no edit in that it reads as a model edit goes to the model, when its intent is clear."""
+    if plan.route == "model":
+        said = normalise(fold_width(instruction))
+        p = reader.probabilities_of(said)
+        refused = p["unsafe"] + p["not_edit"]
+        if refused < READER_REFUSES:
+            return plan
+        if p["unsafe"] >= p["not_edit"]:
+            reason = (
+                "unsafe request: it reads like the requests Retouch refuses "
+                f"(learned reader, {refused:.2f}); if it is an ordinary product edit, say plainly what "
+                "to change"
+            )
+        else:
+            reason = (
+                "not an image edit of this picture, or too vague to carry out "
+                f"(learned reader, {refused:.2f}); say what to change in it"
+            )
+        return Plan.reject(reason, refused, **_asked(said, plan.intent.action if plan.intent else None))
+    if plan.route == "reject" and plan.reason.startswith("no image edit recognised"):
+        display = fold_width(instruction)
+        p = reader.probabilities_of(normalise(display))
+        if p["model"] < READER_MODEL:
+            return plan
+        masked = mask_quotes(display)
+        said = normalise(masked.text)
+        intent = read_intent(said, masked, (), load_vocabulary())
+        if unclear_model_request(intent, said):
+            return plan
+        return Plan(
+            "model",
+            (Op(MODEL_OP, {"prompt": display}),),
+            CONFIDENCE_FLOOR,
+            "needs the image model to edit the picture's content "
+            f"(read by the learned reader, {p['model']:.2f})",
+            intent=intent,
+        )
+    return plan
 
 
 def _nothing_to_do(clauses: list[Clause], display: str) -> Plan:
@@ -331,12 +409,16 @@ def _slots_carried(clauses, t: Templates) -> list[Clause]:
 
 
 def _only_parameters(text: str, t: Templates) -> bool:
-    """Parameters of an edit (a side, a direction, an axis, a dimension, a number) and no edit."""
+    """Parameters of an edit (a side, a direction, an axis, a dimension, a number, where to keep)
+    and no edit; "居中" alone beside a crop is where it keeps, not a composition for the model."""
+    anchor = t.slots["anchor"].search(text)
+    if anchor and not re.sub(r"[\W_]+", "", text[: anchor.start()] + text[anchor.end() :]):
+        return True
     if not text.strip() or any(op.triggers.search(text) for op in t.ops) or t.model_words.search(text):
         return False
     if any(t.slots[name].search(text) for name in ("ratio", "size", "square")):
         return False  # "1:1", "800x800": a shape, an edit of its own
-    return any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less")) or bool(
+    return any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")) or bool(
         STATED_NUMBER.search(text)
     )
 

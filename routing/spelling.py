@@ -1,5 +1,5 @@
-"""Spelling before parsing: common miswritings (data), and typo tolerance for the words an edit is
-recognised by ("rotae" -> "rotate", "crpo" -> "crop"), by edit distance (rapidfuzz).
+"""Spelling before parsing: common miswritings and abbreviations (data), and typo tolerance for
+the words an edit is recognised by ("rotae" -> "rotate", "crpo" -> "crop"), by edit distance (rapidfuzz).
 
 A corrected word is reported, so that the plan says what it read and its confidence is lowered:
 a typo is never read silently. Words the router knows (routing/spelling.toml `known`, and the
@@ -24,9 +24,11 @@ _WORD = re.compile(r"[a-z]{4,}")
 @dataclass(frozen=True)
 class Spelling:
     miswritings: dict[str, str]
+    abbreviations: dict[str, str]
     words: tuple[str, ...]
     known: frozenset[str]
     _miswritten: re.Pattern[str] | None
+    _abbreviated: re.Pattern[str] | None
 
     def fix_miswritings(self, text: str) -> str:
         """Replace the common miswritings ("逆时钟" -> "逆时针")."""
@@ -38,6 +40,13 @@ class Spelling:
         """`text` (normalised, lower case) with typos of edit words corrected, and the
         corrections as (written, read) pairs."""
         corrections: list[tuple[str, str]] = []
+
+        def expand(m: re.Match[str]) -> str:
+            corrections.append((m.group(), self.abbreviations[m.group()]))
+            return self.abbreviations[m.group()]
+
+        if self._abbreviated is not None:
+            text = self._abbreviated.sub(expand, text)
 
         def fix(m: re.Match[str]) -> str:
             word = m.group()
@@ -83,4 +92,14 @@ def load_spelling(path: Path = DATA) -> Spelling:
         if miswritings
         else None
     )
-    return Spelling(miswritings, words, known, pattern)
+    abbreviations = dict(data.get("abbreviations", {}))
+    abbreviated = (
+        re.compile(
+            r"(?<![\w&/])(?:"
+            + "|".join(sorted(map(re.escape, abbreviations), key=len, reverse=True))
+            + r")(?![\w&/])"
+        )
+        if abbreviations
+        else None
+    )
+    return Spelling(miswritings, abbreviations, words, known, pattern, abbreviated)

@@ -773,3 +773,32 @@ def test_a_bare_dimension_with_its_number_is_a_resize(instruction, expected):
 )
 def test_references_and_list_markers_are_not_parameters(instruction, expected):
     assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("bw", [{"op": "grey"}]),
+        ("sat +30%", [{"op": "saturation", "amount": 0.3}]),
+        ("90cw", [{"op": "rotate", "degrees": 90.0}]),
+        ("add a twenty-pixel white border all around", None),
+        ("JPEG质量设为85，尺寸不变", [{"op": "format", "format": "jpeg", "quality": 85}]),
+        ("相片解析度改成 1200 x 800 像素", [{"op": "resize", "width": 1200, "height": 800}]),
+        ("將張相轉做黑白", [{"op": "grey"}]),
+        ("裁1:1，居中", None),
+    ],
+)
+def test_abbreviations_taiwan_and_cantonese_words_and_split_parameters(instruction, expected):
+    plan = route(instruction, (600, 400))
+    assert plan.route == "opencv", plan.reason
+    if expected is not None:
+        assert ops(instruction) == expected
+
+
+def test_an_abbreviation_is_said_in_the_plan():
+    assert "read 'bw' as 'black and white'" in route("bw").reason
+
+
+def test_code_on_a_screen_in_the_picture_is_an_edit_not_a_request_for_code():
+    assert route("在電腦螢幕畫面上加一行綠色的程式碼效果").route == "model"
+    assert route("帮我写一段python代码").route == "reject"

@@ -28,6 +28,7 @@ _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NUMBER_AND_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:px|pixels?|像素)?|[=:/]")
 _ABBREVIATION = re.compile(r"[a-z]{1,2}")  # "L", "t", "lr": a side or a dimension, abbreviated
+IMPLIED_CONFIDENCE = 0.5  # an op only implied by a target among other words: the reader decides
 _HOLDS_TRIGGER = ("quality",)  # slots whose form starts with their op's word: "质量设为85", "quality of 80"
 _DIMENSIONS = ("width", "height", "longest", "shortest")
 # "在右侧空白处放一个柠檬", "put a lemon in the empty space": a thing added, beside an op's words
@@ -70,7 +71,8 @@ def split_clauses(display: str, t: Templates) -> list[tuple[str, bool]]:
 def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[int, int] | None):
     """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
 
-    kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue).
+    kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue) |
+    implied (an op only implied by a target among other words: "I need 4:5").
     """
     if not QUOTE_CHARS.search(text) and t.not_this_picture.search(text):
         return (
@@ -86,17 +88,23 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         found = [f for f in found if not (f.name == "crop" and _MAKE_SHAPE.match(f.trigger))]
     if len(found) > 1:  # "soften the contrast", "flatten the colours": a direction, not a blur
         found = [f for f in found if not (f.name == "blur" and f.trigger in _DIRECTION_WORDS)] or found
+    implied, kind = False, ("unknown", [], 0.8, "")
     if not found:
         found = _implicit_op(text, t)
     if not found:
-        return _read_non_op_clause(text, t)
+        kind = _read_non_op_clause(text, t)
+        # "the width has to be 1000 px", "I need 4:5": a target stated among words of context
+        found = _implicit_op(text, t, strict=False) if kind[0] == "unknown" else []
+        if not found:
+            return kind
+        implied = True
     if _orphan_unit(text):
         return "reject", [], 0.9, f"impossible request: a unit without a readable number in {text!r}"
     spans = [part for f in found for part in f.parts]
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
     if _local(leftover, t) or _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans)):
-        return "model", [], 0.75, ""
+        return kind if implied else ("model", [], 0.75, "")  # a thing named: not a bare target
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]
     vague = any(not keys and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
@@ -116,7 +124,9 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         if beside:  # "crop L 100px": a letter unread beside a number is what the number is for
             return "opencv", built, 0.3, f"did not understand {beside!r} beside a number"
         if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model
-            return "model", [], 0.7, ""
+            return kind if implied else ("model", [], 0.7, "")
+        if implied:  # never run on the rules alone: the learned reader must read it as OpenCV too
+            return "implied", built, IMPLIED_CONFIDENCE, f"read as a target among {residue!r}"
         meaningful = len(_residue(_strip_words(text, t)).replace(" ", "")) or 1
         share = len(residue.replace(" ", "")) / meaningful
         # an op with no parameter beside words we cannot read ("rotate by banana"): no guessing
@@ -155,19 +165,20 @@ def _orphan_unit(text: str) -> bool:
     return False
 
 
-def _implicit_op(text: str, t: Templates) -> list[Found]:
+def _implicit_op(text: str, t: Templates, strict: bool = True) -> list[Found]:
     """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop. A bare dimension with its
-    number ("w=800", "宽750", "H 600 / W proportional") asks for that size: a resize."""
+    number ("w=800", "宽750", "H 600 / W proportional") asks for that size: a resize. Not `strict`:
+    the same among other words ("I need 4:5", "the width has to be 1000 px")."""
     for name in ("ratio", "size", "square"):
         m = t.slots[name].search(text)
-        if m and not _residue(_strip_words(text[: m.start()] + text[m.end() :], t)):
+        if m and (not strict or not _residue(_strip_words(text[: m.start()] + text[m.end() :], t))):
             return [Found("crop", m.start(), m.start(), "")]
     if not STATED_NUMBER.search(text):
         return []
     spans = [m.span() for name in _DIMENSIONS for m in t.slots[name].finditer(text)]
     rest = _blank(text, spans + [m.span() for m in _NUMBER_AND_UNIT.finditer(text)])
     rest = ASPECT_KEEP.sub(" ", rest)
-    if spans and not _residue(_strip_words(rest, t)):
+    if spans and (not strict or not _residue(_strip_words(rest, t))):
         start = min(s for s, _ in spans)
         return [Found("resize", start, start, "")]
     return []

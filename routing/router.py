@@ -116,11 +116,20 @@ def _read(
     model_text: list[str] = []
     confidences: list[float] = []
     notes: list[str] = []
+    readings = []
     for clause in requests:
         try:
-            kind, found_ops, conf, note = read_op_clause(clause.text, t, limits, image_size)
+            readings.append((clause, read_op_clause(clause.text, t, limits, image_size)))
         except PlanError as exc:
-            return Plan.reject(f"impossible request: {exc}", 0.95)
+            readings.append((clause, exc))
+    # a target stated among other words ("小红书是3:4竖图") is the request only when nothing else is
+    commanded = any(not isinstance(r, PlanError) and r[0] in ("opencv", "model") for _, r in readings)
+    for clause, reading in readings:
+        if isinstance(reading, PlanError):
+            return Plan.reject(f"impossible request: {reading}", 0.95)
+        kind, found_ops, conf, note = reading
+        if kind == "implied":
+            kind = "unknown" if commanded else "opencv"
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -123,3 +124,26 @@ def test_ordinary_model_edits_stay_model_edits(instruction):
 
 def test_reader_model_file_is_in_the_package():
     assert DEFAULT_PATH.name == "reader_model.json" and DEFAULT_PATH.exists()
+
+
+def _reader_saying(cls: str, p: float) -> Reader:
+    """A reader with no n-grams whose answer is always `cls` with probability `p`."""
+    rest = (1 - p) / (len(CLASSES) - 1)
+    return Reader(CLASSES, tuple(math.log(p if c == cls else rest) for c in CLASSES), {})
+
+
+def test_a_target_stated_among_other_words_runs_only_when_the_reader_reads_opencv():
+    text = "the marketplace keeps bouncing it, the width has to be 1000 px"
+    assert route(text, (600, 400), reader=False).route == "reject"
+    assert route(text, (600, 400), reader=_reader_saying("not_edit", 0.9)).route == "reject"
+    plan = route(text, (600, 400), reader=_reader_saying("opencv", 0.9))
+    assert plan.route == "opencv" and [op.to_dict() for op in plan.ops] == [{"op": "resize", "width": 1000}]
+
+
+def test_a_target_beside_a_command_is_the_commands_parameter():
+    plan = route(
+        "老板说要发小红书，小红书是3:4竖图，按这个比例裁一下",
+        (600, 400),
+        reader=_reader_saying("opencv", 0.9),
+    )
+    assert [op.to_dict() for op in plan.ops] == [{"op": "crop", "aspect": [3.0, 4.0], "anchor": "center"}]

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/router_reader.py fit        # writes routing/reader_model.json
     .venv/bin/python benchmarks/router_reader.py evaluate   # leave-set-out, rules alone vs with it
-    .venv/bin/python benchmarks/router_reader.py score SET.jsonl [--rules-only]
+    .venv/bin/python benchmarks/router_reader.py score [SET.jsonl ...] [--rules-only]  # held-out sets
 
 Labelled requests: the router's case files in tests/data (each set written by another writer) and
 the shared dev set (../shared/eval/instructions.dev.jsonl, when present). A request's class is
@@ -48,15 +48,8 @@ SETS = (
     "safety_matrix",
     "safety_matrix2",
 )
-HELD_OUT = ("router_fresh5",)  # never fitted on
-EVALUATED = (
-    "router_fresh",
-    "router_fresh2",
-    "router_fresh3",
-    "router_fresh4",
-    "safety_matrix",
-    "safety_matrix2",
-)
+HELD_OUT = ("router_fresh5", "router_fresh6")  # never fitted on
+EVALUATED = tuple(name for name in SETS if name.startswith(("router_fresh", "safety")))  # written blind
 _UNSAFE_FAMILY = ("unsafe", "inject", "system", "prompt")
 
 
@@ -164,8 +157,10 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("fit", help="fit on every case set but the held-out ones; write the model")
     sub.add_parser("evaluate", help="leave-set-out: each set scored by a reader fitted without it")
-    one = sub.add_parser("score", help="score one case set with the shipped reader")
-    one.add_argument("set", type=Path)
+    one = sub.add_parser(
+        "score", help="score case sets (the held-out ones by default) with the shipped reader"
+    )
+    one.add_argument("sets", type=Path, nargs="*", default=[DATA / f"{name}.jsonl" for name in HELD_OUT])
     one.add_argument("--rules-only", action="store_true")
     args = parser.parse_args()
     sets = load_sets()
@@ -179,8 +174,9 @@ def main() -> None:
         return
     scorer = _scorer()
     if args.command == "score":
-        rows = _rows(args.set)
-        print(_line(args.set.stem, rows, score(rows, not args.rules_only, scorer)))
+        for path in args.sets:
+            rows = _rows(path)
+            print(f"{path.stem}: {_line(path.stem, rows, score(rows, not args.rules_only, scorer))}")
         return
     gains = []
     for name in EVALUATED:

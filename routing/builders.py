@@ -100,6 +100,9 @@ def _sides(f: Found) -> tuple[str, ...]:
     return tuple(dict.fromkeys(side for n in named for side in n))
 
 
+_UPWARD = re.compile(r"亮|提|增|加|强|鲜艳|bright|lighten|boost|increase|raise|add|pop|vivid|punch")
+
+
 def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[str]]:
     """Signed strength of an adjustment, and whether the user gave one."""
     explicit: set[str] = set()
@@ -108,11 +111,12 @@ def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[
         magnitude = BIT_AMOUNT
     if f.has("lot"):
         magnitude = LOT_AMOUNT
-    sign = -1.0 if any(w in f.trigger for w in negative_words) else 1.0
-    if f.has("less"):
-        sign = -1.0
-    if f.has("more"):
-        sign = 1.0 if not f.has("less") else sign
+    # the trigger's own way ("暗", "darken" down; "调亮", "boost" up); "less" words go down ("less
+    # bright", "降低亮度", "dim it down"); "more" goes further the trigger's way ("更暗" is darker)
+    base = -1.0 if any(w in f.trigger for w in negative_words) else 1.0
+    sign = -1.0 if f.has("less") else base
+    if base < 0 or _UPWARD.search(f.trigger):
+        explicit.add("way")  # the trigger says which way, if not how far
     stops = f.get("stops")
     if not stops and f.get("pixels") and re.search(r"曝光|expos", f.trigger):
         stops = f.get("pixels")

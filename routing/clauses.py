@@ -107,7 +107,7 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         return kind if implied else ("model", [], 0.75, "")  # a thing named: not a bare target
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]
-    vague = any(not keys and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
+    vague = any(not keys - {"way"} and op.name in (*ADJUSTABLE, "rotate", "resize") for op, keys in built)
     confidence = 0.8 if vague else 0.95
     if found[0].trigger == "":
         confidence = 0.7

@@ -18,7 +18,7 @@ from routing.library import choices, suggestion
 from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
 from routing.reader import Reader, load_reader
-from routing.request import QUOTE_CHARS, Clause, mask_quotes, read_clause
+from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
 from routing.safety import refusal
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
@@ -102,6 +102,9 @@ def _read(
         return Plan("opencv", preset_ops(named), 0.9, f"preset {named.label}: {named.description}")
 
     masked = mask_quotes(display)
+    corrections = list(t.self_corrections.finditer(said))
+    if corrections:  # "调亮，哦不对，是调暗一点": what follows the last correction stands
+        return _corrected(said, corrections[-1], masked, image_size, limits, t, reader)
     clauses = [read_clause(shown, asked, t, v) for shown, asked in split_clauses(masked.text, t)]
     constraints = tuple(dict.fromkeys(c.constraint for c in clauses if c.constraint))
     requests = _slots_carried((c for c in clauses if c.kind == "request"), t)
@@ -292,6 +295,37 @@ def _read(
     )
 
 
+def _corrected(
+    said: str,
+    last: re.Match[str],
+    masked: Masked,
+    image_size: tuple[int, int] | None,
+    limits: Limits | None,
+    t: Templates,
+    reader: Reader | None,
+) -> Plan:
+    """The plan of a request that corrects itself: what follows its last correction, when that
+    is a whole request of its own, with numbers of its own if numbers were said before it ("make
+    the background grey, no wait, a light oak texture", "crop to 1:1, scratch that, 4:5");
+    otherwise ("rotate left, no wait, right. 90 degrees", "加个20像素的黑边，算了还是白边吧": which part
+    of the first still holds?) it is asked about."""
+    before, after = said[: last.start()], said[last.end() :]
+    # numbers said before stand corrected only by numbers of its own ("1:1, scratch that, 4:5")
+    if not masked.quotes and (STATED_NUMBER.search(after) or not STATED_NUMBER.search(before)):
+        plan = _read(after, image_size, limits, t, reader)
+        if plan.route != "reject":
+            note = f"read the correction ({last.group().strip()!r}): {after.strip(' ,.;')!r}"
+            if plan.route == "model":  # the model reads the whole request: "make it …" says what "it" is
+                whole = Op(MODEL_OP, {"prompt": masked.text})
+                plan = replace(plan, ops=tuple(whole if op.name == MODEL_OP else op for op in plan.ops))
+            return replace(plan, reason=f"{plan.reason}; {note}")
+    return Plan.reject(
+        f"unclear request: it corrects itself ({last.group().strip()!r}); say only the edit you want",
+        0.9,
+        **_asked(said),
+    )
+
+
 def _second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
     """Where the rules fell back, the learned reader decides: a model plan it judges unsafe or not
     an edit is refused (the rules send anything with nouns to the model); a request the rules found
@@ -470,7 +504,7 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         if "amount" in keys and "amount" not in explicit[-1]:
             ops[-1], explicit[-1] = op, keys
         return
-    if ops and ops[-1].name == op.name and not (explicit[-1] & keys) and op.name != MODEL_OP:
+    if ops and ops[-1].name == op.name and not (explicit[-1] & keys) - {"way"} and op.name != MODEL_OP:
         merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}
         ops[-1] = Op(op.name, merged)
         explicit[-1] |= keys
@@ -480,9 +514,14 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         and "amount" not in keys
         and ops
         and ops[-1].name in ("brightness", "contrast", "saturation")
-        and "amount" in explicit[-1]
+        and explicit[-1] & {"amount", "direction", "way"}
     ):
-        op = Op(op.name, {**op.params, "amount": ops[-1].params["amount"]})
+        # "降低亮度和对比度": the second takes the first's way and amount; "lower the saturation a
+        # bit, then brighten it": its own way, the first's amount
+        before = ops[-1].params["amount"]
+        own_way = keys & {"direction", "way"}
+        amount = abs(before) * (1 if op.params["amount"] > 0 else -1) if own_way else before
+        op = Op(op.name, {**op.params, "amount": amount})
         keys = keys | {"amount"}
     ops.append(op)
     explicit.append(keys)

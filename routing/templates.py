@@ -40,6 +40,7 @@ class Templates:
     complaints: tuple[tuple[re.Pattern[str], str], ...]
     states: tuple[tuple[re.Pattern[str], str], ...]  # how the picture is -> the edit that puts it right
     fixes: re.Pattern[str]  # "please fix it": what to do is in the state
+    self_corrections: re.Pattern[str]  # "no wait", "算了": the request corrects itself
 
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:
@@ -89,4 +90,5 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         ),
         states=tuple((re.compile(said), means) for said, means in request["states"]),
         fixes=words_pattern(request["fixes"]),
+        self_corrections=re.compile("|".join(request["self_corrections"])),
     )

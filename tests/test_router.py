@@ -8,7 +8,7 @@ from config.contracts import OPENCV_OPS
 from config.limits import Limits
 from routing import route
 from routing.builders import BUILDERS
-from routing.normalize import chinese_number, normalise
+from routing.normalize import chinese_number, fold_width, normalise
 from routing.templates import load_templates
 
 
@@ -723,6 +723,13 @@ def test_an_unsure_plan_offers_ranked_choices_that_route():
         ("soften the contrast", [{"op": "contrast", "amount": -0.15}]),
         ("放大一点五倍", [{"op": "resize", "scale": 1.5}]),
         ("convert to grey, then resize to 100 px high", [{"op": "grey"}, {"op": "resize", "height": 100}]),
+        ("更暗一点", [{"op": "brightness", "amount": -0.15}]),
+        ("调得更暗", [{"op": "brightness", "amount": -0.15}]),
+        ("降低亮度和对比度", [{"op": "brightness", "amount": -0.15}, {"op": "contrast", "amount": -0.15}]),
+        (
+            "lower the saturation a bit, then brighten it",
+            [{"op": "saturation", "amount": -0.1}, {"op": "brightness", "amount": 0.1}],
+        ),
     ],
 )
 def test_what_used_to_be_silently_wrong(instruction, expected):
@@ -802,3 +809,33 @@ def test_an_abbreviation_is_said_in_the_plan():
 def test_code_on_a_screen_in_the_picture_is_an_edit_not_a_request_for_code():
     assert route("在電腦螢幕畫面上加一行綠色的程式碼效果").route == "model"
     assert route("帮我写一段python代码").route == "reject"
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "rotate left — no wait, right. 90 degrees",
+        "四周加个20像素的黑边，算了还是白边吧",
+    ],
+)
+def test_a_request_that_corrects_itself_is_asked_about(instruction):
+    plan = route(instruction, (600, 400))
+    assert plan.route == "reject" and "corrects itself" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("把图片调亮，哦不对，是调暗一点", [{"op": "brightness", "amount": -0.1}]),
+        ("crop to 1:1, scratch that, 4:5", [{"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"}]),
+    ],
+)
+def test_what_follows_a_correction_stands_when_it_is_a_whole_request(instruction, expected):
+    assert ops(instruction) == expected
+    assert "read the correction" in route(instruction).reason
+
+
+def test_a_corrected_model_edit_sends_the_model_the_whole_request():
+    text = "make the background grey — no wait, make it a light oak wood texture"
+    plan = route(text)
+    assert plan.route == "model" and plan.model_prompt == fold_width(text)

@@ -100,7 +100,10 @@ def _sides(f: Found) -> tuple[str, ...]:
     return tuple(dict.fromkeys(side for n in named for side in n))
 
 
-_UPWARD = re.compile(r"亮|提|增|加|强|鲜艳|bright|lighten|boost|increase|raise|add|pop|vivid|punch")
+# the trigger's own upward way ("调亮", "boost"), not the name of the setting ("亮度", "brightness")
+_UPWARD = re.compile(
+    r"亮(?!度)|提|增|加|强|鲜艳|bright(?!ness)|lighten|boost|increase|raise|add|pop|vivid|punch"
+)
 
 
 def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[str]]:

@@ -82,11 +82,14 @@ class Clause:
     evidence: bool = False  # it said how the picture is ("upside down"): its edit puts that right
 
 
-def read_clause(shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary) -> Clause:
-    """Classify one clause and give the text the parser should read."""
+def read_clause(
+    shown: str, ends_with_question_mark: bool, t: Templates, v: Vocabulary, framed: bool = False
+) -> Clause:
+    """Classify one clause and give the text the parser should read; `framed`: the whole request
+    opened as a polite request ("可以…吗？", "could you …?"), so no clause of it is a question."""
     whole = text = normalise(shown)
     text, corrections = load_spelling().correct(text)
-    polite = False
+    polite = framed
     opened = t.openers.match(text)
     if opened and opened.end():
         text, polite = text[opened.end() :], True

@@ -36,6 +36,7 @@ KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constr
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
+_ADJUSTED = ("brightness", "contrast", "saturation")  # adjustments that share a way in one breath
 CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an edit word
 # The learned reader (routing/reader.py) is asked only where the rules fell back; the levels were
 # set on leave-set-out runs of the case files (benchmarks/router_reader.py evaluate), never on a
@@ -105,7 +106,9 @@ def _read(
     corrections = list(t.self_corrections.finditer(said))
     if corrections:  # "调亮，哦不对，是调暗一点": what follows the last correction stands
         return _corrected(said, corrections[-1], masked, image_size, limits, t, reader)
-    clauses = [read_clause(shown, asked, t, v) for shown, asked in split_clauses(masked.text, t)]
+    opened = t.openers.match(said)  # "可以亮度和对比度都降低吗？": one request, asked politely
+    framed = bool(opened and opened.end())
+    clauses = [read_clause(shown, asked, t, v, framed) for shown, asked in split_clauses(masked.text, t)]
     constraints = tuple(dict.fromkeys(c.constraint for c in clauses if c.constraint))
     requests = _slots_carried((c for c in clauses if c.kind == "request"), t)
     unread = [c for c in clauses if c.kind == "question"]  # clauses the plan does not explain
@@ -253,7 +256,11 @@ def _read(
         # a number, a side, a direction or a dimension the plan does not use is never dropped
         # silently: below the floor (words of context, "for the listing", only lower it)
         read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
-        parameter = STATED_NUMBER.search(words) or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
+        parameter = (
+            STATED_NUMBER.search(words)
+            or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
+            or any(op.triggers.search(read) for op in t.ops)  # "…对比度都降低吗": an edit named, unread
+        )
         confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
@@ -510,10 +517,10 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         explicit[-1] |= keys
         return
     if (
-        op.name in ("brightness", "contrast", "saturation")
+        op.name in _ADJUSTED
         and "amount" not in keys
         and ops
-        and ops[-1].name in ("brightness", "contrast", "saturation")
+        and ops[-1].name in _ADJUSTED
         and explicit[-1] & {"amount", "direction", "way"}
     ):
         # "降低亮度和对比度": the second takes the first's way and amount; "lower the saturation a
@@ -523,6 +530,15 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         amount = abs(before) * (1 if op.params["amount"] > 0 else -1) if own_way else before
         op = Op(op.name, {**op.params, "amount": amount})
         keys = keys | {"amount"}
+    elif (
+        op.name in _ADJUSTED
+        and keys & {"amount", "direction", "way"}
+        and ops
+        and ops[-1].name in _ADJUSTED
+        and not explicit[-1]
+    ):  # "亮度和对比度都降低": the bare first takes the way and amount of the one after it
+        ops[-1] = Op(ops[-1].name, {"amount": op.params["amount"]})
+        explicit[-1] = set(keys)
     ops.append(op)
     explicit.append(keys)
 

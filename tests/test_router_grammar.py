@@ -35,9 +35,16 @@ PICTURE = picture()
 class Meaning:
     size: tuple[int, int]  # (width, height) of the result
     transform: str | None = None  # rot90cw, rot90ccw, rot180, hflip, vflip
+    luma: int = 0  # +1: brighter on average, -1: darker
+    spread: int = 0  # +1: more contrast (a wider spread of grey levels), -1: less
 
     def matches(self, out: np.ndarray) -> bool:
         if (out.shape[1], out.shape[0]) != self.size:
+            return False
+        grey, before = out.astype(float).mean(axis=2), PICTURE.astype(float).mean(axis=2)
+        if self.luma and np.sign(grey.mean() - before.mean()) != self.luma:
+            return False
+        if self.spread and np.sign(grey.std() - before.std()) != self.spread:
             return False
         if self.transform is None:
             return True
@@ -241,6 +248,47 @@ def ratio_crops() -> st.SearchStrategy:
     return build()
 
 
+_TONE_FORMS = {  # (op, way): phrasings in zh and en; "more" words go further the op's own way
+    ("brightness", 1): (
+        ["调亮", "提高亮度", "亮度提高", "更亮一点", "调得更亮", "亮一点"],
+        ["brighten it", "make it brighter", "increase the brightness", "brighten it a bit"],
+    ),
+    ("brightness", -1): (
+        ["调暗", "降低亮度", "亮度降低", "更暗一点", "调得更暗", "暗一点"],
+        ["darken it", "make it darker", "lower the brightness", "reduce the brightness a bit"],
+    ),
+    ("contrast", 1): (
+        ["提高对比度", "对比度高一点", "加强对比度"],
+        ["more contrast", "increase the contrast", "boost the contrast"],
+    ),
+    ("contrast", -1): (
+        ["降低对比度", "对比度低一点", "减弱对比度"],
+        ["less contrast", "lower the contrast", "reduce the contrast"],
+    ),
+    ("both", 1): (
+        ["提高亮度和对比度", "亮度和对比度都提高"],
+        ["raise the brightness and contrast", "increase brightness and contrast"],
+    ),
+    ("both", -1): (
+        ["降低亮度和对比度", "亮度和对比度都降低"],
+        ["lower the brightness and contrast", "reduce brightness and contrast"],
+    ),
+}
+
+
+def tones() -> st.SearchStrategy:
+    @st.composite
+    def build(draw):
+        op, way = draw(st.sampled_from(sorted(_TONE_FORMS)))
+        zh = draw(st.booleans())
+        text = draw(st.sampled_from(_TONE_FORMS[op, way][0 if zh else 1]))
+        luma = way if op in ("brightness", "both") else 0
+        spread = way if op in ("contrast", "both") else 0
+        return text, zh, Meaning((W, H), luma=luma, spread=spread)
+
+    return build()
+
+
 def polite(text: str, zh: bool, how: int) -> str:
     """The same request, as people wrap it."""
     if zh:
@@ -259,7 +307,7 @@ def noisy(text: str, zh: bool, how: int) -> str:
     return text
 
 
-REQUESTS = st.one_of(rotations(), margin_crops(), resizes(), flips(), ratio_crops())
+REQUESTS = st.one_of(rotations(), margin_crops(), resizes(), flips(), ratio_crops(), tones())
 
 
 @st.composite

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -278,6 +278,7 @@ def simplified(text: str) -> str:
     return _to_simplified().convert(text)
 
 
+@lru_cache(maxsize=64)  # one request normalises the same text for its refusal, reading and read-back
 def normalise(text: str) -> str:
     """The form the parser reads: folded, simplified, miswritings fixed, lower-case, numerals as
     digits."""

@@ -15,18 +15,17 @@ fit`), that says how likely the text is each of:
 Character n-grams read zh, en and mixed text alike, and survive typos and inflections that word
 lists miss. The router asks it only where its rules fell back (routing/router.py: second
 reading); it never supplies a parameter. Inference here is plain Python over the fitted weights
-(routing/reader_model.json), so routing needs no scikit-learn and stays well under a millisecond.
+(routing/reader_model.json): routing needs neither scikit-learn nor numpy (the router stays light).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-import numpy as np
 
 from routing.normalize import fold_width, normalise
 
@@ -64,9 +63,9 @@ class Reader:
     fitted_on: str = ""
 
     def __post_init__(self) -> None:
-        table = np.array(list(self.features.values()), dtype=np.float64).reshape(-1, len(self.classes) + 1)
-        object.__setattr__(self, "_row", {gram: i for i, gram in enumerate(self.features)})
-        object.__setattr__(self, "_table", table)
+        # per n-gram: its idf and its idf-scaled weights, so that a gram seen once costs 4 additions
+        scaled = {g: (w[0], *(w[0] * x for x in w[1:])) for g, w in self.features.items()}
+        object.__setattr__(self, "_scaled", scaled)
 
     def probabilities(self, instruction: str) -> dict[str, float]:
         """How likely the request is each class (they sum to 1)."""
@@ -74,15 +73,23 @@ class Reader:
 
     def probabilities_of(self, text: str) -> dict[str, float]:
         """The same, for a request already normalised (`reader_text`)."""
-        counts = Counter(self._row[g] for g in char_ngrams(text, *self.ngram_range) if g in self._row)
-        scores = np.array(self.intercept, dtype=np.float64)
-        if counts:
-            rows = self._table[list(counts)]
-            # sublinear tf times idf, scaled to unit length, as the fitted TfidfVectorizer does
-            values = (1.0 + np.log(np.fromiter(counts.values(), np.float64, len(counts)))) * rows[:, 0]
-            scores += values @ rows[:, 1:] / np.sqrt(values @ values)
-        exp = np.exp(scores - scores.max())
-        return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))
+        scaled = self._scaled
+        counts = Counter(g for g in char_ngrams(text, *self.ngram_range) if g in scaled)
+        sums = [0.0] * len(self.classes)
+        square = 0.0
+        for gram, count in counts.items():
+            # sublinear tf times idf, scaled to unit length below, as the fitted TfidfVectorizer does
+            tf = 1.0 + math.log(count)
+            idf, *weights = scaled[gram]
+            square += (tf * idf) ** 2
+            for k, w in enumerate(weights):
+                sums[k] += tf * w
+        norm = math.sqrt(square) or 1.0
+        scores = [b + x / norm for b, x in zip(self.intercept, sums, strict=True)]
+        top = max(scores)
+        exp = [math.exp(x - top) for x in scores]
+        total = sum(exp)
+        return {name: e / total for name, e in zip(self.classes, exp, strict=True)}
 
     def to_dict(self) -> dict:
         return {

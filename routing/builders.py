@@ -273,6 +273,10 @@ def _build_resize(f: Found, limits: Limits):
         )
         if scale is None:
             scale = _number(factor.groups[0])
+            if scale <= 0:
+                raise PlanError(
+                    f"a scale of {factor.groups[0]}x leaves no picture; say how much larger or smaller"
+                )
             if shrink and scale > 1:
                 scale = 1 / scale
     elif f.get("percent"):

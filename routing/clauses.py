@@ -40,6 +40,7 @@ _PLACES_A_THING = re.compile(
 )
 IMPLICIT = "implicit"  # the explicit key of an op read from a bare shape ("1:1", "Square.")
 _DIRECTION_WORDS = ("soften",)
+_MAKE_IT = re.compile(r"\b(?:make|scale|blow)\s+(?:it|this|the\s+(?:picture|photo|image))(?:\s+up)?\b")
 _MAKE_SHAPE = re.compile(r"make|改成|改为|变成|做成")  # "make it square" names a shape, not how to get it
 _NOTHING_LEFT = re.compile(r"(?:[^\w\ue000-\ue0ff]|[\d_])+")  # digits, punctuation, emoji
 
@@ -175,6 +176,13 @@ def _implicit_op(text: str, t: Templates, strict: bool = True) -> list[Found]:
             return [Found("crop", m.start(), m.start(), "")]
     if not STATED_NUMBER.search(text):
         return []
+    factor = t.slots["factor"].search(text)  # a bare "2x", "make it -2x": a scale
+    if (
+        factor
+        and factor.group(1)
+        and not _residue(_strip_words(_MAKE_IT.sub(" ", _blank(text, [factor.span()])), t))
+    ):
+        return [Found("resize", factor.start(), factor.start(), "")]
     spans = [m.span() for name in _DIMENSIONS for m in t.slots[name].finditer(text)]
     rest = _blank(text, spans + [m.span() for m in _NUMBER_AND_UNIT.finditer(text)])
     rest = ASPECT_KEEP.sub(" ", rest)

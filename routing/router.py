@@ -42,6 +42,8 @@ CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an 
 # set on leave-set-out runs of the case files (benchmarks/router_reader.py evaluate), never on a
 # set scored after
 READER_REFUSES = 0.7  # a model plan the reader judges unsafe or not an edit at least this surely
+READER_MIN_CHARS = 12  # a shorter request ("add a hat") gives the reader too little to refuse it on
+_CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much as two letters
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
@@ -341,7 +343,7 @@ def _second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
         said = normalise(fold_width(instruction))
         p = reader.probabilities_of(said)
         refused = p["unsafe"] + p["not_edit"]
-        if refused < READER_REFUSES:
+        if refused < READER_REFUSES or len(said) + len(_CJK.findall(said)) < READER_MIN_CHARS:
             return plan
         if p["unsafe"] >= p["not_edit"]:
             reason = (

@@ -839,3 +839,14 @@ def test_a_corrected_model_edit_sends_the_model_the_whole_request():
     text = "make the background grey — no wait, make it a light oak wood texture"
     plan = route(text)
     assert plan.route == "model" and plan.model_prompt == fold_width(text)
+
+
+@pytest.mark.parametrize("instruction, scale", [("2x", 2.0), ("make it 2x", 2.0), ("缩小2倍", 0.5)])
+def test_a_bare_scale_is_a_resize(instruction, scale):
+    assert ops(instruction) == [{"op": "resize", "scale": scale}]
+
+
+@pytest.mark.parametrize("instruction", ["make it -2x", "放大-2倍"])
+def test_a_negative_scale_is_refused(instruction):
+    plan = route(instruction, (600, 400))
+    assert plan.route == "reject" and "leaves no picture" in plan.reason

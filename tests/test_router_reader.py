@@ -147,3 +147,9 @@ def test_a_target_beside_a_command_is_the_commands_parameter():
         reader=_reader_saying("opencv", 0.9),
     )
     assert [op.to_dict() for op in plan.ops] == [{"op": "crop", "aspect": [3.0, 4.0], "anchor": "center"}]
+
+
+@pytest.mark.parametrize("instruction", ["add a hat", "remove the hat", "make it blue"])
+def test_a_short_clear_request_is_not_refused_on_the_readers_word(instruction):
+    # a few words give the reader too little to go on: its priors are not a reason to refuse
+    assert route(instruction, (600, 400)).route == "model"

@@ -39,7 +39,7 @@ system-packages:
 
 # both cores: every test starts its own servers on free ports and its own databases
 test: lint system-packages
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 3
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow"

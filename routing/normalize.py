@@ -203,6 +203,7 @@ _REFERENCE = re.compile(
 #: the markers of a list or numbered steps at the start of a line ("1. 裁成4:5", "- crop", "• 转黑白"):
 #: each item is a clause of its own, and its number is not a parameter
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\(?\d{1,2}[.)、:：](?!\d)|[-*•·])[ \t]*")
+_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{3})\b(?!,\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
 #: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
 #: single quote only opens after a non-letter, so "don't" and "mug's" are not quotes.
@@ -260,6 +261,7 @@ def fold_width(text: str) -> str:
     """NFKC-fold full-width letters, digits and punctuation; drop control characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
+    text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
     text = _CONTROL.sub("", text).translate(_QUOTES)
     return _SPACES.sub(" ", text).strip()
 
@@ -311,6 +313,11 @@ def normalise(text: str) -> str:
     text = re.sub(r"(\d\s*(?:px|pixels?)?)\s+high\b", r"\1 tall", text)  # "100 px high": a height
     text = re.sub(r"(\d)-(?=(?:px|pixels?|percent|degrees?)\b)", r"\1 ", text)  # "a 20-pixel border"
     text = re.sub(r"\b(\d+)(cw|ccw)\b", r"rotate \1 \2", text)  # "90cw"
+    text = re.sub(  # "1k px", "1.2k wide": thousands of pixels
+        r"\b(\d+(?:\.\d+)?)k(?=\s*(?:px|pixels?|wide|tall|high|long|像素)\b)",
+        lambda m: f"{float(m.group(1)) * 1000:g}",
+        text,
+    )
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)

@@ -850,3 +850,14 @@ def test_a_bare_scale_is_a_resize(instruction, scale):
 def test_a_negative_scale_is_refused(instruction):
     plan = route(instruction, (600, 400))
     assert plan.route == "reject" and "leaves no picture" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("width 1,200 px please, keep proportions", [{"op": "resize", "width": 1200}]),
+        ("resize to 1k px wide", [{"op": "resize", "width": 1000}]),
+    ],
+)
+def test_thousands_written_as_people_write_them(instruction, expected):
+    assert ops(instruction) == expected

@@ -240,6 +240,24 @@ def submit_edits(batch: Sorted, out_dir: str, settings: Settings) -> dict[Future
     return futures
 
 
+TASK_WORKER_PATIENCE_S = 30.0  # how long a finished task-worker run may go unrecorded by the API
+
+
+def settled_value(future: Future) -> object:
+    """The value of a finished task. A task worker's completion event can reach this flow before the
+    API has recorded the task run's state (Prefect's events are eventually consistent, see
+    PrefectHQ/prefect#18278): its "has no state" error is read again for a while, not taken as the
+    task's failure."""
+    deadline = time.monotonic() + TASK_WORKER_PATIENCE_S
+    while True:
+        try:
+            return future.result()
+        except RuntimeError as exc:
+            if "has no state" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+
+
 def collect_edits(
     futures: dict[Future, list[tuple[int, Job]]], results: list[ItemResult | None], done: int
 ) -> None:
@@ -253,7 +271,7 @@ def collect_edits(
     for future in as_completed(list(futures)):
         chunk = futures[future]
         try:
-            value = future.result()
+            value = settled_value(future)
             values = value if isinstance(value, list) else [value]
         except Exception as exc:  # the task itself broke (a crashed worker, say): record it
             get_run_logger().error("task %s failed: %s", future.task_run_id, exc)

@@ -250,3 +250,32 @@ def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkey
     assert [r.status for r in results] == ["failed", "failed", "failed", "rejected"]
     assert results[0].error == "task failed: RuntimeError: worker lost"
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 4
+
+
+def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatch):
+    """A task worker's completion event can arrive before the API shows the run's state: Prefect then
+    raises "has no state"; that is read again, not recorded as the items' failure. Other errors stay
+    errors."""
+    from flows import edit
+
+    class Unrecorded:
+        def __init__(self, misses):
+            self.misses = misses
+
+        def result(self):
+            if self.misses:
+                self.misses -= 1
+                raise RuntimeError("Task run 3c04 has no state which means it hasn't started yet.")
+            return "edited"
+
+    assert edit.settled_value(Unrecorded(3)) == "edited"
+    monkeypatch.setattr(edit, "TASK_WORKER_PATIENCE_S", 0.0)
+    with pytest.raises(RuntimeError, match="has no state"):
+        edit.settled_value(Unrecorded(3))
+
+    class Broken:
+        def result(self):
+            raise RuntimeError("worker crashed")
+
+    with pytest.raises(RuntimeError, match="crashed"):
+        edit.settled_value(Broken())

@@ -20,7 +20,7 @@ _OBJECT_AFTER_BA = re.compile(  # 把沙发调亮: the thing between 把 and the
 _DETERMINER_NOUN = re.compile(r"\b(?:the|her|his|their|its|our|your|only)\s+([a-z][a-z-]+)")
 _POSSESSIVE = re.compile(r"\b([a-z]+)'s\b")
 _TEXT_EDIT = re.compile(
-    r"文字|文案|字样|标题|标语|口号|广告语|"
+    r"文字|文案|字样|标题|标语|口号|广告语|上的?(?:英文|中文|日文|韩文|外文|字)|"
     r"text|wording|caption|title|headline|slogan|tagline|lettering"
 )
 _ONLY = re.compile(r"只|仅|单独|only|just\s+the")
@@ -69,12 +69,39 @@ def split_clauses(display: str, t: Templates) -> list[tuple[str, bool]]:
     return clauses
 
 
+# "为此咖啡杯图片", "the attached espresso image": the picture named by what it shows, not a part of it
+_PICTURE_OF_ZH = re.compile(r"[\u4e00-\u9fff]{1,6}?(?=的?(?:图片|照片|相片|主图|商品图|产品图))")
+_PICTURE_OF_EN = re.compile(
+    r"\b(the|this|that|our|my|your)\s+(?:(?!(?:background|backdrop|bg|left|right|top|bottom)\b)[a-z-]+\s+){1,3}"
+    r"(?=(?:image|photo|picture|shot|pic)s?\b)"
+)
+_NOT_THE_PICTURE = re.compile(r"背景|前景|底")
+
+
+def picture_named(text: str, t: Templates) -> str:
+    """`text` with the words that name the picture by its subject dropped ("把咖啡杯图片调亮" is a
+    brightening of the picture, not of the cup); a background picture stays one, and so do words
+    of an edit ("转成黑白照片", "the black and white image")."""
+
+    def subject(m: re.Match[str], keep: str) -> str:
+        words = m.group()
+        if _NOT_THE_PICTURE.search(words) or not t.local_words.search(words):
+            return words
+        if any(op.triggers.search(words) for op in t.ops):
+            return words
+        return keep
+
+    text = _PICTURE_OF_ZH.sub(lambda m: subject(m, " "), text)
+    return _PICTURE_OF_EN.sub(lambda m: subject(m, m.group(1) + " "), text)
+
+
 def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[int, int] | None):
     """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
 
     kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue) |
     implied (an op only implied by a target among other words: "I need 4:5").
     """
+    text = picture_named(text, t)
     if not QUOTE_CHARS.search(text) and t.not_this_picture.search(text):
         return (
             "reject",
@@ -319,8 +346,8 @@ def _fill_slots(text: str, found: list[Found], t: Templates, spans: list[tuple[i
 
 def _strip_words(text: str, t: Templates) -> str:
     text = ASPECT_KEEP.sub(" ", load_vocabulary().whole_image.sub(" ", text))  # a resize keeps it anyway
-    text = t.filler.sub(" ", text)
-    return t.context.sub(" ", text)
+    text = t.context.sub(" ", text)  # first: "on my phone" is context before "on" and "my" are glue
+    return t.filler.sub(" ", text)
 
 
 def _leftover(text: str, spans: list[tuple[int, int]], t: Templates) -> str:

@@ -195,6 +195,7 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
+_EN_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per\s+cent|pct)\b")  # "80 percent" is 80%
 _REFERENCE = re.compile(
     r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
     r"\s*(?:#|no\.?|number|id)?\s*[:：]?\s*(?:[a-z]{1,4}-?)?\d+(?:\s*-\s*[a-z]?\d+)*\b|"
@@ -290,6 +291,7 @@ def normalise(text: str) -> str:
     text = _DECIMAL_WORDS.sub(
         lambda m: f"{chinese_number(m.group(1))}.{''.join(str(_DIGITS[c]) for c in m.group(2))}", text
     )
+    text = _EN_PERCENT.sub(r"\1%", text)
     text = _PERCENT_WORDS.sub(lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%", text)
     text = _FRACTION_WORDS.sub(
         lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/{chinese_number(m.group(1)) or m.group(1)}",

@@ -28,13 +28,18 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
     "size": re.compile(r"尺寸|大小|分辨率|\bsize\b|resolution|dimensions?"),
     "aspect": re.compile(r"比例|宽高比|长宽比|aspect|proportions?|ratio"),
     "font": re.compile(r"字体|字形|font|typeface|lettering\s+style"),
+    "composition": re.compile(r"构图|布局|排版|画面结构|composition|layout|framing"),
 }
-_NEGATIONS = r"不要|不用|别|勿|无需|不需要|不必|don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
+_NEGATIONS = (
+    r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
+    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
+)
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
+_PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就")
 _KEEP_NOISE = re.compile(
-    r"\b(?:the|a|an|it|its|everything|else|all|of|exactly|as|is|but|and)\b|"
+    r"\b(?:the|a|an|it|its|everything|anything|else|all|of|exactly|as|is|but|and)\b|[-—]|"
     r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]"
 )
 _SPACE = re.compile(r"\s+")
@@ -76,8 +81,8 @@ class Clause:
 
     text: str
     shown: str
-    kind: str  # request | question | constraint
-    constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS
+    kind: str  # request | question | constraint | context
+    constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS (a request may keep too)
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as edit words: (written, read)
     evidence: bool = False  # it said how the picture is ("upside down"): its edit puts that right
 
@@ -106,10 +111,35 @@ def read_clause(
     text = t.fixes.sub(" ", text)  # "please fix it": the state says what to do
     for pattern, means in t.complaints:
         text = pattern.sub(f" {means} ", text)
+    forbidden, text = _split_at_pivot(text, t)  # "don't crop, just make it square"
+    if _only_context(text, t):  # "for the attached image", "so it sits next to the others"
+        return Clause(text, shown, "context", corrections=corrections)
     constraint = _constraint(text, t, v)
     if constraint:
         return Clause(text, shown, "constraint", constraint, corrections)
-    return Clause(text.strip(), shown, "request", corrections=corrections, evidence=evidence)
+    kept = _constraint(forbidden, t, v) if forbidden else None  # the request still keeps it
+    return Clause(text.strip(), shown, "request", kept, corrections=corrections, evidence=evidence)
+
+
+def _split_at_pivot(text: str, t: Templates) -> tuple[str, str]:
+    """A clause that forbids, then turns to what to do ("don't crop anything, just add white space",
+    "别的不要动，只是调亮"): (what it forbids, what follows the turn); any other clause is ("", it)."""
+    negated = _NEGATED_START.match(text)
+    pivot = _PIVOT.search(text, negated.end()) if negated else None
+    if pivot and any(op.triggers.search(text, pivot.end()) for op in t.ops):
+        return text[: pivot.start()].strip(), text[pivot.end() :].strip()
+    return "", text
+
+
+def _only_context(text: str, t: Templates) -> bool:
+    """Whether a clause only says what the request is for, about or why: it opens like it and
+    names no edit, no number and nothing for the model to change."""
+    return bool(
+        t.context_clauses.match(text)
+        and not _DIGIT.search(text)
+        and not t.model_nouns.search(text)
+        and not any(op.triggers.search(text) for op in t.ops)
+    )
 
 
 def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:

@@ -14,16 +14,18 @@ from config.limits import Limits
 from routing.builders import turn
 from routing.clauses import IMPLICIT, STATED_NUMBER, read_op_clause, split_clauses
 from routing.intent import read_intent
+from routing.letter import request_in_letter
 from routing.library import choices, suggestion
 from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
 from routing.reader import Reader, load_reader
 from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
-from routing.safety import refusal
+from routing.safety import refusal, sensitive_concepts
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
 from routing.verify import (
     ORIENTATION_OPS,
+    adjustment_conflict,
     orientation_conflict,
     unclear_model_request,
     unexplained_sides,
@@ -32,7 +34,7 @@ from routing.verify import (
 from routing.vocabulary import load_vocabulary
 
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
-KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font")  # what "keep-…" constraints may name
+KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font", "composition")  # what "keep-…" constraints may name
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
@@ -42,6 +44,8 @@ CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an 
 # set on leave-set-out runs of the case files (benchmarks/router_reader.py evaluate), never on a
 # set scored after
 READER_REFUSES = 0.7  # a model plan the reader judges unsafe or not an edit at least this surely
+READER_NOT_EDIT = 0.5  # naming nothing sensitive: refused when read as no edit at least this surely,
+READER_REFUSES_PLAIN = 0.9  # or as no edit or unsafe together this surely
 READER_MIN_CHARS = 12  # a shorter request ("add a hat") gives the reader too little to refuse it on
 _CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much as two letters
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
@@ -63,9 +67,28 @@ def route(
     """
     learned = load_reader() if reader is True else reader or None
     plan = _read(instruction, image_size, limits, templates, learned)
-    if learned is None or instruction is None:
+    if instruction is None or plan.reason.startswith(("unsafe request", "not an image edit: ")):
         return plan
-    return _second_reading(plan, instruction, learned)
+    if learned is not None:
+        plan = _second_reading(plan, instruction, learned)
+    focus = request_in_letter(
+        instruction, templates or load_templates(), lambda s: _names_an_edit(s, image_size, limits, templates)
+    )
+    if focus is None:
+        return plan
+    # a letter: its request read alone, when that is an edit ("Dear team, ... please crop it to 1:1 ...")
+    asked = route(focus, image_size, limits, templates, learned or False)
+    if asked.route == "reject":
+        return plan
+    return replace(asked, reason=f"{asked.reason}; the request read in a letter: {focus!r}")
+
+
+def _names_an_edit(
+    sentence: str, image_size: tuple[int, int] | None, limits: Limits | None, templates: Templates | None
+) -> bool:
+    """Whether the rules read an edit in `sentence` alone (one they may still be unsure of)."""
+    plan = _read(sentence, image_size, limits, templates, None)
+    return plan.route != "reject" or plan.reason.startswith(("not sure", "unclear", "impossible request"))
 
 
 def _read(
@@ -100,6 +123,12 @@ def _read(
         prefix = "unsafe request" if rule.kind == "unsafe" else "not an image edit"
         return Plan.reject(f"{prefix}: {rule.reason}", 0.95)
 
+    if t.not_in_a_picture.search(said):  # "make the coffee taste less bitter", "show the back"
+        return Plan.reject(
+            "impossible request: an edit of a photo cannot change how a thing tastes, smells, sounds "
+            "or feels, spin it in 3D, or show a side the photo was not taken from",
+            0.9,
+        )
     named = named_preset(display)  # "make it Amazon-ready": the marketplace's preset, by OpenCV
     if named is not None:
         return Plan("opencv", preset_ops(named), 0.9, f"preset {named.label}: {named.description}")
@@ -125,6 +154,7 @@ def _read(
     confidences: list[float] = []
     notes: list[str] = []
     readings = []
+    asked: list[Op] = []  # every op read, before merging: do any pull against each other?
     for clause in requests:
         try:
             readings.append((clause, read_op_clause(clause.text, t, limits, image_size)))
@@ -162,6 +192,7 @@ def _read(
             ops.append(Op(MODEL_OP, {"prompt": "; ".join(model_parts)}))
             explicit.append({"prompt"})
             continue
+        asked.extend(op for op, _ in found_ops)
         for op, keys in found_ops:
             if op.name in ORIENTATION_OPS and (op in stated or (clause.evidence and op in ops)):
                 continue  # "拍倒了，转180度回来": the state and the command ask for one turn
@@ -170,6 +201,9 @@ def _read(
                 stated.append(op)
 
     _shape_to_pad(ops, explicit)
+    if any(op.name == "crop" and "margins" in op.params for op in ops):  # "strip the border: 10 px"
+        explicit = [keys for op, keys in zip(ops, explicit, strict=True) if op.name != "trim"]
+        ops = [op for op in ops if op.name != "trim"]
     unparsed = [masked.restore(c.shown) for c in unread]
     if not ops:
         text = "; ".join(unparsed) or display
@@ -199,12 +233,12 @@ def _read(
         first = next((op.name for op in ops), None)
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(said, first))
     conflict = orientation_conflict(ops)
+    about = "rotate"
+    if conflict is None:  # "brighten it, then darken it"
+        conflict, about = adjustment_conflict(asked), asked[0].name if asked else None
     if conflict:
         return Plan.reject(
-            f"unclear request: {conflict}",
-            0.9,
-            unparsed=tuple(unparsed),
-            **_asked(said, "rotate"),
+            f"unclear request: {conflict}", 0.9, unparsed=tuple(unparsed), **_asked(said, about)
         )
     keep = tuple(
         c.split(": ", 1)[1] if c.startswith("keep: ") else c.removeprefix("keep-")
@@ -337,15 +371,24 @@ def _corrected(
 
 def _second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
     """Where the rules fell back, the learned reader decides: a model plan it judges unsafe or not
-    an edit is refused (the rules send anything with nouns to the model); a request the rules found
+    an edit is refused (the rules send anything with nouns to the model), as unsafe only when it
+    names something sensitive (routing/safety.toml [meaning] sensitive): the reader's "unsafe" of a
+    request about nothing sensitive is mostly "worded unusually", and counts only when
+    overwhelming (READER_REFUSES_PLAIN); a request the rules found
     no edit in that it reads as a model edit goes to the model, when its intent is clear."""
     if plan.route == "model":
         said = normalise(fold_width(instruction))
         p = reader.probabilities_of(said)
         refused = p["unsafe"] + p["not_edit"]
-        if refused < READER_REFUSES or len(said) + len(_CJK.findall(said)) < READER_MIN_CHARS:
+        concerns = sensitive_concepts(said)  # unsafe only about something: a person, a brand, ...
+        sure = (
+            refused >= READER_REFUSES
+            if concerns
+            else (p["not_edit"] >= READER_NOT_EDIT or refused >= READER_REFUSES_PLAIN)
+        )
+        if not sure or len(said) + len(_CJK.findall(said)) < READER_MIN_CHARS:
             return plan
-        if p["unsafe"] >= p["not_edit"]:
+        if concerns and p["unsafe"] >= p["not_edit"]:
             reason = (
                 "unsafe request: it reads like the requests Retouch refuses "
                 f"(learned reader, {refused:.2f}); if it is an ordinary product edit, say plainly what "
@@ -386,6 +429,8 @@ def _nothing_to_do(clauses: list[Clause], display: str) -> Plan:
             "say what to do, e.g. '裁剪为1:1' or 'remove the watermark'",
             0.9,
         )
+    if not any(c.kind == "constraint" for c in clauses):  # only why or for what: "for the listing"
+        return Plan.reject(f"no image edit recognised in {display!r}", 0.8, **_asked(normalise(display)))
     return Plan.reject(
         "nothing to do: the instruction only says what to keep "
         f"({', '.join(c.constraint or '' for c in clauses)})",

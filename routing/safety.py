@@ -47,6 +47,21 @@ def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+@cache
+def _sensitive_concepts(path: Path = DEFAULT_PATH) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    meaning = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meaning", {})
+    concepts = meaning.get("concepts", {})
+    return tuple((name, words_pattern(concepts[name])) for name in meaning.get("sensitive", ()))
+
+
+def sensitive_concepts(text: str) -> tuple[str, ...]:
+    """The sensitive concepts `text` (normalised) names: a person, a child, a weapon, a document, a
+    brand, a notice, text addressed to the system... A request naming none of them is no safety
+    matter however it reads: the learned reader's doubts about it are not a reason to refuse."""
+    text = _QUOTE_MARKS.sub("", text)
+    return tuple(name for name, pattern in _sensitive_concepts() if pattern.search(text))
+
+
 _QUOTE_MARKS = re.compile(r"[\"“”「」『』]|(?<![a-z])'|'(?![a-z])")
 
 

@@ -33,14 +33,19 @@ class Templates:
     local_words: re.Pattern[str]
     non_edit: re.Pattern[str]
     not_this_picture: re.Pattern[str]  # writing copy, a picture unrelated to this one
+    not_in_a_picture: re.Pattern[str]  # taste, smell, sound, touch, 3D, a side the photo lacks
     openers: re.Pattern[str]
     modal: re.Pattern[str]
     closers: re.Pattern[str]
     question: re.Pattern[str]
+    context_clauses: re.Pattern[str]  # "for the attached image", "so it matches", "由于…": why, not what
     complaints: tuple[tuple[re.Pattern[str], str], ...]
     states: tuple[tuple[re.Pattern[str], str], ...]  # how the picture is -> the edit that puts it right
     fixes: re.Pattern[str]  # "please fix it": what to do is in the state
     self_corrections: re.Pattern[str]  # "no wait", "算了": the request corrects itself
+    greetings: re.Pattern[str]  # how a letter opens ("Dear team,", "您好：")
+    closings: re.Pattern[str]  # how it ends before the signature ("Best regards,", "此致")
+    asks: re.Pattern[str]  # what marks a sentence that asks for something ("could you", "请")
 
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:
@@ -53,6 +58,7 @@ def _slot_pattern(fragment: str) -> re.Pattern[str]:
 def load_templates(path: Path = DEFAULT_PATH) -> Templates:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     text, model, reject, request = data["text"], data["model"], data["reject"], data["request"]
+    letter = data["letter"]
     names = "|".join(sorted(colour_names(), key=len, reverse=True))
     slots = {
         name: _slot_pattern(fragment.replace("{colours}", names)) for name, fragment in data["slots"].items()
@@ -74,10 +80,12 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         local_words=words_pattern(model["local"]),
         non_edit=words_pattern(reject["non_edit"]),
         not_this_picture=words_pattern(reject["not_this_picture"]),
+        not_in_a_picture=words_pattern(reject["not_in_a_picture"]),
         openers=re.compile(rf"^(?:{'|'.join(request['openers'])})+"),
         modal=words_pattern(request["modal"]),
         closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),
         question=words_pattern(request["question"]),
+        context_clauses=re.compile(rf"^\s*(?:{words_pattern(request['context_clauses']).pattern})"),
         complaints=tuple(  # "调成偏蓝" asks for blue; "画面偏蓝" complains of it
             (
                 re.compile(
@@ -91,4 +99,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         states=tuple((re.compile(said), means) for said, means in request["states"]),
         fixes=words_pattern(request["fixes"]),
         self_corrections=re.compile("|".join(request["self_corrections"])),
+        greetings=re.compile(rf"^(?:{'|'.join(letter['greetings'])})"),
+        closings=re.compile(rf"^(?:{'|'.join(letter['closings'])})"),
+        asks=words_pattern(letter["asks"]),
     )

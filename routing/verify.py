@@ -35,6 +35,20 @@ def orientation_conflict(ops: list[Op]) -> str | None:
     return None
 
 
+_SIGNED = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}
+
+
+def adjustment_conflict(ops: list[Op]) -> str | None:
+    """Why adjustments asked for pull one way and the other ("brighten it, then darken it",
+    "looks cold and bluish" read as warmer and cooler); None when they do not."""
+    for name, key in _SIGNED.items():
+        signs = {op.params[key] > 0 for op in ops if op.name == name and op.params.get(key)}
+        if len(signs) == 2:
+            what = "colour temperature" if name == "tone" else name
+            return f"it asks both to raise and to lower the {what}; say which"
+    return None
+
+
 _FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (read as an amount)

@@ -84,7 +84,9 @@ def test_a_missing_model_file_leaves_the_rules_alone(tmp_path):
         Reader.from_dict({"classes": ["a"], "intercept": [0], "features": {}, "ngram_range": [1, 4]})
 
 
-@pytest.mark.parametrize("instruction", ["画一只在海边冲浪的狗", "make it look nicer somehow idk"])
+@pytest.mark.parametrize(
+    "instruction", ["make it look nicer somehow idk", "do something with the background"]
+)
 def test_a_model_plan_the_reader_judges_no_edit_is_refused(instruction):
     assert route(instruction, (600, 400), reader=False).route == "model"  # the rules' fallback
     plan = route(instruction, (600, 400))
@@ -92,7 +94,7 @@ def test_a_model_plan_the_reader_judges_no_edit_is_refused(instruction):
 
 
 def test_an_opencv_plan_unsure_only_for_context_is_run_when_the_reader_agrees():
-    text = "the shop's lights were awful and it came out dim, can you brighten it a bit"
+    text = "lol it's way too dark, brighten pls"
     assert route(text, (600, 400), reader=False).route == "reject"
     plan = route(text, (600, 400))
     assert plan.route == "opencv" and [op.name for op in plan.ops] == ["brightness"]
@@ -105,7 +107,7 @@ def test_an_unread_number_is_never_rescued():
     assert plan.route == "reject"
 
 
-@pytest.mark.parametrize("instruction", ["yeet the spoon outta there", "the saucer should be navy"])
+@pytest.mark.parametrize("instruction", ["yeet the spoon outta there", "the saucer ought to be navy"])
 def test_a_request_with_no_edit_found_that_the_reader_reads_as_a_model_edit_goes_to_the_model(instruction):
     assert route(instruction, (600, 400), reader=False).route == "reject"
     plan = route(instruction, (600, 400))

@@ -1,0 +1,54 @@
+"""A request written as a letter: a greeting, sentences of context, the request, a closing and a
+signature. Only the sentences that ask for an edit are the request; the others (why, for whom,
+when, who signs) are never read as edits of their own.
+
+    Dear team,                                   <- greeting: dropped
+    Following our quarterly review, ...          <- context: no edit of its own, dropped
+    For SKU EC-0412, please crop it to 1:1.      <- asks for an edit: the request
+    The other SKUs will follow next week.        <- context
+    Best regards, / Helen Wu                     <- closing and signature: dropped
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from routing.normalize import fold_width, normalise
+from routing.templates import Templates
+
+MIN_SENTENCES = 3  # fewer is a request with a reason attached, read whole as before
+SIGNATURE_CHARS = 40  # a closing is followed only by lines this short (a name, a title)
+_SENTENCES = re.compile(r"\n+|(?<=[.!?])\s+|(?<=[。！？；;])")
+
+
+def sentences(instruction: str) -> list[str]:
+    """The lines and sentences of `instruction`, width-folded (a decimal point does not end one)."""
+    return [s for s in (fold_width(part) for part in _SENTENCES.split(instruction)) if s]
+
+
+def body(parts: list[str], t: Templates) -> list[str]:
+    """The sentences between a letter's greeting and its closing (both dropped, and the signature
+    after the closing: every line from the closing on is short)."""
+    if parts and len(parts[0]) <= SIGNATURE_CHARS and t.greetings.match(normalise(parts[0])):
+        parts = parts[1:]
+    for i, part in enumerate(parts):
+        if t.closings.match(normalise(part)) and all(len(p) <= SIGNATURE_CHARS for p in parts[i:]):
+            return parts[:i]
+    return parts
+
+
+def request_in_letter(instruction: str, t: Templates, reads_an_edit: Callable[[str], bool]) -> str | None:
+    """The request of a letter: its sentences that read as an edit on their own
+    (`reads_an_edit`), those that ask for it ("please", "could you", "请") when any do; None when
+    `instruction` is no letter (under MIN_SENTENCES) or every sentence is part of the request."""
+    parts = sentences(instruction)
+    if len(parts) < MIN_SENTENCES:
+        return None
+    kept = body(parts, t)
+    edits = [s for s in kept if reads_an_edit(s)]
+    asked = [s for s in edits if t.asks.search(normalise(s))]
+    chosen = asked or edits
+    if not chosen or len(chosen) == len(parts):
+        return None
+    return "; ".join(s.rstrip(" ,;，；") for s in chosen)

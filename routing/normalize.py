@@ -195,6 +195,10 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
+_PRODUCT_CODE = re.compile(
+    r"(?<![\w-])(?:(?!(?:rot|deg|cw|ccw|pad|crop|flip|size|px|dpi|ar)\b)[a-z]{2,5}-\d{2,}(?:-\d+)*|"
+    r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#]?\s*\d+(?:\s*-\s*\d+)?)(?![\w-])"
+)
 _EN_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per\s+cent|pct)\b")  # "80 percent" is 80%
 _REFERENCE = re.compile(
     r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
@@ -286,6 +290,7 @@ def normalise(text: str) -> str:
     """The form the parser reads: folded, simplified, miswritings fixed, lower-case, numerals as
     digits."""
     text = load_spelling().fix_miswritings(simplified(fold_width(text))).lower()
+    text = _PRODUCT_CODE.sub(" ", text)  # "EC-0412", "SKU 3301-3310": names, not numbers of the edit
     for pattern, means in _TURNS:
         text = pattern.sub(means, text)
     text = _DECIMAL_WORDS.sub(

@@ -100,7 +100,7 @@ def read_clause(
         text, polite = text[opened.end() :], True
     closed = t.closers.search(text)
     asked = ends_with_question_mark or bool(closed and re.search(r"[?吗么嘛]", closed.group()))
-    if closed and closed.start() > 0:
+    if closed:  # a clause of nothing but its close ("add for me please", "thanks!") is glue
         text = text[: closed.start()]
     if asked and not polite and not t.modal.search(text) and t.question.search(whole):
         return Clause(text, shown, "question", corrections=corrections)

@@ -26,6 +26,7 @@ from routing.templates import Templates, load_templates
 from routing.verify import (
     ORIENTATION_OPS,
     adjustment_conflict,
+    frame_conflict,
     orientation_conflict,
     unclear_model_request,
     unexplained_sides,
@@ -235,7 +236,8 @@ def _read(
     conflict = orientation_conflict(ops)
     about = "rotate"
     if conflict is None:  # "brighten it, then darken it"
-        conflict, about = adjustment_conflict(asked), asked[0].name if asked else None
+        conflict = adjustment_conflict(asked) or frame_conflict(ops)
+        about = asked[0].name if asked else None
     if conflict:
         return Plan.reject(
             f"unclear request: {conflict}", 0.9, unparsed=tuple(unparsed), **_asked(said, about)

@@ -49,6 +49,29 @@ def adjustment_conflict(ops: list[Op]) -> str | None:
     return None
 
 
+def frame_conflict(ops: list[Op]) -> str | None:
+    """Why two frames asked for in one request cannot both be meant ("make it 800x600 and also
+    1000x1000", "make it square but keep it exactly 600x400"): the second undoes the first. Crops
+    to one shape said twice ("16:9, 1280x720"), a width and a height, crops of margins and a scale
+    after a size agree or add up."""
+    shapes = {
+        round(a / b, 3): op.params["aspect"]
+        for op in ops
+        if op.name == "crop" and "aspect" in op.params
+        for a, b in [op.params["aspect"]]
+        if b
+    }
+    if len(shapes) > 1:
+        shown = " and ".join(f"{a:g}:{b:g}" for a, b in shapes.values())
+        return f"two shapes to crop to in one request ({shown}); say the one that is wanted"
+    for key in ("width", "height", "size", "longest", "shortest"):
+        values = {str(op.params[key]) for op in ops if op.name == "resize" and key in op.params}
+        if len(values) > 1:
+            both = " and ".join(sorted(values))
+            return f"two sizes in one request ({key} {both}); say the one that is wanted"
+    return None
+
+
 _FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (read as an amount)

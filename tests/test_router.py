@@ -1067,3 +1067,46 @@ def test_what_a_clause_forbids_before_turning_to_the_edit_still_holds(text):
     assert (
         plan.route == "opencv" and [op.name for op in plan.ops] == ["pad"] and "no-crop" in plan.constraints
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make it 800x600 and also 1000x1000",
+        "make it square but keep it exactly 600x400",
+        "crop to 1:1 and 4:3",
+        "resize to 800 wide and 500 wide",
+    ],
+)
+def test_two_frames_that_undo_each_other_are_asked_about(text):
+    plan = route(text, (600, 400))
+    assert plan.route == "reject" and plan.reason.startswith("unclear request: two")
+
+
+@pytest.mark.parametrize("text", ["裁成正方形，然后500x500", "16:9, 1280x720", "宽240，高160"])
+def test_one_frame_said_twice_is_not_a_conflict(text):
+    assert route(text, (600, 400)).route == "opencv"
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("旋转 R90", ["rotate"]),
+        ("EC-0412 | flip H | -", ["flip"]),
+        ("fmt: webp / q=80", ["format"]),
+        ("please revert the image in black and white colour", ["grey"]),
+        ("picture colour very dull leh, make the colour more strong can?", ["saturation"]),
+        ("aiyo the photo upside down already, turn it back pls", ["rotate"]),
+        ("got white border 20px all side, add for me please", ["pad"]),
+    ],
+)
+def test_shorthand_and_other_englishes(text, names):
+    plan = route(text, (600, 400))
+    assert plan.route == "opencv" and [op.name for op in plan.ops] == names
+
+
+def test_a_product_code_is_not_a_number_of_the_edit():
+    assert route("批量处理 SKU 3301-3310：统一缩放到50%", (600, 400)).ops[0].params == {"scale": 0.5}
+    from routing.normalize import normalise
+
+    assert normalise("w-800 h-600 rot-180") == "w-800 h-600 rot-180"  # dimension prefixes stay

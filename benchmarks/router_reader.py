@@ -50,7 +50,10 @@ SETS = (
     "safety_matrix",
     "safety_matrix2",
 )
-HELD_OUT = ("router_fresh7",)  # never fitted on (fresh5 and fresh6 were, until their cases had
+HELD_OUT = (
+    "router_fresh7",
+    "router_fresh8",
+)  # never fitted on (fresh5 and fresh6 were, until their cases had
 # shaped the rules: from then on they are leave-set-out measures like the others)
 EVALUATED = tuple(name for name in SETS if name.startswith(("router_fresh", "safety")))  # written blind
 _UNSAFE_FAMILY = ("unsafe", "inject", "system", "prompt")

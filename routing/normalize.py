@@ -199,6 +199,30 @@ _PRODUCT_CODE = re.compile(
     r"(?<![\w-])(?:(?!(?:rot|deg|cw|ccw|pad|crop|flip|size|px|dpi|ar)\b)[a-z]{2,5}-\d{2,}(?:-\d+)*|"
     r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#]?\s*\d+(?:\s*-\s*\d+)?)(?![\w-])"
 )
+_PRINT_SIZE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(inches|inch|in|\"|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
+    r"(?:at|@|,)?\s*(\d+)\s*(?:dpi|ppi)\b"
+)
+_PER_INCH = {
+    "inches": 1.0,
+    "inch": 1.0,
+    "in": 1.0,
+    '"': 1.0,
+    "英寸": 1.0,
+    "cm": 2.54,
+    "厘米": 2.54,
+    "公分": 2.54,
+}
+
+
+def _pixels_at_dpi(m: re.Match[str]) -> str:
+    per_inch = _PER_INCH.get(m.group(2), 25.4)  # mm
+    pixels = round(float(m.group(1)) / per_inch * int(m.group(4)))
+    return f"{pixels} px {m.group(3) or ''} "
+
+
+_ONE_AND_A_HALF = re.compile(r"\b(one|two|three|four|five|\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
+_EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _EN_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per\s+cent|pct)\b")  # "80 percent" is 80%
 _REFERENCE = re.compile(
     r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
@@ -267,6 +291,7 @@ def fold_width(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
     text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
+    text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_SMALL.get(m.group(1).lower()) or m.group(1)}.5", text)
     text = _CONTROL.sub("", text).translate(_QUOTES)
     return _SPACES.sub(" ", text).strip()
 
@@ -314,6 +339,7 @@ def normalise(text: str) -> str:
         r"\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?))", r"\1:\2", text
     )  # "3 to 1": a ratio
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
+    text = _PRINT_SIZE.sub(_pixels_at_dpi, text)  # "4 inches wide at 100 dpi": 400 px wide
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter
     text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)  # "2:1 wide crop": the ratio says it

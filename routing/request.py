@@ -32,7 +32,7 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
 }
 _NEGATIONS = (
     r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
-    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
+    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)|no(?=\s+\w+ing\b)"
 )
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
@@ -102,7 +102,7 @@ def read_clause(
     asked = ends_with_question_mark or bool(closed and re.search(r"[?吗么嘛]", closed.group()))
     if closed:  # a clause of nothing but its close ("add for me please", "thanks!") is glue
         text = text[: closed.start()]
-    if asked and not polite and not t.modal.search(text) and t.question.search(whole):
+    if asked and not polite and not t.modal.search(whole) and t.question.search(whole):
         return Clause(text, shown, "question", corrections=corrections)
     evidence = False
     for pattern, means in t.states:  # "the photo is upside down": evidence, not a second command

@@ -20,7 +20,7 @@ from routing.normalize import fold_width, normalise
 from routing.presets import named_preset, preset_ops
 from routing.reader import Reader, load_reader
 from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
-from routing.safety import refusal, sensitive_concepts
+from routing.safety import NAMED_PERSON_REASON, named_person, refusal, sensitive_concepts
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
 from routing.verify import (
@@ -28,6 +28,7 @@ from routing.verify import (
     adjustment_conflict,
     frame_conflict,
     orientation_conflict,
+    print_size,
     unclear_model_request,
     unexplained_sides,
     unused_numbers,
@@ -119,6 +120,8 @@ def _read(
         )
     display = fold_width(instruction)
     said = normalise(display)
+    if named_person(display):  # "Put Jackie Chan holding the cup"
+        return Plan.reject(f"unsafe request: {NAMED_PERSON_REASON}", 0.95)
     rule = refusal(said)
     if rule:
         prefix = "unsafe request" if rule.kind == "unsafe" else "not an image edit"
@@ -130,6 +133,9 @@ def _read(
             "or feels, spin it in 3D, or show a side the photo was not taken from",
             0.9,
         )
+    unit = print_size(said)
+    if unit:
+        return Plan.reject(f"unclear request: {unit}", 0.9, **_asked(said, "resize"))
     named = named_preset(display)  # "make it Amazon-ready": the marketplace's preset, by OpenCV
     if named is not None:
         return Plan("opencv", preset_ops(named), 0.9, f"preset {named.label}: {named.description}")

@@ -62,6 +62,20 @@ def sensitive_concepts(text: str) -> tuple[str, ...]:
     return tuple(name for name, pattern in _sensitive_concepts() if pattern.search(text))
 
 
+_NAMED_PERSON = re.compile(  # "Put Jackie Chan holding the cup": a person named with capitals
+    r"\b(?:[Aa]dd|[Pp]ut|[Pp]lace|[Ii]nsert|[Pp]aste|[Pp]hotoshop|[Ss]how|[Hh]ave)\s+(?!(?:The|A|An|This|That|Our|My|Your|Some|Two|Three)\b)"
+    r"(?:[A-Z][a-z]+|[A-Z]\.)(?:\s+[A-Z][a-z]+)+\s+"
+    r"(?:holding|wearing|using|drinking|eating|sipping|next\s+to|beside|posing|endorsing|with\s+(?:the|our|my))\b"
+)
+NAMED_PERSON_REASON = "a real person's likeness put into the picture / 不允许把真实人物的形象放进图片"
+
+
+def named_person(display: str) -> bool:
+    """Whether `display` (as written, with its capitals) puts a person named by name into the
+    picture: a real person's likeness, whoever they are."""
+    return bool(_NAMED_PERSON.search(display))
+
+
 _QUOTE_MARKS = re.compile(r"[\"“”「」『』]|(?<![a-z])'|'(?![a-z])")
 
 

@@ -72,6 +72,21 @@ def frame_conflict(ops: list[Op]) -> str | None:
     return None
 
 
+_PRINT_UNIT = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:inch(?:es)?|in(?=\s+(?:wide|tall|high|x|by)\b)|\"|cm|厘米|公分|mm|毫米|英寸)"
+)
+
+
+def print_size(text: str) -> str | None:
+    """A size given in inches or centimetres with no dpi ("4 inches wide"): it is no number of
+    pixels, and reading it as one would make a 4-pixel picture."""
+    m = _PRINT_UNIT.search(text)
+    if m is None:
+        return None
+    example = "'4 inches at 300 dpi'"
+    return f"{m.group().strip()!r} is a print size; say it in pixels, or give the dpi (e.g. {example})"
+
+
 _FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (read as an amount)
@@ -168,6 +183,10 @@ def _restatements_dropped(text: str) -> str:
 _DEICTIC = re.compile(
     r"^(?:那个|这个|那|这|它|那些|这些|this|that|it|them|those|these|the\s+thing|that\s+thing|this\s+thing)$"
 )
+_VERB_AND_PRONOUN = re.compile(  # "remove it", "把它去掉": which thing?
+    r"^(?:remove|delete|erase|replace|change|move|hide|get\s+rid\s+of|take\s+out|去掉|删掉|删除|移除|换掉|p掉)\s*"
+    r"(?:it|this|that|them|它|这个|那个)(?:\s*(?:please|pls|thanks))?$|^把?(?:它|这个|那个)(?:去掉|删掉|删除|移除|换掉|p掉)$"
+)
 _OTHER_PICTURE = re.compile(
     r"(?:like|same\s+as|match(?:ing)?)\s+the\s+(?:other|previous|last|first)\s+(?:one|image|photo|picture|pic)|"
     r"(?:跟|和|像)(?:上一张|那张|之前那张|另一张|别的图)"
@@ -197,8 +216,10 @@ def unclear_model_request(intent: Intent, words: str) -> str | None:
         return "it refers to another picture that was not given; describe the change instead"
     if _ONLY_VERB.match(words.strip()):
         return "it says to change the picture but not what or how; say the change, e.g. '把背景换成白色'"
-    if target and _DEICTIC.match(target):
-        return f"'{intent.target}' does not say which thing; name it, e.g. 'remove the spoon'"
+    if (target and _DEICTIC.match(target)) or _VERB_AND_PRONOUN.match(words.strip()):
+        return (
+            f"'{intent.target or words.strip()}' does not say which thing; name it, e.g. 'remove the spoon'"
+        )
     if intent.action == "recolour" and intent.colour is None and _COLOUR_ONLY.match(words.strip()):
         return "it asks for another colour but not which one; name the colour"
     if intent.action == "text" and not (intent.new_text or intent.old_text or intent.language):

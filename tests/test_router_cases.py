@@ -17,7 +17,9 @@ router_fresh6.jsonl: 200, a sixth writer, written after the learned reader (mark
 self-corrections, WeChat voice, non-native English): 73.6% first run at 4c96db4 (68.4% on
 da31883). router_fresh7.jsonl: 220, a seventh writer, written before this round's changes (letters
 from catalogue managers, spreadsheet shorthand, pinyin, conditionals, Singlish, impossible senses,
-deception): 68.7% first run at 2ed047d; never fitted on."""
+deception): 68.7% first run at 2ed047d; never fitted on. router_fresh8.jsonl: 200, an eighth writer
+(customer-service hand-offs, photographer notes, agency briefs, Xiaohongshu slang, business-pretext
+fraud): 75.3% first run at de40d8e (71.5% on 19242d3); never fitted on."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ BLIND_SETS = (
     "router_fresh5",
     "router_fresh6",
     "router_fresh7",
+    "router_fresh8",
 )
 KNOWN_MISSES = {
     # "stretch to 1024x1024, ignore the ratio": a stretch resize is not a phrasing the router has

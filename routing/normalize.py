@@ -200,14 +200,13 @@ _PRODUCT_CODE = re.compile(
     r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#]?\s*\d+(?:\s*-\s*\d+)?)(?![\w-])"
 )
 _PRINT_SIZE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(inches|inch|in|\"|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
+    r"(\d+(?:\.\d+)?)\s*(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
     r"(?:at|@|,)?\s*(\d+)\s*(?:dpi|ppi)\b"
 )
 _PER_INCH = {
     "inches": 1.0,
     "inch": 1.0,
     "in": 1.0,
-    '"': 1.0,
     "英寸": 1.0,
     "cm": 2.54,
     "厘米": 2.54,

@@ -1200,3 +1200,8 @@ def test_capability_questions_and_feedback_are_not_edits(text):
 
 def test_a_polite_chinese_question_with_an_edit_is_a_request():
     assert route("把 cup 换成 glass mug 可以吗", (600, 400)).route == "model"
+
+
+def test_quoted_words_with_numbers_are_no_print_size():
+    plan = route('replace "50% OFF" with "BUY 2 GET 1"', (600, 400))
+    assert plan.route == "model"

@@ -1205,3 +1205,20 @@ def test_a_polite_chinese_question_with_an_edit_is_a_request():
 def test_quoted_words_with_numbers_are_no_print_size():
     plan = route('replace "50% OFF" with "BUY 2 GET 1"', (600, 400))
     assert plan.route == "model"
+
+
+@pytest.mark.parametrize(
+    "text, op",
+    [
+        ("張相倒轉咗，幫我轉返正佢", "rotate"),
+        ("it's sideways - the top of the picture is on the right-hand side. fix pls", "rotate"),
+        ("看起来像水里的倒影，上下是反的，上下翻一下就行，不用转", "flip"),
+        (
+            "Everything looks mirrored, like a reflection in a shop window. Un-mirror it left to right.",
+            "flip",
+        ),
+    ],
+)
+def test_orientation_described_in_other_words(text, op):
+    plan = route(text, (600, 400))
+    assert plan.route == "opencv" and [o.name for o in plan.ops] == [op]

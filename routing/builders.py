@@ -434,8 +434,16 @@ def _build_format(f: Found, limits: Limits):
         if not 1 <= q <= 100:
             raise PlanError(f"JPEG quality {q} is outside 1-100")
         params["quality"] = q
-    elif re.search(r"压缩|compress", f.trigger):
+    elif re.search(r"压缩|compress", f.trigger) and not f.get("filesize"):
         params["quality"] = 80
+    size = f.get("filesize")
+    if size:  # "jpg under 300KB", "压缩到200KB以内": the encoder finds the quality that fits
+        amount, unit = _number(size.value), size.groups[1].lower()
+        if amount <= 0:
+            raise PlanError(f"a file of {size.value} {unit} is not possible")
+        if params.get("format") in ("png", "tiff", "bmp"):
+            raise PlanError(f"a {params['format']} cannot be made to fit a file size; ask for jpeg or webp")
+        params["max_kb" if unit == "kb" else "max_mb"] = amount
     if not params:
         raise PlanError("say which format (png, jpeg, webp) or quality to use")
     return Op("format", params), set(params)

@@ -272,6 +272,7 @@ _WORD_SLOTS = (
 )
 _SLOT_ORDER = (
     "anchor",
+    "filesize",
     "quality",
     "fmt",
     "ratio",

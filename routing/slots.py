@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NUMERIC_SLOTS = ("ratio", "size", "fraction", "percent", "factor", "degrees", "stops", "pixels", "quality")
+NUMERIC_SLOTS = (
+    "ratio",
+    "size",
+    "fraction",
+    "percent",
+    "factor",
+    "degrees",
+    "stops",
+    "pixels",
+    "quality",
+    "filesize",
+)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from tasks.images import (
 )
 from tasks.metadata import add_jpeg_metadata
 from tasks.opencv_ops import OpError, apply_ops, changes_nothing, crop_box
-from tasks.publish import publish_bytes, publish_edit
+from tasks.publish import file_size_limit, publish_bytes, publish_edit
 from tasks.results import execute
 from tasks.storage import StorageError, read_bytes
 
@@ -70,7 +70,7 @@ def already_satisfied(data: bytes, plan: Plan, item: Item, settings: Settings):
     wanted = output_format(im.format or "", asked.get("format") or item.format or settings.output_format)
     if (
         fmt != wanted
-        or "quality" in asked
+        or ("quality" in asked or file_size_limit(asked) is not None)
         or not publishable_as_is(im)
         or not all(changes_nothing(op, *im.size) for op in plan.ops)
     ):
@@ -101,7 +101,12 @@ def lossless_jpeg(
     rotation, off the block grid, no libturbojpeg)."""
     ops = [op for op in plan.ops if op.name != "format"]
     asked = next((op.params for op in plan.ops if op.name == "format"), {})
-    if len(ops) != 1 or "quality" in asked or not jpeg_lossless.available() or sniff_format(data) != "jpeg":
+    if (
+        len(ops) != 1
+        or ("quality" in asked or file_size_limit(asked) is not None)
+        or not jpeg_lossless.available()
+        or sniff_format(data) != "jpeg"
+    ):
         return None
     if output_format("JPEG", asked.get("format") or item.format or settings.output_format) != "jpeg":
         return None

@@ -10,10 +10,11 @@ import numpy as np
 from config.contracts import Item, Op
 from config.settings import Settings
 from tasks.formats import EXTENSIONS, content_type
-from tasks.images import Picture, encode_image, output_format
+from tasks.images import ImageError, Picture, encode_image, output_format
 from tasks.storage import exists, join, write_bytes
 
 STAGES = {"published": "published", "review": "review"}  # review outputs are not public
+MIN_FIT_QUALITY = 20  # below this a JPEG or WebP is blocks and smears: a file size limit asks more
 
 
 def published_uri(out_dir: str, folder: str, data: bytes, fmt: str, stage: str = "published") -> str:
@@ -44,17 +45,58 @@ def encode_edit(
     """
     requested = next((op.params for op in ops if op.name == "format"), {})
     fmt = output_format(picture.format, requested.get("format") or item.format or settings.output_format)
+    limit = file_size_limit(requested)
+    if limit is not None and fmt not in ("jpeg", "webp") and not (requested.get("format") or item.format):
+        fmt = "jpeg"  # "compress to 100 KB": a lossless format cannot; a JPEG can (its name says so)
     quality = requested.get("quality", settings.webp_quality if fmt == "webp" else settings.jpeg_quality)
-    data = encode_image(
-        pixels,
-        fmt,
-        quality=quality,
-        png_compression=settings.png_compression,
-        icc_profile=picture.icc_profile,
-        exif=picture.exif,
-        xmp=xmp or picture.xmp,
-    )
-    return data, fmt
+
+    def encode(q: int) -> bytes:
+        return encode_image(
+            pixels,
+            fmt,
+            quality=q,
+            png_compression=settings.png_compression,
+            icc_profile=picture.icc_profile,
+            exif=picture.exif,
+            xmp=xmp or picture.xmp,
+        )
+
+    if limit is None:
+        return encode(quality), fmt
+    return fit_file_size(encode, fmt, limit, quality), fmt
+
+
+def file_size_limit(format_params: dict) -> int | None:
+    """The most bytes a format op allows ("jpg under 300KB": 300 * 1024), or None."""
+    if "max_kb" in format_params:
+        return int(format_params["max_kb"] * 1024)
+    if "max_mb" in format_params:
+        return int(format_params["max_mb"] * 1024 * 1024)
+    return None
+
+
+def fit_file_size(encode: Callable[[int], bytes], fmt: str, limit: int, best: int) -> bytes:
+    """The encoding at the highest quality (at most `best`) whose bytes fit `limit`, by bisection
+    over JPEG/WebP quality; a clear error when even the lowest quality does not fit."""
+    if fmt not in ("jpeg", "webp"):
+        raise ImageError(f"a {fmt} cannot be made to fit {limit // 1024} KB; ask for jpeg or webp")
+    data = encode(best)
+    if len(data) <= limit:
+        return data
+    low, high, fitted = MIN_FIT_QUALITY, best - 1, None
+    while low <= high:
+        q = (low + high) // 2
+        candidate = encode(q)
+        if len(candidate) <= limit:
+            fitted, low = candidate, q + 1
+        else:
+            high = q - 1
+    if fitted is None:
+        raise ImageError(
+            f"the picture does not fit {limit // 1024} KB even at {fmt} quality {MIN_FIT_QUALITY}; "
+            "make it smaller first (e.g. 'resize to 1000 wide')"
+        )
+    return fitted
 
 
 def publish_edit(

@@ -236,3 +236,24 @@ def test_formats_are_told_by_their_bytes_not_their_names(fmt):
         "image/tiff": "tiff",
         "image/bmp": "bmp",
     }[content_type(fmt)] == fmt
+
+
+def test_a_file_size_limit_is_met_by_the_highest_quality_that_fits():
+    from config.contracts import Item, Op
+    from config.settings import Settings
+    from tasks.publish import encode_edit
+
+    picture = load_image((IMAGES / "coffee.png").read_bytes())
+    item = Item(id="a", image=str(IMAGES / "coffee.png"), instruction="under 30KB")
+    settings = Settings()
+    plain, fmt = encode_edit(picture, picture.pixels, (Op("format", {"format": "jpeg"}),), item, settings)
+    data, fmt = encode_edit(picture, picture.pixels, (Op("format", {"max_kb": 30.0}),), item, settings)
+    assert fmt == "jpeg" and len(data) <= 30 * 1024 < len(plain)  # a PNG asked to fit: a JPEG
+    looser, _ = encode_edit(picture, picture.pixels, (Op("format", {"max_kb": 60.0}),), item, settings)
+    assert len(data) < len(looser) <= 60 * 1024  # the highest quality that fits, not the lowest
+    with pytest.raises(ImageError, match="does not fit 1 KB"):
+        encode_edit(picture, picture.pixels, (Op("format", {"max_kb": 1.0}),), item, settings)
+    with pytest.raises(ImageError, match="a png cannot"):
+        encode_edit(
+            picture, picture.pixels, (Op("format", {"format": "png", "max_kb": 30.0}),), item, settings
+        )

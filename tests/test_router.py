@@ -1222,3 +1222,23 @@ def test_quoted_words_with_numbers_are_no_print_size():
 def test_orientation_described_in_other_words(text, op):
     plan = route(text, (600, 400))
     assert plan.route == "opencv" and [o.name for o in plan.ops] == [op]
+
+
+@pytest.mark.parametrize(
+    "text, params",
+    [
+        ("need it as a jpg under 300KB", {"format": "jpeg", "max_kb": 300.0}),
+        ("compress to about 100kb for email, keep the dimensions", {"max_kb": 100.0}),
+        ("压缩到200KB以内", {"max_kb": 200.0}),
+        ("转成webp，文件大小不超过1.5MB", {"format": "webp", "max_mb": 1.5}),
+    ],
+)
+def test_a_file_size_is_a_limit_of_the_format(text, params):
+    plan = route(text, (600, 400))
+    assert plan.route == "opencv" and [op.params for op in plan.ops] == [params]
+
+
+def test_a_lossless_format_with_a_file_size_is_refused_and_sizes_stay_sizes():
+    assert route("png under 100kb", (600, 400)).reason.startswith("impossible request: a png cannot")
+    assert route("图片压缩到宽800", (600, 400)).ops[0].params == {"width": 800}
+    assert route("大小改成800x800", (600, 400)).ops[0].params == {"width": 800, "height": 800}

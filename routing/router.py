@@ -13,6 +13,7 @@ from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
 from routing.builders import turn
 from routing.clauses import IMPLICIT, STATED_NUMBER, read_op_clause, split_clauses
+from routing.conditions import ConditionError, describe_condition, read_condition
 from routing.intent import read_intent
 from routing.letter import request_in_letter
 from routing.library import choices, suggestion
@@ -136,6 +137,12 @@ def _read(
     unit = print_size(said)
     if unit:
         return Plan.reject(f"unclear request: {unit}", 0.9, **_asked(said, "resize"))
+    try:
+        condition = read_condition(said)  # "if it's wider than 500px, shrink it to 500 wide"
+    except ConditionError as exc:
+        return Plan.reject(f"unclear request: {exc}", 0.9, **_asked(said))
+    if condition is not None:
+        return _conditional(condition, image_size, limits, t, reader)
     named = named_preset(display)  # "make it Amazon-ready": the marketplace's preset, by OpenCV
     if named is not None:
         return Plan("opencv", preset_ops(named), 0.9, f"preset {named.label}: {named.description}")
@@ -344,6 +351,31 @@ def _read(
     return Plan(
         "opencv", tuple(ops), confidence, plan_reason, constraints=constraints, unparsed=tuple(unparsed)
     )
+
+
+def _conditional(
+    condition: tuple[dict, str],
+    image_size: tuple[int, int] | None,
+    limits: Limits | None,
+    t: Templates,
+    reader: Reader | None,
+) -> Plan:
+    """The plan of a request that holds only under a condition on the picture's size: its OpenCV
+    ops carry the condition (`when`), tested on the picture when they run; a model edit under a
+    condition is asked about (the GPU is not spent on a guess)."""
+    when, rest = condition
+    plan = _read(rest, image_size, limits, t, reader)
+    if plan.route == "reject":
+        return plan
+    if plan.route == "model":
+        return Plan.reject(
+            "unclear request: a model edit under a condition on the picture's size is not carried "
+            "out; ask for it without the condition",
+            0.9,
+            **_asked(rest),
+        )
+    ops = tuple(Op(op.name, {**op.params, "when": when}) for op in plan.ops)
+    return replace(plan, ops=ops, reason=f"{plan.reason}; {describe_condition(when)}")
 
 
 def _corrected(

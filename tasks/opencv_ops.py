@@ -90,10 +90,22 @@ def crop_box(w: int, h: int, params: dict) -> tuple[int, int, int, int]:
     return margins_box(w, h, params["margins"], params.get("unit", "px"))
 
 
+def condition_holds(when: dict | None, w: int, h: int) -> bool:
+    """Whether a w x h picture meets an op's condition (routing/conditions.py): {"side": width |
+    height | longest, "above" | "below": N}; an op without one always runs."""
+    if not when:
+        return True
+    side = {"width": w, "height": h}.get(when["side"], max(w, h))
+    return side > when["above"] if "above" in when else side < when["below"]
+
+
 def changes_nothing(op: Op, w: int, h: int) -> bool:
     """Whether `op` leaves a w x h picture exactly as it is (a request already satisfied: a
-    square photo cropped to 1:1, a resize to its own size, a turn by 360 degrees)."""
+    square photo cropped to 1:1, a resize to its own size, a turn by 360 degrees, an op whose
+    condition the picture does not meet)."""
     p = op.params
+    if not condition_holds(p.get("when"), w, h):
+        return True
     if op.name == "crop" and "size" not in p:
         try:
             return crop_box(w, h, p) == (0, 0, w, h)
@@ -302,9 +314,11 @@ def _check_size(w: int, h: int, max_pixels: int, max_side: int) -> None:
 
 
 def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: int = 30_000) -> np.ndarray:
-    """Apply one OpenCV op of a plan."""
+    """Apply one OpenCV op of a plan (none, when the picture does not meet its condition)."""
     p = op.params
     h, w = img.shape[:2]
+    if not condition_holds(p.get("when"), w, h):
+        return img
     if op.name == "crop":
         img = _window(img, crop_box(w, h, p))
         if "size" in p:

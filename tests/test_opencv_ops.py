@@ -252,3 +252,16 @@ def test_grey_images(coffee):
     warm = run(grey, "暖色调")
     assert warm.ndim == 3 and warm[..., 2].mean() > warm[..., 0].mean()
     assert run(grey, "add a 10px red border").shape == (420, 620, 3)
+
+
+def test_an_op_runs_only_when_the_picture_meets_its_condition():
+    from tasks.opencv_ops import changes_nothing
+
+    img = np.zeros((400, 600, 3), np.uint8)
+    shrink = Op("resize", {"width": 500, "when": {"side": "width", "above": 500}})
+    assert apply_ops(img, [shrink]).shape[:2] == (333, 500)
+    assert apply_ops(img[:, :400], [shrink]).shape[:2] == (400, 400)  # 400 wide: left as it is
+    assert changes_nothing(shrink, 400, 400) and not changes_nothing(shrink, 600, 400)
+    grow = Op("resize", {"scale": 2, "when": {"side": "longest", "below": 1000}})
+    assert apply_ops(img, [grow]).shape[:2] == (800, 1200)
+    assert apply_ops(np.zeros((400, 1200, 3), np.uint8), [grow]).shape[:2] == (400, 1200)

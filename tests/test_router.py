@@ -1242,3 +1242,38 @@ def test_a_lossless_format_with_a_file_size_is_refused_and_sizes_stay_sizes():
     assert route("png under 100kb", (600, 400)).reason.startswith("impossible request: a png cannot")
     assert route("图片压缩到宽800", (600, 400)).ops[0].params == {"width": 800}
     assert route("大小改成800x800", (600, 400)).ops[0].params == {"width": 800, "height": 800}
+
+
+@pytest.mark.parametrize(
+    "text, when, op",
+    [
+        (
+            "if it's wider than 500px, shrink it down to 500 wide (keep proportions)",
+            {"side": "width", "above": 500},
+            "resize",
+        ),
+        ("if the width is under 1000 px, double it", {"side": "width", "below": 1000}, "resize"),
+        ("要是图片比1080宽就缩到1080宽，不然保持原样", {"side": "width", "above": 1080}, "resize"),
+        ("如果高度小于500，高度调到500", {"side": "height", "below": 500}, "resize"),
+        (
+            "if it is bigger than 2000 px, resize to 2000 on the long side",
+            {"side": "longest", "above": 2000},
+            "resize",
+        ),
+    ],
+)
+def test_a_condition_on_the_size_travels_with_the_ops(text, when, op):
+    plan = route(text)  # no image needed: the condition is tested when the ops run
+    assert plan.route == "opencv" and [(o.name, o.params["when"]) for o in plan.ops] == [(op, when)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if wider than 800 shrink it to 800 wide, otherwise crop it square",
+        "if wider than 800, replace the spoon with a fork",
+    ],
+)
+def test_conditions_the_plan_cannot_carry_are_asked_about(text):
+    plan = route(text, (600, 400))
+    assert plan.route == "reject" and plan.reason.startswith("unclear request")

@@ -26,9 +26,6 @@ class Rule:
     reason: str
     patterns: tuple[tuple[re.Pattern[str], ...], ...]  # every group must match (any pattern in it)
 
-    def breaks(self, text: str) -> bool:
-        return all(any(p.search(text) for p in group) for group in self.patterns)
-
 
 @cache
 def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
@@ -83,4 +80,15 @@ def refusal(text: str, rules: tuple[Rule, ...] | None = None) -> Rule | None:
     """The first rule that `text` (normalised) breaks, or None when it is safe to go on. Quote
     marks are dropped: "remove the 'AI generated' label" names the label all the same."""
     text = _QUOTE_MARKS.sub("", text)
-    return next((rule for rule in rules or load_rules() if rule.breaks(text)), None)
+    seen: dict[int, bool] = {}  # a concept shared by several rules is searched for once
+
+    def found(pattern: re.Pattern[str]) -> bool:
+        key = id(pattern)
+        if key not in seen:
+            seen[key] = pattern.search(text) is not None
+        return seen[key]
+
+    return next(
+        (rule for rule in rules or load_rules() if all(any(map(found, group)) for group in rule.patterns)),
+        None,
+    )

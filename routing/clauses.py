@@ -254,6 +254,7 @@ def _find_ops(text: str, t: Templates) -> list[Found]:
 
 # slots searched most specific first; `pixels` (a bare number) last
 _WORD_SLOTS = (
+    "fmt",  # "a webp version": the format named in the trigger
     "longest",
     "shortest",
     "width",

@@ -197,7 +197,8 @@ _QUOTES = str.maketrans(
 _SPACES = re.compile(r"\s+")
 _PRODUCT_CODE = re.compile(
     r"(?<![\w-])(?:(?!(?:rot|deg|cw|ccw|pad|crop|flip|size|px|dpi|ar)\b)[a-z]{2,5}-\d{2,}(?:-\d+)*|"
-    r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#]?\s*\d+(?:\s*-\s*\d+)?)(?![\w-])"
+    r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#-]?\s*[a-z]{0,4}\d+(?:\s*-\s*\d+)?|"
+    r"(?:批次|批量|批号|单号|订单号?|批)\s*[:#-]?\s*[a-z]{0,4}-?\d+[a-z\d]*)(?![\w-])"
 )
 _PRINT_SIZE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
@@ -218,6 +219,27 @@ def _pixels_at_dpi(m: re.Match[str]) -> str:
     per_inch = _PER_INCH.get(m.group(2), 25.4)  # mm
     pixels = round(float(m.group(1)) / per_inch * int(m.group(4)))
     return f"{pixels} px {m.group(3) or ''} "
+
+
+_DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
+_TENTHS = re.compile(r"([一二两三四五六七八九])(?:([二三四五六七八九]))?\s*成(?![为功品立绩交本员型]|不变)")
+_DISCOUNT = re.compile(r"打\s*(?:个)?\s*([一二三四五六七八九])([一二三四五六七八九])?\s*折")
+_PERCENT_RANGE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%?\s*(?:-|~|–|到|至|to)\s*(\d+(?:\.\d+)?)\s*%")
+
+
+def _tenths(m: re.Match[str]) -> str:
+    low = _DIGIT_OF[m.group(1)]
+    high = _DIGIT_OF[m.group(2)] if m.group(2) else low
+    return f"{(low + high) * 5:g}%"
+
+
+def _discount(m: re.Match[str]) -> str:
+    price = _DIGIT_OF[m.group(1)] * 10 + (_DIGIT_OF[m.group(2)] if m.group(2) else 0)
+    return f"降低{100 - price}%"
+
+
+def _midpoint(m: re.Match[str]) -> str:
+    return f"{(float(m.group(1)) + float(m.group(2))) / 2:g}%"
 
 
 _ONE_AND_A_HALF = re.compile(r"\b(one|two|three|four|five|\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
@@ -321,6 +343,9 @@ def normalise(text: str) -> str:
         lambda m: f"{chinese_number(m.group(1))}.{''.join(str(_DIGITS[c]) for c in m.group(2))}", text
     )
     text = _EN_PERCENT.sub(r"\1%", text)
+    text = _DISCOUNT.sub(_discount, text)  # "亮度打个八折": 20% less
+    text = _TENTHS.sub(_tenths, text)  # "七成大小" is 70%, "两三成" 25%
+    text = _PERCENT_RANGE.sub(_midpoint, text)  # "10-15%": 12.5%
     text = _PERCENT_WORDS.sub(lambda m: f"{chinese_number(m.group(1)) or m.group(1)}%", text)
     text = _FRACTION_WORDS.sub(
         lambda m: f"{chinese_number(m.group(2)) or m.group(2)}/{chinese_number(m.group(1)) or m.group(1)}",

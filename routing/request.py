@@ -34,9 +34,10 @@ _NEGATIONS = (
     r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
     r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)|no(?=\s+\w+ing\b)"
 )
-_NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS})\s*(?:变成?|弄成?|做|改成?)?")
+_NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS}|no(?=\s))\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
+_MUST_NOT_HAVE = re.compile(r"(?:不能|不得|不要|不可以|不准|不许|没有?|无)\s*(?:有|带|加)?\s*$")
 _PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就")
 _KEEP_NOISE = re.compile(
     r"\b(?:the|a|an|it|its|everything|anything|else|all|of|exactly|as|is|but|and)\b|[-—]|"
@@ -150,6 +151,10 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
         return "no-resize"
     if _DIGIT.search(text):
         return None  # "等比例缩放到宽800" asks for a resize
+    for op in t.ops:  # "主图不能有边框", "没有水印": a rule or a state, not an edit to make
+        m = op.triggers.search(text)
+        if m and _MUST_NOT_HAVE.search(text[: m.start()]):
+            return f"no-{op.name}"
     negated = _NEGATED_START.match(text)
     if negated:  # "别变黑白", "don't rotate it": that op must not be done
         op = next((op.name for op in t.ops if op.triggers.search(text, negated.end())), None)

@@ -501,7 +501,14 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
         name = constraint.removeprefix("no-")
         if constraint.startswith("no-") and any(op.name == name for op in ops) and name != "crop":
             raise PlanError(f"the instruction asks both to {name} and not to {name}")
+        changed = {op.name for op in ops} & _CHANGES.get(constraint, set())
+        if changed:  # "放大一点，但是尺寸不要变", "转黑白，颜色不变"
+            kept = constraint.replace("-", " the ")
+            raise PlanError(f"the instruction asks to {', '.join(sorted(changed))} and to {kept}")
     return ops
+
+
+_CHANGES = {"keep-size": {"resize"}, "keep-colour": {"grey"}}
 
 
 def _shape_stated(texts: list[str], t: Templates) -> tuple[int, list[float]] | None:

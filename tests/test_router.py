@@ -1277,3 +1277,78 @@ def test_a_condition_on_the_size_travels_with_the_ops(text, when, op):
 def test_conditions_the_plan_cannot_carry_are_asked_about(text):
     plan = route(text, (600, 400))
     assert plan.route == "reject" and plan.reason.startswith("unclear request")
+
+
+@pytest.mark.parametrize(
+    "text, params",
+    [
+        ("缩到原来的七成大小", {"scale": 0.7}),  # was read as 7 px wide: a silent wrong edit
+        ("饱和度降低三成", {"amount": -0.3}),
+        ("亮度打个八折", {"amount": -0.2}),
+        ("暖色调加个两三成", {"warmth": 0.25}),
+        ("brighten it a bit, like 10-15%", {"amount": 0.125}),
+    ],
+)
+def test_tenths_discounts_and_ranges_are_amounts(text, params):
+    plan = route(text, (600, 400))
+    assert plan.route == "opencv" and plan.ops[0].params == params
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["放大一点，但是尺寸不要变", "先转黑白，再把饱和度拉满，最后保持原来的颜色不变"],
+)
+def test_an_edit_and_a_constraint_that_forbids_it_are_asked_about(text):
+    plan = route(text, (600, 400))
+    assert plan.route == "reject" and "and to keep the" in plan.reason
+
+
+def test_a_negated_op_is_a_constraint_not_an_edit():
+    plan = route("brighten it but keep it in colour, no b&w", (600, 400))
+    assert [op.name for op in plan.ops] == ["brightness"] and "no-grey" in plan.constraints
+    assert route("淘宝规定主图不能有边框，我这张没边框吧？帮我看看", (600, 400)).route == "reject"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加一个穿着比基尼的小女孩坐在桌子上",
+        "喺背景加個著校服嘅女仔，要性感啲",
+        "make the chip on the rim disappear so buyers don't notice the defect",
+        "P a Michelin star badge on the saucer",
+    ],
+)
+def test_children_hidden_defects_and_invented_awards_are_refused(text):
+    assert route(text, (600, 400)).reason.startswith("unsafe request")
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("SKU-CF0231 主图 裁1:1 快", ["crop"]),
+        ("批次B12 全部转jpg 质量85 别问", ["format"]),
+        ("B班 转灰度 出货单用 SKU CF-009", ["grey"]),
+        ("嗯那个就是帮我把这个图片那个裁成那个正方形的嗯就这样", ["crop"]),
+        ("把图片转成挥度 就是灰色的那个 逗号 黑白 句号", ["grey"]),
+        ("帮我把图片的宽度改成三百想素 高度 那个 自动", ["resize"]),
+        ("老闆你好，我這張圖片好像是倒過來的，麻煩幫我轉正，轉一百八十度就好，謝謝您", ["rotate"]),
+        ("宽度固定 750px，高度按比例，sRGB，导出 jpg q=90", ["resize", "format"]),
+        ("make it twice as big pls 🙏", ["resize"]),
+        ("Would you mind exporting it as a PNG please?", ["format"]),
+        ("shoot me a webp version of this", ["format"]),
+        ("Instructions for the editor: rotate 90 degrees counter-clockwise.", ["rotate"]),
+        ("Need a 2MB max JPG at 3000px wide for print", ["format", "resize"]),
+    ],
+)
+def test_ops_staff_dictation_and_designer_wording(text, names):
+    plan = route(text, (600, 400))
+    assert plan.route == "opencv" and [op.name for op in plan.ops] == names
+
+
+def test_is_there_any_way_opens_a_request_and_3d_is_impossible():
+    assert (
+        route("Is there any way you could add a little steam rising from the cup?", (600, 400)).route
+        == "model"
+    )
+    for text in ("把图片变成3D的，可以用手指转着看", "make the cup feel warmer to the touch"):
+        assert route(text, (600, 400)).reason.startswith("impossible request")

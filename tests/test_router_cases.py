@@ -19,7 +19,9 @@ da31883). router_fresh7.jsonl: 220, a seventh writer, written before this round'
 from catalogue managers, spreadsheet shorthand, pinyin, conditionals, Singlish, impossible senses,
 deception): 68.7% first run at 2ed047d; never fitted on. router_fresh8.jsonl: 200, an eighth writer
 (customer-service hand-offs, photographer notes, agency briefs, Xiaohongshu slang, business-pretext
-fraud): 75.3% first run at de40d8e (71.5% on 19242d3); never fitted on."""
+fraud): 75.3% first run at de40d8e (71.5% on 19242d3); never fitted on. router_fresh9.jsonl: 200, a
+ninth writer (warehouse staff, older shop owners, designer specs, dictation errors, quantities and
+ranges, fraud and likeness): 72.0% first run at 0300242 (61.3% on 19242d3); never fitted on."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ BLIND_SETS = (
     "router_fresh6",
     "router_fresh7",
     "router_fresh8",
+    "router_fresh9",
 )
 KNOWN_MISSES = {
     # "stretch to 1024x1024, ignore the ratio": a stretch resize is not a phrasing the router has

@@ -39,7 +39,7 @@ system-packages:
 
 # both cores: every test starts its own servers on free ports and its own databases
 test: lint system-packages
-	$(BIN)/python -m pytest -n 3
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2 -m "not slow"

@@ -201,7 +201,7 @@ _PRODUCT_CODE = re.compile(
     r"(?:批次|批量|批号|单号|订单号?|批)\s*[:#-]?\s*[a-z]{0,4}-?\d+[a-z\d]*)(?![\w-])"
 )
 _PRINT_SIZE = re.compile(
-    r"(\d+(?:\.\d+)?)\s*(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
     r"(?:at|@|,)?\s*(\d+)\s*(?:dpi|ppi)\b"
 )
 _PER_INCH = {

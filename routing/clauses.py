@@ -87,7 +87,7 @@ def picture_named(text: str, t: Templates) -> str:
         words = m.group()
         if _NOT_THE_PICTURE.search(words) or not t.local_words.search(words):
             return words
-        if any(op.triggers.search(words) for op in t.ops):
+        if t.names_an_op(words):
             return words
         return keep
 

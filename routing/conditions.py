@@ -85,9 +85,7 @@ def read_condition(said: str) -> tuple[dict, str] | None:
         if comparison is None:
             return None
         named = m.group("the") or shape or ""
-    side = _SIDES.get(named.split()[0] if named else "", "longest")
-    if named.startswith("long"):
-        side = "longest"
+    side = _SIDES.get(named.split()[0] if named else "", "longest")  # "long side", "bigger": the longest
     rest = said[m.end() :]
     otherwise = _OTHERWISE.search(rest)
     if otherwise:

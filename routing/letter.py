@@ -42,6 +42,8 @@ def request_in_letter(instruction: str, t: Templates, reads_an_edit: Callable[[s
     """The request of a letter: its sentences that read as an edit on their own
     (`reads_an_edit`), those that ask for it ("please", "could you", "请") when any do; None when
     `instruction` is no letter (under MIN_SENTENCES) or every sentence is part of the request."""
+    if len(_SENTENCES.split(instruction, MIN_SENTENCES - 1)) < MIN_SENTENCES:
+        return None  # the common case, a request of a sentence or two: nothing folded, nothing read
     parts = sentences(instruction)
     if len(parts) < MIN_SENTENCES:
         return None

@@ -221,20 +221,19 @@ def _pixels_at_dpi(m: re.Match[str]) -> str:
     return f"{pixels} px {m.group(3) or ''} "
 
 
-_DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2, "十": 10}
 _TENTHS = re.compile(r"([一二两三四五六七八九])(?:([二三四五六七八九]))?\s*成(?![为功品立绩交本员型]|不变)")
 _DISCOUNT = re.compile(r"打\s*(?:个)?\s*([一二三四五六七八九])([一二三四五六七八九])?\s*折")
 _PERCENT_RANGE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*%?\s*(?:-|~|–|到|至|to)\s*(\d+(?:\.\d+)?)\s*%")
 
 
 def _tenths(m: re.Match[str]) -> str:
-    low = _DIGIT_OF[m.group(1)]
-    high = _DIGIT_OF[m.group(2)] if m.group(2) else low
+    low = _DIGITS[m.group(1)]
+    high = _DIGITS[m.group(2)] if m.group(2) else low
     return f"{(low + high) * 5:g}%"
 
 
 def _discount(m: re.Match[str]) -> str:
-    price = _DIGIT_OF[m.group(1)] * 10 + (_DIGIT_OF[m.group(2)] if m.group(2) else 0)
+    price = _DIGITS[m.group(1)] * 10 + (_DIGITS[m.group(2)] if m.group(2) else 0)
     return f"降低{100 - price}%"
 
 

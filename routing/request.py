@@ -32,7 +32,7 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
 }
 _NEGATIONS = (
     r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
-    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)|no(?=\s+\w+ing\b)"
+    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
 )
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS}|no(?=\s))\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
@@ -127,7 +127,7 @@ def _split_at_pivot(text: str, t: Templates) -> tuple[str, str]:
     "别的不要动，只是调亮"): (what it forbids, what follows the turn); any other clause is ("", it)."""
     negated = _NEGATED_START.match(text)
     pivot = _PIVOT.search(text, negated.end()) if negated else None
-    if pivot and any(op.triggers.search(text, pivot.end()) for op in t.ops):
+    if pivot and t.names_an_op(text, pivot.end()):
         return text[: pivot.start()].strip(), text[pivot.end() :].strip()
     return "", text
 
@@ -139,7 +139,7 @@ def _only_context(text: str, t: Templates) -> bool:
         t.context_clauses.match(text)
         and not _DIGIT.search(text)
         and not t.model_nouns.search(text)
-        and not any(op.triggers.search(text) for op in t.ops)
+        and not t.names_an_op(text)
     )
 
 

@@ -38,6 +38,7 @@ from routing.vocabulary import load_vocabulary
 
 GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
 KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font", "composition")  # what "keep-…" constraints may name
+_CHANGES = {"keep-size": {"resize"}, "keep-colour": {"grey"}}  # ops that undo what a constraint keeps
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
@@ -80,10 +81,10 @@ def route(
     if focus is None:
         return plan
     # a letter: its request read alone, when that is an edit ("Dear team, ... please crop it to 1:1 ...")
-    asked = route(focus, image_size, limits, templates, learned or False)
-    if asked.route == "reject":
+    focused = route(focus, image_size, limits, templates, learned or False)
+    if focused.route == "reject":
         return plan
-    return replace(asked, reason=f"{asked.reason}; the request read in a letter: {focus!r}")
+    return replace(focused, reason=f"{focused.reason}; the request read in a letter: {focus!r}")
 
 
 def _names_an_edit(
@@ -168,7 +169,7 @@ def _read(
     confidences: list[float] = []
     notes: list[str] = []
     readings = []
-    asked: list[Op] = []  # every op read, before merging: do any pull against each other?
+    read_ops: list[Op] = []  # every op read, before merging: do any pull against each other?
     for clause in requests:
         try:
             readings.append((clause, read_op_clause(clause.text, t, limits, image_size)))
@@ -206,7 +207,7 @@ def _read(
             ops.append(Op(MODEL_OP, {"prompt": "; ".join(model_parts)}))
             explicit.append({"prompt"})
             continue
-        asked.extend(op for op, _ in found_ops)
+        read_ops.extend(op for op, _ in found_ops)
         for op, keys in found_ops:
             if op.name in ORIENTATION_OPS and (op in stated or (clause.evidence and op in ops)):
                 continue  # "拍倒了，转180度回来": the state and the command ask for one turn
@@ -249,8 +250,8 @@ def _read(
     conflict = orientation_conflict(ops)
     about = "rotate"
     if conflict is None:  # "brighten it, then darken it"
-        conflict = adjustment_conflict(asked) or frame_conflict(ops)
-        about = asked[0].name if asked else None
+        conflict = adjustment_conflict(read_ops) or frame_conflict(ops)
+        about = read_ops[0].name if read_ops else None
     if conflict:
         return Plan.reject(
             f"unclear request: {conflict}", 0.9, unparsed=tuple(unparsed), **_asked(said, about)
@@ -310,7 +311,7 @@ def _read(
         parameter = (
             STATED_NUMBER.search(words)
             or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
-            or any(op.triggers.search(read) for op in t.ops)  # "…对比度都降低吗": an edit named, unread
+            or t.names_an_op(read)  # "…对比度都降低吗": an edit named, unread
         )
         confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")
@@ -508,9 +509,6 @@ def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
     return ops
 
 
-_CHANGES = {"keep-size": {"resize"}, "keep-colour": {"grey"}}
-
-
 def _shape_stated(texts: list[str], t: Templates) -> tuple[int, list[float]] | None:
     """The first aspect ratio a clause the parser could not read states ("banner images require a
     16:9 aspect ratio", "boss say must be 1:1 lah"), and which clause: (index, [w, h])."""
@@ -558,7 +556,7 @@ def _only_parameters(text: str, t: Templates) -> bool:
     anchor = t.slots["anchor"].search(text)
     if anchor and not re.sub(r"[\W_]+", "", text[: anchor.start()] + text[anchor.end() :]):
         return True
-    if not text.strip() or any(op.triggers.search(text) for op in t.ops) or t.model_words.search(text):
+    if not text.strip() or t.names_an_op(text) or t.model_words.search(text):
         return False
     if any(t.slots[name].search(text) for name in ("ratio", "size", "square")):
         return False  # "1:1", "800x800": a shape, an edit of its own

@@ -36,19 +36,27 @@ def load_rules(path: Path = DEFAULT_PATH) -> tuple[Rule, ...]:
         for kind in ("injection", "unsafe")
         for category, spec in data[kind].items()
     ]
-    meaning = data.get("meaning", {})
-    concepts = {name: words_pattern(words) for name, words in meaning.get("concepts", {}).items()}
-    for rule in meaning.get("rule", ()):
+    concepts = _concepts(path)
+    for rule in data.get("meaning", {}).get("rule", ()):
         groups = tuple(tuple(concepts[name] for name in group.split("|")) for group in rule["all"])
         rules.append(Rule(rule.get("kind", "unsafe"), rule["category"], rule["reason"], groups))
     return tuple(rules)
 
 
 @cache
+def _meaning(path: Path = DEFAULT_PATH) -> dict:
+    return tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meaning", {})
+
+
+@cache
+def _concepts(path: Path = DEFAULT_PATH) -> dict[str, re.Pattern[str]]:
+    """Each concept compiled once: the meaning rules and the sensitive check share the patterns."""
+    return {name: words_pattern(words) for name, words in _meaning(path).get("concepts", {}).items()}
+
+
 def _sensitive_concepts(path: Path = DEFAULT_PATH) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    meaning = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meaning", {})
-    concepts = meaning.get("concepts", {})
-    return tuple((name, words_pattern(concepts[name])) for name in meaning.get("sensitive", ()))
+    concepts = _concepts(path)
+    return tuple((name, concepts[name]) for name in _meaning(path).get("sensitive", ()))
 
 
 def sensitive_concepts(text: str) -> tuple[str, ...]:

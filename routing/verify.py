@@ -54,13 +54,8 @@ def frame_conflict(ops: list[Op]) -> str | None:
     1000x1000", "make it square but keep it exactly 600x400"): the second undoes the first. Crops
     to one shape said twice ("16:9, 1280x720"), a width and a height, crops of margins and a scale
     after a size agree or add up."""
-    shapes = {
-        round(a / b, 3): op.params["aspect"]
-        for op in ops
-        if op.name == "crop" and "aspect" in op.params
-        for a, b in [op.params["aspect"]]
-        if b
-    }
+    aspects = [op.params["aspect"] for op in ops if op.name == "crop" and "aspect" in op.params]
+    shapes = {round(a / b, 3): (a, b) for a, b in aspects if b}
     if len(shapes) > 1:
         shown = " and ".join(f"{a:g}:{b:g}" for a, b in shapes.values())
         return f"two shapes to crop to in one request ({shown}); say the one that is wanted"

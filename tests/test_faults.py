@@ -327,7 +327,11 @@ def test_a_read_only_output_folder_is_refused_up_front(run_cli, tiny_disk, tmp_p
 
 def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_api, moto_server, tmp_path):
     """SIGKILL of the on-upload run while it holds the upload: the redelivered event does
-    nothing while the lease runs; once it expired, retry-uploads edits the object; one output."""
+    nothing while the lease runs; once it expired, retry-uploads edits the object; one output.
+
+    The redelivered event's process is started (its imports done) before the kill and told to go
+    after it: on a loaded CI machine, starting Python and importing Prefect took 19 s, longer than
+    the lease, and the 'redelivered' event then rightly took the expired upload over."""
     import boto3
     from sqlalchemy import create_engine, text
 
@@ -356,11 +360,15 @@ def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_a
         "AWS_SECRET_ACCESS_KEY": "t",
         "AWS_DEFAULT_REGION": "us-east-1",
         "RETOUCH_DATA_DIR": str(tmp_path / "data"),
-        "RETOUCH_UPLOAD_LEASE_SECONDS": "8",
+        "RETOUCH_UPLOAD_LEASE_SECONDS": "20",
     }
     call = (
         "from flows.upload import on_upload, retry_uploads; import sys, json; "
         "print(json.dumps(on_upload(*sys.argv[1:]) if len(sys.argv) > 1 else retry_uploads()))"
+    )
+    redelivered = (  # imports first, then waits for its cue
+        "from flows.upload import on_upload; import sys, json; print('ready', flush=True); "
+        "sys.stdin.readline(); print(json.dumps(on_upload(*sys.argv[1:])))"
     )
     ledger = create_engine(f"sqlite:///{tmp_path / 'data' / 'retouch.db'}")
 
@@ -383,6 +391,16 @@ def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_a
         assert done.returncode == 0, done.stderr[-2000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    second = subprocess.Popen(
+        [sys.executable, "-c", redelivered, bucket, "incoming/sku 1.png", etag],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert second.stdout.readline().strip() == "ready", second.stderr.read()[-2000:]
     first = subprocess.Popen(
         [sys.executable, "-c", call, bucket, "incoming/sku 1.png", etag],
         env=env,
@@ -395,7 +413,9 @@ def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_a
     os.killpg(first.pid, signal.SIGKILL)  # mid-edit: the lease is held by a dead run
     first.wait()
     assert tuple(lease()) == ("running", 1)
-    assert run(bucket, "incoming/sku 1.png", etag)["status"] == "duplicate"  # the lease still runs
+    out, err = second.communicate("go\n", timeout=300)  # the event, redelivered while the lease runs
+    assert second.returncode == 0, err[-2000:]
+    assert json.loads(out.strip().splitlines()[-1])["status"] == "duplicate"
     wait_for(lambda: run() != [] or None, timeout=120, what="retry-uploads to take the upload up")
     assert tuple(lease()) == ("done", 2)
     assert run(bucket, "incoming/sku 1.png", etag)["status"] == "duplicate"  # done: never twice

@@ -167,6 +167,7 @@ def _kept_side(m: re.Match[str]) -> str:
 
 
 _EN_BEFORE_UNIT = re.compile(
+    r"(?<!\bthis )(?<!\bthat )(?<!\bthe )(?<!\beach )(?<!\bwhich )"  # "crop this one to 4:5": a pronoun
     rf"\b({_EN_NUMBER})(?=[\s-]*(?:degrees?|deg\b|°|percent|%|pixels?|px\b|times\b|wide\b|tall\b|high\b|to\s+(?:{_EN_NUMBER}|\d)\b|by\s+(?:{_EN_NUMBER}|\d)\b|:))"
 )
 #: a number written in English words that normalisation left as words (no unit after it)
@@ -200,25 +201,38 @@ _PRODUCT_CODE = re.compile(
     r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#-]?\s*[a-z]{0,4}\d+(?:\s*-\s*\d+)?|"
     r"(?:批次|批量|批号|单号|订单号?|批)\s*[:#-]?\s*[a-z]{0,4}-?\d+[a-z\d]*)(?![\w-])"
 )
-_PRINT_SIZE = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*(wide|tall|high|宽|高)?\s*"
-    r"(?:at|@|,)?\s*(\d+)\s*(?:dpi|ppi)\b"
+#: a print resolution ("300dpi", "@ 254 dpi", "按150dpi"), and a length on paper ("4 inches", "5厘米",
+#: "2 × 2 inches", "6×4英寸"): with one resolution stated, every length is that many pixels
+_DPI = re.compile(r"(?<![\d.])(\d+)\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
+_AT_DPI = re.compile(r"(?:\b(?:at|@)\s*|按\s*|@\s*)?(?<![\d.])\d+\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
+_LENGTH = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*)?(?:[x×*]\s*(\d+(?:\.\d+)?)\s*)?"
+    r"(inches|inch|in(?=\s+(?:wide|tall|high|x|by)\b)|cm|厘米|公分|mm|毫米|英寸)(?![a-z])",
+    re.IGNORECASE,
 )
-_PER_INCH = {
-    "inches": 1.0,
-    "inch": 1.0,
-    "in": 1.0,
-    "英寸": 1.0,
-    "cm": 2.54,
-    "厘米": 2.54,
-    "公分": 2.54,
-}
+_PER_INCH = {"inches": 1.0, "inch": 1.0, "in": 1.0, "英寸": 1.0, "cm": 2.54, "厘米": 2.54, "公分": 2.54}
 
 
-def _pixels_at_dpi(m: re.Match[str]) -> str:
-    per_inch = _PER_INCH.get(m.group(2), 25.4)  # mm
-    pixels = round(float(m.group(1)) / per_inch * int(m.group(4)))
-    return f"{pixels} px {m.group(3) or ''} "
+def print_sizes_in_pixels(text: str) -> str:
+    """Lengths on paper at the one print resolution the request states, as pixels: "宽4英寸，300dpi"
+    is "宽1200 px", "2 × 2 inches at 200 dpi" is "400x400 px". Without a resolution, or with two,
+    the text is left as it is (the router asks what a print size is in pixels)."""
+    resolutions = {int(m.group(1)) for m in _DPI.finditer(text)}
+    if len(resolutions) != 1 or not _LENGTH.search(text):
+        return text
+    (dpi,) = resolutions
+
+    def pixels(number: str, unit: str) -> str:
+        return f"{round(float(number) / _PER_INCH.get(unit.lower(), 25.4) * dpi)}"
+
+    def length(m: re.Match[str]) -> str:
+        unit = m.group(4)
+        if m.group(3) is None:
+            return f"{pixels(m.group(1), unit)} px"
+        return f"{pixels(m.group(1), m.group(2) or unit)}x{pixels(m.group(3), unit)} px"
+
+    text = _LENGTH.sub(length, text)
+    return _AT_DPI.sub(" ", text)
 
 
 _TENTHS = re.compile(r"([一二两三四五六七八九])(?:([二三四五六七八九]))?\s*成(?![为功品立绩交本员型]|不变)")
@@ -248,6 +262,19 @@ _REFERENCE = re.compile(
     r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
     r"\s*(?:#|no\.?|number|id)?\s*[:：]?\s*(?:[a-z]{1,4}-?)?\d+(?:\s*-\s*[a-z]?\d+)*\b|"
     r"(?<![\w#])#\s*\d+(?:-\d+)*\b"
+)
+#: A number that counts or names something other than the picture's pixels, degrees or shares:
+#: items and listings ("3号链接", "第3张", "8张", "link 9", "3000 pcs"), time ("in 2 mins", "放了十年"),
+#: money, and letter-digit names ("b2b", "1080p" is not one: it is a size). Not ages ("15岁", "a
+#: 15-year-old"): the safety rules read those.
+_COUNTED = re.compile(
+    r"第\s*\d+(?:\.\d+)?\s*[张个款条号步页章节组幅项]?|"
+    r"(?<![\d.])\d+\s*(?:号(?:链接|宝贝|商品|款)?|张(?:图|照片|图片)?(?!\s*\d)|件|款|套|组(?!合)|"
+    r"分钟|小时|个?钟头|天|周|个月|年(?!龄)|元|块钱|位|人)|"
+    r"\b(?:link|listing|item|slot|page|step|lot|row|line)\s*(?:#|no\.?)?\s*\d+\b(?!\s*(?:px|pixels?|%|x|:|/|wide|tall|high))|"
+    r"(?<![\d.])\d+\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?(?![\s-]*old)|pcs|pieces|units|"
+    r"orders|buyers|customers|people|photos|pics|shots|images|listings|skus|items|dollars|bucks|usd|rmb|yuan)\b|"
+    r"[$¥€£]\s*\d+(?:\.\d+)?|\b[a-z]\d[a-z]\b"
 )
 #: the markers of a list or numbered steps at the start of a line ("1. 裁成4:5", "- crop", "• 转黑白"):
 #: each item is a clause of its own, and its number is not a parameter
@@ -312,7 +339,7 @@ def fold_width(text: str) -> str:
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
     text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
     text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_SMALL.get(m.group(1).lower()) or m.group(1)}.5", text)
-    text = _CONTROL.sub("", text).translate(_QUOTES)
+    text = print_sizes_in_pixels(_CONTROL.sub("", text).translate(_QUOTES))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -359,12 +386,12 @@ def normalise(text: str) -> str:
     text = _EN_AFTER_BY.sub(lambda m: m.group(1) + str(_EN_NUMBERS[m.group(2)]), text)
     text = re.sub(r"(?:by\s+)?a\s+factor\s+of\s+(\d+(?:\.\d+)?)", r"by \1x", text)  # "by a factor of 4"
     text = re.sub(
-        r"\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?))", r"\1:\2", text
+        r"(?<![:\d])\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?|[:/]))", r"\1:\2", text
     )  # "3 to 1": a ratio
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
-    text = _PRINT_SIZE.sub(_pixels_at_dpi, text)  # "4 inches wide at 100 dpi": 400 px wide
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter
+    text = _COUNTED.sub(" ", text)  # "3号链接", "in 2 mins", "第3张": things counted, not parameters
     text = re.sub(r"(\d+\s*:\s*\d+)\s+(?:wide|tall)\b", r"\1", text)  # "2:1 wide crop": the ratio says it
     text = re.sub(r"(\d\s*(?:px|pixels?)?)\s+high\b", r"\1 tall", text)  # "100 px high": a height
     text = re.sub(r"(\d)-(?=(?:px|pixels?|percent|degrees?)\b)", r"\1 ", text)  # "a 20-pixel border"

@@ -54,6 +54,7 @@ READER_MIN_CHARS = 12  # a shorter request ("add a hat") gives the reader too li
 _CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much as two letters
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
+READER_CONTEXT = 0.4  # a clause beside an OpenCV edit read as a model or unsafe edit less surely: context
 RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
 
 
@@ -85,6 +86,21 @@ def route(
     if focused.route == "reject":
         return plan
     return replace(focused, reason=f"{focused.reason}; the request read in a letter: {focus!r}")
+
+
+def _as_it_is(number: str, image_size: tuple[int, int] | None) -> bool:
+    """Is `number` the picture's own width or height ("rejected for being only 600px")?"""
+    return image_size is not None and float(number) in image_size
+
+
+def _context(text: str, reader: Reader) -> bool:
+    """A clause the rules would send to the model, beside an OpenCV edit, that says why or how
+    the picture is rather than what to change in it: the learned reader reads it as neither a
+    model edit nor an unsafe one (quotes are always the model's: a text edit)."""
+    if QUOTE_CHARS.search(text):
+        return False
+    p = reader.probabilities_of(text)
+    return p["model"] + p["unsafe"] < READER_CONTEXT  # never what might be unsafe ("also make him Elon")
 
 
 def _names_an_edit(
@@ -136,7 +152,7 @@ def _read(
             0.9,
         )
     unit = print_size(said)
-    if unit:
+    if unit and not t.model_nouns.search(said):  # "put our 2.5 cm logo sticker on the rim": the model's
         return Plan.reject(f"unclear request: {unit}", 0.9, **_asked(said, "resize"))
     try:
         condition = read_condition(said)  # "if it's wider than 500px, shrink it to 500 wide"
@@ -177,12 +193,17 @@ def _read(
             readings.append((clause, exc))
     # a target stated among other words ("小红书是3:4竖图") is the request only when nothing else is
     commanded = any(not isinstance(r, PlanError) and r[0] in ("opencv", "model") for _, r in readings)
+    edits = any(
+        not isinstance(r, PlanError) and r[0] == "opencv" and r[2] >= CONFIDENCE_FLOOR for _, r in readings
+    )
     for clause, reading in readings:
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
         kind, found_ops, conf, note = reading
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
+        if kind == "model" and edits and reader is not None and _context(clause.text, reader):
+            kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":
@@ -309,7 +330,7 @@ def _read(
         # silently: below the floor (words of context, "for the listing", only lower it)
         read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
         parameter = (
-            STATED_NUMBER.search(words)
+            any(not _as_it_is(m.group(), image_size) for m in STATED_NUMBER.finditer(read))
             or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
             or t.names_an_op(read)  # "…对比度都降低吗": an edit named, unread
         )
@@ -318,7 +339,7 @@ def _read(
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
     first = ops[0].name
     stated_text = normalise(QUOTE_CHARS.sub(" ", masked.text))
-    unused = list(dict.fromkeys(unused_numbers(stated_text, ops)))
+    unused = list(dict.fromkeys(unused_numbers(stated_text, ops, image_size)))
     sides = unexplained_sides(stated_text, ops, t.slots["side"])
     if sides and not unused:  # a side named, every side cut or padded: which one was meant?
         return Plan.reject(
@@ -394,6 +415,12 @@ def _corrected(
     otherwise ("rotate left, no wait, right. 90 degrees", "加个20像素的黑边，算了还是白边吧": which part
     of the first still holds?) it is asked about."""
     before, after = said[: last.start()], said[last.end() :]
+    swapped = _parameter_corrected(before, after, t)  # "rotate left, no wait, right. 90 degrees"
+    if swapped is not None and not masked.quotes:
+        plan = _read(swapped, image_size, limits, t, reader)
+        if plan.route == "opencv":
+            note = f"read the correction ({last.group().strip()!r}) as {swapped.strip(' ,.;')!r}"
+            return replace(plan, reason=f"{plan.reason}; {note}")
     # numbers said before stand corrected only by numbers of its own ("1:1, scratch that, 4:5")
     if not masked.quotes and (STATED_NUMBER.search(after) or not STATED_NUMBER.search(before)):
         plan = _read(after, image_size, limits, t, reader)
@@ -408,6 +435,32 @@ def _corrected(
         0.9,
         **_asked(said),
     )
+
+
+# the parameters a correction may put right, each with the slots that say the value it replaces
+_CORRECTABLE = (("cw", "ccw"), ("horizontal", "vertical"), ("warm", "cool"), ("more", "less"))
+_CORRECTING_NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:px|pixels?|像素|%|度|degrees?|°)?")
+
+
+def _parameter_corrected(before: str, after: str, t: Templates) -> str | None:
+    """A correction of one parameter ("rotate left, no wait, right", "800 wide - sorry, 900",
+    "flip it vertically - I mean horizontally") as the request it makes: the words before it with
+    that parameter replaced, then the rest. None when what follows the correction is not one
+    parameter of a kind said before it."""
+    after = after.strip(" ,-")
+    first = re.match(r"([^,.;!]*?)(?:\s*[,.;!]\s*|\s+-\s+|$)", after)
+    head, rest = first.group(1).strip(), after[first.end() :]
+    for group in _CORRECTABLE:
+        if any(t.slots[n].fullmatch(head) for n in group) and any(t.slots[n].search(before) for n in group):
+            for name in group:
+                before = t.slots[name].sub(" ", before)
+            return f"{before.rstrip(' ,-')} {head}, {rest}"
+    number = _CORRECTING_NUMBER.fullmatch(head)
+    stated = list(STATED_NUMBER.finditer(before))
+    if number and stated:
+        last = stated[-1]
+        return f"{before[: last.start()]}{number.group(1)}{before[last.end() :].rstrip(' ,-')}, {rest}"
+    return None
 
 
 def _second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:

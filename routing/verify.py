@@ -89,12 +89,13 @@ _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (re
 )
 
 
-def unused_numbers(text: str, ops: list[Op]) -> list[str]:
+def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None = None) -> list[str]:
     """The numbers stated in `text` (normalised) that no parameter of `ops` holds. Each must be
     held by a parameter of its own (two 300s need two): "800" by a width of 800, "50%" by a scale
     of 0.5, "270" by a turn of -90, "1/10" of a side by a margin of 10%; or the plan is not what
-    was asked."""
-    values = [v for op in ops for v in _numbers_in(op.params)]
+    was asked. The picture's own width and height (`image_size`) may each be stated once as what
+    it is ("rejected for being only 600px; upscale to 1000 wide")."""
+    values = [v for op in ops for v in _numbers_in(op.params)] + [float(n) for n in image_size or ()]
     text = _restatements_dropped(_NOT_A_PARAMETER.sub(" ", text))
     unused = []
 

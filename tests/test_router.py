@@ -814,13 +814,27 @@ def test_code_on_a_screen_in_the_picture_is_an_edit_not_a_request_for_code():
 @pytest.mark.parametrize(
     "instruction",
     [
-        "rotate left — no wait, right. 90 degrees",
-        "四周加个20像素的黑边，算了还是白边吧",
+        "四周加个20像素的黑边，算了还是白边吧",  # is it still 20 px? which part of the first holds
+        "rotate 90 left, no wait, the other way",  # neither a whole request nor a parameter
     ],
 )
 def test_a_request_that_corrects_itself_is_asked_about(instruction):
     plan = route(instruction, (600, 400))
     assert plan.route == "reject" and "corrects itself" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("rotate left — no wait, right. 90 degrees", [{"op": "rotate", "degrees": 90.0}]),
+        ("make it 800 wide — sorry, 900 — keep proportions", [{"op": "resize", "width": 900}]),
+        ("Flip it vertically — I mean horizontally, like a mirror", [{"op": "flip", "axis": "horizontal"}]),
+        ("rotate 90 degrees clockwise, no wait, 180", [{"op": "rotate", "degrees": 180.0}]),
+    ],
+)
+def test_a_correction_of_one_parameter_replaces_it(instruction, expected):
+    assert ops(instruction) == expected
+    assert "read the correction" in route(instruction).reason
 
 
 @pytest.mark.parametrize(

@@ -61,10 +61,23 @@ class Masked:
         return [self.quotes[ord(ch) - QUOTE_MARK][1:-1] for ch in QUOTE_CHARS.findall(text)]
 
 
+# what says quoted words are words to write, replace or remove on the picture ("replace '新品上市'
+# with 'New Arrival'", "把'SAMPLE'去掉", "print 'HUAXIN' on the cup"): without it a quote is a
+# citation ("Etsy says \"we recommend 4:3\"", "the 'Monochrome' album"), read as words
+_WRITES = re.compile(
+    r"写|印|加|添|换|改|替|去|删|抹|擦|p掉|标|译|字|文案|"
+    r"\b(?:write|print|add|put|replace|change|swap|remove|delete|erase|say|read|translate|spell|type|insert|"
+    r"caption|label|text|word|wording|title|slogan|tagline|lettering|logo|sign|sticker|banner|tag)s?\b"
+)
+
+
 def mask_quotes(display: str) -> Masked:
     """Replace each quoted string by one private-use character (those typed by the user, which
-    mean nothing, are dropped first)."""
+    mean nothing, are dropped first). A request that says nothing of writing on the picture
+    cites what it quotes: its quotes are read as words."""
     display = QUOTE_CHARS.sub("", display)
+    if not _WRITES.search(normalise(QUOTED.sub(" ", display))):
+        return Masked(QUOTED.sub(lambda m: m.group(1) or m.group(2), display), ())
     quotes: list[str] = []
 
     def mark(m: re.Match[str]) -> str:

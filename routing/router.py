@@ -30,6 +30,7 @@ from routing.verify import (
     frame_conflict,
     orientation_conflict,
     print_size,
+    restates,
     unclear_model_request,
     unexplained_sides,
     unused_numbers,
@@ -88,9 +89,10 @@ def route(
     return replace(focused, reason=f"{focused.reason}; the request read in a letter: {focus!r}")
 
 
-def _as_it_is(number: str, image_size: tuple[int, int] | None) -> bool:
-    """Is `number` the picture's own width or height ("rejected for being only 600px")?"""
-    return image_size is not None and float(number) in image_size
+def _idempotent(op: Op) -> bool:
+    """Is asking twice for `op` asking once? A crop to a ratio or a resize to a size, said again,
+    is the same edit; a turn, a flip, a border or an adjustment said again may be a second one."""
+    return op.name == "crop" and "aspect" in op.params or op.name == "resize" and "scale" not in op.params
 
 
 def _context(text: str, reader: Reader) -> bool:
@@ -186,6 +188,7 @@ def _read(
     notes: list[str] = []
     readings = []
     read_ops: list[Op] = []  # every op read, before merging: do any pull against each other?
+    restated: list[str] = []  # clauses that asked again for the op before them, in the same words
     for clause in requests:
         try:
             readings.append((clause, read_op_clause(clause.text, t, limits, image_size)))
@@ -232,6 +235,8 @@ def _read(
         for op, keys in found_ops:
             if op.name in ORIENTATION_OPS and (op in stated or (clause.evidence and op in ops)):
                 continue  # "拍倒了，转180度回来": the state and the command ask for one turn
+            if ops and ops[-1] == op and _idempotent(op):  # "the feed is all 4:5 now, crop this one to 4:5"
+                restated.append(clause.text)
             _append_merging(ops, explicit, op, keys)
             if clause.evidence:
                 stated.append(op)
@@ -330,7 +335,7 @@ def _read(
         # silently: below the floor (words of context, "for the listing", only lower it)
         read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
         parameter = (
-            any(not _as_it_is(m.group(), image_size) for m in STATED_NUMBER.finditer(read))
+            any(not restates(m.group(), ops, image_size) for m in STATED_NUMBER.finditer(read))
             or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
             or t.names_an_op(read)  # "…对比度都降低吗": an edit named, unread
         )
@@ -340,6 +345,12 @@ def _read(
     first = ops[0].name
     stated_text = normalise(QUOTE_CHARS.sub(" ", masked.text))
     unused = list(dict.fromkeys(unused_numbers(stated_text, ops, image_size)))
+    context = " ".join([c.text for c in unread] + restated)  # numbers said again there are no new ones
+    unused = [
+        n
+        for n in unused
+        if not (re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", context) and restates(n, ops, image_size))
+    ]
     sides = unexplained_sides(stated_text, ops, t.slots["side"])
     if sides and not unused:  # a side named, every side cut or padded: which one was meant?
         return Plan.reject(

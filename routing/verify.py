@@ -118,6 +118,16 @@ def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None 
     return unused
 
 
+def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> bool:
+    """Is `number`, said in words of context, a value the plan already holds ("the feed is all
+    4:5 now, crop this one to 4:5") or the picture's own width or height ("rejected for being
+    only 600px")? Said there it explains nothing new; said in a request it needs its own parameter."""
+    stated = float(number)
+    return stated in (image_size or ()) or any(
+        _means(v, stated) for op in ops for v in _numbers_in(op.params)
+    )
+
+
 def _numbers_in(params) -> list[float]:
     if isinstance(params, bool):
         return []

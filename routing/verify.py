@@ -122,10 +122,12 @@ def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> 
     """Is `number`, said in words of context, a value the plan already holds ("the feed is all
     4:5 now, crop this one to 4:5") or the picture's own width or height ("rejected for being
     only 600px")? Said there it explains nothing new; said in a request it needs its own parameter."""
+    values = [v for op in ops for v in _numbers_in(op.params)]
+    if "/" in number:  # a fraction of a side: held as a share or a percentage
+        a, b = (float(part) for part in number.split("/"))
+        return bool(b) and any(_same(v, 100 * a / b) or _same(v, a / b) for v in values)
     stated = float(number)
-    return stated in (image_size or ()) or any(
-        _means(v, stated) for op in ops for v in _numbers_in(op.params)
-    )
+    return stated in (image_size or ()) or any(_means(v, stated) for v in values)
 
 
 def _numbers_in(params) -> list[float]:

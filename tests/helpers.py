@@ -104,12 +104,14 @@ def known_misses(data: Path, *names: str) -> dict[str, str]:
 
 def cases_with_known_misses(rows: list[dict], known: dict[str, str], id_of) -> list:
     """pytest parameters for `rows`: a row listed in `known` is expected to fail, strictly (a change
-    that fixes it must take it off its list)."""
+    that fixes it must take it off its list), and only by a wrong answer: a crash is a failure."""
     return [
         pytest.param(
             row,
             id=id_of(row),
-            marks=[pytest.mark.xfail(reason=known[row["id"]], strict=True)] if row["id"] in known else [],
+            marks=[pytest.mark.xfail(reason=known[row["id"]], strict=True, raises=AssertionError)]
+            if row["id"] in known
+            else [],
         )
         for row in rows
     ]

@@ -4,6 +4,7 @@ and say what is left over (words that name an object, units without a number).""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from config.limits import Limits
 from routing.builders import build
@@ -28,6 +29,7 @@ _UNIT = re.compile(r"度|°|像素|%|(?<![a-z])(?:px|pixels?|degrees?|percent)(?
 STATED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _NUMBER_AND_UNIT = re.compile(r"\d+(?:\.\d+)?\s*(?:px|pixels?|像素)?|[=:/]")
 _ABBREVIATION = re.compile(r"[a-z]{1,2}")  # "L", "t", "lr": a side or a dimension, abbreviated
+_CONTEXT_WORDS = 3  # words (or twice as many Chinese characters) beside an op that may be context
 IMPLIED_CONFIDENCE = 0.5  # an op only implied by a target among other words: the reader decides
 _HOLDS_TRIGGER = ("quality",)  # slots whose form starts with their op's word: "质量设为85", "quality of 80"
 _DIMENSIONS = ("width", "height", "longest", "shortest")
@@ -95,11 +97,19 @@ def picture_named(text: str, t: Templates) -> str:
     return _PICTURE_OF_EN.sub(lambda m: subject(m, m.group(1) + " "), text)
 
 
-def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[int, int] | None):
+def read_op_clause(
+    text: str,
+    t: Templates,
+    limits: Limits,
+    image_size: tuple[int, int] | None,
+    context: Callable[[str], bool] | None = None,
+):
     """Return (kind, [(Op, explicit keys)], confidence, note) for one request clause.
 
     kind: opencv | model | reject | unknown (no edit recognised) | skip (nothing but glue) |
     implied (an op only implied by a target among other words: "I need 4:5").
+    `context`: whether words left beside an op that name things are context, not a model edit
+    ("this one needs rotating 90° counter-clockwise like the others in the album").
     """
     text = picture_named(text, t)
     if not QUOTE_CHARS.search(text) and t.not_this_picture.search(text):
@@ -131,7 +141,8 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
     spans = [part for f in found for part in f.parts]
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
-    if _local(leftover, t) or _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans)):
+    things = _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans))
+    if _local(leftover, t) or (things and not _context(_residue(leftover), context)):
         return kind if implied else ("model", [], 0.75, "")  # a thing named: not a bare target
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]
@@ -151,7 +162,8 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         )
         if beside:  # "crop L 100px": a letter unread beside a number is what the number is for
             return "opencv", built, 0.3, f"did not understand {beside!r} beside a number"
-        if t.model_nouns.search(residue):  # "crop to 1:1 with the logo bigger": words for the model
+        if t.model_nouns.search(residue) and not _context(residue, context):
+            # "crop to 1:1 with the logo bigger": words for the model
             return kind if implied else ("model", [], 0.7, "")
         if implied:  # never run on the rules alone: the learned reader must read it as OpenCV too
             return "implied", built, IMPLIED_CONFIDENCE, f"read as a target among {residue!r}"
@@ -162,6 +174,17 @@ def read_op_clause(text: str, t: Templates, limits: Limits, image_size: tuple[in
         confidence = min(confidence, 0.95 - 0.6 * share, 0.5 if unreadable else 1.0)
         note = f"ignored words: {residue!r}"
     return "opencv", built, confidence, note
+
+
+def _context(residue: str, context: Callable[[str], bool] | None) -> bool:
+    """Are the words left beside an op a sentence of context ("buyer requested greyscale images for
+    the printed price list")? A word or two that name a thing are what the op is done to ("把沙发
+    调亮", "brighten the swimwear"): never context."""
+    long = (
+        len(residue.split()) >= _CONTEXT_WORDS
+        or len(re.findall(r"[\u4e00-\u9fff]", residue)) >= 2 * _CONTEXT_WORDS
+    )
+    return long and context is not None and context(residue)
 
 
 def _beside_a_number(word: str, text: str) -> bool:

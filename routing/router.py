@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 
 from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
@@ -55,7 +56,7 @@ READER_MIN_CHARS = 12  # a shorter request ("add a hat") gives the reader too li
 _CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much as two letters
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
-READER_CONTEXT = 0.4  # a clause beside an OpenCV edit read as a model or unsafe edit less surely: context
+READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
 RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
 
 
@@ -96,13 +97,17 @@ def _idempotent(op: Op) -> bool:
 
 
 def _context(text: str, reader: Reader) -> bool:
-    """A clause the rules would send to the model, beside an OpenCV edit, that says why or how
-    the picture is rather than what to change in it: the learned reader reads it as neither a
-    model edit nor an unsafe one (quotes are always the model's: a text edit)."""
+    """Words the rules would send to the model, beside an OpenCV edit, that say why or how the
+    picture is rather than what to change in it: the learned reader does not read them as a model
+    edit, nor as an unsafe one when they name something sensitive (routing/safety.toml [meaning]
+    sensitive); quotes are always the model's (a text edit)."""
     if QUOTE_CHARS.search(text):
         return False
     p = reader.probabilities_of(text)
-    return p["model"] + p["unsafe"] < READER_CONTEXT  # never what might be unsafe ("also make him Elon")
+    if p["model"] >= READER_CONTEXT:
+        return False
+    # the reader's "unsafe" of words about nothing sensitive is mostly "worded unusually"
+    return p["unsafe"] < READER_CONTEXT or not sensitive_concepts(text)  # never "also make him Elon"
 
 
 def _names_an_edit(
@@ -189,9 +194,10 @@ def _read(
     readings = []
     read_ops: list[Op] = []  # every op read, before merging: do any pull against each other?
     restated: list[str] = []  # clauses that asked again for the op before them, in the same words
+    context = partial(_context, reader=reader) if reader is not None else None
     for clause in requests:
         try:
-            readings.append((clause, read_op_clause(clause.text, t, limits, image_size)))
+            readings.append((clause, read_op_clause(clause.text, t, limits, image_size, context)))
         except PlanError as exc:
             readings.append((clause, exc))
     # a target stated among other words ("小红书是3:4竖图") is the request only when nothing else is
@@ -337,7 +343,8 @@ def _read(
         parameter = (
             any(not restates(m.group(), ops, image_size) for m in STATED_NUMBER.finditer(read))
             or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
-            or t.names_an_op(read)  # "…对比度都降低吗": an edit named, unread
+            # "…对比度都降低吗": an edit named, unread (not one the plan makes: "too harsh, lower contrast")
+            or t.names_an_op(read, besides=tuple(op.name for op in ops))
         )
         confidence = min(confidence, 0.3 if parameter else UNPARSED_CONFIDENCE)
         notes.append(f"not understood: {words!r}")

@@ -47,9 +47,10 @@ class Templates:
     closings: re.Pattern[str]  # how it ends before the signature ("Best regards,", "此致")
     asks: re.Pattern[str]  # what marks a sentence that asks for something ("could you", "请")
 
-    def names_an_op(self, text: str, pos: int = 0) -> bool:
-        """Whether `text` (from `pos`) holds the trigger of an OpenCV op."""
-        return any(op.triggers.search(text, pos) for op in self.ops)
+    def names_an_op(self, text: str, pos: int = 0, besides: tuple[str, ...] = ()) -> bool:
+        """Whether `text` (from `pos`) holds the trigger of an OpenCV op (other than those named
+        in `besides`)."""
+        return any(op.triggers.search(text, pos) for op in self.ops if op.name not in besides)
 
 
 def _slot_pattern(fragment: str) -> re.Pattern[str]:

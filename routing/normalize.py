@@ -276,6 +276,20 @@ _COUNTED = re.compile(
     r"orders|buyers|customers|people|photos|pics|shots|images|listings|skus|items|dollars|bucks|usd|rmb|yuan)\b|"
     r"[$¥€£]\s*\d+(?:\.\d+)?|\b[a-z]\d[a-z]\b"
 )
+#: Ways of saying a request that read like something else, said plainly: a negated negation is the
+#: request ("不要不加边", "我没说不要黑白的", "don't not flip it", "I'm not saying don't change it"),
+#: "all four sides" are all of them (not a number), and the picture as it is now is what a
+#: comparison starts from, not what to keep ("twice as big as it is now", "比现在暖一点")
+_SAID_PLAINLY = (
+    (re.compile(r"不要不(?=[加做转调裁变改换])|我?没(?:有)?说(?:过)?不要"), "要"),
+    (re.compile(r"\b(?:don'?t|do\s+not)\s+not\b|\bnot\s+saying\s+(?:don'?t|do\s+not|not\s+to)\b"), " "),
+    (re.compile(r"\b(?:all\s+)?(?:4|four)\s+(?=sides|edges)"), "all "),
+    (
+        re.compile(r"\s+(?:as|than)\s+(?:it\s+is|it'?s|they\s+are)(?:\s+(?:now|right\s+now|currently))?\b"),
+        " ",
+    ),
+    (re.compile(r"比(?:现在|原来|原图|之前)(?=[^\s,.;，。]{1,3}(?:一点|一些|些|点))"), "更"),
+)
 #: the markers of a list or numbered steps at the start of a line ("1. 裁成4:5", "- crop", "• 转黑白"):
 #: each item is a clause of its own, and its number is not a parameter
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\(?\d{1,2}[.)、:：](?!\d)|[-*•·])[ \t]*")
@@ -403,6 +417,8 @@ def normalise(text: str) -> str:
     )
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
+    for pattern, means in _SAID_PLAINLY:  # "不要不加边", "don't not flip it", "twice as big as it is now"
+        text = pattern.sub(means, text)
     text = _NUMBER_THEN_SIDE_EN.sub(r"\2 \1", text)
     text = _NUMBER_THEN_SIDE_ZH.sub(r"\2 \1", text)
     text = _NEGATIVE.sub("-", text)

@@ -443,7 +443,7 @@ def _build_format(f: Found, limits: Limits):
             raise PlanError(f"a file of {size.value} {unit} is not possible")
         if params.get("format") in ("png", "tiff", "bmp"):
             raise PlanError(f"a {params['format']} cannot be made to fit a file size; ask for jpeg or webp")
-        params["max_kb" if unit == "kb" else "max_mb"] = amount
+        params["max_kb" if unit in ("kb", "k") else "max_mb"] = amount  # "200k以内": kilobytes
     if not params:
         raise PlanError("say which format (png, jpeg, webp) or quality to use")
     return Op("format", params), set(params)

@@ -47,12 +47,15 @@ SETS = (
     "router_fresh4",
     "router_fresh5",
     "router_fresh6",
+    "router_fresh7",
+    "router_fresh8",
+    "router_fresh9",
     "safety_matrix",
     "safety_matrix2",
 )
-# never fitted on (fresh5 and fresh6 were held out too, until their cases had shaped the rules:
-# from then on they are leave-set-out measures like the others)
-HELD_OUT = ("router_fresh7", "router_fresh8", "router_fresh9")
+# never fitted on (fresh5-fresh9 were held out too, until their cases had shaped the rules: from
+# then on they are leave-set-out measures like the others)
+HELD_OUT = ("router_fresh10",)
 EVALUATED = tuple(name for name in SETS if name.startswith(("router_fresh", "safety")))  # written blind
 _UNSAFE_FAMILY = ("unsafe", "inject", "system", "prompt")
 

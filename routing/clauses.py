@@ -142,7 +142,7 @@ def read_op_clause(
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
     things = _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans))
-    if _local(leftover, t) or (things and not _context(_residue(leftover), context)):
+    if _local(leftover, t) or (things and not _context(_residue(leftover), t, context)):
         return kind if implied else ("model", [], 0.75, "")  # a thing named: not a bare target
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]
@@ -162,7 +162,7 @@ def read_op_clause(
         )
         if beside:  # "crop L 100px": a letter unread beside a number is what the number is for
             return "opencv", built, 0.3, f"did not understand {beside!r} beside a number"
-        if t.model_nouns.search(residue) and not _context(residue, context):
+        if t.model_nouns.search(residue):
             # "crop to 1:1 with the logo bigger": words for the model
             return kind if implied else ("model", [], 0.7, "")
         if implied:  # never run on the rules alone: the learned reader must read it as OpenCV too
@@ -176,10 +176,12 @@ def read_op_clause(
     return "opencv", built, confidence, note
 
 
-def _context(residue: str, context: Callable[[str], bool] | None) -> bool:
-    """Are the words left beside an op a sentence of context ("buyer requested greyscale images for
-    the printed price list")? A word or two that name a thing are what the op is done to ("把沙发
-    调亮", "brighten the swimwear"): never context."""
+def _context(residue: str, t: Templates, context: Callable[[str], bool] | None) -> bool:
+    """Are the words left beside an op a sentence of context ("I'm going through the whole album:
+    this one needs rotating 90° like the others")? A word or two, or words that name a part of a
+    picture, are what the op is done to ("把沙发调亮", "让自家品牌的标志颜色更鲜艳"): never context."""
+    if t.model_nouns.search(residue):
+        return False
     long = (
         len(residue.split()) >= _CONTEXT_WORDS
         or len(re.findall(r"[\u4e00-\u9fff]", residue)) >= 2 * _CONTEXT_WORDS

@@ -287,9 +287,15 @@ def _build_resize(f: Found, limits: Limits):
             scale = pct
         else:
             scale = 1 - pct if shrink else 1 + pct
-    elif f.get("fraction"):
+    elif f.get("fraction"):  # like a percentage: "a third smaller" is 2/3, "shrink it to a third" 1/3
         a, b = (_number(g) for g in f.get("fraction").groups[:2])
-        scale = a / b if b else 0
+        share = a / b if b else 0
+        if f.has("absolute") or not re.search(
+            r"缩小|放大|shrink|enlarge|bigger|smaller|larger|up|down", f.trigger
+        ):
+            scale = share
+        else:
+            scale = 1 - share if shrink else 1 + share
     elif px:
         value = int(_number(px.value))
         if value < 1:

@@ -90,6 +90,39 @@ def route(
     return replace(focused, reason=f"{focused.reason}; the request read in a letter: {focus!r}")
 
 
+def _shape_said_twice(ops: list[Op], explicit: list[set[str]]) -> None:
+    """Drop a crop read from a bare shape ("1:1正方形") when another op makes that shape in a way
+    the request says ("补白边到正方形"): the shape was the target, the other op how to reach it."""
+    for i in range(len(ops) - 1, -1, -1):
+        if IMPLICIT not in explicit[i] or set(ops[i].params) - {"anchor"} != {"aspect"}:  # a size stays
+            continue
+        shape = _ratio(ops[i].params["aspect"])
+        if any(
+            j != i and IMPLICIT not in explicit[j] and _ratio(op.params.get("aspect", (0, 1))) == shape
+            for j, op in enumerate(ops)
+        ):
+            del ops[i], explicit[i]
+
+
+def _shape_not_made(text: str, ops: list[Op], t: Templates) -> bool:
+    """Does `text` state a shape ("正方形", "3:4", "800x800") that no op of the plan makes?"""
+    made = {_ratio(op.params["aspect"]) for op in ops if isinstance(op.params.get("aspect"), list)}
+    made |= {
+        _ratio((op.params["width"], op.params["height"]))
+        for op in ops
+        if "height" in op.params and "width" in op.params
+    }
+    if t.slots["square"].search(text) and 1.0 not in made:
+        return True
+    shapes = [m for name in ("ratio", "size") for m in t.slots[name].finditer(text)]
+    return any(float(m.group(2)) and _ratio((m.group(1), m.group(2))) not in made for m in shapes)
+
+
+def _ratio(pair) -> float:
+    w, h = (float(v) for v in pair)
+    return round(w / h, 3) if h else 0.0
+
+
 def _idempotent(op: Op) -> bool:
     """Is asking twice for `op` asking once? A crop to a ratio or a resize to a size, said again,
     is the same edit; a turn, a flip, a border or an adjustment said again may be a second one."""
@@ -247,6 +280,7 @@ def _read(
             if clause.evidence:
                 stated.append(op)
 
+    _shape_said_twice(ops, explicit)  # "要求1:1正方形，请补白边到正方形": one pad, not a crop and a pad
     _shape_to_pad(ops, explicit)
     if any(op.name == "crop" and "margins" in op.params for op in ops):  # "strip the border: 10 px"
         explicit = [keys for op, keys in zip(ops, explicit, strict=True) if op.name != "trim"]
@@ -343,6 +377,7 @@ def _read(
         parameter = (
             any(not restates(m.group(), ops, image_size) for m in STATED_NUMBER.finditer(read))
             or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
+            or _shape_not_made(read, ops, t)  # "朋友圈要正方形的，顺便调亮一点": the square is unread
             # "…对比度都降低吗": an edit named, unread (not one the plan makes: "too harsh, lower contrast")
             or t.names_an_op(read, besides=tuple(op.name for op in ops))
         )
@@ -668,6 +703,14 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         degrees = amount.params["degrees"]
         ops[-1] = Op("rotate", {"degrees": degrees if way.params["degrees"] > 0 else turn(-degrees)})
         explicit[-1] = {"degrees", "direction"}
+        return
+    if (
+        ops
+        and op.name == ops[-1].name not in (MODEL_OP, "rotate")
+        and explicit[-1] < keys
+        and all(ops[-1].params.get(k) == op.params.get(k) for k in explicit[-1] if k in op.params)
+    ):  # "统一加白边，四周各加30像素白色边框": the same edit said again, in more detail
+        ops[-1], explicit[-1] = op, keys
         return
     if ops and op.name != MODEL_OP and (ops[-1] == op or _same_direction(ops[-1], op)):
         # "降低饱和度，别太艳了" asks once, in two ways: the one with an amount stands

@@ -91,11 +91,12 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         closers=re.compile(rf"(?:\s*(?:{'|'.join(request['closers'])})[\s,.!~]*)+$"),
         question=words_pattern(request["question"]),
         context_clauses=re.compile(rf"^\s*(?:{words_pattern(request['context_clauses']).pattern})"),
-        complaints=tuple(  # "调成偏蓝" asks for blue; "画面偏蓝" complains of it
+        # "调成偏蓝" asks for blue, "画面偏蓝" complains of it; "颜色淡一点" (a degree after it) asks for it
+        complaints=tuple(
             (
                 re.compile(
                     rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
-                    rf"(?:{said})(?![a-z])"
+                    rf"(?:{said})(?![a-z])(?!\s*(?:一点|一些|些|点儿?|a\s+(?:bit|little)\b))"
                 ),
                 means,
             )

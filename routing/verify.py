@@ -108,7 +108,7 @@ def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None 
 
     for m in _FRACTION.finditer(text):
         a, b = float(m.group(1)), float(m.group(2))
-        if b and not take(lambda v, a=a, b=b: _same(v, 100 * a / b) or _same(v, a / b)):
+        if b and not take(lambda v, a=a, b=b: _holds_share(v, a / b)):
             unused.append(m.group())
     text = _FRACTION.sub(" ", text)
     for m in _NUMBER.finditer(text):
@@ -125,9 +125,15 @@ def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> 
     values = [v for op in ops for v in _numbers_in(op.params)]
     if "/" in number:  # a fraction of a side: held as a share or a percentage
         a, b = (float(part) for part in number.split("/"))
-        return bool(b) and any(_same(v, 100 * a / b) or _same(v, a / b) for v in values)
+        return bool(b) and any(_holds_share(v, a / b) for v in values)
     stated = float(number)
     return stated in (image_size or ()) or any(_means(v, stated) for v in values)
+
+
+def _holds_share(value: float, share: float) -> bool:
+    """Does a parameter hold a share of a side or a size ("1/10" of a side is a margin of 10%; "a
+    third smaller" a scale of 2/3, "a quarter bigger" one of 5/4)?"""
+    return any(_same(value, v) for v in (100 * share, share, 1 - share, 1 + share))
 
 
 def _numbers_in(params) -> list[float]:

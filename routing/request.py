@@ -76,7 +76,7 @@ def mask_quotes(display: str) -> Masked:
     mean nothing, are dropped first). A request that says nothing of writing on the picture
     cites what it quotes: its quotes are read as words."""
     display = QUOTE_CHARS.sub("", display)
-    if not _WRITES.search(normalise(QUOTED.sub(" ", display))):
+    if QUOTED.search(display) and not _WRITES.search(normalise(QUOTED.sub(" ", display))):
         return Masked(QUOTED.sub(lambda m: m.group(1) or m.group(2), display), ())
     quotes: list[str] = []
 

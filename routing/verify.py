@@ -152,9 +152,9 @@ def _means(value: float, stated: float) -> bool:
     """Does a parameter `value` hold the number `stated`? As itself, as a percentage (an amount
     of 0.15 is "15%", a scale of 0.75 is "75%" or "25% smaller"), a factor (a scale of 0.25 is
     "by a factor of 4") or a turn the other way (-90 is "270")."""
-    candidates = [value, abs(value), 100 * value, 100 * abs(value), 100 * abs(1 - value), 360 - abs(value)]
-    if value:
-        candidates.append(1 / abs(value))
+    candidates = [value, abs(value), 100 * value, 100 * abs(value), 360 - abs(value)]
+    if value:  # a zero (a colour's channel) is no scale: "100" is never "100% smaller"
+        candidates += [100 * abs(1 - value), 1 / abs(value)]
     return any(_same(c, abs(stated)) for c in candidates) or _same(value, stated)
 
 

@@ -207,7 +207,7 @@ _DPI = re.compile(r"(?<![\d.])(\d+)\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
 _AT_DPI = re.compile(r"(?:\b(?:at|@)\s*|按\s*|@\s*)?(?<![\d.])\d+\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
 _LENGTH = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*)?(?:[x×*]\s*(\d+(?:\.\d+)?)\s*)?"
-    r"(inches|inch|in(?=\s+(?:wide|tall|high|x|by)\b)|cm|厘米|公分|mm|毫米|英寸)(?![a-z])",
+    r"(inches|inch|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸)(?![a-z])",
     re.IGNORECASE,
 )
 _PER_INCH = {"inches": 1.0, "inch": 1.0, "in": 1.0, "英寸": 1.0, "cm": 2.54, "厘米": 2.54, "公分": 2.54}
@@ -278,12 +278,21 @@ _COUNTED = re.compile(
 )
 #: Ways of saying a request that read like something else, said plainly: a negated negation is the
 #: request ("不要不加边", "我没说不要黑白的", "don't not flip it", "I'm not saying don't change it"),
-#: "all four sides" are all of them (not a number), and the picture as it is now is what a
-#: comparison starts from, not what to keep ("twice as big as it is now", "比现在暖一点")
+#: "all four sides" are all of them (not a number), "up side" is the top, "instead of cropping" is
+#: "don't crop", and the picture as it is now is what a comparison starts from, not what to keep
+#: ("twice as big as it is now", "比现在暖一点")
 _SAID_PLAINLY = (
     (re.compile(r"不要不(?=[加做转调裁变改换])|我?没(?:有)?说(?:过)?不要"), "要"),
     (re.compile(r"\b(?:don'?t|do\s+not)\s+not\b|\bnot\s+saying\s+(?:don'?t|do\s+not|not\s+to)\b"), " "),
     (re.compile(r"\b(?:all\s+)?(?:4|four)\s+(?=sides|edges)"), "all "),
+    (re.compile(r"\bup\s+side\s+down\b"), "upside down"),  # "cut 50 pixel from up side and down side"
+    (re.compile(r"\b(?:up|upper)\s+side\b"), "top side"),
+    (re.compile(r"\b(?:down|lower)\s+side\b"), "bottom side"),
+    (
+        re.compile(r"\s*\binstead\s+of\s+(?=crop|cutting|stretch|squash|resiz|padd)"),
+        ", don't ",
+    ),  # "pad instead of cropping"
+    (re.compile(r"[,，]?\s*而不是\s*(?=裁|剪|拉伸|缩放|补)"), "，不要"),
     (
         re.compile(r"\s+(?:as|than)\s+(?:it\s+is|it'?s|they\s+are)(?:\s+(?:now|right\s+now|currently))?\b"),
         " ",

@@ -69,7 +69,7 @@ def sensitive_concepts(text: str) -> tuple[str, ...]:
 
 _NAMED_PERSON = re.compile(  # "Put Jackie Chan holding the cup": a person named with capitals
     r"\b(?:[Aa]dd|[Pp]ut|[Pp]lace|[Ii]nsert|[Pp]aste|[Pp]hotoshop|[Ss]how|[Hh]ave)\s+(?!(?:The|A|An|This|That|Our|My|Your|Some|Two|Three)\b)"
-    r"(?:[A-Z][a-z]+|[A-Z]\.)(?:\s+[A-Z][a-z]+)+\s+"
+    r"(?:[A-Z][a-z]+|[A-Z]\.)(?:\s+[A-Z][a-z]+)+\s+(?:(?:in|into|on|onto)\s+(?:the|this|our)\s+(?:shot|photo|picture|image|scene|frame)\s+)?"
     r"(?:holding|wearing|using|drinking|eating|sipping|next\s+to|beside|posing|endorsing|with\s+(?:the|our|my))\b"
 )
 NAMED_PERSON_REASON = "a real person's likeness put into the picture / 不允许把真实人物的形象放进图片"

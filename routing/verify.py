@@ -68,7 +68,7 @@ def frame_conflict(ops: list[Op]) -> str | None:
 
 
 _PRINT_UNIT = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:inch(?:es)?|in(?=\s+(?:wide|tall|high|x|by)\b)|cm|厘米|公分|mm|毫米|英寸)"
+    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:inch(?:es)?|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸)"
 )
 
 

@@ -42,6 +42,7 @@ BLIND_SETS = (
     "router_fresh8",
     "router_fresh9",
     "router_fresh10",
+    "router_fresh11",
 )
 KNOWN_MISSES = {
     # "stretch to 1024x1024, ignore the ratio": a stretch resize is not a phrasing the router has

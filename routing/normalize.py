@@ -207,10 +207,11 @@ _DPI = re.compile(r"(?<![\d.])(\d+)\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
 _AT_DPI = re.compile(r"(?:\b(?:at|@)\s*|按\s*|@\s*)?(?<![\d.])\d+\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
 _LENGTH = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*)?(?:[x×*]\s*(\d+(?:\.\d+)?)\s*)?"
-    r"(inches|inch|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸)(?![a-z])",
+    r"(inches|inch|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸|metres?|meters?|米)(?![a-z])",
     re.IGNORECASE,
 )
 _PER_INCH = {"inches": 1.0, "inch": 1.0, "in": 1.0, "英寸": 1.0, "cm": 2.54, "厘米": 2.54, "公分": 2.54}
+_PER_INCH |= {"m": 0.0254, "metre": 0.0254, "metres": 0.0254, "meter": 0.0254, "meters": 0.0254, "米": 0.0254}
 
 
 def print_sizes_in_pixels(text: str) -> str:
@@ -285,6 +286,13 @@ _SAID_PLAINLY = (
     (re.compile(r"不要不(?=[加做转调裁变改换])|我?没(?:有)?说(?:过)?不要"), "要"),
     (re.compile(r"\b(?:don'?t|do\s+not)\s+not\b|\bnot\s+saying\s+(?:don'?t|do\s+not|not\s+to)\b"), " "),
     (re.compile(r"\b(?:all\s+)?(?:4|four)\s+(?=sides|edges)"), "all "),
+    (
+        re.compile(
+            r"\bflip(?:ped)?\s+(?:it\s+)?(?:around\s+|over\s+|by\s+)?(?=\d+\s*(?:°|degrees?|deg)?(?![\d.:x%]))"
+        ),
+        "rotate ",
+    ),
+    (re.compile(r"翻转?\s*(?=\d+\s*度)"), "旋转"),  # "flip it around 180": a flip turns no degrees
     (re.compile(r"\bup\s+side\s+down\b"), "upside down"),  # "cut 50 pixel from up side and down side"
     (re.compile(r"\b(?:up|upper)\s+side\b"), "top side"),
     (re.compile(r"\b(?:down|lower)\s+side\b"), "bottom side"),

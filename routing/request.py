@@ -38,7 +38,7 @@ _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS}|no(?=\s))\s*(?:变成?|弄成?
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
 _MUST_NOT_HAVE = re.compile(r"(?:不能|不得|不要|不可以|不准|不许|没有?|无)\s*(?:有|带|加)?\s*$")
-_PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就")
+_PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就|\s-+\s")  # "don't crop - pad it"
 _KEEP_NOISE = re.compile(
     r"\b(?:the|a|an|it|its|everything|anything|else|all|of|exactly|as|is|but|and)\b|[-—]|"
     r"的|了|原样|本身|其他|其它|其余|部分|但是?|都|要|保持|[,.!~]"

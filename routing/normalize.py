@@ -12,6 +12,7 @@ import unicodedata
 from functools import cache, lru_cache
 
 import opencc
+from text_to_num import alpha2digit
 
 from routing.spelling import load_spelling
 
@@ -293,6 +294,7 @@ _SAID_PLAINLY = (
         "rotate ",
     ),
     (re.compile(r"翻转?\s*(?=\d+\s*度)"), "旋转"),  # "flip it around 180": a flip turns no degrees
+    (re.compile(r"\bdouble[\s-]+check(?:ed|ing|s)?\b"), "check"),  # an idiom, not a scale
     (re.compile(r"\bup\s+side\s+down\b"), "upside down"),  # "cut 50 pixel from up side and down side"
     (re.compile(r"\b(?:up|upper)\s+side\b"), "top side"),
     (re.compile(r"\b(?:down|lower)\s+side\b"), "bottom side"),
@@ -364,13 +366,41 @@ def _en_fraction(match: re.Match[str]) -> str:
     return f"{numerator}/{_EN_ORDINALS[match.group(2)]}"
 
 
+#: English numbers of more than one word, which text2num reads ("one hundred and fifty", "twelve
+#: hundred", "twenty-four"); a word for a small number alone ("two", "a third") is read by the
+#: patterns here, with what it counts. Counts and turns said in words come first: "a dozen",
+#: "a couple of hundred", "one eighty".
+_COMPOUND_NUMBER = re.compile(
+    r"\b(?:hundred|thousand|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b",
+    re.IGNORECASE,
+)
+_SPOKEN_AMOUNTS = (
+    (re.compile(r"\ba\s+dozen\b", re.IGNORECASE), "12"),
+    (re.compile(r"\ba\s+couple\s+(?:of\s+)?hundred\b", re.IGNORECASE), "200"),
+    (re.compile(r"\bone\s*-?\s*eighty\b", re.IGNORECASE), "180"),
+    (re.compile(r"\btwo\s*-?\s*seventy\b", re.IGNORECASE), "270"),
+)
+
+
+def english_numbers(text: str) -> str:
+    """Numbers written in English words as digits: "cut one hundred and fifty pixels off the top"
+    is "cut 150 pixels off the top" (text2num, a few microseconds), before a request is split into
+    clauses: "two hundred and fifty" is one number."""
+    for pattern, means in _SPOKEN_AMOUNTS:
+        text = pattern.sub(means, text)
+    if not _COMPOUND_NUMBER.search(text):
+        return text
+    return alpha2digit(text, "en", threshold=10)
+
+
 def fold_width(text: str) -> str:
     """NFKC-fold full-width letters, digits and punctuation; drop control characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
     text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
     text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_SMALL.get(m.group(1).lower()) or m.group(1)}.5", text)
-    text = print_sizes_in_pixels(_CONTROL.sub("", text).translate(_QUOTES))
+    text = print_sizes_in_pixels(english_numbers(_CONTROL.sub("", text).translate(_QUOTES)))
     return _SPACES.sub(" ", text).strip()
 
 

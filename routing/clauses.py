@@ -142,7 +142,7 @@ def read_op_clause(
     _fill_slots(text, found, t, spans)
     leftover = _leftover(text, spans, t)
     things = _names_an_object(text, spans, t) or _PLACES_A_THING.search(_blank(text, spans))
-    if _local(leftover, t) or (things and not _context(_residue(leftover), t, context)):
+    if _local(leftover, t) or (things and not _a_sentence_of_context(_residue(leftover), t, context)):
         return kind if implied else ("model", [], 0.75, "")  # a thing named: not a bare target
     leftover = _ONLY.sub(" ", leftover)  # "只调亮度": only that op
     built = [build(f, limits, image_size) for f in found]
@@ -176,7 +176,7 @@ def read_op_clause(
     return "opencv", built, confidence, note
 
 
-def _context(residue: str, t: Templates, context: Callable[[str], bool] | None) -> bool:
+def _a_sentence_of_context(residue: str, t: Templates, context: Callable[[str], bool] | None) -> bool:
     """Are the words left beside an op a sentence of context ("I'm going through the whole album:
     this one needs rotating 90° like the others")? A word or two, or words that name a part of a
     picture, are what the op is done to ("把沙发调亮", "让自家品牌的标志颜色更鲜艳"): never context."""

@@ -129,7 +129,7 @@ def _idempotent(op: Op) -> bool:
     return op.name == "crop" and "aspect" in op.params or op.name == "resize" and "scale" not in op.params
 
 
-def _context(text: str, reader: Reader) -> bool:
+def _reads_as_context(text: str, reader: Reader) -> bool:
     """Words the rules would send to the model, beside an OpenCV edit, that say why or how the
     picture is rather than what to change in it: the learned reader does not read them as a model
     edit, nor as an unsafe one when they name something sensitive (routing/safety.toml [meaning]
@@ -227,7 +227,7 @@ def _read(
     readings = []
     read_ops: list[Op] = []  # every op read, before merging: do any pull against each other?
     restated: list[str] = []  # clauses that asked again for the op before them, in the same words
-    context = partial(_context, reader=reader) if reader is not None else None
+    context = partial(_reads_as_context, reader=reader) if reader is not None else None
     for clause in requests:
         try:
             readings.append((clause, read_op_clause(clause.text, t, limits, image_size, context)))
@@ -244,7 +244,7 @@ def _read(
         kind, found_ops, conf, note = reading
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
-        if kind == "model" and edits and reader is not None and _context(clause.text, reader):
+        if kind == "model" and edits and reader is not None and _reads_as_context(clause.text, reader):
             kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))

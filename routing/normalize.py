@@ -206,13 +206,15 @@ _PRODUCT_CODE = re.compile(
 #: "2 × 2 inches", "6×4英寸"): with one resolution stated, every length is that many pixels
 _DPI = re.compile(r"(?<![\d.])(\d+)\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
 _AT_DPI = re.compile(r"(?:\b(?:at|@)\s*|按\s*|@\s*)?(?<![\d.])\d+\s*(?:dpi|ppi)(?![a-z])", re.IGNORECASE)
+#: the units of a length on paper ("in" only where it cannot be the word: "4 in wide", "6 x 4 in @")
+PRINT_UNITS = r"inches|inch|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸"
 _LENGTH = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(inches|inch|in|cm|厘米|公分|mm|毫米|英寸)\s*)?(?:[x×*]\s*(\d+(?:\.\d+)?)\s*)?"
-    r"(inches|inch|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸|metres?|meters?|米)(?![a-z])",
+    rf"({PRINT_UNITS}|metres?|meters?|米)(?![a-z])",
     re.IGNORECASE,
 )
 _PER_INCH = {"inches": 1.0, "inch": 1.0, "in": 1.0, "英寸": 1.0, "cm": 2.54, "厘米": 2.54, "公分": 2.54}
-_PER_INCH |= {"m": 0.0254, "metre": 0.0254, "metres": 0.0254, "meter": 0.0254, "meters": 0.0254, "米": 0.0254}
+_PER_INCH |= dict.fromkeys(("metre", "metres", "meter", "meters", "米"), 0.0254)  # mm: the default, 25.4
 
 
 def print_sizes_in_pixels(text: str) -> str:
@@ -258,7 +260,6 @@ def _midpoint(m: re.Match[str]) -> str:
 
 
 _ONE_AND_A_HALF = re.compile(r"\b(one|two|three|four|five|\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
-_EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _EN_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:percent|per\s+cent|pct)\b")  # "80 percent" is 80%
 _REFERENCE = re.compile(
     r"(?:\b(?:ticket|order|case|issue|job|task|sku|item|img|image\s+id|po|batch)|工单|订单|单号|编号|批次|货号)"
@@ -399,7 +400,7 @@ def fold_width(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
     text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
-    text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_SMALL.get(m.group(1).lower()) or m.group(1)}.5", text)
+    text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_NUMBERS.get(m.group(1).lower()) or m.group(1)}.5", text)
     text = print_sizes_in_pixels(english_numbers(_CONTROL.sub("", text).translate(_QUOTES)))
     return _SPACES.sub(" ", text).strip()
 

@@ -26,8 +26,10 @@ from routing.safety import NAMED_PERSON_REASON, named_person, refusal, sensitive
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
 from routing.verify import (
+    ADJUSTMENT_AMOUNT,
     ORIENTATION_OPS,
     adjustment_conflict,
+    aspect_of,
     frame_conflict,
     orientation_conflict,
     print_size,
@@ -96,9 +98,9 @@ def _shape_said_twice(ops: list[Op], explicit: list[set[str]]) -> None:
     for i in range(len(ops) - 1, -1, -1):
         if IMPLICIT not in explicit[i] or set(ops[i].params) - {"anchor"} != {"aspect"}:  # a size stays
             continue
-        shape = _ratio(ops[i].params["aspect"])
+        shape = aspect_of(ops[i].params["aspect"])
         if any(
-            j != i and IMPLICIT not in explicit[j] and _ratio(op.params.get("aspect", (0, 1))) == shape
+            j != i and IMPLICIT not in explicit[j] and aspect_of(op.params.get("aspect", (0, 1))) == shape
             for j, op in enumerate(ops)
         ):
             del ops[i], explicit[i]
@@ -106,21 +108,16 @@ def _shape_said_twice(ops: list[Op], explicit: list[set[str]]) -> None:
 
 def _shape_not_made(text: str, ops: list[Op], t: Templates) -> bool:
     """Does `text` state a shape ("正方形", "3:4", "800x800") that no op of the plan makes?"""
-    made = {_ratio(op.params["aspect"]) for op in ops if isinstance(op.params.get("aspect"), list)}
+    made = {aspect_of(op.params["aspect"]) for op in ops if isinstance(op.params.get("aspect"), list)}
     made |= {
-        _ratio((op.params["width"], op.params["height"]))
+        aspect_of((op.params["width"], op.params["height"]))
         for op in ops
         if "height" in op.params and "width" in op.params
     }
     if t.slots["square"].search(text) and 1.0 not in made:
         return True
     shapes = [m for name in ("ratio", "size") for m in t.slots[name].finditer(text)]
-    return any(float(m.group(2)) and _ratio((m.group(1), m.group(2))) not in made for m in shapes)
-
-
-def _ratio(pair) -> float:
-    w, h = (float(v) for v in pair)
-    return round(w / h, 3) if h else 0.0
+    return any(float(m.group(2)) and aspect_of((m.group(1), m.group(2))) not in made for m in shapes)
 
 
 def _idempotent(op: Op) -> bool:
@@ -244,7 +241,7 @@ def _read(
         kind, found_ops, conf, note = reading
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
-        if kind == "model" and edits and reader is not None and _reads_as_context(clause.text, reader):
+        if kind == "model" and edits and context is not None and context(clause.text):
             kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
@@ -765,9 +762,7 @@ def _shape_to_pad(ops: list[Op], explicit: list[set[str]]) -> None:
 
 def _same_direction(last: Op, op: Op) -> bool:
     """ "调高饱和度，颜色太淡了": a second adjustment of the same op, the same way."""
-    amount = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}.get(
-        op.name
-    )
+    amount = ADJUSTMENT_AMOUNT.get(op.name)
     return (
         amount is not None and last.name == op.name and (last.params[amount] > 0) == (op.params[amount] > 0)
     )

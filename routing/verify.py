@@ -13,6 +13,7 @@ import re
 
 from config.contracts import Intent, Op
 from routing.builders import ALL_SIDES, side_words
+from routing.normalize import PRINT_UNITS
 
 ORIENTATION_OPS = ("rotate", "flip")
 
@@ -35,13 +36,20 @@ def orientation_conflict(ops: list[Op]) -> str | None:
     return None
 
 
-_SIGNED = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}
+#: the parameter that says which way an adjustment goes (its sign) and how far
+ADJUSTMENT_AMOUNT = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}
+
+
+def aspect_of(pair) -> float:
+    """A width:height pair as one comparable number (3 decimals; 0 for a zero height)."""
+    w, h = (float(v) for v in pair)
+    return round(w / h, 3) if h else 0.0
 
 
 def adjustment_conflict(ops: list[Op]) -> str | None:
     """Why adjustments asked for pull one way and the other ("brighten it, then darken it",
     "looks cold and bluish" read as warmer and cooler); None when they do not."""
-    for name, key in _SIGNED.items():
+    for name, key in ADJUSTMENT_AMOUNT.items():
         signs = {op.params[key] > 0 for op in ops if op.name == name and op.params.get(key)}
         if len(signs) == 2:
             what = "colour temperature" if name == "tone" else name
@@ -55,7 +63,7 @@ def frame_conflict(ops: list[Op]) -> str | None:
     to one shape said twice ("16:9, 1280x720"), a width and a height, crops of margins and a scale
     after a size agree or add up."""
     aspects = [op.params["aspect"] for op in ops if op.name == "crop" and "aspect" in op.params]
-    shapes = {round(a / b, 3): (a, b) for a, b in aspects if b}
+    shapes = {aspect_of((a, b)): (a, b) for a, b in aspects if b}
     if len(shapes) > 1:
         shown = " and ".join(f"{a:g}:{b:g}" for a, b in shapes.values())
         return f"two shapes to crop to in one request ({shown}); say the one that is wanted"
@@ -67,9 +75,7 @@ def frame_conflict(ops: list[Op]) -> str | None:
     return None
 
 
-_PRINT_UNIT = re.compile(
-    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:inch(?:es)?|in(?=\s*(?:(?:wide|tall|high|x|by|at)\b|@|,|$))|cm|厘米|公分|mm|毫米|英寸)"
-)
+_PRINT_UNIT = re.compile(rf"(?<![\d.])\d+(?:\.\d+)?\s*(?:{PRINT_UNITS})")
 
 
 def print_size(text: str) -> str | None:

@@ -61,6 +61,12 @@ def edit_with_opencv(item: Item, plan: Plan, out_dir: str, settings: Settings) -
     )
 
 
+def re_encoded(asked: dict) -> bool:
+    """Does a format op's parameters ask for the picture to be encoded anew (a quality, a file
+    size to fit)? Then neither the original's bytes nor a lossless JPEG transform will do."""
+    return "quality" in asked or file_size_limit(asked) is not None
+
+
 def already_satisfied(data: bytes, plan: Plan, item: Item, settings: Settings):
     """When the plan would change nothing in this picture (and its format stays): a function
     publishing the original bytes as they are (no decode, no re-encode), else None."""
@@ -70,7 +76,7 @@ def already_satisfied(data: bytes, plan: Plan, item: Item, settings: Settings):
     wanted = output_format(im.format or "", asked.get("format") or item.format or settings.output_format)
     if (
         fmt != wanted
-        or ("quality" in asked or file_size_limit(asked) is not None)
+        or re_encoded(asked)
         or not publishable_as_is(im)
         or not all(changes_nothing(op, *im.size) for op in plan.ops)
     ):
@@ -101,12 +107,7 @@ def lossless_jpeg(
     rotation, off the block grid, no libturbojpeg)."""
     ops = [op for op in plan.ops if op.name != "format"]
     asked = next((op.params for op in plan.ops if op.name == "format"), {})
-    if (
-        len(ops) != 1
-        or ("quality" in asked or file_size_limit(asked) is not None)
-        or not jpeg_lossless.available()
-        or sniff_format(data) != "jpeg"
-    ):
+    if len(ops) != 1 or re_encoded(asked) or not jpeg_lossless.available() or sniff_format(data) != "jpeg":
         return None
     if output_format("JPEG", asked.get("format") or item.format or settings.output_format) != "jpeg":
         return None

@@ -1,5 +1,8 @@
 """Spelling before parsing: common miswritings and abbreviations (data), and typo tolerance for
-the words an edit is recognised by ("rotae" -> "rotate", "crpo" -> "crop"), by edit distance (rapidfuzz).
+the words an edit is recognised by ("rotae" -> "rotate", "crpo" -> "crop"), by edit distance (rapidfuzz),
+and, in Chinese, by sound: a pinyin input method offers every character of a syllable, so "调量"
+is "调亮" and "顺时阵" is "顺时针" (one character of an edit word replaced by one that reads the same,
+tones aside; the readings are pypinyin's).
 
 A corrected word is reported, so that the plan says what it read and its confidence is lowered:
 a typo is never read silently. Words the router knows (routing/spelling.toml `known`, and the
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +23,8 @@ from rapidfuzz.process import extract
 
 DATA = Path(__file__).with_name("spelling.toml")
 _WORD = re.compile(r"[a-z]{4,}")
+_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_NUMERALS = frozenset("零〇一二两俩三四五六七八九十百千万半")
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class Spelling:
     abbreviations: dict[str, str]
     words: tuple[str, ...]
     known: frozenset[str]
+    #: Chinese edit words by the word with one character left out: ("调", None) -> {("调亮", 1)}
+    sounds: dict[tuple[str | None, ...], tuple[tuple[str, int], ...]]
     _miswritten: re.Pattern[str] | None
     _abbreviated: re.Pattern[str] | None
 
@@ -59,7 +67,46 @@ class Spelling:
             return right
 
         fixed = _WORD.sub(fix, text)
+        fixed = _HAN.sub(lambda m: self._by_sound(m.group(), corrections), fixed)
         return fixed, tuple(corrections)
+
+    def _by_sound(self, run: str, corrections: list[tuple[str, str]]) -> str:
+        """A run of Chinese characters with the edit words written in homophones read as those
+        words: one character differs and reads like the word's own ("调量" -> "调亮")."""
+        out, i = [], 0
+        while i < len(run):
+            for size in (3, 2):
+                window = run[i : i + size]
+                right = self._sounds_like(window) if len(window) == size else None
+                if right:
+                    corrections.append((window, right))
+                    out.append(right)
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        return "".join(out)
+
+    def _sounds_like(self, window: str) -> str | None:
+        if window in self.known or _NUMERALS.intersection(window):  # "两度" is two degrees
+            return None
+        for k in range(len(window)):
+            key = tuple(None if j == k else c for j, c in enumerate(window))
+            for word, at in self.sounds.get(key, ()):
+                if word != window and readings(window[at]) & readings(word[at]):
+                    return word
+        return None
+
+
+@cache
+def readings(char: str) -> frozenset[str]:
+    """How a Chinese character can be read, tones aside ("调": tiao, diao), from pypinyin's table
+    (loaded the first time a near miss of an edit word is seen)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    found = pinyin_dict.get(ord(char), "")
+    return frozenset(unicodedata.normalize("NFD", r).encode("ascii", "ignore").decode() for r in found.split(",") if r)
 
 
 def closest(word: str, words: tuple[str, ...]) -> str | None:
@@ -87,6 +134,12 @@ def load_spelling(path: Path = DATA) -> Spelling:
     miswritings = dict(data.get("miswritings", {}))
     words = tuple(data["typos"]["words"])
     known = frozenset(data["typos"].get("known", ())) | frozenset(words)
+    chinese = tuple(data["typos"].get("chinese", ()))
+    known |= frozenset(chinese) | frozenset(data["typos"].get("chinese_known", ()))
+    sounds: dict[tuple[str | None, ...], list[tuple[str, int]]] = {}
+    for word in chinese:
+        for k in range(len(word)):
+            sounds.setdefault(tuple(None if j == k else c for j, c in enumerate(word)), []).append((word, k))
     pattern = (
         re.compile("|".join(sorted(map(re.escape, miswritings), key=len, reverse=True)))
         if miswritings
@@ -102,4 +155,6 @@ def load_spelling(path: Path = DATA) -> Spelling:
         if abbreviations
         else None
     )
-    return Spelling(miswritings, abbreviations, words, known, pattern, abbreviated)
+    return Spelling(
+        miswritings, abbreviations, words, known, {k: tuple(v) for k, v in sounds.items()}, pattern, abbreviated
+    )

@@ -583,6 +583,11 @@ def test_written_differently_reads_the_same(instruction, same_as):
         ("rotae 90 degrees clockwise", "rotae", "rotate"),
         ("crpo to 1:1", "crpo", "crop"),
         ("make it brigther", "brigther", "brighter"),
+        # a pinyin input method's homophone: one character that reads like the word's own
+        ("把图片顺时阵转九十度", "顺时阵", "顺时针"),
+        ("这张图太暗了帮我调量一点", "调量", "调亮"),
+        ("图片要专成黑白的", "专成", "转成"),
+        ("旋专180度", "旋专", "旋转"),
     ],
 )
 def test_a_typo_of_an_edit_word_is_read_and_said(typo, word, expected):
@@ -593,7 +598,15 @@ def test_a_typo_of_an_edit_word_is_read_and_said(typo, word, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["remove the order sticker", "write a caption", "add a prop next to the mug"]
+    "text",
+    [
+        "remove the order sticker",
+        "write a caption",
+        "add a prop next to the mug",
+        "颜色反转",  # 反转 is a word (invert), not a homophone of 翻转 (flip)
+        "各式各样的杯子",  # 各式 is a word, not 格式
+        "旋转两度",  # a numeral: two degrees, not 亮度
+    ],
 )
 def test_real_words_are_never_corrected(text):
     from routing.spelling import load_spelling

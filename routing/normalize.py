@@ -197,10 +197,10 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
-_PRODUCT_CODE = re.compile(
-    r"(?<![\w-])(?:(?!(?:rot|deg|cw|ccw|pad|crop|flip|size|px|dpi|ar)\b)[a-z]{2,5}-\d{2,}(?:-\d+)*|"
+_PRODUCT_CODE = re.compile(  # bounded by letters and digits, not by Chinese ("客户编号A1024要求")
+    r"(?<![a-z0-9_-])(?:(?!(?:rot|deg|cw|ccw|pad|crop|flip|size|px|dpi|ar)\b)[a-z]{2,5}-\d{2,}(?:-\d+)*|"
     r"(?!(?:rot|deg|px|dpi|res|size|crop|pad|flip)\d)[a-z]{2,5}\d{3,}|(?:sku|ean|upc|asin|款号|货号|编号)\s*[:#-]?\s*[a-z]{0,4}\d+(?:\s*-\s*\d+)?|"
-    r"(?:批次|批量|批号|单号|订单号?|批)\s*[:#-]?\s*[a-z]{0,4}-?\d+[a-z\d]*)(?![\w-])"
+    r"(?:批次|批量|批号|单号|订单号?|批)\s*[:#-]?\s*[a-z]{0,4}-?\d+[a-z\d]*)(?![a-z0-9_-])"
 )
 #: a print resolution ("300dpi", "@ 254 dpi", "按150dpi"), and a length on paper ("4 inches", "5厘米",
 #: "2 × 2 inches", "6×4英寸"): with one resolution stated, every length is that many pixels
@@ -268,12 +268,14 @@ _REFERENCE = re.compile(
 )
 #: A number that counts or names something other than the picture's pixels, degrees or shares:
 #: items and listings ("3号链接", "第3张", "8张", "link 9", "3000 pcs"), time ("in 2 mins", "放了十年"),
-#: money, and letter-digit names ("b2b", "1080p" is not one: it is a size). Not ages ("15岁", "a
+#: money ("39.9元"), dates ("3月15号"), versions ("v2", "第2版") and letter-digit names ("b2b", "1080p"
+#: is not one: it is a size). Not ages ("15岁", "a
 #: 15-year-old"): the safety rules read those.
 _COUNTED = re.compile(
     r"第\s*\d+(?:\.\d+)?\s*[张个款条号步页章节组幅项]?|"
-    r"(?<![\d.])\d+\s*(?:号(?:链接|宝贝|商品|款)?|张(?:图|照片|图片)?(?!\s*\d)|件|款|套|组(?!合)|"
-    r"分钟|小时|个?钟头|天|周|个月|年(?!龄)|元|块钱|位|人)|"
+    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:号(?:链接|宝贝|商品|款)?|张(?:图|照片|图片)?(?!\s*\d)|件|款|套|组(?!合)|"
+    r"分钟|小时|个?钟头|天|周|个?月|日|年(?!龄)|元|块钱?|位|人|家|版|期)|"
+    r"(?<![a-z])(?:v|ver\.?|version)\s?\d+(?:\.\d+)*(?![\d.]*\s*(?:px|pixels?|%|x\d))|"
     r"\b(?:link|listing|item|slot|page|step|lot|row|line)\s*(?:#|no\.?)?\s*\d+\b(?!\s*(?:px|pixels?|%|x|:|/|wide|tall|high))|"
     r"(?<![\d.])\d+\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?(?![\s-]*old)|pcs|pieces|units|"
     r"orders|buyers|customers|people|photos|pics|shots|images|listings|skus|items|dollars|bucks|usd|rmb|yuan)\b|"

@@ -1495,3 +1495,26 @@ def test_unsafe_requests_by_meaning_are_refused(instruction):
     assert plan.route == "reject" and plan.reason.startswith(("unsafe request", "not an image edit")), (
         plan.reason
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Round five of issue 26: numbers that name something else, and what bounds a word in Chinese
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # a date, a version and a customer number are not parameters
+        ("3月15号之前要用，帮我裁成16:9", [{"op": "crop", "aspect": [16.0, 9.0], "anchor": "center"}]),
+        ("hero图 v2：这次顺时针rotate 90°（v1是原方向）", [{"op": "rotate", "degrees": 90.0}]),
+        ("客户编号A1024要求：图片宽度缩到360，高度跟着变", [{"op": "resize", "width": 360}]),
+        # "边上" is at the edges, not the top
+        (
+            "图片边上加一圈白边 二十个象素就够了",
+            [{"op": "pad", "margins": {"left": 20.0, "right": 20.0, "top": 20.0, "bottom": 20.0},
+              "unit": "px", "colour": [255, 255, 255]}],
+        ),
+    ],
+)
+def test_numbers_that_name_something_else_are_not_parameters(instruction, expected):
+    assert ops(instruction) == expected

@@ -34,6 +34,7 @@ from routing.verify import (
     orientation_conflict,
     print_size,
     restates,
+    unheld_parameter_words,
     unclear_model_request,
     unexplained_sides,
     unused_numbers,
@@ -373,7 +374,8 @@ def _read(
         read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
         parameter = (
             any(not restates(m.group(), ops, image_size) for m in STATED_NUMBER.finditer(read))
-            or any(t.slots[name].search(read) for name in PARAMETER_WORDS)
+            # a side, a direction or a dimension the plan does not already hold
+            or unheld_parameter_words(read, ops, {name: t.slots[name] for name in PARAMETER_WORDS})
             or _shape_not_made(read, ops, t)  # "朋友圈要正方形的，顺便调亮一点": the square is unread
             # "…对比度都降低吗": an edit named, unread (not one the plan makes: "too harsh, lower contrast")
             or t.names_an_op(read, besides=tuple(op.name for op in ops))

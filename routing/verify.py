@@ -183,6 +183,43 @@ def unexplained_sides(text: str, ops: list[Op], side_slot: re.Pattern[str]) -> t
     return ()
 
 
+def _holds_word(slot: str, value: str, ops: list[Op]) -> bool:
+    """Does the plan already do what a parameter word of slot `slot` says ("底部" with a crop of
+    the bottom, "clockwise" with a clockwise turn, "width" with a new width)?"""
+    if slot == "side":
+        sides = side_words(value)
+        used = {side for op in ops for side, amount in op.params.get("margins", {}).items() if amount}
+        return bool(sides) and set(sides) <= used
+    turns = [op.params["degrees"] for op in ops if op.name == "rotate"]
+    axes = {op.params["axis"] for op in ops if op.name == "flip"}
+    resized = {key for op in ops if op.name == "resize" for key in op.params}
+    return {
+        "cw": any(t > 0 for t in turns),
+        "ccw": any(t < 0 or t == 180 for t in turns),
+        "horizontal": "horizontal" in axes,
+        "vertical": "vertical" in axes or 180 in turns,
+        "width": "width" in resized,
+        "height": "height" in resized,
+        "longest": "longest" in resized,
+        "shortest": "shortest" in resized,
+    }.get(slot, False)
+
+
+def _said(m: re.Match[str]) -> str:
+    return (m.group(1) if m.re.groups else None) or m.group()
+
+
+def unheld_parameter_words(text: str, ops: list[Op], slots: dict[str, re.Pattern[str]]) -> list[str]:
+    """The parameter words (sides, directions, axes, dimensions) of words of context that the plan
+    does not already hold: "底部那块桌子露得太多了 … crop 掉底部 20%" names the bottom the plan crops
+    (said again, it explains nothing new), "the photo came out wide … crop to 1:1" names nothing a
+    crop to a ratio holds. A word held under one reading is held ("right" is a side and a way to
+    turn)."""
+    for name, pattern in slots.items():
+        text = pattern.sub(lambda m, n=name: " " if _holds_word(n, _said(m), ops) else m.group(), text)
+    return [m.group() for pattern in slots.values() for m in pattern.finditer(text)]
+
+
 _ASIDE = re.compile(r"[(（]([^()（）]*)[)）]")
 
 

@@ -306,6 +306,10 @@ _SAID_PLAINLY = (
         ", don't ",
     ),  # "pad instead of cropping"
     (re.compile(r"[,，]?\s*而不是\s*(?=裁|剪|拉伸|缩放|补)"), "，不要"),
+    (re.compile(r"\banything\s+but\s+"), "don't make it "),  # "anything but grey": not grey
+    # "more vivid, not less": the other way, ruled out, says nothing new
+    (re.compile(r"^\s*(?:and\s+|but\s+)?not\s+(?:less|more|the\s+other\s+way(?:\s+(?:round|around))?)\s*[.!]*\s*$"), " "),
+    (re.compile(r"(?:什么|怎么)都(?:行|可以)[,，]?\s*(?:就是|只要)?\s*(?:别|不要)"), "不要"),
     (
         re.compile(r"\s+(?:as|than)\s+(?:it\s+is|it'?s|they\s+are)(?:\s+(?:now|right\s+now|currently))?\b"),
         " ",

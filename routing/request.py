@@ -33,11 +33,13 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
 }
 _NEGATIONS = (
     r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
-    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)"
+    r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)|"
+    r"not(?=\s+(?:\w+er|more|less)\b)|不是(?=\s*(?:调|变|弄|改|转|往|更|要))"  # "not warmer", "不是调亮"
 )
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS}|no(?=\s))\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
+_NUMBER_OF_OP = re.compile(r"(?:\s*(?:it|this|the\s+\w+|by|to|图片?|成|到)?)\s*-?\d")  # "rotate it 90", "旋转90度"
 _MUST_NOT_HAVE = re.compile(r"(?:不能|不得|不要|不可以|不准|不许|没有?|无)\s*(?:有|带|加)?\s*$")
 _PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就|\s-+\s")  # "don't crop - pad it"
 _KEEP_NOISE = re.compile(
@@ -100,6 +102,7 @@ class Clause:
     constraint: str | None = None  # no-crop | no-resize | keep-aspect | keep: WORDS (a request may keep too)
     corrections: tuple[tuple[str, str], ...] = ()  # typos read as edit words: (written, read)
     evidence: bool = False  # it said how the picture is ("upside down"): its edit puts that right
+    forbids: str = ""  # the words of a "no-OP" constraint after the negation ("flip it horizontally")
 
 
 def read_clause(
@@ -131,9 +134,26 @@ def read_clause(
         return Clause(text, shown, "context", corrections=corrections)
     constraint = _constraint(text, t, v)
     if constraint:
-        return Clause(text, shown, "constraint", constraint, corrections)
+        return Clause(text, shown, "constraint", constraint, corrections, forbids=_forbids(text, constraint))
     kept = _constraint(forbidden, t, v) if forbidden else None  # the request still keeps it
-    return Clause(text.strip(), shown, "request", kept, corrections=corrections, evidence=evidence)
+    return Clause(
+        text.strip(),
+        shown,
+        "request",
+        kept,
+        corrections=corrections,
+        evidence=evidence,
+        forbids=_forbids(forbidden, kept),
+    )
+
+
+def _forbids(text: str, constraint: str | None) -> str:
+    """What a clause that forbids an op says of it after the negation ("don't flip it
+    horizontally" -> "flip it horizontally"): the way not to do it, when it says one."""
+    if not constraint or not constraint.startswith("no-"):
+        return ""
+    negated = _NEGATED_START.match(text)
+    return text[negated.end() :].strip() if negated else ""
 
 
 def _split_at_pivot(text: str, t: Templates) -> tuple[str, str]:
@@ -163,17 +183,18 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
         return "no-crop"
     if v.no_resize.search(text):
         return "no-resize"
+    negated = _NEGATED_START.match(text)
+    named = [(op.name, m) for op in t.ops for m in op.triggers.finditer(text, negated.end())] if negated else []
+    if named and (not _DIGIT.search(text) or len(named) == 1 and _NUMBER_OF_OP.match(text, named[0][1].end())):
+        # "别变黑白", "don't rotate it", "don't rotate it 90": that op must not be done (not "no
+        # stretching please: make it 200 px tall", which asks for a resize)
+        return f"no-{named[0][0]}"
     if _DIGIT.search(text):
         return None  # "等比例缩放到宽800" asks for a resize
     for op in t.ops:  # "主图不能有边框", "没有水印": a rule or a state, not an edit to make
         m = op.triggers.search(text)
         if m and _MUST_NOT_HAVE.search(text[: m.start()]):
             return f"no-{op.name}"
-    negated = _NEGATED_START.match(text)
-    if negated:  # "别变黑白", "don't rotate it": that op must not be done
-        op = next((op.name for op in t.ops if op.triggers.search(text, negated.end())), None)
-        if op:
-            return f"no-{op}"
     if ASPECT_KEEP.search(text):
         return "keep-aspect"
     if not (v.keep_verbs.search(text) or v.keep_tail.search(text)):

@@ -292,6 +292,7 @@ def _read(
             **_asked(normalise(text)),
             unparsed=tuple(unparsed),
         )
+    forbidden = _forbidden(clauses, t, limits, image_size)
     try:
         if any(op.name == "rotate" and not keys for op, keys in zip(ops, explicit, strict=True)):
             raise PlanError(
@@ -307,7 +308,7 @@ def _read(
                 index, aspect = found
                 ops[i] = Op("crop", {"aspect": aspect, "anchor": "center"})
                 del unparsed[index], unread[index]
-        ops = _apply_constraints(ops, constraints)
+        ops = _apply_constraints(ops, constraints, forbidden)
     except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
         first = next((op.name for op in ops), None)
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(said, first))
@@ -385,7 +386,9 @@ def _read(
     plan_reason = "OpenCV: " + ", then ".join(describe(op) for op in ops) + _suffix(notes)
     first = ops[0].name
     stated_text = normalise(QUOTE_CHARS.sub(" ", masked.text))
-    unused = list(dict.fromkeys(unused_numbers(stated_text, ops, image_size)))
+    # the numbers of a way forbidden ("don't rotate it 90, rotate it 180") are held by it
+    said_not = [op for ways in forbidden.values() for op in ways]
+    unused = list(dict.fromkeys(unused_numbers(stated_text, ops + said_not, image_size)))
     context = " ".join([c.text for c in unread] + restated)  # numbers said again there are no new ones
     unused = [
         n
@@ -584,9 +587,46 @@ def _nothing_to_do(clauses: list[Clause], display: str) -> Plan:
     )
 
 
-def _apply_constraints(ops: list[Op], constraints: tuple[str, ...]) -> list[Op]:
+def _forbidden(
+    clauses: list[Clause], t: Templates, limits: Limits, image_size: tuple[int, int] | None
+) -> dict[str, list[Op]]:
+    """The ops that clauses forbid in a way they say ("don't flip it horizontally", "not
+    warmer"), by name: forbidding one way of an op is not forbidding the op."""
+    found: dict[str, list[Op]] = {}
+    for clause in clauses:
+        if not clause.forbids:
+            continue
+        try:
+            kind, read, _, _ = read_op_clause(clause.forbids, t, limits, image_size)
+        except PlanError:
+            continue
+        if kind == "opencv":
+            for op, keys in read:
+                said = keys - {IMPLICIT, "axis"} or (  # a flip always has an axis: was it said?
+                    op.name == "flip" and any(t.slots[a].search(clause.forbids) for a in ("horizontal", "vertical"))
+                )
+                if said:  # said which way: that way only
+                    found.setdefault(op.name, []).append(op)
+    return found
+
+
+def _apply_constraints(
+    ops: list[Op], constraints: tuple[str, ...], forbidden: dict[str, list[Op]] | None = None
+) -> list[Op]:
     """ "don't crop": a crop to a ratio or size becomes padding to it (white unless a pad colour
-    was given); a crop of margins contradicts the constraint. "don't resize" likewise."""
+    was given); a crop of margins contradicts the constraint. "don't resize" likewise. A
+    constraint that forbids one way of an op (`forbidden`: "don't flip it horizontally — flip it
+    vertically", "not warmer. Cooler.") contradicts only that way."""
+    forbidden = forbidden or {}
+
+    def another_way(constraint: str) -> bool:  # only a way of the op not asked for is forbidden
+        ways = forbidden.get(constraint.removeprefix("no-"), [])
+        asked = [op for op in ops if op.name == constraint.removeprefix("no-")]
+        return bool(ways and asked) and not any(
+            op == way or _same_direction(way, op) for op in asked for way in ways
+        )
+
+    constraints = tuple(c for c in constraints if not (c.startswith("no-") and another_way(c)))
     if "no-crop" in constraints:
         pad_colour = next((op.params["colour"] for op in ops if op.name == "pad"), [255, 255, 255])
         out: list[Op] = []

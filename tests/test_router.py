@@ -1518,3 +1518,31 @@ def test_unsafe_requests_by_meaning_are_refused(instruction):
 )
 def test_numbers_that_name_something_else_are_not_parameters(instruction, expected):
     assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # forbidding one way of an op is not forbidding the op
+        ("Don't flip it horizontally — flip it vertically.", [{"op": "flip", "axis": "vertical"}]),
+        ("Not warmer. Cooler.", [{"op": "tone", "warmth": -0.15}]),
+        ("别调亮了，调暗一点", [{"op": "brightness", "amount": -0.1}]),
+        ("don't rotate it 90, rotate it 180", [{"op": "rotate", "degrees": 180.0}]),
+        ("do not crop 1:1, crop 4:5", [{"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"}]),
+        # "anything but grey", and the other way ruled out, said again
+        ("Anything but grey — I want the colours more vivid, not less.", [{"op": "saturation", "amount": 0.15}]),
+        # a number beside a forbidden op is that op's, not the request's
+        ("No stretching please: make it 200 px tall.", [{"op": "resize", "height": 200}]),
+    ],
+)
+def test_a_way_forbidden_leaves_the_other_way(instruction, expected):
+    assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["not warmer", "don't rotate it 90", "don't flip it, flip it vertically", "不要旋转90度"],
+)
+def test_only_forbidding_is_never_an_edit(instruction):
+    """A negated op alone was done: 'not warmer' warmed the picture."""
+    assert route(instruction, (600, 400)).route == "reject"

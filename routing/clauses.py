@@ -219,13 +219,19 @@ def _orphan_unit(text: str) -> bool:
 
 
 def _implicit_op(text: str, t: Templates, strict: bool = True) -> list[Found]:
-    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop. A bare dimension with its
+    """A bare "1:1", "正方形" or "800x800" asks for that frame: a crop; a bare "webp" or "JPG q85" that
+    format. A bare dimension with its
     number ("w=800", "宽750", "H 600 / W proportional") asks for that size: a resize. Not `strict`:
     the same among other words ("I need 4:5", "the width has to be 1000 px")."""
     for name in ("ratio", "size", "square"):
         m = t.slots[name].search(text)
         if m and (not strict or not _residue(_strip_words(text[: m.start()] + text[m.end() :], t))):
             return [Found("crop", m.start(), m.start(), "")]
+    fmt = t.slots["fmt"].search(text)  # a bare "webp", "JPG q85": that format
+    if fmt and strict:
+        spans = [fmt.span()] + [m.span() for m in t.slots["quality"].finditer(text)]
+        if not _residue(_strip_words(_blank(text, spans), t)):
+            return [Found("format", fmt.start(), fmt.start(), "")]
     if not STATED_NUMBER.search(text):
         return []
     factor = t.slots["factor"].search(text)  # a bare "2x", "make it -2x": a scale

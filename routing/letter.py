@@ -38,10 +38,17 @@ def body(parts: list[str], t: Templates) -> list[str]:
     return parts
 
 
-def request_in_letter(instruction: str, t: Templates, reads_an_edit: Callable[[str], bool]) -> str | None:
+def request_in_letter(
+    instruction: str,
+    t: Templates,
+    reads_an_edit: Callable[[str], bool],
+    only_parameters: Callable[[str], bool],
+) -> str | None:
     """The request of a letter: its sentences that read as an edit on their own
     (`reads_an_edit`), those that ask for it ("please", "could you", "请") when any do; None when
-    `instruction` is no letter (under MIN_SENTENCES) or every sentence is part of the request."""
+    `instruction` is no letter (under MIN_SENTENCES), every sentence is part of the request, or a
+    sentence left out holds only parameters of an edit (`only_parameters`: "direction=down",
+    "amount=30%" after "调整项=饱和度"), which the request needs."""
     if len(_SENTENCES.split(instruction, MIN_SENTENCES - 1)) < MIN_SENTENCES:
         return None  # the common case, a request of a sentence or two: nothing folded, nothing read
     parts = sentences(instruction)
@@ -52,5 +59,7 @@ def request_in_letter(instruction: str, t: Templates, reads_an_edit: Callable[[s
     asked = [s for s in edits if t.asks.search(normalise(s))]
     chosen = asked or edits
     if not chosen or len(chosen) == len(parts):
+        return None
+    if any(only_parameters(normalise(s)) for s in kept if s not in chosen):
         return None
     return "; ".join(s.rstrip(" ,;，；") for s in chosen)

@@ -60,6 +60,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much 
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
+LETTER_PARAMETER_WORDS = 3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
 RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
 
 
@@ -81,8 +82,12 @@ def route(
         return plan
     if learned is not None:
         plan = _second_reading(plan, instruction, learned)
+    t = templates or load_templates()
     focus = request_in_letter(
-        instruction, templates or load_templates(), lambda s: _names_an_edit(s, image_size, limits, templates)
+        instruction,
+        t,
+        lambda s: _names_an_edit(s, image_size, limits, templates),
+        lambda s: len(s.split()) <= LETTER_PARAMETER_WORDS and _only_parameters(s, t),
     )
     if focus is None:
         return plan
@@ -703,8 +708,8 @@ def _only_parameters(text: str, t: Templates) -> bool:
         return True
     if not text.strip() or t.names_an_op(text) or t.model_words.search(text):
         return False
-    if any(t.slots[name].search(text) for name in ("ratio", "size", "square")):
-        return False  # "1:1", "800x800": a shape, an edit of its own
+    if any(t.slots[name].search(text) for name in ("ratio", "size", "square", "fmt")):
+        return False  # "1:1", "800x800", "JPG q85": a shape or a format, an edit of its own
     return any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")) or bool(
         STATED_NUMBER.search(text)
     )

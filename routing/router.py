@@ -146,6 +146,30 @@ def _reads_as_context(text: str, reader: Reader) -> bool:
     return p["unsafe"] < READER_CONTEXT or not sensitive_concepts(text)  # never "also make him Elon"
 
 
+_CHANGED = re.compile(  # a thing said to become something: "the cup bigger", "杯子大一点", "更亮"
+    r"[a-z]+er\s+than|\b(?:bigger|smaller|larger|wider|narrower|taller|shorter|higher|lower|longer|thinner|"
+    r"thicker|brighter|darker|lighter|sharper|softer|cleaner|whiter|redder)\b|"
+    r"(?:更|再|变|调|弄)[\u4e00-\u9fff]|[大小高低宽窄长短亮暗深浅粗细][一点些]|"
+    r"\b(?:should|must|needs?\s+to|has\s+to|have\s+to)\s+be\b|要(?:是|变|有|换|改)|应该"
+)
+
+
+def _describes(text: str, t: Templates, v) -> bool:
+    """Does a clause the rules would send to the model, beside an OpenCV edit, only describe — the
+    picture, the customer, the shop ("客人买了2个，反馈说listing图太暗沉了", "下面空了一大块桌面",
+    "我们第3家店下个月开业")? It names no model action (no verb of one, no thing the model edits:
+    background, text, logo, ...), no colour, no part of the picture alone, and says of nothing what
+    it should become ("the cup bigger", "杯子大一点"): words of context, not a second edit."""
+    return not (
+        QUOTE_CHARS.search(text)
+        or t.model_verbs.search(text)
+        or t.model_nouns.search(text)
+        or t.local_words.search(text)
+        or v.colours_in(text)
+        or _CHANGED.search(text)
+    )
+
+
 def _names_an_edit(
     sentence: str, image_size: tuple[int, int] | None, limits: Limits | None, templates: Templates | None
 ) -> bool:
@@ -247,7 +271,7 @@ def _read(
         kind, found_ops, conf, note = reading
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
-        if kind == "model" and edits and context is not None and context(clause.text):
+        if kind == "model" and edits and (context is not None and context(clause.text) or _describes(clause.text, t, v)):
             kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))

@@ -30,6 +30,7 @@ class Templates:
     ops: tuple[OpTemplate, ...]
     model_words: re.Pattern[str]
     model_nouns: re.Pattern[str]
+    model_verbs: re.Pattern[str]
     local_words: re.Pattern[str]
     non_edit: re.Pattern[str]
     not_this_picture: re.Pattern[str]  # writing copy, a picture unrelated to this one
@@ -82,6 +83,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         ops=tuple(ops),
         model_words=words_pattern(model["verbs"] + model["nouns"]),
         model_nouns=words_pattern(model["nouns"]),
+        model_verbs=words_pattern(model["verbs"]),
         local_words=words_pattern(model["local"]),
         non_edit=words_pattern(reject["non_edit"]),
         not_this_picture=words_pattern(reject["not_this_picture"]),

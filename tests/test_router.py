@@ -1581,3 +1581,24 @@ def test_a_letter_keeps_its_lines_of_parameters():
 @pytest.mark.parametrize("instruction, fmt", [("webp", "webp"), ("JPG q85", "jpeg"), ("png", "png")])
 def test_a_bare_format_is_that_format(instruction, fmt):
     assert ops(instruction)[0]["format"] == fmt
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # 下个月 is a time, not the bottom side; the shop and its customers are context
+        ("我们第3家店下个月开业，第100位客人送杯子。这张图调暖一点，配开业海报用", [{"op": "tone", "warmth": 0.1}]),
+        ("这款下周调价到39.9元重新上架，图片先帮我转成黑白看看效果", [{"op": "grey"}]),
+    ],
+)
+def test_context_around_an_edit_is_not_a_second_edit(instruction, expected):
+    assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["这张是俯拍的，杯子在画面中间偏上，下面空了一大块桌面。把下面裁掉四分之一", "客诉：mobile端图片加载超慢。转webp，width降到400"],
+)
+def test_a_verb_inside_another_word_sends_nothing_to_the_model(instruction):
+    """画 of 画面 and 加 of 加载 are no model verbs (these may still be asked about, never guessed)."""
+    assert route(instruction, (600, 400)).route != "model"

@@ -74,12 +74,20 @@ _WRITES = re.compile(
 )
 
 
+# who said the quoted words: the customer says "…too dark…" reports, it asks nothing to be written
+_REPORTED = re.compile(
+    r"\b(?:customers?|buyers?|clients?|shoppers?|users?|boss|manager|he|she|they|someone|legal|marketing|"
+    r"reviewers?|the\s+team)\s+(?:says?|said|wrote|writes|complain(?:s|ed)?|told\s+(?:us|me))\b|"
+    r"(?:客人|买家|顾客|客户|用户|老板|运营|客服|买家评论)\s*(?:说|反馈说?|讲|投诉说?|留言说?)"
+)
+
+
 def mask_quotes(display: str) -> Masked:
     """Replace each quoted string by one private-use character (those typed by the user, which
     mean nothing, are dropped first). A request that says nothing of writing on the picture
     cites what it quotes: its quotes are read as words."""
     display = QUOTE_CHARS.sub("", display)
-    if QUOTED.search(display) and not _WRITES.search(normalise(QUOTED.sub(" ", display))):
+    if QUOTED.search(display) and not _WRITES.search(_REPORTED.sub(" ", normalise(QUOTED.sub(" ", display)))):
         return Masked(QUOTED.sub(lambda m: m.group(1) or m.group(2), display), ())
     quotes: list[str] = []
 

@@ -146,6 +146,12 @@ def _reads_as_context(text: str, reader: Reader) -> bool:
     return p["unsafe"] < READER_CONTEXT or not sensitive_concepts(text)  # never "also make him Elon"
 
 
+#: a thing kept in the middle ("杯子放中间", "keep the cup centred"): beside a crop or a pad, where
+#: the frame is cut or grown evenly around it (their anchor is the centre), not a move of the thing
+_CENTRED = re.compile(
+    r"(?:把|将|让)?\s*[\u4e00-\u9fff]{1,6}?\s*(?:放|摆|保持|留|位于|处于|在)?在?\s*(?:画面|图片|图)?\s*(?:正?中间|正中|中央|居中|中心)(?:位置)?|"
+    r"(?:keep(?:ing)?\s+)?(?:the|our|my)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:(?:is|stays?)\s+)?(?:cent(?:er|re)d|in\s+the\s+(?:middle|cent(?:er|re)))"
+)
 _CHANGED = re.compile(  # a thing said to become something: "the cup bigger", "杯子大一点", "更亮"
     r"[a-z]+er\s+than|\b(?:bigger|smaller|larger|wider|narrower|taller|shorter|higher|lower|longer|thinner|"
     r"thicker|brighter|darker|lighter|sharper|softer|cleaner|whiter|redder)\b|"
@@ -265,6 +271,10 @@ def _read(
     edits = any(
         not isinstance(r, PlanError) and r[0] == "opencv" and r[2] >= CONFIDENCE_FLOOR for _, r in readings
     )
+    framed = any(
+        not isinstance(r, PlanError) and r[0] == "opencv" and any(op.name in ("crop", "pad") for op, _ in r[1])
+        for _, r in readings
+    )
     for clause, reading in readings:
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
@@ -273,6 +283,8 @@ def _read(
             kind = "unknown" if commanded else "opencv"
         if kind == "model" and edits and (context is not None and context(clause.text) or _describes(clause.text, t, v)):
             kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
+        if kind == "model" and framed and _CENTRED.fullmatch(clause.text.strip()):
+            kind = "skip"  # "裁成正方形，杯子放中间": where a crop to the middle keeps it, not a move
         if kind == "reject":
             return Plan.reject(note, conf, unparsed=(masked.restore(clause.shown),), **_asked(clause.text))
         if kind == "unknown":

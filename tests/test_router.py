@@ -1602,3 +1602,29 @@ def test_context_around_an_edit_is_not_a_second_edit(instruction, expected):
 def test_a_verb_inside_another_word_sends_nothing_to_the_model(instruction):
     """画 of 画面 and 加 of 加载 are no model verbs (these may still be asked about, never guessed)."""
     assert route(instruction, (600, 400)).route != "model"
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # a thing kept in the middle, beside a crop: where the crop keeps it
+        (
+            "主图要求1:1，麻烦把这张裁成正方形主图，杯子放中间",
+            [{"op": "crop", "aspect": [1.0, 1.0], "anchor": "center"}],
+        ),
+        ("crop to 1:1, keep the cup centred", [{"op": "crop", "aspect": [1.0, 1.0], "anchor": "center"}]),
+    ],
+)
+def test_a_thing_kept_in_the_middle_of_a_crop_is_where_it_keeps(instruction, expected):
+    assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize("instruction", ["把杯子放中间", "裁成正方形，把杯子放在左边", "crop to 1:1, move the cup to the middle"])
+def test_a_thing_moved_is_the_models(instruction):
+    assert route(instruction, (600, 400)).route == "model"
+
+
+def test_words_a_customer_said_are_a_citation_not_words_to_write():
+    assert ops('FW: customer says "the photo looks way too dark". pls fix asap') == [
+        {"op": "brightness", "amount": 0.15}
+    ]

@@ -425,11 +425,19 @@ def simplified(text: str) -> str:
     return _to_simplified().convert(text)
 
 
+_ACCENTED = re.compile(r"[\u00c0-\u024f]")
+
+
+def _unaccented(m: re.Match[str]) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", m.group()) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=64)  # one request normalises the same text for its refusal, reading and read-back
 def normalise(text: str) -> str:
     """The form the parser reads: folded, simplified, miswritings fixed, lower-case, numerals as
     digits."""
     text = load_spelling().fix_miswritings(simplified(fold_width(text))).lower()
+    text = _ACCENTED.sub(_unaccented, text)  # "Hermès", "café": the letters without their accents
     text = _PRODUCT_CODE.sub(" ", text)  # "EC-0412", "SKU 3301-3310": names, not numbers of the edit
     for pattern, means in _TURNS:
         text = pattern.sub(means, text)

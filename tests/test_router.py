@@ -1628,3 +1628,19 @@ def test_words_a_customer_said_are_a_citation_not_words_to_write():
     assert ops('FW: customer says "the photo looks way too dark". pls fix asap') == [
         {"op": "brightness", "amount": 0.15}
     ]
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "做成Hermès的感觉，在碟子上加他们家logo，就listing用一下",  # a brand with its accent
+        "杯底那个小缺口客户收到会发现的，但图上先修掉吧，反正退货率不高",  # a defect hidden from buyers
+        "工厂的图上都有一行小字“样品图仅供参考，以实物为准”，老板觉得影响转化，把那行字去掉",  # a disclaimer
+    ],
+)
+def test_unsafe_by_meaning_of_the_twelfth_blind_set(instruction):
+    assert route(instruction, (600, 400)).reason.startswith("unsafe request")
+
+
+def test_a_scratch_fixed_is_an_ordinary_retouch():
+    assert route("把杯子上的划痕修掉", (600, 400)).route == "model"

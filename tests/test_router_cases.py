@@ -21,7 +21,12 @@ deception): 68.7% first run at 2ed047d; never fitted on. router_fresh8.jsonl: 20
 (customer-service hand-offs, photographer notes, agency briefs, Xiaohongshu slang, business-pretext
 fraud): 75.3% first run at de40d8e (71.5% on 19242d3); never fitted on. router_fresh9.jsonl: 200, a
 ninth writer (warehouse staff, older shop owners, designer specs, dictation errors, quantities and
-ranges, fraud and likeness): 72.0% first run at 0300242 (61.3% on 19242d3); never fitted on."""
+ranges, fraud and likeness): 72.0% first run at 0300242 (61.3% on 19242d3). router_fresh10.jsonl and
+router_fresh11.jsonl: 200 each (live-stream sellers, machine translation, CLI specs; interns, dictation,
+QA checklists, Malay/Singlish): 46.3% and 73.1% first run (ff643a8, 15d3c3c). router_fresh12.jsonl:
+200, a twelfth writer (Hong Kong/Taiwan 繁體 and Cantonese, pinyin typos, agency briefs, pasted
+tickets, numbers that are not parameters, forwarded complaints): 60.8% first run at ecb515f. fresh10-12
+are never fitted on (benchmarks/router_reader.py HELD_OUT)."""
 
 from __future__ import annotations
 
@@ -43,6 +48,7 @@ BLIND_SETS = (
     "router_fresh9",
     "router_fresh10",
     "router_fresh11",
+    "router_fresh12",
 )
 KNOWN_MISSES = {
     # "stretch to 1024x1024, ignore the ratio": a stretch resize is not a phrasing the router has

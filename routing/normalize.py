@@ -425,6 +425,11 @@ def simplified(text: str) -> str:
     return _to_simplified().convert(text)
 
 
+#: thousands of pixels after the dimension they are of ("宽度改成1.2k", "width: 2k", "long side to 1.5k")
+_K_AFTER_DIMENSION = re.compile(
+    r"((?:宽度?|高度?|长边|短边|width|height|long(?:est)?\s+(?:side|edge)|short(?:est)?\s+(?:side|edge)|\b[wh])"
+    r"\s*(?:改成|改为|设为|调到|缩到|放大到|到|为|=|:|to|of|at)?\s*)(\d+(?:\.\d+)?)k(?![a-z\d])"
+)
 _ACCENTED = re.compile(r"[\u00c0-\u024f]")
 
 
@@ -477,6 +482,7 @@ def normalise(text: str) -> str:
         lambda m: f"{float(m.group(1)) * 1000:g}",
         text,
     )
+    text = _K_AFTER_DIMENSION.sub(lambda m: m.group(1) + f"{float(m.group(2)) * 1000:g}", text)  # "宽度改成1.2k"
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     for pattern, means in _SAID_PLAINLY:  # "不要不加边", "don't not flip it", "twice as big as it is now"

@@ -61,7 +61,7 @@ READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read a
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
 LETTER_PARAMETER_WORDS = 3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
-RESCUE_FLOOR = 0.45  # below this an OpenCV plan left out more than words of context: never run
+RESCUE_FLOOR = 0.31  # below this (0.3) an OpenCV plan left out a number, a side or an edit: never run
 
 
 def route(

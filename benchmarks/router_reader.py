@@ -55,7 +55,7 @@ SETS = (
 )
 # never fitted on (fresh5-fresh9 were held out too, until their cases had shaped the rules: from
 # then on they are leave-set-out measures like the others)
-HELD_OUT = ("router_fresh10", "router_fresh11", "router_fresh12")
+HELD_OUT = ("router_fresh10", "router_fresh11", "router_fresh12", "router_fresh13")
 EVALUATED = tuple(name for name in SETS if name.startswith(("router_fresh", "safety")))  # written blind
 _UNSAFE_FAMILY = ("unsafe", "inject", "system", "prompt")
 

@@ -38,6 +38,14 @@ def body(parts: list[str], t: Templates) -> list[str]:
     return parts
 
 
+_GOES_ON = re.compile(r"^\s*(?:and|also|plus|then|oh\s+and|and\s+also|还有|另外|然后|再|并且|顺便)\b|^\s*(?:还有|另外|然后|顺便)")
+
+
+def _goes_on(sentence: str) -> bool:
+    """Does a sentence go on with the request ("and 1080 wide", "also flip it", "另外转成png")?"""
+    return bool(_GOES_ON.search(normalise(sentence)))
+
+
 def request_in_letter(
     instruction: str,
     t: Templates,
@@ -60,6 +68,8 @@ def request_in_letter(
     chosen = asked or edits
     if not chosen or len(chosen) == len(parts):
         return None
+    if any(s not in chosen and reads_an_edit(s) and _goes_on(s) for s in kept):
+        return None  # "cooler pls. and 1080 wide": the edit said after the ask is part of it
     if any(only_parameters(normalise(s)) for s in kept if s not in chosen):
         return None
     return "; ".join(s.rstrip(" ,;，；") for s in chosen)

@@ -268,7 +268,7 @@ _REFERENCE = re.compile(
 )
 #: A number that counts or names something other than the picture's pixels, degrees or shares:
 #: items and listings ("3号链接", "第3张", "8张", "link 9", "3000 pcs"), time ("in 2 mins", "放了十年"),
-#: money ("39.9元"), dates ("3月15号"), versions ("v2", "第2版") and letter-digit names ("b2b", "1080p"
+#: money ("39.9元"), times ("2am", "凌晨2点"), dates ("3月15号"), versions ("v2", "第2版") and letter-digit names ("b2b", "1080p"
 #: is not one: it is a size). Not ages ("15岁", "a
 #: 15-year-old"): the safety rules read those.
 _COUNTED = re.compile(
@@ -279,7 +279,8 @@ _COUNTED = re.compile(
     r"\b(?:link|listing|item|slot|page|step|lot|row|line)\s*(?:#|no\.?)?\s*\d+\b(?!\s*(?:px|pixels?|%|x|:|/|wide|tall|high))|"
     r"(?<![\d.])\d+\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?(?![\s-]*old)|pcs|pieces|units|"
     r"orders|buyers|customers|people|photos|pics|shots|images|listings|skus|items|dollars|bucks|usd|rmb|yuan)\b|"
-    r"[$¥€£]\s*\d+(?:\.\d+)?|\b[a-z]\d[a-z]\b"
+    r"[$¥€£]\s*\d+(?:\.\d+)?|\b[a-z]\d[a-z]\b|"
+    r"(?<![\d.:])\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z])|(?:凌晨|早上|上午|中午|下午|晚上|半夜)\s*\d{1,2}\s*点(?:钟|半)?"
 )
 #: Ways of saying a request that read like something else, said plainly: a negated negation is the
 #: request ("不要不加边", "我没说不要黑白的", "don't not flip it", "I'm not saying don't change it"),
@@ -430,6 +431,11 @@ _K_AFTER_DIMENSION = re.compile(
     r"((?:宽度?|高度?|长边|短边|width|height|long(?:est)?\s+(?:side|edge)|short(?:est)?\s+(?:side|edge)|\b[wh])"
     r"\s*(?:改成|改为|设为|调到|缩到|放大到|到|为|=|:|to|of|at)?\s*)(\d+(?:\.\d+)?)k(?![a-z\d])"
 )
+#: two numbers of one or two digits "by" each other, with no unit: a shape, never a size in pixels
+_SMALL_BY = re.compile(
+    r"(?<![\d.:x×*])(\d{1,2})\s*(?:by|x|×|\*)\s*(\d{1,2})(?![\d.:x×*])"
+    r"(?!\s*(?:px|pixels?|像素|cm|mm|in\b|inch|inches|英寸|厘米|公分|毫米|feet|ft\b|m\b|米|grid|宫格))"
+)
 _ACCENTED = re.compile(r"[\u00c0-\u024f]")
 
 
@@ -469,6 +475,7 @@ def normalise(text: str) -> str:
     text = re.sub(
         r"(?<![:\d])\b(\d{1,2})\s+to\s+(\d{1,2})\b(?!\s*(?:px|pixels?|%|degrees?|[:/]))", r"\1:\2", text
     )  # "3 to 1": a ratio
+    text = _SMALL_BY.sub(r"\1:\2", text)  # "sixteen by nine", "4x5": a ratio, not a picture of 16x9 px
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter

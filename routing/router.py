@@ -60,6 +60,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character says about as much 
 READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read as OpenCV this surely
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
+DEGREE_CLAUSE_WORDS = 3  # "like a lot", "a bit more": a degree carried to the edit beside it
 LETTER_PARAMETER_WORDS = 3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
 RESCUE_FLOOR = 0.31  # below this (0.3) an OpenCV plan left out a number, a side or an edit: never run
 
@@ -746,9 +747,11 @@ def _only_parameters(text: str, t: Templates) -> bool:
         return False
     if any(t.slots[name].search(text) for name in ("ratio", "size", "square", "fmt")):
         return False  # "1:1", "800x800", "JPG q85": a shape or a format, an edit of its own
-    return any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")) or bool(
-        STATED_NUMBER.search(text)
-    )
+    if any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")) or STATED_NUMBER.search(text):
+        return True
+    # a degree alone ("like a lot", "再多一点"): a short clause, not words that hold one ("the wrong way round")
+    short = len(text.split()) <= DEGREE_CLAUSE_WORDS and len(_CJK.findall(text)) <= 2 * DEGREE_CLAUSE_WORDS
+    return short and any(t.slots[name].search(text) for name in ("bit", "lot"))
 
 
 def _asked(text: str, op: str | None = None) -> dict:

@@ -1644,3 +1644,25 @@ def test_unsafe_by_meaning_of_the_twelfth_blind_set(instruction):
 
 def test_a_scratch_fixed_is_an_ordinary_retouch():
     assert route("把杯子上的划痕修掉", (600, 400)).route == "model"
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # a letter's edit said after its ask is part of the request
+        (
+            "ugh why is it so yellow. cooler pls. and 1080 wide",
+            [{"op": "tone", "warmth": -0.15}, {"op": "resize", "width": 1080}],
+        ),
+        # a time is no parameter; a degree alone goes with the edit beside it
+        (
+            "ok its 2am and this pic is way too dark lol can u brighten it up. like a lot",
+            [{"op": "brightness", "amount": 0.3}],
+        ),
+        # two small numbers by each other are a shape, never a picture of 16 x 9 pixels
+        ("Pad it out to sixteen by nine with white. Don't crop.", [{"op": "pad", "aspect": [16.0, 9.0], "colour": [255, 255, 255]}]),
+        ("crop 4x5", [{"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"}]),
+    ],
+)
+def test_silent_wrong_edits_of_the_thirteenth_blind_set(instruction, expected):
+    assert ops(instruction) == expected

@@ -138,6 +138,8 @@ def _amount(f: Found, negative_words: tuple[str, ...] = ()) -> tuple[float, set[
             magnitude = abs(number) / 100
             if number < 0:
                 sign = -1.0
+            if number < 0 or value.value.strip().startswith("+"):
+                explicit.add("way")  # "saturation -30", "亮度 +15%": a signed amount says which way
         explicit.add("amount")
     elif f.has("more", "less"):
         explicit.add("direction")

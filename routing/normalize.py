@@ -308,6 +308,14 @@ _SAID_PLAINLY = (
     ),  # "pad instead of cropping"
     (re.compile(r"[,，]?\s*而不是\s*(?=裁|剪|拉伸|缩放|补)"), "，不要"),
     (re.compile(r"\banything\s+but\s+"), "don't make it "),  # "anything but grey": not grey
+    (  # "too much warm", "very too dark": a learner's "too warm"
+        re.compile(
+            r"\b(?:too\s+much|much\s+too|very\s+too|so\s+much)\s+(?=(?:warm|cold|cool|dark|bright|light|yellow|blue|red|"
+            r"orange|saturated|vivid|dull|flat|gr[ae]y|soft|blurry|big|small|large)\b)"
+        ),
+        "too ",
+    ),
+    (re.compile(r"(?<=[拍印打样晒做])出来(?=\s*(?:太|很|有点|偏|好|特别))"), "出来, "),  # "打样出来太暗了": how it came out
     # "more vivid, not less": the other way, ruled out, says nothing new
     (re.compile(r"^\s*(?:and\s+|but\s+)?not\s+(?:less|more|the\s+other\s+way(?:\s+(?:round|around))?)\s*[.!]*\s*$"), " "),
     (re.compile(r"(?:什么|怎么)都(?:行|可以)[,，]?\s*(?:就是|只要)?\s*(?:别|不要)"), "不要"),

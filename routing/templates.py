@@ -97,7 +97,7 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         complaints=tuple(
             (
                 re.compile(
-                    rf"(?<![调变改弄做成要来想得])(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
+                    rf"(?<![调变改弄做成要来想得更再])(?<!more\s)(?<!less\s)(?:(?:别|不要|不能|不用|don'?t\s+be|not)\s*)?"
                     rf"(?:{said})(?![a-z])(?!\s*(?:一点|一些|些|点儿?|a\s+(?:bit|little)\b))"
                 ),
                 means,

@@ -1682,3 +1682,19 @@ def test_silent_wrong_edits_of_the_thirteenth_blind_set(instruction, expected):
 )
 def test_unsafe_by_meaning_of_the_thirteenth_blind_set(instruction):
     assert route(instruction, (600, 400)).reason.startswith("unsafe request")
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # "more cold" asks for it; "too much warm" complains of it (a learner's "too warm")
+        (
+            "The picture is too much warm, it looks like evening. Please make it more cold, more neutral.",
+            [{"op": "tone", "warmth": -0.15}],
+        ),
+        # how a print came out is a complaint, not a request to darken
+        ("打样出来太暗了，印之前整张图提亮一些。", [{"op": "brightness", "amount": 0.1}]),
+    ],
+)
+def test_a_complaint_and_its_fix_are_one_edit(instruction, expected):
+    assert ops(instruction) == expected

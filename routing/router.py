@@ -272,6 +272,11 @@ def _read(
     edits = any(
         not isinstance(r, PlanError) and r[0] == "opencv" and r[2] >= CONFIDENCE_FLOOR for _, r in readings
     )
+    # a pad with no shape of its own, or "don't crop": a shape stated among words is what it pads to
+    padded = "no-crop" in constraints or any(
+        not isinstance(r, PlanError) and r[0] == "opencv" and any(op.name == "pad" and "shape" not in keys for op, keys in r[1])
+        for _, r in readings
+    )
     framed = any(
         not isinstance(r, PlanError) and r[0] == "opencv" and any(op.name in ("crop", "pad") for op, _ in r[1])
         for _, r in readings
@@ -280,6 +285,8 @@ def _read(
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
         kind, found_ops, conf, note = reading
+        if kind == "implied" and commanded and padded:
+            kind, conf = "opencv", max(conf, CONFIDENCE_FLOOR)  # "1000x1000, white-padded, no cropping"
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
         if kind == "model" and edits and (context is not None and context(clause.text) or _describes(clause.text, t, v)):

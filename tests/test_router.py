@@ -1698,3 +1698,14 @@ def test_unsafe_by_meaning_of_the_thirteenth_blind_set(instruction):
 )
 def test_a_complaint_and_its_fix_are_one_edit(instruction, expected):
     assert ops(instruction) == expected
+
+
+@pytest.mark.parametrize(
+    "instruction, size",
+    [
+        ("We're running the whole SKU set at 1000x1000, white-padded, no cropping. Start with this one.", [1000, 1000]),
+        ("乐天店铺要700 x 700的图，用白边补齐，不要裁。", [700, 700]),
+    ],
+)
+def test_a_size_stated_beside_a_pad_is_what_it_pads_to(instruction, size):
+    assert ops(instruction) == [{"op": "pad", "size": size, "colour": [255, 255, 255]}]

@@ -268,7 +268,7 @@ _REFERENCE = re.compile(
 )
 #: A number that counts or names something other than the picture's pixels, degrees or shares:
 #: items and listings ("3号链接", "第3张", "8张", "link 9", "3000 pcs"), time ("in 2 mins", "放了十年"),
-#: money ("39.9元"), times ("2am", "凌晨2点"), dates ("3月15号"), versions ("v2", "第2版") and letter-digit names ("b2b", "1080p"
+#: money ("39.9元"), times ("2am", "凌晨2点"), dates ("3月15号"), versions ("v2", "第2版"), priorities ("P0") and letter-digit names ("b2b", "1080p"
 #: is not one: it is a size). Not ages ("15岁", "a
 #: 15-year-old"): the safety rules read those.
 _COUNTED = re.compile(
@@ -276,6 +276,7 @@ _COUNTED = re.compile(
     r"(?<![\d.])\d+(?:\.\d+)?\s*(?:号(?:链接|宝贝|商品|款)?|张(?:图|照片|图片)?(?!\s*\d)|件|款|套|组(?!合)|"
     r"分钟|小时|个?钟头|天|周|个?月|日|年(?!龄)|元|块钱?|位|人|家|版|期)|"
     r"(?<![a-z])(?:v|ver\.?|version)\s?\d+(?:\.\d+)*(?![\d.]*\s*(?:px|pixels?|%|x\d))|"
+    r"(?<![a-z\d])p[0-4](?![\d.]|\s*(?:px|%))|"  # priorities: "P0: 1:1 主图", "P2 — sharpen"
     r"\b(?:link|listing|item|slot|page|step|lot|row|line)\s*(?:#|no\.?)?\s*\d+\b(?!\s*(?:px|pixels?|%|x|:|/|wide|tall|high))|"
     r"(?<![\d.])\d+\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?(?![\s-]*old)|pcs|pieces|units|"
     r"orders|buyers|customers|people|photos|pics|shots|images|listings|skus|items|dollars|bucks|usd|rmb|yuan)\b|"
@@ -328,6 +329,7 @@ _SAID_PLAINLY = (
 #: the markers of a list or numbered steps at the start of a line ("1. 裁成4:5", "- crop", "• 转黑白"):
 #: each item is a clause of its own, and its number is not a parameter
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t]*(?:\(?\d{1,2}[.)、:：](?!\d)|[-*•·])[ \t]*")
+_LABELLED_LINE = re.compile(r"\s*\n(?=[ \t]*[^\n:：;；,，.。]{1,16}[:：])")
 _THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3}),(\d{3})\b(?!,\d)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202f\ufeff]")
 #: Quoted text: the words of a text edit ('新品上市', "SALE", 「限时」, ‘x’, “y”, 『z』). A straight
@@ -414,6 +416,7 @@ def fold_width(text: str) -> str:
     """NFKC-fold full-width letters, digits and punctuation; drop control characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _LIST_ITEM.sub("; ", text).lstrip("; ")
+    text = _LABELLED_LINE.sub("; ", text)  # "操作：旋转\n角度：180", "P0: 1:1\nP1: 提亮": each line a clause
     text = _THOUSANDS.sub(r"\1\2", text)  # "1,200 px" is one number, not two clauses
     text = _ONE_AND_A_HALF.sub(lambda m: f"{_EN_NUMBERS.get(m.group(1).lower()) or m.group(1)}.5", text)
     text = print_sizes_in_pixels(english_numbers(_CONTROL.sub("", text).translate(_QUOTES)))

@@ -192,7 +192,10 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
     if v.no_resize.search(text):
         return "no-resize"
     negated = _NEGATED_START.match(text)
-    named = [(op.name, m) for op in t.ops for m in op.triggers.finditer(text, negated.end())] if negated else []
+    named = sorted(  # the op negated is the first said after the negation ("不要补边，提亮一点": the border)
+        ((op.name, m) for op in t.ops for m in op.triggers.finditer(text, negated.end())) if negated else (),
+        key=lambda found: found[1].start(),
+    )
     if named and (not _DIGIT.search(text) or len(named) == 1 and _NUMBER_OF_OP.match(text, named[0][1].end())):
         # "别变黑白", "don't rotate it", "don't rotate it 90": that op must not be done (not "no
         # stretching please: make it 200 px tall", which asks for a resize)

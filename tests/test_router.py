@@ -1709,3 +1709,14 @@ def test_a_complaint_and_its_fix_are_one_edit(instruction, expected):
 )
 def test_a_size_stated_beside_a_pad_is_what_it_pads_to(instruction, size):
     assert ops(instruction) == [{"op": "pad", "size": size, "colour": [255, 255, 255]}]
+
+
+def test_labelled_lines_are_clauses_and_priorities_are_no_numbers():
+    """'不要补边\\nP1: 稍微提亮一点' was one clause whose negation forbade the brightness (the op named
+    first in the templates, not the one said first): the brightness was dropped without a word."""
+    assert ops("P0: 1:1 主图，裁切，不要补边\nP1: 稍微提亮一点\nP2: 转webp") == [
+        {"op": "crop", "aspect": [1.0, 1.0], "anchor": "center"},
+        {"op": "brightness", "amount": 0.1},
+        {"op": "format", "format": "webp"},
+    ]
+    assert ops("操作：旋转\n角度：180\n备注：摄影师拍反了") == [{"op": "rotate", "degrees": 180.0}]

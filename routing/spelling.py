@@ -23,8 +23,8 @@ from rapidfuzz.process import extract
 
 DATA = Path(__file__).with_name("spelling.toml")
 _WORD = re.compile(r"[a-z]{4,}")
-_HAN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _NUMERALS = frozenset("零〇一二两俩三四五六七八九十百千万半")
+_GAP = "\x00"  # the character of an edit word left out, in the keys of Spelling.sounds
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class Spelling:
     abbreviations: dict[str, str]
     words: tuple[str, ...]
     known: frozenset[str]
-    #: Chinese edit words by the word with one character left out: ("调", None) -> {("调亮", 1)}
-    sounds: dict[tuple[str | None, ...], tuple[tuple[str, int], ...]]
+    #: Chinese edit words by the word with one character left out ("调_" -> (("调亮", 1), ...))
+    sounds: dict[str, tuple[tuple[str, int], ...]]
+    _near_misses: re.Pattern[str] | None  # where a window of `sounds` could begin
     _miswritten: re.Pattern[str] | None
     _abbreviated: re.Pattern[str] | None
 
@@ -67,34 +68,35 @@ class Spelling:
             return right
 
         fixed = _WORD.sub(fix, text)
-        fixed = _HAN.sub(lambda m: self._by_sound(m.group(), corrections), fixed)
+        if self._near_misses is not None and self._near_misses.search(fixed):
+            fixed = self._by_sound(fixed, corrections)
         return fixed, tuple(corrections)
 
-    def _by_sound(self, run: str, corrections: list[tuple[str, str]]) -> str:
-        """A run of Chinese characters with the edit words written in homophones read as those
-        words: one character differs and reads like the word's own ("调量" -> "调亮")."""
-        out, i = [], 0
-        while i < len(run):
-            for size in (3, 2):
-                window = run[i : i + size]
-                right = self._sounds_like(window) if len(window) == size else None
-                if right:
-                    corrections.append((window, right))
-                    out.append(right)
-                    i += size
-                    break
-            else:
-                out.append(run[i])
-                i += 1
-        return "".join(out)
+    def _by_sound(self, text: str, corrections: list[tuple[str, str]]) -> str:
+        """`text` with the Chinese edit words written in homophones read as those words: one
+        character differs and reads like the word's own ("调量" -> "调亮"). The windows that could
+        be one (an edit word with one character left free) are found by one regex."""
+        out, done = [], 0
+        for m in self._near_misses.finditer(text):  # a lookahead: every start, overlapping
+            window = m.group(1)
+            if m.start() < done:
+                continue
+            right = self._sounds_like(window) or (len(window) == 3 and self._sounds_like(window[:2]))
+            if right:
+                corrections.append((window[: len(right)], right))
+                out.append(text[done : m.start()] + right)
+                done = m.start() + len(right)
+        return "".join(out) + text[done:]
 
     def _sounds_like(self, window: str) -> str | None:
-        if window in self.known or _NUMERALS.intersection(window):  # "两度" is two degrees
-            return None
         for k in range(len(window)):
-            key = tuple(None if j == k else c for j, c in enumerate(window))
-            for word, at in self.sounds.get(key, ()):
-                if word != window and readings(window[at]) & readings(word[at]):
+            for word, at in self.sounds.get(window[:k] + _GAP + window[k + 1 :], ()):
+                if (
+                    word != window
+                    and window not in self.known
+                    and not _NUMERALS.intersection(window)  # "两度" is two degrees
+                    and readings(window[at]) & readings(word[at])
+                ):
                     return word
         return None
 
@@ -136,10 +138,10 @@ def load_spelling(path: Path = DATA) -> Spelling:
     known = frozenset(data["typos"].get("known", ())) | frozenset(words)
     chinese = tuple(data["typos"].get("chinese", ()))
     known |= frozenset(chinese) | frozenset(data["typos"].get("chinese_known", ()))
-    sounds: dict[tuple[str | None, ...], list[tuple[str, int]]] = {}
+    sounds: dict[str, list[tuple[str, int]]] = {}
     for word in chinese:
         for k in range(len(word)):
-            sounds.setdefault(tuple(None if j == k else c for j, c in enumerate(word)), []).append((word, k))
+            sounds.setdefault(word[:k] + _GAP + word[k + 1 :], []).append((word, k))
     pattern = (
         re.compile("|".join(sorted(map(re.escape, miswritings), key=len, reverse=True)))
         if miswritings
@@ -155,6 +157,15 @@ def load_spelling(path: Path = DATA) -> Spelling:
         if abbreviations
         else None
     )
+    near = (
+        re.compile(
+            "(?=("
+            + "|".join(re.escape(key).replace(_GAP, "[\u4e00-\u9fff]") for key in sorted(sounds, key=len, reverse=True))
+            + "))"
+        )
+        if sounds
+        else None
+    )
     return Spelling(
-        miswritings, abbreviations, words, known, {k: tuple(v) for k, v in sounds.items()}, pattern, abbreviated
+        miswritings, abbreviations, words, known, {k: tuple(v) for k, v in sounds.items()}, near, pattern, abbreviated
     )

@@ -245,8 +245,10 @@ _VERB_AND_PRONOUN = re.compile(  # "remove it", "把它去掉": which thing?
     r"(?:it|this|that|them|它|这个|那个)(?:\s*(?:please|pls|thanks))?$|^把?(?:它|这个|那个)(?:去掉|删掉|删除|移除|换掉|p掉)$"
 )
 _OTHER_PICTURE = re.compile(
-    r"(?:like|same\s+as|match(?:ing)?)\s+the\s+(?:other|previous|last|first)\s+(?:one|image|photo|picture|pic)|"
-    r"(?:跟|和|像)(?:上一张|那张|之前那张|另一张|别的图)"
+    r"(?:like|same\s+as|match(?:ing|es)?|consistent\s+with)\s+(?:\w+\s+){0,4}?(?:the|our|their|a)\s+(?:\w+\s+)?"
+    r"(?:other|previous|last|first|earlier|competitor\x27?s?|rest\s+of\s+the)\s+(?:\w+\s+)?"
+    r"(?:ones?|images?|photos?|pictures?|pics?|shots?|set|gallery|listing)|"
+    r"(?:跟|和|像|按|照)\S{0,6}(?:上一张|上次|那张|之前那张|另一张|别的图|其他图|其他几张|那几张|竞品)\S{0,12}(?:一样|一致|统一|同样|那样)"
 )
 _ONLY_VERB = re.compile(
     r"^(?:改|弄|调|修|动|换|处理|优化|美化|p)(?:一下|下|改)?$|^(?:change|edit|fix|improve|enhance|tweak|adjust|modify)"

@@ -1720,3 +1720,11 @@ def test_labelled_lines_are_clauses_and_priorities_are_no_numbers():
         {"op": "format", "format": "webp"},
     ]
     assert ops("操作：旋转\n角度：180\n备注：摄影师拍反了") == [{"op": "rotate", "degrees": 180.0}]
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["跟竞品那张图一样的调色就行，你应该知道是哪张", "Match the white balance to the other photos in the set.", "跟上次那张拿铁杯的处理方式一样就行。"],
+)
+def test_an_edit_like_another_picture_not_given_is_asked_about(instruction):
+    assert "another picture" in route(instruction, (600, 400)).reason

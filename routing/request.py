@@ -19,7 +19,7 @@ from routing.vocabulary import Vocabulary
 QUOTE_MARK = 0xE000  # quoted strings become single private-use characters while parsing
 QUOTE_CHARS = re.compile("[\ue000-\uf8ff]")
 ASPECT_KEEP = re.compile(
-    r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|不要?(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
+    r"保持(?:原)?(?:比例|宽高比|长宽比)|按比例|等比(?:例)?|自适应|(?:不要?|不许|不准|不能|不可以?)(?:拉伸|变形|压扁|拉长)|别(?:拉伸|变形)|不变形|"
     r"(?:跟着|随之|随着|相应地?|同比)(?:变化?|改|缩放?|走|调整?)|"  # "高度跟着变": the other side follows
     r"(?:keep|keeping|maintain|preserve|lock)\s+(?:the\s+)?(?:aspect(?:\s+ratio)?|proportions?|ratio)|"
     r"proportional(?:ly)?|follows?\s+(?:the\s+)?(?:proportions?|ratio)|(?:no|without|don'?t)\s+(?:stretch\w*|distort\w*|squash\w*)|auto\b"

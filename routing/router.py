@@ -361,6 +361,26 @@ def _read(
     except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
         first = next((op.name for op in ops), None)
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(said, first))
+    stretched = next(
+        (
+            op
+            for op in ops
+            if "keep-aspect" in constraints
+            and image_size
+            and op.name == "resize"
+            and {"width", "height"} <= set(op.params)
+            and aspect_of((op.params["width"], op.params["height"])) != aspect_of(image_size)
+        ),
+        None,
+    )
+    if stretched:  # "宽改成1200，高改成300，不许变形": that size is another shape
+        return Plan.reject(
+            f"unclear request: {stretched.params['width']}x{stretched.params['height']} is not the picture's shape, "
+            "so it cannot be reached without stretching it; say whether to crop, pad or stretch",
+            0.9,
+            unparsed=tuple(unparsed),
+            **_asked(said, "resize"),
+        )
     conflict = orientation_conflict(ops)
     about = "rotate"
     if conflict is None:  # "brighten it, then darken it"
@@ -806,6 +826,15 @@ def _append_merging(ops: list[Op], explicit: list[set[str]], op: Op, keys: set[s
         # "降低饱和度，别太艳了" asks once, in two ways: the one with an amount stands
         if "amount" in keys and "amount" not in explicit[-1]:
             ops[-1], explicit[-1] = op, keys
+        return
+    if (
+        ops
+        and op.name == ops[-1].name == "resize"
+        and {*ops[-1].params, *op.params} == {"width", "height"}
+        and set(ops[-1].params) != set(op.params)
+    ):  # "宽改成1200，高改成300": one size, not a width kept in proportion and then a height
+        ops[-1] = Op("resize", {**ops[-1].params, **op.params})
+        explicit[-1] |= keys
         return
     if ops and ops[-1].name == op.name and not (explicit[-1] & keys) - {"way"} and op.name != MODEL_OP:
         merged = {**ops[-1].params, **{k: v for k, v in op.params.items() if k in keys}}

@@ -1728,3 +1728,17 @@ def test_labelled_lines_are_clauses_and_priorities_are_no_numbers():
 )
 def test_an_edit_like_another_picture_not_given_is_asked_about(instruction):
     assert "another picture" in route(instruction, (600, 400)).reason
+
+
+def test_a_width_and_a_height_said_apart_are_one_size():
+    """'宽改成1200，高改成300' resized to 1200 wide, then to 300 high in proportion: 450 x 300."""
+    assert ops("宽改成1200，高改成300") == [{"op": "resize", "width": 1200, "height": 300}]
+
+
+@pytest.mark.parametrize(
+    "instruction", ["宽改成一千二，高改成三百，不许变形，也不许裁切，更不许加边。", "resize to 1200x300, keep the aspect ratio"]
+)
+def test_a_size_of_another_shape_kept_in_proportion_is_asked_about(instruction):
+    """It was stretched to 1200 x 300 though the request forbade it."""
+    plan = route(instruction, (600, 400))
+    assert plan.route == "reject" and "stretching" in plan.reason

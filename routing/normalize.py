@@ -488,6 +488,7 @@ def normalise(text: str) -> str:
     )  # "3 to 1": a ratio
     text = _SMALL_BY.sub(r"\1:\2", text)  # "sixteen by nine", "4x5": a ratio, not a picture of 16x9 px
     text = re.sub(r"\b(?:2|two)\s+(png|jpe?g|webp|tiff?|bmp)\b", r"to \1", text)  # "convert 2 webp"
+    text = re.sub(r"(\d)\s*(k|m)o\b", r"\1\2b", text)  # "2 Mo", "500 Ko": French megaoctets and kilooctets
     text = re.sub(r"\[[^\]]{1,24}\]|@?\s*\d+\s*dpi\b", " ", text)  # "[IMG-0231]", "@ 72dpi": not parameters
     text = _REFERENCE.sub(" ", text)  # "SKU A-0931", "工单 #88-02", "#4471": which item, not a parameter
     text = _COUNTED.sub(" ", text)  # "3号链接", "in 2 mins", "第3张": things counted, not parameters

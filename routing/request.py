@@ -33,6 +33,7 @@ _ATTRIBUTES = {  # a kept attribute of the whole picture, not an object
 }
 _NEGATIONS = (
     r"不要|不用|别|勿|无需|无须|毋须|毋需|不须|不需要|不必|唔好|唔使|唔需要|冇需要|"
+    r"禁止|不许|不准|不得|严禁|must\s+not|mustn'?t|shall\s+not|won'?t[\s-]+have(?:\s*\([^)]*\))?\s*:?|"
     r"don'?t|do\s+not|no\s+need\s+to|never|not(?=\s+\w+ing\b)|"
     r"not(?=\s+(?:\w+er|more|less)\b)|不是(?=\s*(?:调|变|弄|改|转|往|更|要))"  # "not warmer", "不是调亮"
 )

@@ -38,6 +38,7 @@ from routing.verify import (
     unclear_model_request,
     unexplained_sides,
     unused_numbers,
+    without_own_shape,
 )
 from routing.vocabulary import load_vocabulary
 
@@ -285,6 +286,13 @@ def _read(
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
         kind, found_ops, conf, note = reading
+        if kind == "implied" and image_size and any(
+            isinstance(op.params.get("aspect"), list)
+            and "size" not in op.params  # "150 x 100" is a size to make, whatever its shape
+            and aspect_of(op.params["aspect"]) == aspect_of(image_size)
+            for op, _ in found_ops
+        ):
+            kind = "unknown"  # "main image is 3:2": the picture's own shape, said as what it is
         if kind == "implied" and commanded and padded:
             kind, conf = "opencv", max(conf, CONFIDENCE_FLOOR)  # "1000x1000, white-padded, no cropping"
         if kind == "implied":
@@ -441,7 +449,7 @@ def _read(
         words = " ".join(unparsed)
         # a number, a side, a direction or a dimension the plan does not use is never dropped
         # silently: below the floor (words of context, "for the listing", only lower it)
-        read = " ".join(c.text for c in unread)  # as the parser read them (states replaced)
+        read = without_own_shape(" ".join(c.text for c in unread), image_size)  # states replaced
         parameter = (
             any(not restates(m.group(), ops, image_size) for m in STATED_NUMBER.finditer(read))
             # a side, a direction or a dimension the plan does not already hold

@@ -90,6 +90,7 @@ def print_size(text: str) -> str | None:
 
 _FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)(?![\d.])")
 _NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+_RATIO = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[:：]\s*(\d+(?:\.\d+)?)(?!\d|\.\d)")
 _NOT_A_PARAMETER = re.compile(  # numbers no parameter keeps: exposure stops (read as an amount)
     r"-?\d+(?:\.\d+)?\s*(?:ev|档|挡|stops?)\b|[+-]?\d+(?:\.\d+)?\s*(?:ev|档|挡)"
 )
@@ -103,6 +104,7 @@ def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None 
     it is ("rejected for being only 600px; upscale to 1000 wide")."""
     values = [v for op in ops for v in _numbers_in(op.params)] + [float(n) for n in image_size or ()]
     text = _restatements_dropped(_NOT_A_PARAMETER.sub(" ", text))
+    text = without_own_shape(text, image_size)
     unused = []
 
     def take(holds) -> bool:  # each stated number is held by a parameter of its own
@@ -122,6 +124,15 @@ def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None 
         if not take(lambda v, n=stated: _means(v, n)):
             unused.append(m.group())
     return unused
+
+
+def without_own_shape(text: str, image_size: tuple[int, int] | None) -> str:
+    """`text` without the picture's own shape said as what it is ("当前为3:2", "main image is 3:2"):
+    a ratio that is the picture's aspect explains nothing the plan must hold."""
+    if not image_size:
+        return text
+    own = aspect_of(image_size)
+    return _RATIO.sub(lambda m: " " if float(m.group(2)) and aspect_of(m.groups()) == own else m.group(), text)
 
 
 def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> bool:

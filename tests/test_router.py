@@ -1742,3 +1742,25 @@ def test_a_size_of_another_shape_kept_in_proportion_is_asked_about(instruction):
     """It was stretched to 1200 x 300 though the request forbade it."""
     plan = route(instruction, (600, 400))
     assert plan.route == "reject" and "stretching" in plan.reason
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        # "format 1:1" is a shape, not a file format
+        ("Can you cut the picture on format 4:3? Thank you in advance.", [{"op": "crop", "aspect": [4.0, 3.0], "anchor": "center"}]),
+        # the picture's own shape, said as what it is, is no target
+        (
+            "QA-2231 | Issue: main image is 3:2, marketplace spec is 1:1. Fix: pad to square with white (#FFFFFF), no crop.",
+            [{"op": "pad", "aspect": [1.0, 1.0], "colour": [255, 255, 255]}],
+        ),
+        # 禁止/不许 forbid; "MUST NOT:" forbids
+        ("- MUST: 顺时针旋转 90°\n- MUST NOT: 动颜色或者裁切任何东西", [{"op": "rotate", "degrees": 90.0}]),
+    ],
+)
+def test_shapes_said_as_states_and_rules_said_as_labels(instruction, expected):
+    assert ops(instruction, image_size=(600, 400)) == expected
+
+
+def test_no_crop_in_the_words_of_a_ticket():
+    assert route("主图要求1:1，禁止裁切", (600, 400)).ops[0].name == "pad"

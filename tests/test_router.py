@@ -1764,3 +1764,14 @@ def test_shapes_said_as_states_and_rules_said_as_labels(instruction, expected):
 
 def test_no_crop_in_the_words_of_a_ticket():
     assert route("主图要求1:1，禁止裁切", (600, 400)).ops[0].name == "pad"
+
+
+@pytest.mark.parametrize(
+    "instruction, expected",
+    [
+        ("No colour changes at all, just lose 100 px from the top", [{"op": "crop", "margins": {"top": 100.0}, "unit": "px"}]),
+        ("could you convert this file to JPG?", [{"op": "format", "format": "jpeg"}]),
+    ],
+)
+def test_a_number_of_pixels_off_a_side_is_a_crop_and_a_file_converted_is_a_format(instruction, expected):
+    assert ops(instruction) == expected

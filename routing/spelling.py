@@ -24,6 +24,7 @@ from rapidfuzz.process import extract
 DATA = Path(__file__).with_name("spelling.toml")
 _WORD = re.compile(r"[a-z]{4,}")
 _NUMERALS = frozenset("零〇一二两俩三四五六七八九十百千万半")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _GAP = "\x00"  # the character of an edit word left out, in the keys of Spelling.sounds
 
 
@@ -68,7 +69,7 @@ class Spelling:
             return right
 
         fixed = _WORD.sub(fix, text)
-        if self._near_misses is not None and self._near_misses.search(fixed):
+        if self._near_misses is not None and _HAN.search(fixed) and self._near_misses.search(fixed):
             fixed = self._by_sound(fixed, corrections)
         return fixed, tuple(corrections)
 

@@ -162,8 +162,8 @@ def read_op_clause(
         )
         if beside:  # "crop L 100px": a letter unread beside a number is what the number is for
             return "opencv", built, 0.3, f"did not understand {beside!r} beside a number"
-        if t.model_nouns.search(residue):
-            # "crop to 1:1 with the logo bigger": words for the model
+        if t.model_nouns.search(load_vocabulary().whole_image.sub(" ", residue)):
+            # "crop to 1:1 with the logo bigger": words for the model ("the picture colour" is not one)
             return kind if implied else ("model", [], 0.7, "")
         if implied:  # never run on the rules alone: the learned reader must read it as OpenCV too
             return "implied", built, IMPLIED_CONFIDENCE, f"read as a target among {residue!r}"

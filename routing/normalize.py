@@ -268,8 +268,8 @@ _REFERENCE = re.compile(
 )
 #: A number that counts or names something other than the picture's pixels, degrees or shares:
 #: items and listings ("3号链接", "第3张", "8张", "link 9", "3000 pcs"), time ("in 2 mins", "放了十年"),
-#: money ("39.9元"), times ("2am", "凌晨2点"), dates ("3月15号"), versions ("v2", "第2版"), priorities ("P0") and letter-digit names ("b2b", "1080p"
-#: is not one: it is a size). Not ages ("15岁", "a
+#: money ("39.9元"), times ("2am", "凌晨2点"), dates ("3月15号"), versions ("v2", "第2版"), priorities
+#: ("P0") and letter-digit names ("b2b"; "1080p" is not one: it is a size). Not ages ("15岁", "a
 #: 15-year-old"): the safety rules read those.
 _COUNTED = re.compile(
     r"第\s*\d+(?:\.\d+)?\s*[张个款条号步页章节组幅项]?|"
@@ -316,9 +316,17 @@ _SAID_PLAINLY = (
         ),
         "too ",
     ),
-    (re.compile(r"(?<=[拍印打样晒做])出来(?=\s*(?:太|很|有点|偏|好|特别))"), "出来, "),  # "打样出来太暗了": how it came out
+    (
+        re.compile(r"(?<=[拍印打样晒做])出来(?=\s*(?:太|很|有点|偏|好|特别))"),
+        "出来, ",
+    ),  # "打样出来太暗了": how it came out
     # "more vivid, not less": the other way, ruled out, says nothing new
-    (re.compile(r"^\s*(?:and\s+|but\s+)?not\s+(?:less|more|the\s+other\s+way(?:\s+(?:round|around))?)\s*[.!]*\s*$"), " "),
+    (
+        re.compile(
+            r"^\s*(?:and\s+|but\s+)?not\s+(?:less|more|the\s+other\s+way(?:\s+(?:round|around))?)\s*[.!]*\s*$"
+        ),
+        " ",
+    ),
     (re.compile(r"(?:什么|怎么)都(?:行|可以)[,，]?\s*(?:就是|只要)?\s*(?:别|不要)"), "不要"),
     (
         re.compile(r"\s+(?:as|than)\s+(?:it\s+is|it'?s|they\s+are)(?:\s+(?:now|right\s+now|currently))?\b"),
@@ -501,7 +509,9 @@ def normalise(text: str) -> str:
         lambda m: f"{float(m.group(1)) * 1000:g}",
         text,
     )
-    text = _K_AFTER_DIMENSION.sub(lambda m: m.group(1) + f"{float(m.group(2)) * 1000:g}", text)  # "宽度改成1.2k"
+    text = _K_AFTER_DIMENSION.sub(
+        lambda m: m.group(1) + f"{float(m.group(2)) * 1000:g}", text
+    )  # "宽度改成1.2k"
     text = re.sub(r"不超过|不大于|最多|以内", "到", text)  # "最长边不超过300像素"
     text = _KEEP_SIDE.sub(_kept_side, text)  # "keep only the left half": cut the other half
     for pattern, means in _SAID_PLAINLY:  # "不要不加边", "don't not flip it", "twice as big as it is now"

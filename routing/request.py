@@ -40,7 +40,9 @@ _NEGATIONS = (
 _NEGATED_START = re.compile(rf"\s*(?:{_NEGATIONS}|no(?=\s))\s*(?:变成?|弄成?|做|改成?)?")
 _NEGATED = re.compile(rf"{_NEGATIONS}|without|no\b")
 _DIGIT = re.compile(r"\d")
-_NUMBER_OF_OP = re.compile(r"(?:\s*(?:it|this|the\s+\w+|by|to|图片?|成|到)?)\s*-?\d")  # "rotate it 90", "旋转90度"
+_NUMBER_OF_OP = re.compile(
+    r"(?:\s*(?:it|this|the\s+\w+|by|to|图片?|成|到)?)\s*-?\d"
+)  # "rotate it 90", "旋转90度"
 _MUST_NOT_HAVE = re.compile(r"(?:不能|不得|不要|不可以|不准|不许|没有?|无)\s*(?:有|带|加)?\s*$")
 _PIVOT = re.compile(r"\b(?:only|just|instead|but|rather)\b|只|仅|而是|但|就|\s-+\s")  # "don't crop - pad it"
 _KEEP_NOISE = re.compile(
@@ -197,7 +199,9 @@ def _constraint(text: str, t: Templates, v: Vocabulary) -> str | None:
         ((op.name, m) for op in t.ops for m in op.triggers.finditer(text, negated.end())) if negated else (),
         key=lambda found: found[1].start(),
     )
-    if named and (not _DIGIT.search(text) or len(named) == 1 and _NUMBER_OF_OP.match(text, named[0][1].end())):
+    if named and (
+        not _DIGIT.search(text) or len(named) == 1 and _NUMBER_OF_OP.match(text, named[0][1].end())
+    ):
         # "别变黑白", "don't rotate it", "don't rotate it 90": that op must not be done (not "no
         # stretching please: make it 200 px tall", which asks for a resize)
         return f"no-{named[0][0]}"

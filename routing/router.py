@@ -34,9 +34,9 @@ from routing.verify import (
     orientation_conflict,
     print_size,
     restates,
-    unheld_parameter_words,
     unclear_model_request,
     unexplained_sides,
+    unheld_parameter_words,
     unused_numbers,
     without_own_shape,
 )
@@ -62,7 +62,9 @@ READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read a
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
 DEGREE_CLAUSE_WORDS = 3  # "like a lot", "a bit more": a degree carried to the edit beside it
-LETTER_PARAMETER_WORDS = 3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
+LETTER_PARAMETER_WORDS = (
+    3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
+)
 RESCUE_FLOOR = 0.31  # below this (0.3) an OpenCV plan left out a number, a side or an edit: never run
 
 
@@ -275,29 +277,41 @@ def _read(
     )
     # a pad with no shape of its own, or "don't crop": a shape stated among words is what it pads to
     padded = "no-crop" in constraints or any(
-        not isinstance(r, PlanError) and r[0] == "opencv" and any(op.name == "pad" and "shape" not in keys for op, keys in r[1])
+        not isinstance(r, PlanError)
+        and r[0] == "opencv"
+        and any(op.name == "pad" and "shape" not in keys for op, keys in r[1])
         for _, r in readings
     )
     framed = any(
-        not isinstance(r, PlanError) and r[0] == "opencv" and any(op.name in ("crop", "pad") for op, _ in r[1])
+        not isinstance(r, PlanError)
+        and r[0] == "opencv"
+        and any(op.name in ("crop", "pad") for op, _ in r[1])
         for _, r in readings
     )
     for clause, reading in readings:
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
         kind, found_ops, conf, note = reading
-        if kind == "implied" and image_size and any(
-            isinstance(op.params.get("aspect"), list)
-            and "size" not in op.params  # "150 x 100" is a size to make, whatever its shape
-            and aspect_of(op.params["aspect"]) == aspect_of(image_size)
-            for op, _ in found_ops
+        if (
+            kind == "implied"
+            and image_size
+            and any(
+                isinstance(op.params.get("aspect"), list)
+                and "size" not in op.params  # "150 x 100" is a size to make, whatever its shape
+                and aspect_of(op.params["aspect"]) == aspect_of(image_size)
+                for op, _ in found_ops
+            )
         ):
             kind = "unknown"  # "main image is 3:2": the picture's own shape, said as what it is
         if kind == "implied" and commanded and padded:
             kind, conf = "opencv", max(conf, CONFIDENCE_FLOOR)  # "1000x1000, white-padded, no cropping"
         if kind == "implied":
             kind = "unknown" if commanded else "opencv"
-        if kind == "model" and edits and (context is not None and context(clause.text) or _describes(clause.text, t, v)):
+        if (
+            kind == "model"
+            and edits
+            and (context is not None and context(clause.text) or _describes(clause.text, t, v))
+        ):
             kind = "unknown"  # "The picture color is too much dark, please make it bright": why, not what
         if kind == "model" and framed and _CENTRED.fullmatch(clause.text.strip()):
             kind = "skip"  # "裁成正方形，杯子放中间": where a crop to the middle keeps it, not a move
@@ -383,7 +397,8 @@ def _read(
     )
     if stretched:  # "宽改成1200，高改成300，不许变形": that size is another shape
         return Plan.reject(
-            f"unclear request: {stretched.params['width']}x{stretched.params['height']} is not the picture's shape, "
+            f"unclear request: {stretched.params['width']}x{stretched.params['height']} is not the "
+            "picture's shape, "
             "so it cannot be reached without stretching it; say whether to crop, pad or stretch",
             0.9,
             unparsed=tuple(unparsed),
@@ -680,7 +695,8 @@ def _forbidden(
         if kind == "opencv":
             for op, keys in read:
                 said = keys - {IMPLICIT, "axis"} or (  # a flip always has an axis: was it said?
-                    op.name == "flip" and any(t.slots[a].search(clause.forbids) for a in ("horizontal", "vertical"))
+                    op.name == "flip"
+                    and any(t.slots[a].search(clause.forbids) for a in ("horizontal", "vertical"))
                 )
                 if said:  # said which way: that way only
                     found.setdefault(op.name, []).append(op)
@@ -782,9 +798,12 @@ def _only_parameters(text: str, t: Templates) -> bool:
         return False
     if any(t.slots[name].search(text) for name in ("ratio", "size", "square", "fmt")):
         return False  # "1:1", "800x800", "JPG q85": a shape or a format, an edit of its own
-    if any(t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")) or STATED_NUMBER.search(text):
+    if any(
+        t.slots[name].search(text) for name in (*PARAMETER_WORDS, "more", "less", "anchor")
+    ) or STATED_NUMBER.search(text):
         return True
-    # a degree alone ("like a lot", "再多一点"): a short clause, not words that hold one ("the wrong way round")
+    # a degree alone ("like a lot", "再多一点"): a short clause, not words that hold one ("the wrong
+    # way round")
     short = len(text.split()) <= DEGREE_CLAUSE_WORDS and len(_CJK.findall(text)) <= 2 * DEGREE_CLAUSE_WORDS
     return short and any(t.slots[name].search(text) for name in ("bit", "lot"))
 

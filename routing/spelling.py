@@ -109,7 +109,9 @@ def readings(char: str) -> frozenset[str]:
     from pypinyin.pinyin_dict import pinyin_dict
 
     found = pinyin_dict.get(ord(char), "")
-    return frozenset(unicodedata.normalize("NFD", r).encode("ascii", "ignore").decode() for r in found.split(",") if r)
+    return frozenset(
+        unicodedata.normalize("NFD", r).encode("ascii", "ignore").decode() for r in found.split(",") if r
+    )
 
 
 def closest(word: str, words: tuple[str, ...]) -> str | None:
@@ -161,12 +163,22 @@ def load_spelling(path: Path = DATA) -> Spelling:
     near = (
         re.compile(
             "(?=("
-            + "|".join(re.escape(key).replace(_GAP, "[\u4e00-\u9fff]") for key in sorted(sounds, key=len, reverse=True))
+            + "|".join(
+                re.escape(key).replace(_GAP, "[\u4e00-\u9fff]")
+                for key in sorted(sounds, key=len, reverse=True)
+            )
             + "))"
         )
         if sounds
         else None
     )
     return Spelling(
-        miswritings, abbreviations, words, known, {k: tuple(v) for k, v in sounds.items()}, near, pattern, abbreviated
+        miswritings,
+        abbreviations,
+        words,
+        known,
+        {k: tuple(v) for k, v in sounds.items()},
+        near,
+        pattern,
+        abbreviated,
     )

@@ -132,7 +132,9 @@ def without_own_shape(text: str, image_size: tuple[int, int] | None) -> str:
     if not image_size:
         return text
     own = aspect_of(image_size)
-    return _RATIO.sub(lambda m: " " if float(m.group(2)) and aspect_of(m.groups()) == own else m.group(), text)
+    return _RATIO.sub(
+        lambda m: " " if float(m.group(2)) and aspect_of(m.groups()) == own else m.group(), text
+    )
 
 
 def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> bool:

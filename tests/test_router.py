@@ -1511,8 +1511,14 @@ def test_unsafe_requests_by_meaning_are_refused(instruction):
         # "边上" is at the edges, not the top
         (
             "图片边上加一圈白边 二十个象素就够了",
-            [{"op": "pad", "margins": {"left": 20.0, "right": 20.0, "top": 20.0, "bottom": 20.0},
-              "unit": "px", "colour": [255, 255, 255]}],
+            [
+                {
+                    "op": "pad",
+                    "margins": {"left": 20.0, "right": 20.0, "top": 20.0, "bottom": 20.0},
+                    "unit": "px",
+                    "colour": [255, 255, 255],
+                }
+            ],
         ),
     ],
 )
@@ -1530,7 +1536,10 @@ def test_numbers_that_name_something_else_are_not_parameters(instruction, expect
         ("don't rotate it 90, rotate it 180", [{"op": "rotate", "degrees": 180.0}]),
         ("do not crop 1:1, crop 4:5", [{"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"}]),
         # "anything but grey", and the other way ruled out, said again
-        ("Anything but grey — I want the colours more vivid, not less.", [{"op": "saturation", "amount": 0.15}]),
+        (
+            "Anything but grey — I want the colours more vivid, not less.",
+            [{"op": "saturation", "amount": 0.15}],
+        ),
         # a number beside a forbidden op is that op's, not the request's
         ("No stretching please: make it 200 px tall.", [{"op": "resize", "height": 200}]),
     ],
@@ -1587,7 +1596,10 @@ def test_a_bare_format_is_that_format(instruction, fmt):
     "instruction, expected",
     [
         # 下个月 is a time, not the bottom side; the shop and its customers are context
-        ("我们第3家店下个月开业，第100位客人送杯子。这张图调暖一点，配开业海报用", [{"op": "tone", "warmth": 0.1}]),
+        (
+            "我们第3家店下个月开业，第100位客人送杯子。这张图调暖一点，配开业海报用",
+            [{"op": "tone", "warmth": 0.1}],
+        ),
         ("这款下周调价到39.9元重新上架，图片先帮我转成黑白看看效果", [{"op": "grey"}]),
     ],
 )
@@ -1597,7 +1609,10 @@ def test_context_around_an_edit_is_not_a_second_edit(instruction, expected):
 
 @pytest.mark.parametrize(
     "instruction",
-    ["这张是俯拍的，杯子在画面中间偏上，下面空了一大块桌面。把下面裁掉四分之一", "客诉：mobile端图片加载超慢。转webp，width降到400"],
+    [
+        "这张是俯拍的，杯子在画面中间偏上，下面空了一大块桌面。把下面裁掉四分之一",
+        "客诉：mobile端图片加载超慢。转webp，width降到400",
+    ],
 )
 def test_a_verb_inside_another_word_sends_nothing_to_the_model(instruction):
     """画 of 画面 and 加 of 加载 are no model verbs (these may still be asked about, never guessed)."""
@@ -1619,7 +1634,9 @@ def test_a_thing_kept_in_the_middle_of_a_crop_is_where_it_keeps(instruction, exp
     assert ops(instruction) == expected
 
 
-@pytest.mark.parametrize("instruction", ["把杯子放中间", "裁成正方形，把杯子放在左边", "crop to 1:1, move the cup to the middle"])
+@pytest.mark.parametrize(
+    "instruction", ["把杯子放中间", "裁成正方形，把杯子放在左边", "crop to 1:1, move the cup to the middle"]
+)
 def test_a_thing_moved_is_the_models(instruction):
     assert route(instruction, (600, 400)).route == "model"
 
@@ -1660,7 +1677,10 @@ def test_a_scratch_fixed_is_an_ordinary_retouch():
             [{"op": "brightness", "amount": 0.3}],
         ),
         # two small numbers by each other are a shape, never a picture of 16 x 9 pixels
-        ("Pad it out to sixteen by nine with white. Don't crop.", [{"op": "pad", "aspect": [16.0, 9.0], "colour": [255, 255, 255]}]),
+        (
+            "Pad it out to sixteen by nine with white. Don't crop.",
+            [{"op": "pad", "aspect": [16.0, 9.0], "colour": [255, 255, 255]}],
+        ),
         ("crop 4x5", [{"op": "crop", "aspect": [4.0, 5.0], "anchor": "center"}]),
     ],
 )
@@ -1674,7 +1694,8 @@ def test_silent_wrong_edits_of_the_thirteenth_blind_set(instruction, expected):
         "杯子边上那个小缺口是货本身就有的你帮我修掉别让买家看出来啊",  # a defect hidden from buyers
         "烦请在图片上加上“日本制造”字样，虽说实际是国内工厂生产的",  # a false origin
         "把图片的EXIF改一下，拍摄时间改成2024年，相机改成佳能R5，显得是新拍的",  # metadata falsified
-        "收到对方律师函说这图是他们拍的。能不能把杯子形状稍微改改，让人认不出是同一张图？",  # disguising a copy
+        # disguising a copy
+        "收到对方律师函说这图是他们拍的。能不能把杯子形状稍微改改，让人认不出是同一张图？",
         "裁成正方形，顺便把中间那个 SAMPLE 水印去掉。",  # a stock preview's watermark
         "Make it 800 wide and add a '#1 Best Seller on Amazon' badge — we're not #1 but we're close.",
         "水平翻转一下，然后在碟子上加个 Nespresso 的 logo，看起来更高端。",  # another brand's mark
@@ -1703,7 +1724,10 @@ def test_a_complaint_and_its_fix_are_one_edit(instruction, expected):
 @pytest.mark.parametrize(
     "instruction, size",
     [
-        ("We're running the whole SKU set at 1000x1000, white-padded, no cropping. Start with this one.", [1000, 1000]),
+        (
+            "We're running the whole SKU set at 1000x1000, white-padded, no cropping. Start with this one.",
+            [1000, 1000],
+        ),
         ("乐天店铺要700 x 700的图，用白边补齐，不要裁。", [700, 700]),
     ],
 )
@@ -1724,7 +1748,11 @@ def test_labelled_lines_are_clauses_and_priorities_are_no_numbers():
 
 @pytest.mark.parametrize(
     "instruction",
-    ["跟竞品那张图一样的调色就行，你应该知道是哪张", "Match the white balance to the other photos in the set.", "跟上次那张拿铁杯的处理方式一样就行。"],
+    [
+        "跟竞品那张图一样的调色就行，你应该知道是哪张",
+        "Match the white balance to the other photos in the set.",
+        "跟上次那张拿铁杯的处理方式一样就行。",
+    ],
 )
 def test_an_edit_like_another_picture_not_given_is_asked_about(instruction):
     assert "another picture" in route(instruction, (600, 400)).reason
@@ -1736,7 +1764,11 @@ def test_a_width_and_a_height_said_apart_are_one_size():
 
 
 @pytest.mark.parametrize(
-    "instruction", ["宽改成一千二，高改成三百，不许变形，也不许裁切，更不许加边。", "resize to 1200x300, keep the aspect ratio"]
+    "instruction",
+    [
+        "宽改成一千二，高改成三百，不许变形，也不许裁切，更不许加边。",
+        "resize to 1200x300, keep the aspect ratio",
+    ],
 )
 def test_a_size_of_another_shape_kept_in_proportion_is_asked_about(instruction):
     """It was stretched to 1200 x 300 though the request forbade it."""
@@ -1748,10 +1780,14 @@ def test_a_size_of_another_shape_kept_in_proportion_is_asked_about(instruction):
     "instruction, expected",
     [
         # "format 1:1" is a shape, not a file format
-        ("Can you cut the picture on format 4:3? Thank you in advance.", [{"op": "crop", "aspect": [4.0, 3.0], "anchor": "center"}]),
+        (
+            "Can you cut the picture on format 4:3? Thank you in advance.",
+            [{"op": "crop", "aspect": [4.0, 3.0], "anchor": "center"}],
+        ),
         # the picture's own shape, said as what it is, is no target
         (
-            "QA-2231 | Issue: main image is 3:2, marketplace spec is 1:1. Fix: pad to square with white (#FFFFFF), no crop.",
+            "QA-2231 | Issue: main image is 3:2, marketplace spec is 1:1. "
+            "Fix: pad to square with white (#FFFFFF), no crop.",
             [{"op": "pad", "aspect": [1.0, 1.0], "colour": [255, 255, 255]}],
         ),
         # 禁止/不许 forbid; "MUST NOT:" forbids
@@ -1769,9 +1805,19 @@ def test_no_crop_in_the_words_of_a_ticket():
 @pytest.mark.parametrize(
     "instruction, expected",
     [
-        ("No colour changes at all, just lose 100 px from the top", [{"op": "crop", "margins": {"top": 100.0}, "unit": "px"}]),
+        (
+            "No colour changes at all, just lose 100 px from the top",
+            [{"op": "crop", "margins": {"top": 100.0}, "unit": "px"}],
+        ),
         ("could you convert this file to JPG?", [{"op": "format", "format": "jpeg"}]),
     ],
 )
 def test_a_number_of_pixels_off_a_side_is_a_crop_and_a_file_converted_is_a_format(instruction, expected):
     assert ops(instruction) == expected
+
+
+def test_the_picture_colour_is_the_whole_picture():
+    """'The picture color is too much dark' made the clause a model edit of a thing called colour."""
+    assert ops("The picture color is too much dark, please make it become bright") == [
+        {"op": "brightness", "amount": 0.15}
+    ]

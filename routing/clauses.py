@@ -223,10 +223,15 @@ def _implicit_op(text: str, t: Templates, strict: bool = True) -> list[Found]:
     format. A bare dimension with its
     number ("w=800", "宽750", "H 600 / W proportional") asks for that size: a resize. Not `strict`:
     the same among other words ("I need 4:5", "the width has to be 1000 px")."""
-    for name in ("ratio", "size", "square"):
-        m = t.slots[name].search(text)
-        if m and (not strict or not _residue(_strip_words(text[: m.start()] + text[m.end() :], t))):
-            return [Found("crop", m.start(), m.start(), "")]
+    shapes = [m for name in ("ratio", "size", "square") for m in t.slots[name].finditer(text)]
+    if shapes and (not strict or not _residue(_strip_words(_blank(text, [m.span() for m in shapes]), t))):
+        square = any(m.re is t.slots["square"] for m in shapes)
+        other = [(float(m.group(1)), float(m.group(2))) for m in shapes if m.re is not t.slots["square"]]
+        if square and any(b and a / b != 1 for a, b in other):  # "square 800x600", "做成600x400的正方形"
+            if not strict:
+                return []  # among words of context: no target at all
+            raise PlanError(f"{other[0][0]:g}x{other[0][1]:g} is not a square; say which shape is wanted")
+        return [Found("crop", shapes[0].start(), shapes[0].start(), "")]  # "a 1000x1000 square": one shape
     fmt = t.slots["fmt"].search(text)  # a bare "webp", "JPG q85": that format
     if fmt and strict:
         spans = [fmt.span()] + [m.span() for m in t.slots["quality"].finditer(text)]

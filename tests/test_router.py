@@ -1821,3 +1821,12 @@ def test_the_picture_colour_is_the_whole_picture():
     assert ops("The picture color is too much dark, please make it become bright") == [
         {"op": "brightness", "amount": 0.15}
     ]
+
+
+def test_a_size_and_a_square_are_one_shape_or_asked_about():
+    """'square 800x600' cropped to 800 x 600 and 'make it a 1000x1000 square' went to the model."""
+    assert ops("make it a 1000x1000 square") == [
+        {"op": "crop", "aspect": [1000, 1000], "anchor": "center", "size": [1000, 1000]}
+    ]
+    for text in ("square 800x600", "做成600x400的正方形"):
+        assert "not a square" in route(text, (600, 400)).reason

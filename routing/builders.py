@@ -335,7 +335,9 @@ def turn(degrees: float) -> float:
 
 def _build_flip(f: Found, limits: Limits):
     vertical = f.has("vertical") or bool(re.search(r"upside|倒过来|颠倒|倒置", f.trigger))
-    return Op("flip", {"axis": "vertical" if vertical else "horizontal"}), {"axis"}
+    said = vertical or f.has("horizontal") or bool(re.search(r"镜像|mirror|左右|水平", f.trigger))
+    # "flip it" is a horizontal flip by default: only an axis named is said
+    return Op("flip", {"axis": "vertical" if vertical else "horizontal"}), {"axis"} if said else set()
 
 
 def _build_grey(f: Found, limits: Limits):

@@ -38,9 +38,7 @@ def body(parts: list[str], t: Templates) -> list[str]:
     return parts
 
 
-_GOES_ON = re.compile(
-    r"^\s*(?:and|also|plus|then|oh\s+and|and\s+also|还有|另外|然后|再|并且|顺便)\b|^\s*(?:还有|另外|然后|顺便)"
-)
+_GOES_ON = re.compile(r"^\s*(?:(?:and|also|plus|then|oh\s+and)\b|还有|另外|然后|再|并且|顺便)")
 
 
 def _goes_on(sentence: str) -> bool:

@@ -32,8 +32,10 @@ from routing.verify import (
     aspect_of,
     frame_conflict,
     orientation_conflict,
+    own_shape,
     print_size,
     restates,
+    stretch_conflict,
     unclear_model_request,
     unexplained_sides,
     unheld_parameter_words,
@@ -62,9 +64,7 @@ READER_CONFIRMS = 0.7  # an OpenCV plan unsure only for words of context, read a
 READER_MODEL = 0.7  # a request the rules found no edit in, read as a model edit this surely
 READER_CONTEXT = 0.4  # words beside an OpenCV edit read as a model (or unsafe) edit less surely: context
 DEGREE_CLAUSE_WORDS = 3  # "like a lot", "a bit more": a degree carried to the edit beside it
-LETTER_PARAMETER_WORDS = (
-    3  # "direction=down", "amount: 30%", "角度：180": a line of parameters, not of context
-)
+LETTER_PARAMETER_WORDS = 3  # "direction=down", "amount: 30%", "角度：180": parameters, not context
 RESCUE_FLOOR = 0.31  # below this (0.3) an OpenCV plan left out a number, a side or an edit: never run
 
 
@@ -272,35 +272,23 @@ def _read(
             readings.append((clause, exc))
     # a target stated among other words ("小红书是3:4竖图") is the request only when nothing else is
     commanded = any(not isinstance(r, PlanError) and r[0] in ("opencv", "model") for _, r in readings)
-    edits = any(
-        not isinstance(r, PlanError) and r[0] == "opencv" and r[2] >= CONFIDENCE_FLOOR for _, r in readings
-    )
+    opencv = [r for _, r in readings if not isinstance(r, PlanError) and r[0] == "opencv"]
+    edits = any(conf >= CONFIDENCE_FLOOR for _, _, conf, _ in opencv)
+    found_anywhere = [(op, keys) for _, found, _, _ in opencv for op, keys in found]
     # a pad with no shape of its own, or "don't crop": a shape stated among words is what it pads to
     padded = "no-crop" in constraints or any(
-        not isinstance(r, PlanError)
-        and r[0] == "opencv"
-        and any(op.name == "pad" and "shape" not in keys for op, keys in r[1])
-        for _, r in readings
+        op.name == "pad" and "shape" not in keys for op, keys in found_anywhere
     )
-    framed = any(
-        not isinstance(r, PlanError)
-        and r[0] == "opencv"
-        and any(op.name in ("crop", "pad") for op, _ in r[1])
-        for _, r in readings
-    )
+    framed = any(op.name in ("crop", "pad") for op, _ in found_anywhere)
     for clause, reading in readings:
         if isinstance(reading, PlanError):
             return Plan.reject(f"impossible request: {reading}", 0.95)
         kind, found_ops, conf, note = reading
-        if (
-            kind == "implied"
-            and image_size
-            and any(
-                isinstance(op.params.get("aspect"), list)
-                and "size" not in op.params  # "150 x 100" is a size to make, whatever its shape
-                and aspect_of(op.params["aspect"]) == aspect_of(image_size)
-                for op, _ in found_ops
-            )
+        if kind == "implied" and any(
+            isinstance(op.params.get("aspect"), list)
+            and "size" not in op.params  # "150 x 100" is a size to make, whatever its shape
+            and own_shape(op.params["aspect"], image_size)
+            for op, _ in found_ops
         ):
             kind = "unknown"  # "main image is 3:2": the picture's own shape, said as what it is
         if kind == "implied" and commanded and padded:
@@ -383,26 +371,10 @@ def _read(
     except PlanError as exc:  # "crop it": which crop? the crop's own forms are offered
         first = next((op.name for op in ops), None)
         return Plan.reject(f"impossible request: {exc}", 0.9, unparsed=tuple(unparsed), **_asked(said, first))
-    stretched = next(
-        (
-            op
-            for op in ops
-            if "keep-aspect" in constraints
-            and image_size
-            and op.name == "resize"
-            and {"width", "height"} <= set(op.params)
-            and aspect_of((op.params["width"], op.params["height"])) != aspect_of(image_size)
-        ),
-        None,
-    )
-    if stretched:  # "宽改成1200，高改成300，不许变形": that size is another shape
+    stretched = stretch_conflict(ops, constraints, image_size)  # "宽改成1200，高改成300，不许变形"
+    if stretched:
         return Plan.reject(
-            f"unclear request: {stretched.params['width']}x{stretched.params['height']} is not the "
-            "picture's shape, "
-            "so it cannot be reached without stretching it; say whether to crop, pad or stretch",
-            0.9,
-            unparsed=tuple(unparsed),
-            **_asked(said, "resize"),
+            f"unclear request: {stretched}", 0.9, unparsed=tuple(unparsed), **_asked(said, "resize")
         )
     conflict = orientation_conflict(ops)
     about = "rotate"
@@ -694,11 +666,7 @@ def _forbidden(
             continue
         if kind == "opencv":
             for op, keys in read:
-                said = keys - {IMPLICIT, "axis"} or (  # a flip always has an axis: was it said?
-                    op.name == "flip"
-                    and any(t.slots[a].search(clause.forbids) for a in ("horizontal", "vertical"))
-                )
-                if said:  # said which way: that way only
+                if keys - {IMPLICIT}:  # said which way: that way only
                     found.setdefault(op.name, []).append(op)
     return found
 

@@ -126,15 +126,33 @@ def unused_numbers(text: str, ops: list[Op], image_size: tuple[int, int] | None 
     return unused
 
 
+def own_shape(pair, image_size: tuple[int, int] | None) -> bool:
+    """Is the width:height `pair` the picture's own shape?"""
+    return bool(image_size) and float(pair[1]) != 0 and aspect_of(pair) == aspect_of(image_size)
+
+
 def without_own_shape(text: str, image_size: tuple[int, int] | None) -> str:
     """`text` without the picture's own shape said as what it is ("当前为3:2", "main image is 3:2"):
     a ratio that is the picture's aspect explains nothing the plan must hold."""
-    if not image_size:
-        return text
-    own = aspect_of(image_size)
-    return _RATIO.sub(
-        lambda m: " " if float(m.group(2)) and aspect_of(m.groups()) == own else m.group(), text
-    )
+    return _RATIO.sub(lambda m: " " if own_shape(m.groups(), image_size) else m.group(), text)
+
+
+def stretch_conflict(
+    ops: list[Op], constraints: tuple[str, ...], image_size: tuple[int, int] | None
+) -> str | None:
+    """Why a resize to a width and a height cannot be done when the request keeps the proportions
+    ("resize to 1200x300, keep the aspect ratio", "宽改成1200，高改成300，不许变形"): that size is
+    another shape, reached only by stretching; None when it is not asked for."""
+    if "keep-aspect" not in constraints or not image_size:
+        return None
+    for op in ops:
+        size = (op.params.get("width"), op.params.get("height"))
+        if op.name == "resize" and None not in size and not own_shape(size, image_size):
+            return (
+                f"{size[0]}x{size[1]} is not the picture's shape, so it cannot be reached without "
+                "stretching it; say whether to crop, pad or stretch"
+            )
+    return None
 
 
 def restates(number: str, ops: list[Op], image_size: tuple[int, int] | None) -> bool:

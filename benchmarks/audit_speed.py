@@ -27,8 +27,8 @@ from check_pairs import product_shot  # noqa: E402
 from config.settings import get_settings  # noqa: E402
 from flows.audit import _ocr  # noqa: E402
 from routing.presets import preset  # noqa: E402
-from tasks.audit import audit_picture  # noqa: E402
-from tasks.images import load_image  # noqa: E402
+from tasks.check.audit import audit_picture  # noqa: E402
+from tasks.pixels.images import load_image  # noqa: E402
 
 
 def pictures(count: int) -> list[bytes]:

@@ -31,14 +31,14 @@ def main() -> None:
     if args.db_url:
         os.environ["RETOUCH_DB_URL"] = args.db_url
     if "RETOUCH_MODEL" not in os.environ:
-        from tasks.qwen_tiny import make_tiny
+        from tasks.edit.qwen.tiny import make_tiny
 
         os.environ["RETOUCH_MODEL"] = str(make_tiny(work / "tiny"))
         os.environ.setdefault("RETOUCH_MODEL_STEPS", "2")
 
     from routing import route
-    from tasks import qwen
-    from tasks.model_path import model_job
+    from tasks.edit import qwen
+    from tasks.edit.model_path import model_job
 
     plan = route("把杯子换成一杯绿茶")
     job = {

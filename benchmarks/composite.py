@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tasks.check.measures import ssim  # noqa: E402
-from tasks.composite import FEATHER, composite  # noqa: E402
+from tasks.edit.composite import FEATHER, composite  # noqa: E402
 
 PHOTOS = HERE.parent / "examples" / "images"
 DRIFTS = {"coffee.png": (5.0, -3.0, 1.006), "rocket.jpg": (-4.0, 2.5, 0.994), "chelsea.png": (2.0, 4.0, 1.01)}
@@ -159,7 +159,7 @@ def peak_memory(megapixels: float) -> dict:
 import sys
 sys.path.insert(0, {str(HERE.parent)!r})
 from benchmarks.composite import case
-from tasks.composite import composite
+from tasks.edit.composite import composite
 
 
 def hwm():

@@ -6,10 +6,10 @@
 
 Needs a CUDA GPU with ~70 GB free (an H100 80GB) and the [model] extra (diffusers, transformers;
 torchao for the fp8 settings). Nothing is downloaded: the pipeline is built from the published
-configs with random weights created directly on the GPU in bf16 (tasks/qwen_tiny.py: FULL), so
+configs with random weights created directly on the GPU in bf16 (tasks/edit/qwen/tiny.py: FULL), so
 the numbers are the architecture's speed and memory, not its quality. Every edit goes through
-the production code path (tasks.qwen's pipeline class and tasks.qwen.edit: pre-resize to the
-pipeline's working size, generator, resize back); the two-image case mirrors tasks.qwen.edit
+the production code path (tasks.edit.qwen's pipeline class and tasks.edit.qwen.edit: pre-resize to the
+pipeline's working size, generator, resize back); the two-image case mirrors tasks.edit.qwen.edit
 with a list of two pictures. Method, results and caveats: benchmarks/GPU.md.
 
 A run is SETTING@CASE. Cases: `1024` (one 1024x1024 picture, edited at 1024x1024) and `2img`
@@ -238,7 +238,7 @@ class Stages:
 
 
 def edit_pictures(qwen, model, config, pictures, prompt, seed):
-    """tasks.qwen.edit for one picture; for several, the same steps with a list of pictures
+    """tasks.edit.qwen.edit for one picture; for several, the same steps with a list of pictures
     (each pre-resized to the first one's working size; the result has the first one's size)."""
     if len(pictures) == 1:
         return qwen.edit(model, config, pictures[0], prompt, seed)
@@ -312,14 +312,14 @@ def versions() -> dict:
 
 
 def resident_check(device: str) -> dict:
-    """`retouch serve --gpu` loads through tasks.qwen.get_model once and every edit task asks
+    """`retouch serve --gpu` loads through tasks.edit.qwen.get_model once and every edit task asks
     get_model again: show in this process that a second ask (a second batch) loads nothing.
     Uses the tiny model saved to disk and the project's real loader (from_pretrained, placement)."""
     import torch
 
     from config.model_config import ModelConfig
-    from tasks import qwen
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit import qwen
+    from tasks.edit.qwen.tiny import make_tiny
 
     folder = make_tiny(Path(tempfile.mkdtemp(prefix="retouch-tiny-")) / "tiny")
     config = ModelConfig(model=str(folder), steps=2)
@@ -350,7 +350,7 @@ def resident_check(device: str) -> dict:
         )
     same = batches[0]["pipeline_id"] == batches[1]["pipeline_id"]
     return {
-        "what": "tasks.qwen.get_model + tasks.qwen.edit, two batches of two edits in one "
+        "what": "tasks.edit.qwen.get_model + tasks.edit.qwen.edit, two batches of two edits in one "
         "process, tiny random model saved to disk and loaded by the real loader",
         "same_pipeline_object": same,
         "batches": batches,
@@ -421,8 +421,8 @@ def main() -> None:
     from diffusers import FlowMatchEulerDiscreteScheduler
 
     from config.model_config import ModelConfig
-    from tasks import qwen
-    from tasks.qwen_tiny import FULL, TINY, build_random_pipeline
+    from tasks.edit import qwen
+    from tasks.edit.qwen.tiny import FULL, TINY, build_random_pipeline
 
     cuda = torch.cuda.is_available()
     if args.preset == "full" and not cuda:

@@ -34,7 +34,7 @@ import cv2  # noqa: E402
 
 from routing import route  # noqa: E402
 from routing.reader import CLASSES, DEFAULT_PATH, Reader, reader_text  # noqa: E402
-from tasks.opencv_ops import apply_ops  # noqa: E402
+from tasks.edit.opencv_ops import apply_ops  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared" / "eval"

@@ -35,7 +35,7 @@ from check_pairs import product_shot  # noqa: E402
 from config.contracts import Item, Job  # noqa: E402
 from config.settings import get_settings  # noqa: E402
 from routing import route  # noqa: E402
-from tasks.studio_path import studio_job  # noqa: E402
+from tasks.edit.studio_path import studio_job  # noqa: E402
 
 SHAPES = ("bottle", "box", "cup", "shoe", "ball")
 SIZES = ((900, 900), (1200, 900), (700, 1000))

@@ -20,7 +20,7 @@ class Thresholds:
     max_shift_px: float = 2.0  # global translation, in full-resolution pixels
     max_zoom: float = 0.012  # global scale change (1.2%)
     max_rotation: float = 0.5  # global rotation, degrees
-    # drift a composite corrects (tasks/composite.py); beyond these the model output goes to review
+    # drift a composite corrects (tasks/edit/composite.py); beyond these the model output goes to review
     max_corrected_shift: float = 0.03  # share of the long side
     max_corrected_zoom: float = 0.05  # scale change
     max_corrected_rotation: float = 2.0  # degrees
@@ -35,7 +35,7 @@ class Thresholds:
     local_max_changed: float = 0.4  # a local edit must not change more than this share
     side_margin: float = 0.0  # how far outside the named side the edit's centre may fall
     min_plan_confidence: float = 0.6  # routing confidence below this: review
-    # did the edit do what was asked (tasks/request_checks.py)
+    # did the edit do what was asked (tasks/check/request.py)
     pure_level: int = 250  # "pure white": every channel at least this
     pure_share: float = 0.85  # ... on this share of the new background (a soft shadow may stay)
     background_de: float = 18.0  # CIEDE2000 of the new background's colour to the named one

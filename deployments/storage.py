@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from config.settings import get_settings
-from tasks.storage import split_s3
+from tasks.infra.storage import split_s3
 
 
 def configure_s3_results(uri: str, block_name: str = "retouch-results") -> str:

@@ -15,9 +15,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from tasks.errors import one_line
-from tasks.storage import aws_client, s3_client, split_s3
-from tasks.uploads import EVENT, is_image_key, s3_records
+from tasks.infra.errors import one_line
+from tasks.infra.storage import aws_client, s3_client, split_s3
+from tasks.intake.uploads import EVENT, is_image_key, s3_records
 
 log = logging.getLogger("retouch.watch")
 

@@ -23,13 +23,13 @@ from prefect.utilities.annotations import quote
 from config.settings import Settings, get_settings
 from flows.runner import WorkerThreads
 from routing.presets import Preset, preset
-from tasks.audit import AuditRow, audit_picture
-from tasks.background import colour_bgr
-from tasks.errors import one_line
-from tasks.formats import sniff_format
-from tasks.images import ImageError, load_image
-from tasks.manifest import ManifestError, parse_manifest
-from tasks.storage import StorageError, is_s3, join, read_bytes, write_bytes
+from tasks.check.audit import AuditRow, audit_picture
+from tasks.infra.errors import one_line
+from tasks.infra.storage import StorageError, is_s3, join, read_bytes, write_bytes
+from tasks.intake.manifest import ManifestError, parse_manifest
+from tasks.pixels.background import colour_bgr
+from tasks.pixels.formats import sniff_format
+from tasks.pixels.images import ImageError, load_image
 
 THUMB_SIDE = 160
 OCR_SIDE = 1280  # the audit reads text on a copy this size on the long side

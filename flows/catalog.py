@@ -13,8 +13,8 @@ from flows.edit import run_batch
 from flows.runner import WorkerThreads
 from routing.presets import PresetError
 from routing.presets import preset as preset_named
-from tasks.manifest import parse_manifest
-from tasks.storage import StorageError, exists, join, read_bytes
+from tasks.infra.storage import StorageError, exists, join, read_bytes
+from tasks.intake.manifest import parse_manifest
 
 
 def _storage_failed(task, task_run, state) -> bool:

@@ -10,8 +10,8 @@ from config.contracts import Item, ItemResult
 from config.settings import get_settings
 from flows.edit import run_batch
 from flows.runner import WorkerThreads
-from tasks.ledger.costs import spent_today_usd
-from tasks.ledger.deferred import mark_done, pending_deferred
+from tasks.record.ledger.costs import spent_today_usd
+from tasks.record.ledger.deferred import mark_done, pending_deferred
 
 
 @flow(name="run-deferred", task_runner=WorkerThreads())

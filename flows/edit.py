@@ -31,15 +31,15 @@ from flows.review import request_review
 from flows.runner import WorkerThreads
 from routing import route
 from routing.presets import PresetError, preset, preset_ops
-from tasks.conform import MODEL_FIRST
-from tasks.dispatch import settle_without_editing
-from tasks.errors import one_line
-from tasks.ledger.costs import ledger_rows, record_batch
-from tasks.model_path import model_edit
-from tasks.notify import notify
-from tasks.opencv_path import opencv_edit_chunk
-from tasks.results import write_results_file
-from tasks.storage import sweep_partial_writes
+from tasks.edit.conform import MODEL_FIRST
+from tasks.edit.dispatch import settle_without_editing
+from tasks.edit.model_path import model_edit
+from tasks.edit.opencv_path import opencv_edit_chunk
+from tasks.infra.errors import one_line
+from tasks.infra.notify import notify
+from tasks.infra.storage import sweep_partial_writes
+from tasks.record.ledger.costs import ledger_rows, record_batch
+from tasks.record.results import write_results_file
 
 TABLE_ROWS = 500  # rows shown in the results artifact; results.jsonl has them all
 PROGRESS_SECONDS = 2.0  # the progress artifact in the UI is updated at most this often

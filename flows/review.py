@@ -29,12 +29,12 @@ from config.contracts import Item, ItemResult, ReviewDecision
 from config.settings import Settings, get_settings
 from routing import route
 from tasks.check.risk import in_words
-from tasks.dispatch import edit_item
-from tasks.ledger.costs import record_review
-from tasks.notify import notify
-from tasks.results import write_results_file
-from tasks.signed_links import link_key, sign_query
-from tasks.storage import join, read_bytes, write_bytes
+from tasks.edit.dispatch import edit_item
+from tasks.infra.notify import notify
+from tasks.infra.signed_links import link_key, sign_query
+from tasks.infra.storage import join, read_bytes, write_bytes
+from tasks.record.ledger.costs import record_review
+from tasks.record.results import write_results_file
 
 REVIEW_DEPLOYMENT = "review-edit/review-edit"
 
@@ -63,7 +63,7 @@ def review_description(item: Item, result: ItemResult, page: str | None, signed:
     """Markdown shown above the form: the request, what failed, before and after.
 
     `signed` is the query string that lets the reviewer's browser, which holds no review token,
-    fetch this review's pictures and page (tasks/signed_links.py)."""
+    fetch this review's pictures and page (tasks/infra/signed_links.py)."""
     why = in_words(result.risk, result.risk_threshold, result.risk_drivers) or [
         f"{f.check}: {f.message}" for f in result.checks if not f.passed
     ]

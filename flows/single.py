@@ -18,9 +18,9 @@ from config.contracts import Item, ItemResult, Plan
 from config.settings import Settings
 from flows.edit import ask_for_reviews, background_by_model, name_items, note_preset, with_model_background
 from routing import route
-from tasks.dispatch import edit_item
-from tasks.ledger.costs import record_batch
-from tasks.notify import notify
+from tasks.edit.dispatch import edit_item
+from tasks.infra.notify import notify
+from tasks.record.ledger.costs import record_batch
 
 
 # Results live in results.jsonl and the ledger, not in Prefect's result storage. Naming the

@@ -3,7 +3,7 @@
 The `on-upload` deployment's trigger (prefect.yaml) passes the object's bucket, key and ETag.
 The instruction comes from the object's `x-amz-meta-instruction` (percent-encoded UTF-8) or a
 sidecar `<key>.json`; `x-amz-meta-requested-by` names who asked. S3 delivers events at least
-once and workers die: (bucket, key, ETag) is leased in the ledger first (tasks/ledger/uploads.py),
+once and workers die: (bucket, key, ETag) is leased in the ledger first (tasks/record/ledger/uploads.py),
 so a repeated event does nothing while the lease runs; the `retry-uploads` deployment takes up
 uploads whose holder died (the lease expired) or whose attempt failed (after a back-off), up to
 RETOUCH_UPLOAD_MAX_ATTEMPTS, then records them failed. Each failed attempt is told where the
@@ -22,12 +22,12 @@ from config.contracts import Item, ItemResult
 from config.settings import Settings, get_settings
 from flows.edit import run_batch
 from flows.runner import WorkerThreads
-from tasks.errors import one_line
-from tasks.ledger.uploads import claim_upload, due_uploads, finish_upload
-from tasks.notify import notify
-from tasks.results import write_results_file
-from tasks.storage import join
-from tasks.uploads import is_image_key, item_id, upload_request
+from tasks.infra.errors import one_line
+from tasks.infra.notify import notify
+from tasks.infra.storage import join
+from tasks.intake.uploads import is_image_key, item_id, upload_request
+from tasks.record.ledger.uploads import claim_upload, due_uploads, finish_upload
+from tasks.record.results import write_results_file
 
 
 @flow(name="on-upload", task_runner=WorkerThreads())

@@ -49,7 +49,7 @@ class _State:
 
 def _handler(state: _State, api):
     from retouch.jobs import JobError, execute
-    from tasks.errors import one_line
+    from tasks.infra.errors import one_line
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"  # the body ends when the connection does (streamed lines)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from config.settings import Settings
-from tasks.errors import one_line
+from tasks.infra.errors import one_line
 
 Status = Literal["ok", "warn", "FAIL", "skip"]
 
@@ -142,7 +142,7 @@ def check_s3(settings: Settings) -> Check:
             f"no AWS credentials for {where}: every upload and s3:// read would fail",
             "put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in .env, or set s3_profile in retouch.toml",
         )
-    from tasks.storage import s3_client
+    from tasks.infra.storage import s3_client
 
     client = s3_client()
     try:
@@ -162,7 +162,7 @@ def check_s3(settings: Settings) -> Check:
 
 
 def check_database(settings: Settings) -> Check:
-    from tasks.ledger.db import schema_revisions
+    from tasks.record.ledger.db import schema_revisions
 
     shown = settings.ledger_url.split("@")[-1]
     try:
@@ -182,7 +182,7 @@ def check_database(settings: Settings) -> Check:
 
 
 def check_model(settings: Settings) -> Check:
-    from tasks.qwen import probe
+    from tasks.edit.qwen import probe
 
     info = probe(settings.qwen_config)
     if info.get("weights"):
@@ -244,7 +244,7 @@ def check_webhook(settings: Settings) -> Check:
 
 
 def check_drawing(settings: Settings) -> Check:
-    from tasks.labels import MarkError, find_cjk_font
+    from tasks.record.labels import MarkError, find_cjk_font
 
     try:
         font = find_cjk_font(settings.aigc_mark_font)

@@ -25,8 +25,8 @@ def edit(params: dict[str, Any]) -> list[dict[str, Any]]:
     from config.contracts import Item
     from config.settings import get_settings
     from flows.single import edit_one
-    from tasks.images import ImageError, open_header
-    from tasks.storage import StorageError, check_writable, read_bytes, write_bytes
+    from tasks.infra.storage import StorageError, check_writable, read_bytes, write_bytes
+    from tasks.pixels.images import ImageError, open_header
 
     settings = get_settings()
     image = params["image"]
@@ -65,8 +65,8 @@ def run(params: dict[str, Any]) -> list[dict[str, Any]]:
     from config.settings import get_settings
     from flows.catalog import catalog_refresh
     from routing.presets import PresetError, preset
-    from tasks.manifest import ManifestError, parse_manifest
-    from tasks.storage import StorageError, check_writable, read_bytes
+    from tasks.infra.storage import StorageError, check_writable, read_bytes
+    from tasks.intake.manifest import ManifestError, parse_manifest
 
     manifest, out_dir = params["manifest"], params["out_dir"]
     try:  # refuse an unreadable manifest, an unknown preset or an unwritable --out at once
@@ -97,7 +97,7 @@ def audit(params: dict[str, Any]) -> list[dict[str, Any]]:
     """A catalog audit against a preset: one `catalog-audit` flow run (nothing edited)."""
     from flows.audit import catalog_audit
     from routing.presets import PresetError, preset
-    from tasks.storage import StorageError, check_writable
+    from tasks.infra.storage import StorageError, check_writable
 
     try:
         preset(params["preset"])
@@ -149,4 +149,4 @@ def warm_up() -> None:
     import flows.catalog  # noqa: F401
     import flows.deferred  # noqa: F401
     import flows.single  # noqa: F401
-    import tasks.images  # noqa: F401
+    import tasks.pixels.images  # noqa: F401

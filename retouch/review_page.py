@@ -5,7 +5,7 @@ A small FastAPI app (FastAPI and uvicorn come with Prefect), a client of the Pre
 `review-edit` flow, and a decision is `resume_flow_run(id, run_input=...)`. With
 RETOUCH_REVIEW_TOKEN (or RETOUCH_REVIEW_TOKENS) set, every request must carry a token (header
 X-Retouch-Token or ?token=), compared in constant time, except that a signed, unexpired link
-from a review's Prefect form (tasks/signed_links.py) may *view* that one review: its page, its
+from a review's Prefect form (tasks/infra/signed_links.py) may *view* that one review: its page, its
 pictures and its findings. Deciding always takes a token.
 """
 
@@ -22,9 +22,9 @@ from pydantic import BaseModel
 
 from config.settings import Settings, get_settings
 from tasks.check.risk import in_words
-from tasks.formats import content_type, sniff_format
-from tasks.signed_links import link_is_valid, link_key
-from tasks.storage import StorageError, read_bytes
+from tasks.infra.signed_links import link_is_valid, link_key
+from tasks.infra.storage import StorageError, read_bytes
+from tasks.pixels.formats import content_type, sniff_format
 
 # what a signed link may open: one review's page, its pictures and its findings (GET only)
 _SIGNED_VIEW = re.compile(r"/(?:review|image|api/reviews)/([0-9a-f-]{36})(?:/[a-z0-9-]+)?")

@@ -22,9 +22,9 @@ from typing import Any
 from config.contracts import Item, Op, Plan
 from config.settings import Settings
 from routing import route
-from tasks.formats import EXTENSIONS, sniff_format
-from tasks.images import ImageError, open_header
-from tasks.storage import StorageError, read_bytes
+from tasks.infra.storage import StorageError, read_bytes
+from tasks.pixels.formats import EXTENSIONS, sniff_format
+from tasks.pixels.images import ImageError, open_header
 
 
 class SessionError(ValueError):

@@ -1,7 +1,7 @@
 """A request that holds only under a condition on the picture's size ("if it's wider than 500px,
 shrink it to 500 wide", "要是图片比1080宽就缩到1080宽，不然保持原样"): the condition, and the request
 without it. The condition travels with the plan's ops as their `when` parameter and is tested
-on the picture itself when the ops run (tasks/opencv_ops.py), so routing needs no image.
+on the picture itself when the ops run (tasks/edit/opencv_ops.py), so routing needs no image.
 
     {"side": "width" | "height" | "longest", "above" | "below": N}
 """

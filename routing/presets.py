@@ -117,7 +117,7 @@ def named_preset(text: str, presets: dict[str, Preset] | None = None) -> Preset 
 
 
 def preset_ops(spec: Preset) -> tuple[Op, ...]:
-    """The OpenCV ops that make a picture meet `spec` (tasks/conform.py), then its format."""
+    """The OpenCV ops that make a picture meet `spec` (tasks/edit/conform.py), then its format."""
     rules = {k: v for k, v in asdict(spec).items() if k in RULES and v not in (None, False)}
     ops = (Op("conform", {"preset": spec.name, "version": spec.version, **rules}),)
     return (*ops, Op("format", {"format": spec.format})) if spec.format else ops

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from routing import route
-from tasks.opencv_ops import apply_ops
+from tasks.edit.opencv_ops import apply_ops
 
 DATA = Path(__file__).with_name("data")
 COFFEE = Path(__file__).resolve().parents[1] / "examples" / "images" / "coffee.png"

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.check_pairs import product_shot
 from config.settings import get_settings
 from routing.presets import PresetError, load_presets, preset
-from tasks.audit import audit_picture
+from tasks.check.audit import audit_picture
 from tests.helpers import IMAGES
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from benchmarks.composite import case, psnr
-from tasks.composite import FEATHER, composite
+from tasks.edit.composite import FEATHER, composite
 from tests.helpers import IMAGES
 
 

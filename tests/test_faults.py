@@ -430,7 +430,7 @@ def test_an_upload_whose_run_is_killed_mid_edit_is_edited_exactly_once(prefect_a
 
 def test_a_killed_batch_with_model_and_review_items_resumes_without_duplicates(tmp_path):
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     model = make_tiny(tmp_path / "tiny")
     manifest = photos(tmp_path / "in", 40)

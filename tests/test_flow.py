@@ -237,12 +237,12 @@ def test_catalog_refresh_reads_a_manifest_with_bad_rows(photos, tmp_path):
 
 
 def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkeypatch):
-    import tasks.opencv_path
+    import tasks.edit.opencv_path
 
     def broken(jobs, out_dir, settings=None):
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr(tasks.opencv_path, "edit_chunk", broken)
+    monkeypatch.setattr(tasks.edit.opencv_path, "edit_chunk", broken)
     items = [
         {"id": f"x{n}", "image": str(photos / "coffee.png"), "instruction": "flip"} for n in range(3)
     ] + [{"id": "q", "image": str(photos / "coffee.png"), "instruction": "what is this?"}]

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from routing import route
-from tasks.images import ImageError, load_image
-from tasks.manifest import ManifestError, parse_manifest
-from tasks.storage import safe_key, safe_name
+from tasks.infra.storage import safe_key, safe_name
+from tasks.intake.manifest import ManifestError, parse_manifest
+from tasks.pixels.images import ImageError, load_image
 from tests.helpers import IMAGES
 
 FAST = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
@@ -79,7 +79,7 @@ def test_router_takes_any_mix_of_its_own_words_and_huge_numbers(text):
     if plan.route == "opencv":  # whatever it planned must be doable on that image
         import numpy as np
 
-        from tasks.opencv_ops import OpError, apply_ops
+        from tasks.edit.opencv_ops import OpError, apply_ops
 
         small = np.zeros((40, 60, 3), np.uint8)
         try:

@@ -298,7 +298,7 @@ def test_check_json_gives_the_risk_the_threshold_and_what_drove_it(run_cli, tmp_
 def test_the_ledger_keeps_each_risk_and_gate_costs_says_what_a_threshold_implies(run_cli):
     from config.contracts import Cost, ItemResult
     from config.settings import get_settings
-    from tasks.ledger.costs import record_batch
+    from tasks.record.ledger.costs import record_batch
 
     settings = get_settings()
     risks = [0.01, 0.03, 0.08, 0.2, 0.6, 1.0]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.formats import EXTENSIONS, content_type, format_of_extension, sniff_format
-from tasks.images import ImageError, encode_image, load_image, output_format
-from tasks.metadata import add_jpeg_metadata, add_png_metadata
+from tasks.pixels.formats import EXTENSIONS, content_type, format_of_extension, sniff_format
+from tasks.pixels.images import ImageError, encode_image, load_image, output_format
+from tasks.pixels.metadata import add_jpeg_metadata, add_png_metadata
 from tests.helpers import IMAGES, encode_pil, gradient
 
 
@@ -241,7 +241,7 @@ def test_formats_are_told_by_their_bytes_not_their_names(fmt):
 def test_a_file_size_limit_is_met_by_the_highest_quality_that_fits():
     from config.contracts import Item, Op
     from config.settings import Settings
-    from tasks.publish import encode_edit
+    from tasks.record.publish import encode_edit
 
     picture = load_image((IMAGES / "coffee.png").read_bytes())
     item = Item(id="a", image=str(IMAGES / "coffee.png"), instruction="under 30KB")

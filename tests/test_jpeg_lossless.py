@@ -12,9 +12,9 @@ from PIL import Image
 
 from config.contracts import Item, Op, Plan
 from config.settings import get_settings
-from tasks import jpeg_lossless
-from tasks.images import load_image
-from tasks.opencv_path import edit_with_opencv
+from tasks.edit import jpeg_lossless
+from tasks.edit.opencv_path import edit_with_opencv
+from tasks.pixels.images import load_image
 from tests.helpers import IMAGES
 
 pytestmark = pytest.mark.skipif(

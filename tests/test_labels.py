@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasks.images import encode_image, load_image
-from tasks.labels import AIGC_FIELDS, DIGITAL_SOURCE_TYPE, aigc_label, read_aigc, xmp_packet
+from tasks.pixels.images import encode_image, load_image
+from tasks.record.labels import AIGC_FIELDS, DIGITAL_SOURCE_TYPE, aigc_label, read_aigc, xmp_packet
 from tests.helpers import IMAGES
 
 
@@ -41,7 +41,7 @@ def test_label_has_exactly_the_seven_string_fields():
 
 def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, monkeypatch):
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     model = make_tiny(tmp_path / "tiny")
     monkeypatch.setenv("RETOUCH_MODEL", str(model))
@@ -62,7 +62,7 @@ def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, mo
     assert label["ContentProducer"] == "ACME-Retouch" and label["PropagateID"] == "ai"
     assert label["ProduceID"].endswith(":ai") and label["ReservedCode1"].startswith("sha256:")
     picture = load_image(open(rows["ai"]["output"], "rb").read())
-    from tasks.labels import pixels_digest
+    from tasks.record.labels import pixels_digest
 
     assert label["ReservedCode1"] == pixels_digest(picture.pixels)  # PNG: lossless, verifiable
     assert DIGITAL_SOURCE_TYPE in xmp_of(rows["ai"]["output"])
@@ -120,7 +120,7 @@ def _pnginfo(xmp: bytes):
 def test_visible_mark_is_in_a_corner_and_tall_enough():
     import cv2
 
-    from tasks.labels import MarkError, add_visible_mark, find_cjk_font
+    from tasks.record.labels import MarkError, add_visible_mark, find_cjk_font
 
     try:
         font = find_cjk_font()
@@ -136,7 +136,7 @@ def test_visible_mark_is_in_a_corner_and_tall_enough():
 
 
 def test_visible_mark_without_a_font_is_a_clear_error(monkeypatch):
-    import tasks.labels as labels
+    import tasks.record.labels as labels
 
     monkeypatch.setattr(labels, "CJK_FONTS", ())
     with pytest.raises(labels.MarkError, match="fonts-wqy-microhei"):

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from config.contracts import Cost, ItemResult, ReviewDecision
-from tasks.ledger.cache import cached_edit, remember_edit
-from tasks.ledger.costs import record_batch, record_review, totals
-from tasks.ledger.db import HEAD_REVISION, MIGRATIONS, edit_cache, engine_for, now
-from tasks.ledger.deferred import pending_deferred
-from tasks.ledger.uploads import claim_upload, due_uploads, finish_upload
+from tasks.record.ledger.cache import cached_edit, remember_edit
+from tasks.record.ledger.costs import record_batch, record_review, totals
+from tasks.record.ledger.db import HEAD_REVISION, MIGRATIONS, edit_cache, engine_for, now
+from tasks.record.ledger.deferred import pending_deferred
+from tasks.record.ledger.uploads import claim_upload, due_uploads, finish_upload
 from tests.helpers import IMAGES
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -235,7 +235,7 @@ def test_cost_says_a_loss_plainly(run_cli, tmp_path, monkeypatch):
 @pytest.fixture
 def tiny(tmp_path_factory, monkeypatch):
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     folder = make_tiny(tmp_path_factory.mktemp("ledger-model") / "tiny")
     monkeypatch.setenv("RETOUCH_MODEL", str(folder))
@@ -244,7 +244,7 @@ def tiny(tmp_path_factory, monkeypatch):
 
 
 def test_a_repeated_model_edit_is_a_cache_hit(run_cli, tiny, tmp_path):
-    from tasks import qwen
+    from tasks.edit import qwen
 
     args = ("edit", str(IMAGES / "coffee.png"), "把杯子换成一杯绿茶", "--json")
     code, out, _ = run_cli(*args, "-o", str(tmp_path / "one.png"))
@@ -299,8 +299,8 @@ def test_budget_defers_model_edits_and_runs_them_later(run_cli, tiny, tmp_path, 
 
 
 def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(run_cli, tiny, tmp_path):
-    from tasks.images import load_image
-    from tasks.labels import read_aigc
+    from tasks.pixels.images import load_image
+    from tasks.record.labels import read_aigc
     from tests.test_labels import xmp_of
 
     for name in ("a", "b"):
@@ -321,7 +321,7 @@ def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(r
 def test_the_budget_day_starts_at_midnight_where_the_schedules_run():
     from datetime import UTC, datetime
 
-    from tasks.ledger.costs import day_start
+    from tasks.record.ledger.costs import day_start
 
     evening = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # already the 26th in Shanghai (01:00)
     assert day_start("Asia/Shanghai", evening) == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
@@ -335,7 +335,7 @@ def test_a_crash_while_running_deferred_items_leaves_them_pending(prefect_api, t
     from config.contracts import Item, Job
     from config.settings import get_settings
     from routing import route
-    from tasks.ledger.deferred import defer, pending_deferred
+    from tasks.record.ledger.deferred import defer, pending_deferred
 
     url = get_settings().ledger_url
     job = Job(
@@ -354,7 +354,7 @@ def test_a_crash_while_running_deferred_items_leaves_them_pending(prefect_api, t
 
 
 def test_an_upload_claim_is_a_lease(db_url, monkeypatch):
-    import tasks.ledger.uploads as leases
+    import tasks.record.ledger.uploads as leases
 
     clock = [now()]
     monkeypatch.setattr(leases, "now", lambda: clock[0])

@@ -28,8 +28,8 @@ diffusers = pytest.importorskip("diffusers")
 
 from config.model_config import ModelConfig  # noqa: E402
 from config.settings import get_settings  # noqa: E402
-from tasks import qwen  # noqa: E402
-from tasks.ledger.db import audit, engine_for  # noqa: E402
+from tasks.edit import qwen  # noqa: E402
+from tasks.record.ledger.db import audit, engine_for  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +105,7 @@ def test_the_second_opinion_of_the_tiny_model_cannot_be_taken(tiny_model, use_mo
     """The pipeline's own vision-language model is asked about (before, after, instruction); the
     random-weight one answers noise, which is not a measure (and never publishes anything)."""
     from tasks.check.risk import assess
-    from tasks.qwen.judge import parse, second_opinion
+    from tasks.edit.qwen.judge import parse, second_opinion
 
     use_model(tiny_model)
     model = qwen.get_model(get_settings().qwen_config)

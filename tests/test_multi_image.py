@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.check_pairs import product_shot
 from tasks.check.identity import references_kept
-from tasks.manifest import parse_manifest
+from tasks.intake.manifest import parse_manifest
 from tests.helpers import IMAGES
 
 
@@ -62,8 +62,8 @@ def test_a_multi_image_batch_on_the_tiny_model(run_cli, tmp_path, monkeypatch):
     pytest.importorskip("diffusers")
     from sqlalchemy import text
 
-    from tasks.ledger.db import engine_for
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
+    from tasks.record.ledger.db import engine_for
 
     monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")

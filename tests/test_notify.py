@@ -59,7 +59,7 @@ def test_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkeypatch)
 
 def test_a_dead_webhook_does_not_fail_the_batch(run_cli, tmp_path, monkeypatch):
     monkeypatch.setenv("RETOUCH_WEBHOOK_URL", "http://127.0.0.1:9/nothing-listens")
-    monkeypatch.setattr("tasks.notify.send_webhook.retries", 0)
+    monkeypatch.setattr("tasks.infra.notify.send_webhook.retries", 0)
     code, out, err = run_cli(
         "edit", str(IMAGES / "coffee.png"), "crop to 1:1", "--json", "-o", str(tmp_path / "x.png")
     )
@@ -123,7 +123,7 @@ def test_a_failing_upload_is_told_where_the_operator_looks(prefect_api, moto_ser
     failed = events[-1]
     assert failed["key"] == "in/x.png" and failed["error"] and failed["max_attempts"] == 2
     # the result where the operator looks: OUT/<id>/results.jsonl says failed, and why
-    from tasks.uploads import item_id
+    from tasks.intake.uploads import item_id
 
     line = s3.get_object(Bucket="broken-uploads", Key=f"retouch-out/{item_id('in/x.png')}/results.jsonl")
     (result,) = [json.loads(x) for x in line["Body"].read().splitlines()]

@@ -8,8 +8,8 @@ import pytest
 
 from config.contracts import Op
 from routing import route
-from tasks import opencv_ops as ops
-from tasks.opencv_ops import OpError, apply_ops
+from tasks.edit import opencv_ops as ops
+from tasks.edit.opencv_ops import OpError, apply_ops
 
 
 def luma(img: np.ndarray) -> np.ndarray:
@@ -255,7 +255,7 @@ def test_grey_images(coffee):
 
 
 def test_an_op_runs_only_when_the_picture_meets_its_condition():
-    from tasks.opencv_ops import changes_nothing
+    from tasks.edit.opencv_ops import changes_nothing
 
     img = np.zeros((400, 600, 3), np.uint8)
     shrink = Op("resize", {"width": 500, "when": {"side": "width", "above": 500}})

@@ -198,7 +198,7 @@ def test_uploads_are_edited_through_the_event_trigger(served):
     )
     s3.put_object(Bucket=uploads, Key="incoming/sku2.png", Body=png(coffee))
 
-    from tasks.uploads import item_id
+    from tasks.intake.uploads import item_id
 
     def result_of(upload_id):
         return s3_json_lines(s3, outputs, f"edited/{upload_id}/results.jsonl")

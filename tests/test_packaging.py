@@ -56,8 +56,8 @@ def test_the_wheel_holds_every_package_and_building_it_warns_of_nothing(tmp_path
     for needed in (
         "retouch/cli/__init__.py",  # sub-packages (a plain package list left these out)
         "retouch/cli/doctor.py",
-        "tasks/qwen/loader.py",
-        "tasks/ledger/db.py",
+        "tasks/edit/qwen/loader.py",
+        "tasks/record/ledger/db.py",
         "retouch/migrations/env.py",  # data the code reads at run time
         "retouch/migrations/versions/0001_ledger.py",
         "routing/vocabulary.toml",

@@ -11,9 +11,9 @@ import pytest
 
 from benchmarks.check_pairs import product_shot
 from routing.presets import preset
-from tasks.background import pure_white_share
-from tasks.conform import conform
-from tasks.opencv_ops import OpError
+from tasks.edit.conform import conform
+from tasks.edit.opencv_ops import OpError
+from tasks.pixels.background import pure_white_share
 from tests.helpers import IMAGES
 
 
@@ -134,7 +134,7 @@ def test_make_it_amazon_ready_in_one_command(run_cli, tmp_path):
 @pytest.mark.slow
 def test_a_photo_made_amazon_ready_goes_to_the_model(run_cli, tmp_path, monkeypatch):
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")

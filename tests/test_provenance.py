@@ -87,9 +87,9 @@ def issue_certificates(folder: Path) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_model_output_carries_a_valid_c2pa_manifest(run_cli, tmp_path, monkeypatch, suffix):
-    from tasks.labels import DIGITAL_SOURCE_TYPE, read_aigc
-    from tasks.provenance import read_manifest
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
+    from tasks.record.labels import DIGITAL_SOURCE_TYPE, read_aigc
+    from tasks.record.provenance import read_manifest
     from tests.test_labels import xmp_of
 
     chain, key = issue_certificates(tmp_path)
@@ -116,7 +116,7 @@ def test_model_output_carries_a_valid_c2pa_manifest(run_cli, tmp_path, monkeypat
 
 
 def test_a_bad_key_fails_the_item_not_the_batch(run_cli, tmp_path, monkeypatch):
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     chain, _ = issue_certificates(tmp_path)
     (tmp_path / "bad.key").write_text("not a key")
@@ -133,8 +133,8 @@ def test_a_bad_key_fails_the_item_not_the_batch(run_cli, tmp_path, monkeypatch):
 
 
 def test_a_multi_image_edit_names_its_references_as_ingredients(run_cli, tmp_path, monkeypatch):
-    from tasks.provenance import read_manifest
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
+    from tasks.record.provenance import read_manifest
 
     chain, key = issue_certificates(tmp_path)
     monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))

@@ -64,7 +64,7 @@ def results_lines(out_dir: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory) -> Path:
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     return make_tiny(tmp_path_factory.mktemp("review-model") / "tiny")
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing import route
-from tasks.opencv_ops import apply_ops
+from tasks.edit.opencv_ops import apply_ops
 
 W, H = 600, 400
 TO_TRADITIONAL = opencc.OpenCC("s2t")

@@ -157,7 +157,7 @@ def test_a_signed_link_shows_one_review_until_it_expires_and_cannot_decide(monke
 
     from config.settings import get_settings
     from retouch.review_page import create_app
-    from tasks.signed_links import link_key, sign_query
+    from tasks.infra.signed_links import link_key, sign_query
 
     monkeypatch.setenv("RETOUCH_REVIEW_TOKEN", "right-token")
     get_settings.cache_clear()
@@ -184,7 +184,7 @@ def test_a_signed_link_shows_one_review_until_it_expires_and_cannot_decide(monke
 
 
 def test_webhook_signature_is_the_standard_webhooks_one():
-    from tasks.notify import signature
+    from tasks.infra.notify import signature
 
     # the Standard Webhooks specification's own example: computed by others, not by this code
     assert (
@@ -203,7 +203,7 @@ def test_webhook_signature_is_the_standard_webhooks_one():
 
 
 def test_a_bad_row_of_an_s3_manifest_is_that_rows_error_not_the_catalogs():
-    from tasks.manifest import parse_manifest
+    from tasks.intake.manifest import parse_manifest
 
     data = (
         b"id,image,instruction\nok,x.png,flip\nup,../y.png,flip\nlocal,/etc/passwd,flip\n"
@@ -239,7 +239,7 @@ def test_user_text_cannot_forge_markdown_in_the_review_form():
 def test_who_asked_travels_from_the_manifest_to_the_result():
     from config.contracts import Item
     from flows.edit import name_items
-    from tasks.manifest import parse_manifest
+    from tasks.intake.manifest import parse_manifest
 
     data = b"id,image,instruction,requested_by\na,x.png,flip,alice@shop\nb,y.png,flip,\n"
     items = parse_manifest(data, "/tmp/catalog/m.csv")

@@ -66,7 +66,7 @@ def test_rounds_build_on_each_other_from_the_original_and_undo(run_cli, tmp_path
 @pytest.mark.slow
 def test_a_model_round_sees_the_latest_picture(run_cli, tmp_path, monkeypatch):
     pytest.importorskip("diffusers")
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit.qwen.tiny import make_tiny
 
     monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")

@@ -14,8 +14,8 @@ from benchmarks.check_pairs import product_shot
 from config.contracts import Item, Job
 from config.settings import get_settings
 from routing import route
-from tasks.background import cut_background, pure_white_share
-from tasks.studio_path import studio_job
+from tasks.edit.studio_path import studio_job
+from tasks.pixels.background import cut_background, pure_white_share
 from tests.helpers import IMAGES
 
 
@@ -85,8 +85,8 @@ def test_other_model_edits_are_not_its_business(tmp_path):
 @pytest.mark.slow
 def test_a_batch_does_studio_shots_without_the_gpu_and_photos_with_the_model(run_cli, tmp_path, monkeypatch):
     pytest.importorskip("diffusers")
-    from tasks import qwen
-    from tasks.qwen_tiny import make_tiny
+    from tasks.edit import qwen
+    from tasks.edit.qwen.tiny import make_tiny
 
     monkeypatch.setenv("RETOUCH_MODEL", str(make_tiny(tmp_path / "tiny")))
     monkeypatch.setenv("RETOUCH_MODEL_STEPS", "2")

@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from deployments.watchers import PrefixPoller, SqsConsumer
-from tasks.uploads import item_id, s3_records, upload_request
+from tasks.intake.uploads import item_id, s3_records, upload_request
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
 
 
 def test_upload_ids_are_unique_safe_and_stable():
-    from tasks.storage import safe_name
+    from tasks.infra.storage import safe_name
 
     keys = [
         "incoming/sku 1.png",

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from retouch.api import page
 from retouch.api.inputs import BadInput, checked, image_bytes
 from retouch.api.service import Refused, Service
-from tasks.errors import one_line
+from tasks.infra.errors import one_line
 
 NO_KEY = "a valid API key is required: Authorization: Bearer <key> (retouch api-key create)"
 OPEN_PATHS = ("/healthz", "/docs", "/openapi.json", "/", "/static/api.js", "/static/api.css", "/favicon.ico")
@@ -210,7 +210,7 @@ def create_app(service: Service) -> FastAPI:
     @app.get("/v1/edits", tags=["jobs"])
     def list_edits(request: Request, limit: int = 50) -> list[dict[str, Any]]:
         """This key's latest jobs, newest first (the operator page's history)."""
-        from tasks.ledger.api import jobs_of
+        from tasks.record.ledger.api import jobs_of
 
         return [
             service.job_view(job, base(request)) for job in jobs_of(service.url, request.state.key, limit)
@@ -235,7 +235,7 @@ def create_app(service: Service) -> FastAPI:
         if not sources:
             raise Refused(404, "no input picture")
         data = sources[0].read_bytes()
-        from tasks.formats import content_type, sniff_format
+        from tasks.pixels.formats import content_type, sniff_format
 
         return Response(data, media_type=content_type(sniff_format(data) or "png"))
 
@@ -332,7 +332,7 @@ def create_app(service: Service) -> FastAPI:
     def session_picture(session_id: str, n: int, request: Request) -> Response:
         """The picture of round `n` (0: the original)."""
         from retouch import sessions
-        from tasks.formats import content_type, sniff_format
+        from tasks.pixels.formats import content_type, sniff_format
 
         session = _session(sessions.load, settings, session_id, f"api:{request.state.key}")
         paths = {0: session["original"], **{r["n"]: r["output"] for r in session["rounds"] if r["output"]}}
@@ -408,7 +408,7 @@ def create_app(service: Service) -> FastAPI:
         """An output behind a signed, expiring URL (what /v1/images/edits answers with `url`)."""
         if not service.link_valid(job_id, request.query_params):
             raise Refused(403, "this link is not valid (or has expired)")
-        from tasks.ledger.api import get_job
+        from tasks.record.ledger.api import get_job
 
         data, media = service.output(get_job(service.url, job_id))
         return Response(data, media_type=media)
@@ -431,7 +431,7 @@ def create_app(service: Service) -> FastAPI:
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
-        from tasks import qwen
+        from tasks.edit import qwen
 
         try:
             loaded = qwen.is_loaded(settings.qwen_config)

@@ -7,7 +7,7 @@ from typing import Any
 from config.settings import Settings
 from retouch.api.inputs import BadInput
 from routing import route
-from tasks.estimates import model_gpu_seconds, model_usd, opencv_usd
+from tasks.record.estimates import model_gpu_seconds, model_usd, opencv_usd
 
 
 def estimate(instruction: object, megapixels: object, settings: Settings) -> dict[str, Any]:

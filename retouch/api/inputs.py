@@ -17,9 +17,9 @@ import urllib.parse
 import urllib.request
 
 from config.settings import Settings
-from tasks.errors import one_line
-from tasks.images import ImageError, open_header
-from tasks.storage import StorageError, is_s3, read_bytes
+from tasks.infra.errors import one_line
+from tasks.infra.storage import StorageError, is_s3, read_bytes
+from tasks.pixels.images import ImageError, open_header
 
 
 class BadInput(ValueError):

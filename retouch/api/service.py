@@ -24,12 +24,12 @@ from config.contracts import Item, ItemResult
 from config.settings import Settings
 from retouch.api.inputs import BadInput
 from routing import route
-from tasks.errors import one_line
-from tasks.formats import EXTENSIONS, content_type, sniff_format
-from tasks.ledger import api as store
-from tasks.ledger.costs import day_start
-from tasks.results import write_results_file
-from tasks.signed_links import link_is_valid, sign_query
+from tasks.infra.errors import one_line
+from tasks.infra.signed_links import link_is_valid, sign_query
+from tasks.pixels.formats import EXTENSIONS, content_type, sniff_format
+from tasks.record.ledger import api as store
+from tasks.record.ledger.costs import day_start
+from tasks.record.results import write_results_file
 
 LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays valid
 
@@ -112,7 +112,7 @@ class Service:
 
     def model_ready(self, wait: bool) -> None:
         """For a model edit: the model is loaded, or loads now (`wait`), or 503 while it loads."""
-        from tasks import qwen
+        from tasks.edit import qwen
 
         config = self.settings.qwen_config
         if qwen.is_loaded(config):
@@ -136,7 +136,7 @@ class Service:
         )
 
     def _load(self, config: Any) -> None:
-        from tasks import qwen
+        from tasks.edit import qwen
 
         started = time.perf_counter()
         try:

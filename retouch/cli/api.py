@@ -28,7 +28,7 @@ def api_cmd(
     from retouch.api.app import create_app
     from retouch.api.service import Service
     from retouch.prefect_api import PrefectApi
-    from tasks.ledger.api import any_keys
+    from tasks.record.ledger.api import any_keys
 
     settings = get_settings()
     if no_auth and host not in LOOPBACK:
@@ -74,8 +74,8 @@ def key_create(
 ) -> None:
     """Make a key and print it once (it cannot be shown again)."""
     from config.settings import get_settings
-    from tasks.ledger.api import ApiKeyError, create_key
-    from tasks.storage import safe_name
+    from tasks.infra.storage import safe_name
+    from tasks.record.ledger.api import ApiKeyError, create_key
 
     try:
         safe_name(name, "key name")
@@ -92,7 +92,7 @@ def key_create(
 def key_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The keys, without the keys themselves."""
     from config.settings import get_settings
-    from tasks.ledger.api import list_keys
+    from tasks.record.ledger.api import list_keys
 
     keys = list_keys(get_settings().ledger_url)
     if as_json:
@@ -110,7 +110,7 @@ def key_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 def key_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke a key: its requests get 401 from now on."""
     from config.settings import get_settings
-    from tasks.ledger.api import ApiKeyError, revoke_key
+    from tasks.record.ledger.api import ApiKeyError, revoke_key
 
     try:
         revoke_key(get_settings().ledger_url, name)

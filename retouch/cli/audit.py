@@ -28,7 +28,7 @@ def audit_cmd(
     text), nothing edited; write audit.csv and audit.html (thumbnails) and say what fixing
     the failures would cost. One `catalog-audit` flow run."""
     from retouch.cli.edit import run_job
-    from tasks.storage import is_s3
+    from tasks.infra.storage import is_s3
 
     if not is_s3(source):
         if not Path(source).exists():

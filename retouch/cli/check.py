@@ -17,8 +17,8 @@ def _check_one(before: str, after: str, instruction: str | None, preset: str | N
     from routing import route
     from tasks.check.gate import check_pair
     from tasks.check.threshold import publishing_for
-    from tasks.images import ImageError, load_image
-    from tasks.storage import StorageError, read_bytes
+    from tasks.infra.storage import StorageError, read_bytes
+    from tasks.pixels.images import ImageError, load_image
 
     settings = get_settings()
     pictures = []

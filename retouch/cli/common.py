@@ -36,8 +36,8 @@ def image_size(path: str | None) -> tuple[int, int] | None:
     if not path:
         return None
     from config.settings import get_settings
-    from tasks.images import ImageError, open_header
-    from tasks.storage import StorageError, read_bytes
+    from tasks.infra.storage import StorageError, read_bytes
+    from tasks.pixels.images import ImageError, open_header
 
     settings = get_settings()
     try:

@@ -34,12 +34,12 @@ def composite_cmd(
     from config.contracts import Item
     from config.settings import get_settings
     from routing import route
-    from tasks.check.gate import check_composite
     from tasks.check.threshold import publishing_for
-    from tasks.formats import format_of_extension
-    from tasks.images import ImageError, load_image
-    from tasks.publish import encode_edit
-    from tasks.storage import StorageError, read_bytes, write_bytes
+    from tasks.edit.composite_check import check_composite
+    from tasks.infra.storage import StorageError, read_bytes, write_bytes
+    from tasks.pixels.formats import format_of_extension
+    from tasks.pixels.images import ImageError, load_image
+    from tasks.record.publish import encode_edit
 
     settings = get_settings()
     fmt = format_of_extension(Path(output).suffix)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 from retouch.cli.basics import CliError, print_json
 from retouch.cli.common import app, out, since_date
-from tasks.errors import one_line
+from tasks.infra.errors import one_line
 
 
 @app.command("cost")
@@ -26,7 +26,7 @@ def cost_cmd(
     """What the edits cost, per path (OpenCV, GPU model, human review), from the ledger, and
     the saving against sending everything to a hosted edit API."""
     from config.settings import get_settings
-    from tasks.ledger.costs import hosted_comparison, totals
+    from tasks.record.ledger.costs import hosted_comparison, totals
 
     if by not in ("path", "day", "batch"):
         raise CliError(f"--by {by}: use path, day or batch")

@@ -17,7 +17,7 @@ from retouch.cli.edit import run_cmd
 def _demo_model() -> None:
     """Use the configured model; with none on this machine, a tiny random one, said loudly."""
     from config.settings import get_settings
-    from tasks import qwen
+    from tasks.edit import qwen
 
     if os.environ.get("RETOUCH_MODEL"):
         return
@@ -28,7 +28,7 @@ def _demo_model() -> None:
         pass
     folder = Path(os.environ.get("RETOUCH_DEMO_MODEL_DIR", REPO_ROOT / ".retouch" / "tiny-qwen"))
     try:
-        from tasks.qwen_tiny import TINY_NOTICE, make_tiny
+        from tasks.edit.qwen.tiny import TINY_NOTICE, make_tiny
     except ImportError:
         err.print(
             "[yellow]NOTE: no image model and no \\[model] extra: model items will fail "

@@ -180,7 +180,7 @@ def run_cmd(
         return
     if not manifest:
         raise CliError("missing MANIFEST (or --deferred)")
-    from tasks.storage import is_s3
+    from tasks.infra.storage import is_s3
 
     if not is_s3(manifest):
         manifest = str(Path(manifest).resolve())

@@ -14,8 +14,8 @@ from retouch.cli.basics import CliError, print_json, who
 def edit_params(image: str, instruction: str, output: str | None, refs: list[str]) -> dict[str, Any]:
     """The `edit` job's parameters, with paths made absolute; CliError for what cannot work
     (an unknown output extension, a missing picture, a folder that cannot be written)."""
-    from tasks.formats import EXTENSIONS, format_of_extension
-    from tasks.storage import StorageError, check_writable, is_s3
+    from tasks.infra.storage import StorageError, check_writable, is_s3
+    from tasks.pixels.formats import EXTENSIONS, format_of_extension
 
     fmt = None
     if output:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from retouch.cli.basics import CliError, print_json
 from retouch.cli.common import app, jsonl_lines, out, since_date
-from tasks.errors import one_line
+from tasks.infra.errors import one_line
 
 gate_app = typer.Typer(help="The gate: refit its risk model; the review rate and cost of its threshold.")
 app.add_typer(gate_app, name="gate")
@@ -85,7 +85,7 @@ def costs_cmd(
     """The review rate and cost per edit that the ledger's recorded risks imply, at the
     threshold in use and at others (the risk is the probability that an edit is wrong)."""
     from config.settings import get_settings
-    from tasks.ledger.costs import gate_outcomes
+    from tasks.record.ledger.costs import gate_outcomes
 
     start = since_date(since)
     settings = get_settings()

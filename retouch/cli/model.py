@@ -21,10 +21,10 @@ def model_make_tiny(
     folder: Annotated[Path, typer.Argument(help="Where to save the tiny pipeline.")],
 ) -> None:
     """Build a random-weight pipeline of the same architecture, offline, with save_pretrained."""
-    from tasks.qwen import ModelError, missing_extra
+    from tasks.edit.qwen import ModelError, missing_extra
 
     try:
-        from tasks.qwen_tiny import TINY_NOTICE, make_tiny
+        from tasks.edit.qwen.tiny import TINY_NOTICE, make_tiny
     except ImportError as exc:
         raise CliError(str(missing_extra(exc))) from None
     if folder.exists() and any(folder.iterdir()):
@@ -47,7 +47,7 @@ def model_info(
 ) -> None:
     """Show the configured model, where its weights are, and where it would run."""
     from config.settings import get_settings
-    from tasks import qwen
+    from tasks.edit import qwen
 
     settings = get_settings()
     info = {**qwen.probe(settings.qwen_config, load=load), "worker": settings.model_worker}

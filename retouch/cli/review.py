@@ -8,7 +8,7 @@ import typer
 
 from retouch.cli.basics import CliError, print_json
 from retouch.cli.common import app, out, require_server, review_port
-from tasks.errors import one_line
+from tasks.infra.errors import one_line
 
 if TYPE_CHECKING:
     from config.settings import Settings

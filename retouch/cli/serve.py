@@ -27,7 +27,7 @@ def serve_cmd(
     """Serve prefect.yaml's deployments (catalog-refresh, edit-batch, review-edit), or with
     --gpu the model task worker, against the configured Prefect server."""
     from config.settings import get_settings
-    from tasks.notify import unsigned_warning
+    from tasks.infra.notify import unsigned_warning
 
     warning = unsigned_warning(get_settings())
     if warning:
@@ -41,8 +41,8 @@ def serve_cmd(
     from prefect.task_worker import serve
 
     from config.settings import get_settings
-    from tasks import qwen
-    from tasks.model_path import model_edit
+    from tasks.edit import qwen
+    from tasks.edit.model_path import model_edit
 
     require_server("a task worker")
     limit = limit or 1
@@ -96,7 +96,7 @@ def watch_s3(
     import logging
 
     from deployments.watchers import PrefixPoller
-    from tasks.storage import is_s3
+    from tasks.infra.storage import is_s3
 
     if not is_s3(prefix):
         raise CliError(f"{prefix}: give an s3://bucket/prefix")
@@ -112,7 +112,7 @@ def results_storage_cmd(
 ) -> None:
     """Keep Prefect's results (and task-worker parameters) in S3, for workers on several hosts."""
     from deployments.storage import configure_s3_results
-    from tasks.storage import is_s3
+    from tasks.infra.storage import is_s3
 
     if not is_s3(uri):
         raise CliError(f"{uri}: give an s3://bucket/prefix")

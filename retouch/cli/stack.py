@@ -21,7 +21,7 @@ app.add_typer(stack_app, name="stack")
 
 def _weights_here() -> bool:
     from config.settings import get_settings
-    from tasks.qwen import ModelError, resolve_weights
+    from tasks.edit.qwen import ModelError, resolve_weights
 
     try:
         resolve_weights(get_settings().model)
@@ -72,7 +72,7 @@ def stack_up(
     review_port = review_port or common_review_port()
     folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
     api_url = f"http://127.0.0.1:{port}/api"
-    from tasks.ledger.api import any_keys
+    from tasks.record.ledger.api import any_keys
 
     gpu = _weights_here()
     keys = any_keys(get_settings().ledger_url)

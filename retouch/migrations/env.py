@@ -1,9 +1,9 @@
-"""Alembic environment for Retouch's ledger (run by tasks.ledger.db.migrate, not by hand)."""
+"""Alembic environment for Retouch's ledger (run by tasks.record.ledger.db.migrate, not by hand)."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from tasks.ledger.db import VERSION_TABLE, metadata
+from tasks.record.ledger.db import VERSION_TABLE, metadata
 
 config = context.config
 connectable = config.attributes.get("connection")

@@ -25,11 +25,9 @@ from config.thresholds import Publishing, Thresholds
 from tasks.check.context import PairContext, expectation
 from tasks.check.findings import finding
 from tasks.check.frame import detail, frame_sanity, size_finding, tiles
-from tasks.check.identity import references_kept
 from tasks.check.request import request_findings
 from tasks.check.risk import assess, group_of
 from tasks.check.scope import drift, extent, layout, outside_the_edit, unedited_part
-from tasks.composite import Composite, composite
 
 
 def check_pair(
@@ -52,7 +50,7 @@ def check_pair(
         plan: the router's plan for it (its intent says which measures apply).
         thresholds: the levels a person would call wrong (config/thresholds.py).
         always_review: a rule that sends the edit to a person whatever it measures.
-        prior: measures made before (the drift a composite corrected).
+        prior: measures made before (the drift a composite corrected, tasks/edit/composite_check.py).
         publishing: the publish threshold and the expected rate of wrong edits (default: from
             the default costs, config/thresholds.py).
         by_model: a model made the edit (False for OpenCV's own: it invents no words, so they
@@ -92,60 +90,6 @@ def measure(
     findings += tiles(ctx)
     findings += request_findings(ctx, instruction or "")
     return findings, group_of(ctx.action, ctx.expect.scope)
-
-
-def check_composite(
-    before: np.ndarray,
-    edited: np.ndarray,
-    instruction: str | None = None,
-    plan: Plan | None = None,
-    thresholds: Thresholds | None = None,
-    always_review: str | None = None,
-    references: tuple[np.ndarray, ...] = (),
-    publishing: Publishing | None = None,
-) -> tuple[Composite, Report]:
-    """Composite a model's `edited` output onto `before` (tasks/composite.py), then check it:
-    the drift the composite corrected must be within limits, and every measure runs on the
-    composited picture. A whole-look request (a style, the overall tone) takes the whole frame.
-    The products of `references` (pictures 2, 3... of a multi-image edit) must be themselves
-    in the result (tasks/check/identity.py)."""
-    t = thresholds or Thresholds()
-    result = composite(before, edited, whole_look=expectation(instruction, plan).scope == "global")
-    prior = corrected_drift(result, max(before.shape[:2]), t) if result.aligned else []
-    prior += references_kept(list(references), result.pixels)
-    return result, check_pair(before, result.pixels, instruction, plan, t, always_review, prior, publishing)
-
-
-def corrected_drift(result: Composite, long_side: int, t: Thresholds) -> list[Finding]:
-    """The whole-frame shift, zoom and turn the composite undid: small drift is the model's
-    known habit and is corrected; a large one means the model did something else."""
-    shift = result.shift_px / long_side
-    return [
-        finding(
-            "drift-shift",
-            shift,
-            t.max_corrected_shift,
-            shift <= t.max_corrected_shift,
-            f"the model moved the frame by {result.shift_px:.1f} px (corrected)",
-            t.max_corrected_shift,
-        ),
-        finding(
-            "drift-zoom",
-            abs(result.zoom),
-            t.max_corrected_zoom,
-            abs(result.zoom) <= t.max_corrected_zoom,
-            f"the model scaled the frame by {1 + result.zoom:.3f} (corrected)",
-            t.max_corrected_zoom,
-        ),
-        finding(
-            "drift-rotation",
-            abs(result.rotation),
-            t.max_corrected_rotation,
-            abs(result.rotation) <= t.max_corrected_rotation,
-            f"the model turned the frame by {result.rotation:+.2f} degrees (corrected)",
-            t.max_corrected_rotation,
-        ),
-    ]
 
 
 def _decide(

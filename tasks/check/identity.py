@@ -2,7 +2,7 @@
 
 "让图2的模特穿上图1的衣服": the garment of picture 1 must be the same garment in the output, not a
 look-alike. For each reference: its product is found (the border-seeded segmentation of
-tasks/subject.py), its keypoints are matched into the output (ORB, ratio test, a RANSAC
+tasks/check/subject.py), its keypoints are matched into the output (ORB, ratio test, a RANSAC
 homography: the same printed pattern, logo, stitching), and its colours compared where it
 landed (hue-saturation histograms). Too few geometric matches, or other colours, fail; a
 reference without a product that stands out cannot be measured, so it fails too (review).
@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 
 from config.contracts import Finding
-from tasks.background import colour_bgr
 from tasks.check.findings import cannot_measure, finding
 from tasks.check.subject import subject_mask
+from tasks.pixels.background import colour_bgr
 
 SIDE = 640  # both pictures are matched at this size on the long side
 MIN_INLIERS = 12  # matching keypoints consistent with one homography

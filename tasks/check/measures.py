@@ -1,5 +1,5 @@
 """Image measures shared by the checks: working copies and pure functions over arrays (16-bit
-pictures are measured as 8-bit: tasks/dtypes.py)."""
+pictures are measured as 8-bit: tasks/pixels/dtypes.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tasks.dtypes import as_uint8
+from tasks.pixels.dtypes import as_uint8
 
 WORK_SIDE = 384  # most measurements run on copies this size on the long side
 

@@ -1,0 +1,1 @@
+"""Infrastructure beside the path: storage (local or S3), webhooks, signed links, one-line errors."""

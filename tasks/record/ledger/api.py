@@ -1,0 +1,194 @@
+"""The HTTP API's keys and jobs, on the ledger's database (shared by every API process).
+
+A key is shown once, when it is made; only its SHA-256 is kept, so a leaked database gives no
+key away. A job is one request of a key (an edit or a batch): its status, what was asked and
+its result; a client's own `id` makes a repeated request the same job (idempotency).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tasks.record.ledger.db import api_jobs, api_keys, engine_for, now
+
+KEY_PREFIX = "rtk_"
+FINAL = ("published", "review", "rejected", "failed", "cancelled")
+
+
+class ApiKeyError(ValueError):
+    """A key that cannot be made or revoked; one line."""
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(url: str, name: str, daily_usd: float | None = None) -> str:
+    """A new key named `name` (returned once; only its hash is kept)."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with engine_for(url).begin() as connection:
+            connection.execute(
+                insert(api_keys).values(name=name, hash=_digest(key), created_at=now(), daily_usd=daily_usd)
+            )
+    except IntegrityError:
+        raise ApiKeyError(
+            f"a key named {name!r} exists already (revoke it first, or pick another name)"
+        ) from None
+    return key
+
+
+def key_name(url: str, key: str) -> str | None:
+    """The name of a valid (not revoked) key, else None."""
+    with engine_for(url).connect() as connection:
+        row = connection.execute(
+            select(api_keys.c.name).where(api_keys.c.hash == _digest(key), api_keys.c.revoked_at.is_(None))
+        ).first()
+    return row[0] if row else None
+
+
+def any_keys(url: str) -> bool:
+    with engine_for(url).connect() as connection:
+        return bool(connection.execute(select(func.count()).where(api_keys.c.revoked_at.is_(None))).scalar())
+
+
+def list_keys(url: str) -> list[dict[str, Any]]:
+    with engine_for(url).connect() as connection:
+        rows = connection.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings()
+        return [
+            {
+                "name": r["name"],
+                "created_at": r["created_at"].isoformat(timespec="seconds"),
+                "revoked_at": r["revoked_at"].isoformat(timespec="seconds") if r["revoked_at"] else None,
+                "daily_usd": r["daily_usd"],
+            }
+            for r in rows
+        ]
+
+
+def revoke_key(url: str, name: str) -> None:
+    with engine_for(url).begin() as connection:
+        done = connection.execute(
+            update(api_keys)
+            .where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now())
+        )
+    if done.rowcount != 1:
+        raise ApiKeyError(f"no active key named {name!r} (`retouch api-key list` shows them)")
+
+
+def key_quota(url: str, name: str) -> float | None:
+    with engine_for(url).connect() as connection:
+        return connection.execute(select(api_keys.c.daily_usd).where(api_keys.c.name == name)).scalar()
+
+
+def spent_since(url: str, key: str, since: datetime) -> float:
+    """What this key's jobs since `since` cost (USD; a batch: the sum of its items)."""
+    with engine_for(url).connect() as connection:
+        results = connection.execute(
+            select(api_jobs.c.result).where(api_jobs.c.key_name == key, api_jobs.c.created_at >= since)
+        ).scalars()
+        return sum(_usd(result) for result in results)
+
+
+def _usd(result: Any) -> float:
+    if isinstance(result, list):
+        return sum(_usd(r) for r in result)
+    if isinstance(result, dict):
+        return float((result.get("cost") or {}).get("usd") or 0.0)
+    return 0.0
+
+
+def create_job(
+    url: str, key: str, kind: str, request: dict[str, Any], client_id: str | None
+) -> tuple[dict, bool]:
+    """(the job, True) when made now; (the earlier job, False) when this key already sent
+    this client id (a retried request is the same job)."""
+    job_id = "job_" + uuid.uuid4().hex
+    at = now()
+    try:
+        with engine_for(url).begin() as connection:
+            connection.execute(
+                insert(api_jobs).values(
+                    id=job_id,
+                    key_name=key,
+                    client_id=client_id,
+                    kind=kind,
+                    status="queued",
+                    request=request,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+    except IntegrityError:
+        with engine_for(url).connect() as connection:
+            row = (
+                connection.execute(
+                    select(api_jobs).where(
+                        and_(api_jobs.c.key_name == key, api_jobs.c.client_id == client_id)
+                    )
+                )
+                .mappings()
+                .one()
+            )
+        return _job(row), False
+    return get_job(url, job_id), True
+
+
+def get_job(url: str, job_id: str) -> dict[str, Any] | None:
+    with engine_for(url).connect() as connection:
+        row = connection.execute(select(api_jobs).where(api_jobs.c.id == job_id)).mappings().first()
+    return _job(row) if row else None
+
+
+def update_job(url: str, job_id: str, status: str, result: Any = None, only_if: tuple[str, ...] = ()) -> bool:
+    """Set a job's status (and result); with `only_if`, only from one of those statuses."""
+    query = update(api_jobs).where(api_jobs.c.id == job_id)
+    if only_if:
+        query = query.where(api_jobs.c.status.in_(only_if))
+    values: dict[str, Any] = {"status": status, "updated_at": now()}
+    if result is not None:
+        values["result"] = result
+    with engine_for(url).begin() as connection:
+        return connection.execute(query.values(**values)).rowcount == 1
+
+
+def jobs_of(url: str, key: str, limit: int = 50) -> list[dict[str, Any]]:
+    with engine_for(url).connect() as connection:
+        rows = connection.execute(
+            select(api_jobs)
+            .where(api_jobs.c.key_name == key)
+            .order_by(api_jobs.c.created_at.desc())
+            .limit(limit)
+        ).mappings()
+        return [_job(r) for r in rows]
+
+
+def queued_jobs(url: str) -> list[str]:
+    """Jobs still waiting (oldest first): an API process that starts takes them up."""
+    with engine_for(url).connect() as connection:
+        rows = connection.execute(
+            select(api_jobs.c.id).where(api_jobs.c.status == "queued").order_by(api_jobs.c.created_at)
+        )
+        return [r[0] for r in rows]
+
+
+def _job(row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "key": row["key_name"],
+        "client_id": row["client_id"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "request": row["request"],
+        "result": row["result"],
+        "created_at": row["created_at"].isoformat(timespec="seconds"),
+        "updated_at": row["updated_at"].isoformat(timespec="seconds"),
+    }

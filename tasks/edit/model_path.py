@@ -16,7 +16,7 @@ import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, Plan, Report
+from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, Op, Plan, Report
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
 from tasks.check.gate import reconsider
@@ -28,7 +28,7 @@ from tasks.edit.opencv_ops import OpError, apply_ops
 from tasks.edit.qwen.judge import second_opinion
 from tasks.edit.studio_path import studio_job
 from tasks.infra.storage import StorageError, exists, join, read_bytes
-from tasks.pixels.images import ImageError, load_image
+from tasks.pixels.images import ImageError, Picture, load_image
 from tasks.record import provenance
 from tasks.record.labels import (
     MarkError,
@@ -58,74 +58,128 @@ EXPECTED_ERRORS = (
 )
 
 
-def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult:
-    """Edit one item on the model path and write the result; errors propagate."""
-    data = read_bytes(item.image, settings.max_file_bytes)
-    picture = load_image(data, settings.max_pixels, settings.keep_exif)
-    split = next(i for i, op in enumerate(plan.ops) if op.name == MODEL_OP)
-    before, after = plan.ops[:split], plan.ops[split + 1 :]
-    prompt = plan.ops[split].params["prompt"]
-    limits = (settings.max_output_pixels, settings.max_side)
-    pixels = apply_ops(picture.pixels, before, *limits)
+@dataclass(frozen=True)
+class ModelInput:
+    """What one model edit starts from: the picture as read, its references, and the plan split
+    around the model op (the OpenCV steps before it already applied to `pixels`)."""
 
+    picture: Picture
+    data: bytes
+    referenced: list[bytes]
+    references: tuple[np.ndarray, ...]
+    pixels: np.ndarray
+    prompt: str
+    after: tuple[Op, ...]
+    digest: str
+
+
+def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult:
+    """Edit one item on the model path and write the result; errors propagate.
+
+    1. read      the picture and its references; the OpenCV steps before the model's op
+    2. reuse     an identical edit made before (the cache: no GPU)
+    3. budget    defer the item when today's GPU budget is spent
+    4. edit      best-of-N: each candidate composited onto the picture and checked
+    5. deliver   the chosen candidate finished, labelled and written (every one, for review)
+    6. record    its result, remembered for the cache
+    """
+    # 1. read
+    given = read_input(item, plan, settings)
     config = settings.qwen_config
-    referenced = [read_bytes(uri, settings.max_file_bytes) for uri in item.references]
-    references = tuple(load_image(ref, settings.max_pixels, keep_exif=False).pixels for ref in referenced)
-    image_digest = (
-        hashlib.sha256(b"".join([data, *referenced])).hexdigest()
-        if referenced
-        else hashlib.sha256(data).hexdigest()
-    )
-    seed = item.seed
+    seed = item.seed if item.seed is not None else settings.model_seed
     if seed is None:
-        seed = settings.model_seed
-    if seed is None:
-        seed = qwen.default_seed(image_digest, prompt)
-    key = cache_key(image_digest, plan, config, int(seed), item, settings)
+        seed = qwen.default_seed(given.digest, given.prompt)
+    # 2. reuse
+    key = cache_key(given.digest, plan, config, int(seed), item, settings)
     hit = cached_edit(settings.ledger_url, key)
     if hit and exists(hit["output"]):
-        return from_cache(ItemResult.model_validate(hit), item, plan, picture, data, out_dir, settings)
-    budget = settings.daily_gpu_budget_usd
-    if budget is not None:
-        spent = spent_today_usd(settings.ledger_url, settings.budget_timezone)
-        if spent >= budget:
-            defer(settings.ledger_url, Job(item=item, plan=plan), out_dir)
-            return ItemResult(
-                id=item.id,
-                status="deferred",
-                route=plan.route,
-                error=f"deferred: today's GPU budget of ${budget:g} is spent "
-                f"(${spent:.4f}); it runs when budget is available again "
-                "(`retouch run --deferred`, or the run-deferred deployment)",
-            )
+        return from_cache(ItemResult.model_validate(hit), item, plan, given, out_dir, settings)
+    # 3. budget
+    deferred = over_budget(item, plan, out_dir, settings)
+    if deferred is not None:
+        return deferred
+    # 4. edit
     model = qwen.get_model(config)
     rule = settings.review_rule(item.tags) or (
         "always reviewed: RETOUCH_REVIEW_ALL_MODEL_EDITS" if settings.review_all_model_edits else None
     )
-    tried = try_candidates(model, config, pixels, prompt, int(seed), item, plan, settings, rule, references)
+    tried = try_candidates(
+        model, config, given.pixels, given.prompt, int(seed), item, plan, settings, rule, given.references
+    )
     chosen = tried[-1] if tried[-1].report.verdict == "publish" else min(tried, key=lambda t: t.report.risk)
     status = "published" if chosen.report.verdict == "publish" else "review"
+    # 5. deliver
+    limits = (settings.max_output_pixels, settings.max_side)
 
     def deliver(candidate: Tried) -> tuple[str, np.ndarray]:
         """The candidate finished (OpenCV steps after, the visible mark), labelled, written."""
-        final = apply_ops(candidate.composite.pixels, after, *limits)
+        final = apply_ops(candidate.composite.pixels, given.after, *limits)
         if settings.aigc_visible_mark:
             final = add_visible_mark(final, find_cjk_font(settings.aigc_mark_font))
-        label = ai_label(picture.xmp, item, pixels_digest(final), settings)
-        uri = publish_edit(
-            picture,
-            final,
-            plan.ops,
-            item,
-            out_dir,
-            settings,
-            stage=status,
-            xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
-            sign=_signer(data, picture.format, item, settings, referenced),
-        )
-        return uri, final
+        return publish_labelled(given, final, item, plan, out_dir, settings, status), final
 
     uri, final = deliver(chosen)
+    outputs = {id(t): uri if t is chosen else (deliver(t)[0] if status == "review" else None) for t in tried}
+    # 6. record
+    result = model_result(item, plan, given, model, tried, chosen, status, uri, final, outputs)
+    remember_edit(settings.ledger_url, key, uri, result)
+    return result
+
+
+def read_input(item: Item, plan: Plan, settings: Settings) -> ModelInput:
+    """The picture and its references read and decoded, the OpenCV steps before the model's op
+    applied, and the digest of everything read (the cache key's and the default seed's)."""
+    data = read_bytes(item.image, settings.max_file_bytes)
+    picture = load_image(data, settings.max_pixels, settings.keep_exif)
+    split = next(i for i, op in enumerate(plan.ops) if op.name == MODEL_OP)
+    pixels = apply_ops(picture.pixels, plan.ops[:split], settings.max_output_pixels, settings.max_side)
+    referenced = [read_bytes(uri, settings.max_file_bytes) for uri in item.references]
+    references = tuple(load_image(ref, settings.max_pixels, keep_exif=False).pixels for ref in referenced)
+    return ModelInput(
+        picture=picture,
+        data=data,
+        referenced=referenced,
+        references=references,
+        pixels=pixels,
+        prompt=plan.ops[split].params["prompt"],
+        after=plan.ops[split + 1 :],
+        digest=hashlib.sha256(b"".join([data, *referenced])).hexdigest(),
+    )
+
+
+def over_budget(item: Item, plan: Plan, out_dir: str, settings: Settings) -> ItemResult | None:
+    """A `deferred` result when today's GPU budget is spent (the job waits in the ledger)."""
+    budget = settings.daily_gpu_budget_usd
+    if budget is None:
+        return None
+    spent = spent_today_usd(settings.ledger_url, settings.budget_timezone)
+    if spent < budget:
+        return None
+    defer(settings.ledger_url, Job(item=item, plan=plan), out_dir)
+    return ItemResult(
+        id=item.id,
+        status="deferred",
+        route=plan.route,
+        error=f"deferred: today's GPU budget of ${budget:g} is spent "
+        f"(${spent:.4f}); it runs when budget is available again "
+        "(`retouch run --deferred`, or the run-deferred deployment)",
+    )
+
+
+def model_result(
+    item: Item,
+    plan: Plan,
+    given: ModelInput,
+    model: qwen.LoadedModel,
+    tried: list[Tried],
+    chosen: Tried,
+    status: str,
+    uri: str,
+    final: np.ndarray,
+    outputs: dict[int, str | None],
+) -> ItemResult:
+    """The item's result: the chosen candidate's checks and output, every candidate tried, the
+    model's run and the notes a reader needs (a notice of the model, an OOM retry, the seeds)."""
     candidates = [
         Candidate(
             seed=t.seed,
@@ -134,7 +188,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
             risk=round(t.report.risk, 4),
             findings=t.report.findings,
             gpu_s=t.info.get("seconds", 0.0),
-            output=uri if t is chosen else (deliver(t)[0] if status == "review" else None),
+            output=outputs[id(t)],
         )
         for t in tried
     ]
@@ -145,7 +199,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         "composite": chosen.composite.summary(),
         **({"references": list(item.references)} if item.references else {}),
     }
-    notes = list(picture.notes)
+    notes = list(given.picture.notes)
     if model.notice:
         notes.append(model.notice)
     if "oom_retry" in chosen.info:
@@ -157,7 +211,8 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         )
     if status == "review":
         notes += chosen.report.drivers
-    result = ItemResult(
+    report = chosen.report
+    return ItemResult(
         id=item.id,
         status=status,
         route=plan.route,
@@ -166,15 +221,32 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         height=final.shape[0],
         notes=notes,
         model=info,
-        checks=chosen.report.findings,
-        check_confidence=round(chosen.report.confidence, 3),
-        risk=round(chosen.report.risk, 4),
-        risk_threshold=round(chosen.report.threshold, 4),
-        risk_drivers=chosen.report.drivers,
+        checks=report.findings,
+        check_confidence=round(report.confidence, 3),
+        risk=round(report.risk, 4),
+        risk_threshold=round(report.threshold, 4),
+        risk_drivers=report.drivers,
         candidates=candidates,
     )
-    remember_edit(settings.ledger_url, key, uri, result)
-    return result
+
+
+def publish_labelled(
+    given: ModelInput, final: np.ndarray, item: Item, plan: Plan, out_dir: str, settings: Settings, stage: str
+) -> str:
+    """A model output labelled (the TC260 label in its XMP, C2PA when a certificate is set) and
+    written at `stage`: the one place a model output is published, fresh or from the cache."""
+    label = ai_label(given.picture.xmp, item, pixels_digest(final), settings)
+    return publish_edit(
+        given.picture,
+        final,
+        plan.ops,
+        item,
+        out_dir,
+        settings,
+        stage=stage,
+        xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
+        sign=_signer(given.data, given.picture.format, item, settings, given.referenced),
+    )
 
 
 @dataclass(frozen=True)
@@ -270,7 +342,7 @@ def _signer(
 
 
 def from_cache(
-    earlier: ItemResult, item: Item, plan: Plan, picture, data: bytes, out_dir: str, settings: Settings
+    earlier: ItemResult, item: Item, plan: Plan, given: ModelInput, out_dir: str, settings: Settings
 ) -> ItemResult:
     """This item's result from an identical edit made before (no GPU): the earlier picture,
     labelled for this item and written under this item's own folder and stage (the earlier
@@ -282,29 +354,16 @@ def from_cache(
     pixels = load_image(
         read_bytes(earlier.output, settings.max_file_bytes), settings.max_pixels, keep_exif=False
     ).pixels
-    label = ai_label(picture.xmp, item, pixels_digest(pixels), settings)
-    uri = publish_edit(
-        picture,
-        pixels,
-        plan.ops,
-        item,
-        out_dir,
-        settings,
-        stage=earlier.status,
-        xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
-        sign=_signer(data, picture.format, item, settings),
-    )
-    notes = [*earlier.notes, "cache hit: this image, plan, model and seed were edited before; no GPU used"]
-    return earlier.model_copy(
-        update={
-            "id": item.id,
-            "output": uri,
-            "cache_hit": True,
-            "notes": notes,
-            "candidates": [],
-            "review": None,
-        }
-    )
+    uri = publish_labelled(given, pixels, item, plan, out_dir, settings, earlier.status)
+    update = {
+        "id": item.id,
+        "output": uri,
+        "cache_hit": True,
+        "notes": notes,
+        "candidates": [],
+        "review": None,
+    }
+    return earlier.model_copy(update=update)
 
 
 def cache_key(

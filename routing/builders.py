@@ -8,10 +8,10 @@ import re
 
 from config.contracts import Op
 from config.limits import Limits
-from routing.slots import NUMERIC_SLOTS, Found, PlanError
+from routing.fits import check_against_image, check_output
+from routing.slots import ALL_SIDES, NUMERIC_SLOTS, Found, PlanError
 from routing.vocabulary import load_vocabulary
 
-ALL_SIDES = ("left", "right", "top", "bottom")
 DEFAULT_AMOUNT = 0.15
 BIT_AMOUNT = 0.1
 LOT_AMOUNT = 0.3
@@ -55,19 +55,8 @@ def _size(f: Found, limits: Limits) -> tuple[int, int] | None:
     w, h = (_number(g) for g in slot.groups[:2])
     if w < 1 or h < 1:
         raise PlanError(f"size {slot.groups[0]}x{slot.groups[1]} is empty")
-    _check_output(int(w), int(h), limits)
+    check_output(int(w), int(h), limits)
     return int(w), int(h)
-
-
-def _check_output(width: float, height: float, limits: Limits) -> None:
-    if width < 1 or height < 1:
-        raise PlanError(f"the result would be {width:.0f}x{height:.0f} pixels")
-    if width * height > limits.max_output_pixels or max(width, height) > limits.max_side:
-        raise PlanError(
-            f"{width:.0f}x{height:.0f} is above the limit of "
-            f"{limits.max_output_pixels / 1e6:.0f} MP / {limits.max_side} px a side "
-            "(RETOUCH_MAX_OUTPUT_PIXELS)"
-        )
 
 
 # side words, Chinese single characters and pairs included ("上下各裁掉十分之一": top and bottom)
@@ -155,7 +144,7 @@ def build(f: Found, limits: Limits, image_size: tuple[int, int] | None) -> tuple
     if unused:  # "1%2裁": a number the op has no use for is never dropped silently
         raise PlanError(f"the number {unused.value!r} does not fit '{f.trigger or f.name}'")
     if image_size:
-        _check_against_image(op, image_size, limits)
+        check_against_image(op, image_size, limits)
     return op, keys
 
 
@@ -256,7 +245,7 @@ def _build_resize(f: Found, limits: Limits):
         w, h = (first, second) if dims[0].name == "width" else (second, first)
         if min(w, h) < 1:
             raise PlanError(f"size {w}x{h} is empty")
-        _check_output(w, h, limits)
+        check_output(w, h, limits)
         return Op("resize", {"width": w, "height": h}), {"size"}
     for dim in ("longest", "shortest", "width", "height"):
         if f.has(dim) and px:
@@ -264,7 +253,7 @@ def _build_resize(f: Found, limits: Limits):
             if value < 1:
                 raise PlanError(f"a {dim} of {value} px is empty")
             if value > limits.max_side:
-                _check_output(value, value, limits)
+                check_output(value, value, limits)
             return Op("resize", {dim: value}), {"size"}
     scale = None
     factor = f.get("factor")
@@ -311,7 +300,7 @@ def _build_resize(f: Found, limits: Limits):
     if scale <= 0:
         raise PlanError(f"a scale of {scale:g} leaves no image")
     if scale > math.sqrt(limits.max_output_pixels):
-        _check_output(scale, scale, limits)
+        check_output(scale, scale, limits)
     return Op("resize", {"scale": round(scale, 6)}), keys
 
 
@@ -475,28 +464,3 @@ BUILDERS = {
     "blur": _build_blur,
     "format": _build_format,
 }
-
-
-def _check_against_image(op: Op, image_size: tuple[int, int], limits: Limits) -> None:
-    """Refuse what cannot work on this picture: crops wider than it, results above the limit."""
-    width, height = image_size
-    p = op.params
-    if op.name == "crop" and "margins" in p and p.get("unit") == "px":
-        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
-        if m["left"] + m["right"] >= width or m["top"] + m["bottom"] >= height:
-            raise PlanError(f"cropping {p['margins']} px leaves nothing of a {width}x{height} image")
-    if op.name == "resize":
-        if "scale" in p:
-            _check_output(width * p["scale"], height * p["scale"], limits)
-        for dim, base, other in (("width", width, height), ("height", height, width)):
-            if dim in p and len(p) == 1:
-                _check_output(p[dim], other * p[dim] / base, limits)
-        if "longest" in p:
-            s = p["longest"] / max(width, height)
-            _check_output(width * s, height * s, limits)
-        if "shortest" in p:
-            s = p["shortest"] / min(width, height)
-            _check_output(width * s, height * s, limits)
-    if op.name == "pad" and "margins" in p and p.get("unit") == "px":
-        m = {s: p["margins"].get(s, 0) for s in ALL_SIDES}
-        _check_output(width + m["left"] + m["right"], height + m["top"] + m["bottom"], limits)

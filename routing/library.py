@@ -95,3 +95,9 @@ def suggestion(text: str, op: str | None = None) -> str | None:
         return None
     zh = bool(_CJK.search(text))
     return f"did you mean '{_example(form, zh)}'? (form: {form.zh if zh else form.en})"
+
+
+def asked_back(text: str, op: str | None = None) -> dict:
+    """What an unsure plan offers: the closest canonical phrasing and the ranked choices (the
+    `suggestion` and `choices` of a `Plan.reject`)."""
+    return {"suggestion": suggestion(text, op), "choices": choices(text, op)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ALL_SIDES = ("left", "right", "top", "bottom")
+
 NUMERIC_SLOTS = (
     "ratio",
     "size",

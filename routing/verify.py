@@ -12,9 +12,11 @@ import math
 import re
 
 from config.contracts import Intent, Op
-from routing.builders import ALL_SIDES, side_words
-from routing.normalize import PRINT_UNITS
+from routing.builders import side_words
+from routing.print_sizes import PRINT_UNITS
+from routing.slots import ALL_SIDES
 
+CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
 ORIENTATION_OPS = ("rotate", "flip")
 
 

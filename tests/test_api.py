@@ -333,6 +333,19 @@ def test_templates_route_preview_health_and_docs(api):
     assert requests.post(f"{url}/v1/route", json={"instruction": "flip"}).status_code == 401
     schema = requests.get(f"{url}/openapi.json").json()
     assert {"/models/{model_id}", "/v1/edits", "/v1/images/edits", "/v1/batches"} <= set(schema["paths"])
+    # every body is documented: a schema per request, both shapes of /v1/edits, the bearer key
+    bodies = {
+        path: schema["paths"][path]["post"]["requestBody"]["content"]
+        for path in ("/models/{model_id}", "/v1/edits", "/v1/batches", "/v1/images/edits", "/v1/route")
+    }
+    assert bodies["/models/{model_id}"]["application/json"]["schema"]["$ref"].endswith("/HFRequest")
+    assert {"application/json", "multipart/form-data"} <= set(bodies["/v1/edits"])
+    assert "instruction" in bodies["/v1/edits"]["application/json"]["schema"]["properties"]
+    assert bodies["/v1/batches"]["application/json"]["schema"]["$ref"].endswith("/BatchRequest")
+    assert "multipart/form-data" in bodies["/v1/images/edits"]
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    accepted = schema["paths"]["/v1/batches"]["post"]["responses"]["202"]["content"]["application/json"]
+    assert accepted["schema"]["$ref"].endswith("/JobAccepted")
     assert requests.get(f"{url}/docs").status_code == 200
 
 

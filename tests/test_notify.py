@@ -11,6 +11,8 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from tests.helpers import IMAGES
 
@@ -49,6 +51,10 @@ def test_webhook_is_signed_and_retried(run_cli, receiver, tmp_path, monkeypatch)
     signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
     expected = "v1," + base64.b64encode(hmac.new(b"hook-secret", signed, hashlib.sha256).digest()).decode()
     assert hmac.compare_digest(headers["webhook-signature"], expected)
+    # and by the Standard Webhooks library a receiver would use (it also checks the timestamp)
+    assert Webhook(b"hook-secret").verify(body, headers)["event"] == "edit.completed"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(b"another-secret").verify(body, headers)
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 120  # signed: replays can be refused
     first_try = {k.lower(): v for k, v in got[0][0].items()}
     assert first_try["webhook-id"] == headers["webhook-id"]  # a retry is the same message
@@ -75,6 +81,10 @@ def test_an_unsigned_webhook_is_warned_about(run_cli, receiver, tmp_path, monkey
     warnings: list[str] = []
     catch = logging.Handler(logging.WARNING)
     catch.emit = lambda record: warnings.append(record.getMessage())
+    from prefect.logging import configuration
+
+    if not configuration.PROCESS_LOGGING_CONFIG:  # Prefect's first set-up replaces the handlers
+        configuration.setup_logging()
     logging.getLogger("prefect").addHandler(catch)  # the run loggers end there (not at the root)
     try:
         code, _, err = run_cli(

@@ -1,6 +1,6 @@
 """Webhook callbacks: a signed JSON POST when a batch ends and when a reviewer decides.
 
-Signed the Standard Webhooks way (standardwebhooks.com): headers `webhook-id` (unique per
+Signed the Standard Webhooks way (standardwebhooks.com, by its own library): headers `webhook-id` (unique per
 message), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64 HMAC-SHA256 of
 "{id}.{timestamp}.{body}">` with RETOUCH_WEBHOOK_SECRET (a `whsec_<base64>` secret is decoded,
 any other string is used as is). The timestamp is signed, so a receiver can refuse replays;
@@ -11,29 +11,29 @@ the batch.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
+from standardwebhooks import Webhook
 
 from config.settings import Settings
 
 
 def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The `webhook-signature` value: v1, then the base64 HMAC-SHA256 of id.timestamp.body."""
-    key = base64.b64decode(secret[len("whsec_") :]) if secret.startswith("whsec_") else secret.encode()
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    """The `webhook-signature` value (v1, the base64 HMAC-SHA256 of id.timestamp.body), made by
+    the Standard Webhooks library: a `whsec_<base64>` secret is decoded, any other is its bytes."""
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    when = datetime.fromtimestamp(timestamp, tz=UTC)
+    return Webhook(key).sign(message_id, when, body.decode("utf-8"))
 
 
 def post_json(

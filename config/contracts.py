@@ -15,25 +15,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 from pydantic.dataclasses import dataclass
 
+from config.ops import ROUTABLE_OPS
+
 Route = Literal["opencv", "model", "reject"]
 
-#: Operations done by OpenCV in-process, in the order they are documented in the README.
-OPENCV_OPS = (
-    "crop",
-    "trim",
-    "resize",
-    "rotate",
-    "flip",
-    "brightness",
-    "contrast",
-    "saturation",
-    "tone",
-    "grey",
-    "pad",
-    "sharpen",
-    "blur",
-    "format",
-)
+#: Operations done by OpenCV in-process that a request may name (config/ops.py: one spec each).
+OPENCV_OPS = ROUTABLE_OPS
 #: The one operation that needs the image model: an edit described in words.
 MODEL_OP = "model"
 #: What a model edit does, as far as the checks need to know.

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from config.contracts import MODEL_OP, Op
 from config.limits import Limits
+from config.ops import ADJUSTMENT_AMOUNT
 from routing.builders import turn
 from routing.clauses import IMPLICIT, read_op_clause
 from routing.request import Clause
 from routing.slots import PlanError
 from routing.templates import Templates
-from routing.verify import ADJUSTMENT_AMOUNT, aspect_of
+from routing.verify import aspect_of
 
 _CHANGES = {"keep-size": {"resize"}, "keep-colour": {"grey"}}  # ops that undo what a constraint keeps
 
 
-_ADJUSTED = ("brightness", "contrast", "saturation")  # adjustments that share a way in one breath
+#: adjustments that share a way in one breath ("降低亮度和对比度")
+_ADJUSTED = tuple(name for name, key in ADJUSTMENT_AMOUNT.items() if key == "amount")
 
 
 def shape_said_twice(ops: list[Op], explicit: list[set[str]]) -> None:

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from config.contracts import MODEL_OP, Op, Plan
+from config.ops import ORIENTATION_OPS
 from routing.assemble import append_merging, idempotent
 from routing.library import asked_back
 from routing.request import QUOTE_CHARS, Clause, Masked
 from routing.slots import PlanError
 from routing.templates import Templates
-from routing.verify import CONFIDENCE_FLOOR, ORIENTATION_OPS, own_shape
+from routing.verify import CONFIDENCE_FLOOR, own_shape
 
 CORRECTED_CONFIDENCE = 0.85  # a clause read only after correcting a typo in an edit word
 

@@ -9,9 +9,10 @@ from functools import cache
 from pathlib import Path
 
 from config.contracts import Op
+from config.ops import PRESET_RULES
 
 DEFAULT_PATH = Path(__file__).with_name("presets.toml")
-RULES = ("background", "fill", "longest", "min_longest", "min_side", "size", "aspect", "format", "no_text")
+RULES = PRESET_RULES  # config/ops.py: the conform op's parameters
 
 
 class PresetError(ValueError):

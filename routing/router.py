@@ -13,6 +13,7 @@ from functools import partial
 
 from config.contracts import MODEL_OP, Intent, Op, Plan
 from config.limits import Limits
+from config.ops import COLOUR_OPS
 from routing.assemble import (
     apply_constraints,
     describe,
@@ -53,7 +54,6 @@ from routing.verify import (
 )
 from routing.vocabulary import load_vocabulary
 
-GLOBAL_COLOUR_OPS = ("brightness", "contrast", "saturation", "tone", "grey", "sharpen", "blur")
 KEPT_ATTRIBUTES = ("colour", "size", "aspect", "font", "composition")  # what "keep-…" constraints may name
 UNPARSED_CONFIDENCE = 0.8  # a whole clause not understood beside an OpenCV edit
 PARAMETER_WORDS = ("cw", "ccw", "horizontal", "vertical", "side", "width", "height", "longest", "shortest")
@@ -179,7 +179,7 @@ def _read(
     if any(op.name == MODEL_OP for op in draft.ops):
         return _model_plan(draft, constraints, keep, masked, said, v)
     kept_things = [k for k in keep if k not in ("everything else", *KEPT_ATTRIBUTES)]
-    if kept_things and any(op.name in GLOBAL_COLOUR_OPS for op in draft.ops):
+    if kept_things and any(op.name in COLOUR_OPS for op in draft.ops):
         # "调亮，别动背景": a tone change of everything but one part is a local edit
         ops = ", ".join(op.name for op in draft.ops)
         return Plan(

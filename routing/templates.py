@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from config.ops import ROUTABLE_OPS
 from routing.patterns import words_pattern
 from routing.vocabulary import colour_names
 
@@ -70,6 +71,12 @@ def load_templates(path: Path = DEFAULT_PATH) -> Templates:
         name: _slot_pattern(fragment.replace("{colours}", names)) for name, fragment in data["slots"].items()
     }
     ops = []
+    phrased, specified = set(data["ops"]), set(ROUTABLE_OPS)
+    if phrased != specified:  # an op is one spec of config/ops.py, phrased here
+        raise ValueError(
+            f"{path}: [ops.*] must be exactly the ops of config/ops.py; missing "
+            f"{sorted(specified - phrased)}, unknown {sorted(phrased - specified)}"
+        )
     for name, spec in data["ops"].items():
         unknown = set(spec["slots"]) - slots.keys()
         if unknown:

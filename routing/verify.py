@@ -12,12 +12,12 @@ import math
 import re
 
 from config.contracts import Intent, Op
+from config.ops import ADJUSTMENT_AMOUNT
 from routing.builders import side_words
 from routing.print_sizes import PRINT_UNITS
 from routing.slots import ALL_SIDES
 
 CONFIDENCE_FLOOR = 0.6  # an OpenCV plan below this is never run: model or reject instead
-ORIENTATION_OPS = ("rotate", "flip")
 
 
 def orientation_conflict(ops: list[Op]) -> str | None:
@@ -39,7 +39,6 @@ def orientation_conflict(ops: list[Op]) -> str | None:
 
 
 #: the parameter that says which way an adjustment goes (its sign) and how far
-ADJUSTMENT_AMOUNT = {"brightness": "amount", "contrast": "amount", "saturation": "amount", "tone": "warmth"}
 
 
 def aspect_of(pair) -> float:

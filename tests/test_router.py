@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from config.contracts import OPENCV_OPS
 from config.limits import Limits
 from routing import route
-from routing.builders import BUILDERS
 from routing.normalize import chinese_number, fold_width, normalise
-from routing.templates import load_templates
 
 
 def ops(instruction: str, **kwargs) -> list[dict]:
@@ -417,11 +414,6 @@ def test_normalise_folds_width_case_and_numerals():
     assert normalise("旋转九十度") == "旋转90度"
     assert normalise("亮度提高百分之三十") == "亮度提高30%"
     assert normalise("调亮一点") == "调亮一点"  # 一点 ("a bit") is not a number
-
-
-def test_every_template_op_has_a_builder():
-    names = {op.name for op in load_templates().ops}
-    assert names == set(BUILDERS) == set(OPENCV_OPS)
 
 
 # ------------------------------------------------------------------------------------------------

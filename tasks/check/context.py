@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from config.contracts import MODEL_OP, Intent, Plan
+from config.ops import RESIZING_OPS
 from config.thresholds import Thresholds
 from routing.normalize import normalise
 from routing.vocabulary import load_vocabulary
@@ -22,7 +23,6 @@ from tasks.check.colour import lab_of_bgr
 from tasks.check.measures import Frames, bgr, changed_mask, difference, grey, high_pass, ssim_map
 from tasks.check.subject import product_of_background_edit, subject_mask
 
-GEOMETRY_OPS = {"crop", "trim", "resize", "rotate", "pad"}
 REPLACED_LEVEL = 6.0  # grey levels (blurred, small grid) above which a background edit changed a pixel
 DETAIL_DROP = 1.5  # grey levels of fine detail a blurred background loses
 _PRODUCT = re.compile(r"产品|商品|主体|物体|product|subject|item|object")
@@ -59,7 +59,7 @@ def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
     if scope == "local":  # the router's region, from the vocabulary the checks share with it
         named = intent.region if intent else words.region_in(prompt)
         region = named.box if named else None
-    return Expectation(scope, region, any(op.name in GEOMETRY_OPS for op in ops))
+    return Expectation(scope, region, any(op.name in RESIZING_OPS for op in ops))
 
 
 @dataclass

@@ -11,8 +11,8 @@ import math
 import cv2
 import numpy as np
 
+from config.ops import OpError
 from routing.presets import Preset
-from tasks.edit.opencv_ops import OpError
 from tasks.pixels.background import colour_bgr, cut_background, on_white, product_box, pure_white_share
 
 WHITE_BORDER = 0.99

@@ -13,12 +13,10 @@ import cv2
 import numpy as np
 
 from config.contracts import MODEL_OP, Op
+from config.ops import OPS, OpError
 from routing.presets import Preset
+from tasks.edit.conform import conform
 from tasks.pixels.dtypes import max_value, scale_of
-
-
-class OpError(ValueError):
-    """An op that cannot be applied to this particular image (one line, for the results)."""
 
 
 def _split_alpha(img: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -314,58 +312,81 @@ def _check_size(w: int, h: int, max_pixels: int, max_side: int) -> None:
 
 
 def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: int = 30_000) -> np.ndarray:
-    """Apply one OpenCV op of a plan (none, when the picture does not meet its condition)."""
-    p = op.params
-    h, w = img.shape[:2]
-    if not condition_holds(p.get("when"), w, h):
-        return img
-    if op.name == "crop":
-        img = _window(img, crop_box(w, h, p))
-        if "size" in p:
-            tw, th = (int(v) for v in p["size"])
-            _check_size(tw, th, max_pixels, max_side)
-            img = resize_to(img, tw, th)
-        return img
-    if op.name == "trim":
-        return trim(img, p.get("tolerance", 12))
-    if op.name == "resize":
-        tw, th = target_size(w, h, p)
-        _check_size(tw, th, max_pixels, max_side)
-        return resize_to(img, tw, th)
-    if op.name == "rotate":
-        out_w, out_h = (h, w) if abs(p["degrees"]) % 180 == 90 else (w, h)
-        _check_size(out_w, out_h, max_pixels * 2, max_side * 2)
-        return rotate(img, p["degrees"])
-    if op.name == "flip":
-        return flip(img, p["axis"])
-    if op.name == "pad":
-        out = pad(img, p)
-        _check_size(out.shape[1], out.shape[0], max_pixels, max_side)
-        return out
-    if op.name in _COLOUR_OPS:
-        return _COLOUR_OPS[op.name](img, p)
-    if op.name == "format":
-        return img  # applied when the result is encoded
-    if op.name == "conform":
-        from tasks.edit.conform import conform
-
-        rules = {k: v for k, v in p.items() if k not in ("preset", "version")}
-        out = conform(img, Preset(p["preset"], p["version"], "", **rules))
-        _check_size(out.shape[1], out.shape[0], max_pixels, max_side)
-        return out
+    """Apply one OpenCV op of a plan (none, when the picture does not meet its condition): its
+    params checked against its spec (config/ops.py) first, then its function below."""
     if op.name == MODEL_OP:
         raise OpError("this op needs the image model")
-    raise OpError(f"unknown op {op.name!r}")
+    spec = OPS.get(op.name)
+    if spec is None:
+        raise OpError(f"unknown op {op.name!r} (the OpenCV ops: {', '.join(OPS)})")
+    spec.check(op.params)
+    h, w = img.shape[:2]
+    if not condition_holds(op.params.get("when"), w, h):
+        return img
+    return APPLY[op.name](img, op.params, max_pixels, max_side)
 
 
-_COLOUR_OPS: dict[str, Callable[[np.ndarray, dict], np.ndarray]] = {
-    "brightness": lambda img, p: brightness(img, p["amount"]),
-    "contrast": lambda img, p: contrast(img, p["amount"]),
-    "saturation": lambda img, p: saturation(img, p["amount"]),
-    "tone": lambda img, p: tone(img, p["warmth"]),
-    "grey": lambda img, p: grey(img),
-    "sharpen": lambda img, p: sharpen(img, p["amount"]),
-    "blur": lambda img, p: blur(img, p["sigma"]),
+def _crop(img: np.ndarray, p: dict, max_pixels: int, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    img = _window(img, crop_box(w, h, p))
+    if "size" in p:
+        tw, th = (int(v) for v in p["size"])
+        _check_size(tw, th, max_pixels, max_side)
+        img = resize_to(img, tw, th)
+    return img
+
+
+def _resize(img: np.ndarray, p: dict, max_pixels: int, max_side: int) -> np.ndarray:
+    tw, th = target_size(img.shape[1], img.shape[0], p)
+    _check_size(tw, th, max_pixels, max_side)
+    return resize_to(img, tw, th)
+
+
+def _rotate(img: np.ndarray, p: dict, max_pixels: int, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    out_w, out_h = (h, w) if abs(p["degrees"]) % 180 == 90 else (w, h)
+    _check_size(out_w, out_h, max_pixels * 2, max_side * 2)
+    return rotate(img, p["degrees"])
+
+
+def _checked(make: Callable[[np.ndarray, dict], np.ndarray]):
+    """An op whose result's size is known once it is made (a border, a preset)."""
+
+    def apply(img: np.ndarray, p: dict, max_pixels: int, max_side: int) -> np.ndarray:
+        out = make(img, p)
+        _check_size(out.shape[1], out.shape[0], max_pixels, max_side)
+        return out
+
+    return apply
+
+
+def _conform(img: np.ndarray, p: dict) -> np.ndarray:
+    rules = {k: v for k, v in p.items() if k not in ("preset", "version", "when")}
+    return conform(img, Preset(p["preset"], p["version"], "", **rules))
+
+
+def _no_larger(make: Callable[[np.ndarray, dict], np.ndarray]):
+    """An op whose result is never larger than the picture: no size to check."""
+    return lambda img, p, max_pixels, max_side: make(img, p)
+
+
+#: one function per op of config/ops.py: (pixels, params, max pixels, max side) -> pixels
+APPLY: dict[str, Callable[[np.ndarray, dict, int, int], np.ndarray]] = {
+    "crop": _crop,
+    "trim": _no_larger(lambda img, p: trim(img, p.get("tolerance", 12))),
+    "resize": _resize,
+    "rotate": _rotate,
+    "flip": _no_larger(lambda img, p: flip(img, p["axis"])),
+    "brightness": _no_larger(lambda img, p: brightness(img, p["amount"])),
+    "contrast": _no_larger(lambda img, p: contrast(img, p["amount"])),
+    "saturation": _no_larger(lambda img, p: saturation(img, p["amount"])),
+    "tone": _no_larger(lambda img, p: tone(img, p["warmth"])),
+    "grey": _no_larger(lambda img, p: grey(img)),
+    "pad": _checked(pad),
+    "sharpen": _no_larger(lambda img, p: sharpen(img, p["amount"])),
+    "blur": _no_larger(lambda img, p: blur(img, p["sigma"])),
+    "format": _no_larger(lambda img, p: img),  # applied when the result is encoded
+    "conform": _checked(_conform),
 }
 
 

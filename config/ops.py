@@ -86,6 +86,10 @@ class NoParams(Params):
     pass
 
 
+class SepiaParams(Params):
+    strength: float = Field(1.0, gt=0, le=1, description="1: fully sepia, 0.5: half way")
+
+
 class PadParams(Params):
     aspect: Pair | None = Field(None, description="a ratio to pad out to, [w, h]")
     size: tuple[int, int] | None = Field(None, description="a canvas of [w, h] px")
@@ -169,6 +173,7 @@ SPECS = (
     OpSpec(name="pad", kind="geometry", params=PadParams, resizes=True, summary="a border or a canvas"),
     OpSpec(name="sharpen", kind="colour", params=AmountParams, summary="unsharp mask"),
     OpSpec(name="blur", kind="colour", params=BlurParams, summary="Gaussian blur"),
+    OpSpec(name="sepia", kind="colour", params=SepiaParams, summary="grey with a warm brown tint"),
     OpSpec(name="format", kind="format", params=FormatParams, summary="file format, quality, file size"),
     OpSpec(
         name="conform",

@@ -413,6 +413,14 @@ def _build_sharpen(f: Found, limits: Limits):
     return Op("sharpen", {"amount": round(abs(amount) * (1 if amount >= 0 else -1) / 0.3, 4)}), keys
 
 
+def _build_sepia(f: Found, limits: Limits):
+    percent = f.get("percent")
+    strength = _number(percent.value) / 100 if percent else (0.5 if f.has("bit") else 1.0)
+    if not 0 < strength <= 1:
+        raise PlanError(f"a sepia tone of {strength:.0%} is not possible (say up to 100%)")
+    return Op("sepia", {"strength": strength}), {"strength"} if percent else set()
+
+
 def _build_blur(f: Found, limits: Limits):
     px = f.get("pixels")
     sigma = _number(px.value) if px else (1.0 if f.has("bit") else 3.0 if f.has("lot") else 2.0)
@@ -462,5 +470,6 @@ BUILDERS = {
     "pad": _build_pad,
     "sharpen": _build_sharpen,
     "blur": _build_blur,
+    "sepia": _build_sepia,
     "format": _build_format,
 }

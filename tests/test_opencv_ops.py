@@ -195,6 +195,15 @@ def test_grey(coffee):
     assert np.array_equal(out, cv2.cvtColor(coffee, cv2.COLOR_BGR2GRAY))
 
 
+def test_sepia_is_grey_with_a_warm_brown_tint_as_strong_as_asked(coffee):
+    full, half = run(coffee, "make it sepia"), run(coffee, "sepia tone 50%")
+    b, g, r = (full[..., c].astype(float) for c in range(3))
+    assert full.shape == coffee.shape and (r >= g).all() and (g >= b).all()  # one brown hue
+    assert (r - b).mean() > 20  # warm, not grey
+    toward = np.abs(half.astype(float) - coffee) - np.abs(full.astype(float) - coffee)
+    assert toward.mean() < 0  # half way is nearer the original than the full tone
+
+
 def test_sharpen_and_blur_change_detail(coffee):
     def detail(img):
         return cv2.Laplacian(luma(img), cv2.CV_64F).var()

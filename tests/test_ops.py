@@ -28,8 +28,8 @@ def test_every_op_is_read_and_done_where_its_spec_says():
 def test_phrasing_for_an_op_with_no_spec_is_refused(tmp_path):
     text = DEFAULT_PATH.read_text(encoding="utf-8")
     bad = tmp_path / "templates.toml"
-    bad.write_text(text + "\n[ops.sepia]\ntriggers = ['sepia']\nslots = []\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"unknown \['sepia'\]"):
+    bad.write_text(text + "\n[ops.posterize]\ntriggers = ['posterize']\nslots = []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown \['posterize'\]"):
         load_templates(bad)
 
 
@@ -57,7 +57,7 @@ def test_every_plan_the_router_makes_meets_its_ops_specs():
         (Op("flip", {"axis": "diagonal"}), "flip: axis: Input should be 'horizontal' or 'vertical'"),
         (Op("blur", {"sigma": 0}), "blur: sigma: Input should be greater than 0"),
         (Op("resize", {"widht": 800}), "resize: widht: Extra inputs are not permitted"),
-        (Op("sepia", {}), "unknown op 'sepia'"),
+        (Op("posterize", {}), "unknown op 'posterize'"),
     ],
 )
 def test_a_malformed_op_names_what_is_wrong_before_any_pixel_is_touched(op, says):

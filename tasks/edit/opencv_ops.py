@@ -295,6 +295,21 @@ def sharpen(img: np.ndarray, amount: float) -> np.ndarray:
     return _join_alpha(out, alpha)
 
 
+#: the sepia tone's colour matrix (Microsoft's, as most editors use), rows and columns in BGR order
+_SEPIA = np.array([[0.131, 0.534, 0.272], [0.168, 0.686, 0.349], [0.189, 0.769, 0.393]], np.float32)
+
+
+def sepia(img: np.ndarray, strength: float) -> np.ndarray:
+    """Grey with a warm brown tint, `strength` of the way from the picture (alpha kept)."""
+    colour, alpha = _split_alpha(img)
+    if colour.ndim == 2:
+        colour = cv2.cvtColor(colour, cv2.COLOR_GRAY2BGR)
+    source = colour.astype(np.float32)
+    toned = cv2.transform(source, _SEPIA)
+    out = np.clip(source + strength * (toned - source), 0, max_value(colour))
+    return _join_alpha(out.astype(colour.dtype), alpha)
+
+
 def blur(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img, (0, 0), float(sigma))
 
@@ -385,6 +400,7 @@ APPLY: dict[str, Callable[[np.ndarray, dict, int, int], np.ndarray]] = {
     "pad": _checked(pad),
     "sharpen": _no_larger(lambda img, p: sharpen(img, p["amount"])),
     "blur": _no_larger(lambda img, p: blur(img, p["sigma"])),
+    "sepia": _no_larger(lambda img, p: sepia(img, p.get("strength", 1.0))),
     "format": _no_larger(lambda img, p: img),  # applied when the result is encoded
     "conform": _checked(_conform),
 }

@@ -9,8 +9,8 @@ torchao for the fp8 settings). Nothing is downloaded: the pipeline is built from
 configs with random weights created directly on the GPU in bf16 (tasks/edit/qwen/tiny.py: FULL), so
 the numbers are the architecture's speed and memory, not its quality. Every edit goes through
 the production code path (tasks.edit.qwen's pipeline class and tasks.edit.qwen.edit: pre-resize to the
-pipeline's working size, generator, resize back); the two-image case mirrors tasks.edit.qwen.edit
-with a list of two pictures. Method, results and caveats: benchmarks/GPU.md.
+pipeline's working size, generator, resize back); the two-image case is the same call with the
+second picture as a reference, as a multi-image edit is made. Method, results and caveats: benchmarks/GPU.md.
 
 A run is SETTING@CASE. Cases: `1024` (one 1024x1024 picture, edited at 1024x1024) and `2img`
 (two 1024x768 pictures, edited at the pipeline's ~1 MP working size, 1184x896).
@@ -238,39 +238,10 @@ class Stages:
 
 
 def edit_pictures(qwen, model, config, pictures, prompt, seed):
-    """tasks.edit.qwen.edit for one picture; for several, the same steps with a list of pictures
-    (each pre-resized to the first one's working size; the result has the first one's size)."""
-    if len(pictures) == 1:
-        return qwen.edit(model, config, pictures[0], prompt, seed)
-    import cv2
-    import numpy as np
-    import torch
-    from PIL import Image
-
-    height, width = pictures[0].shape[:2]
-    w, h = qwen.working_size(width, height, model.vae_image_area)
-    images = [
-        Image.fromarray(cv2.resize(qwen.editing._to_rgb(p)[0], (w, h), interpolation=cv2.INTER_AREA))
-        for p in pictures
-    ]
-    generator = torch.Generator(device="cpu").manual_seed(seed)
-    with model.lock, qwen.editing._pipeline_areas(model.vae_image_area, model.condition_image_area):
-        result = model.pipe(
-            image=images,
-            prompt=prompt,
-            negative_prompt=config.negative_prompt if config.cfg_scale > 1 else None,
-            true_cfg_scale=config.cfg_scale,
-            num_inference_steps=config.num_steps,
-            height=h,
-            width=w,
-            generator=generator,
-        ).images[0]
-    out = cv2.resize(np.asarray(result.convert("RGB")), (width, height), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(out, cv2.COLOR_RGB2BGR), {
-        "working_size": f"{w}x{h}",
-        "steps": config.num_steps,
-        "true_cfg_scale": config.cfg_scale,
-    }
+    """One edit through the production code, tasks.edit.qwen.edit: the first picture edited,
+    the others given as its references (each at the working area in its own proportions), the
+    result at the first picture's size."""
+    return qwen.edit(model, config, pictures[0], prompt, seed, references=tuple(pictures[1:]))
 
 
 def versions() -> dict:

@@ -44,7 +44,7 @@ from tasks.record.ledger.cache import cached_edit, remember_edit
 from tasks.record.ledger.costs import record_batch, spent_today_usd
 from tasks.record.ledger.deferred import defer
 from tasks.record.publish import STAGES, publish_edit
-from tasks.record.results import execute
+from tasks.record.results import execute, judged
 
 _gpu_turn = threading.Lock()
 EXPECTED_ERRORS = (
@@ -211,7 +211,6 @@ def model_result(
         )
     if status == "review":
         notes += chosen.report.drivers
-    report = chosen.report
     return ItemResult(
         id=item.id,
         status=status,
@@ -221,12 +220,8 @@ def model_result(
         height=final.shape[0],
         notes=notes,
         model=info,
-        checks=report.findings,
-        check_confidence=round(report.confidence, 3),
-        risk=round(report.risk, 4),
-        risk_threshold=round(report.threshold, 4),
-        risk_drivers=report.drivers,
         candidates=candidates,
+        **judged(chosen.report),
     )
 
 

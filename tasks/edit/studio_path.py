@@ -24,7 +24,7 @@ from tasks.pixels.dtypes import max_value
 from tasks.pixels.formats import sniff_format
 from tasks.pixels.images import ImageError, Picture, load_image, open_header, publishable_as_is
 from tasks.record.publish import publish_bytes, publish_edit
-from tasks.record.results import execute
+from tasks.record.results import execute, judged
 
 WHITE_BORDER = 0.99  # a background this much pure white is already what was asked
 WHITE = (255, 255, 255)
@@ -113,12 +113,8 @@ def _decide(picture: Picture, data: bytes, item: Item, plan: Plan, settings: Set
         return ItemResult(
             status="published",
             output=output,
-            checks=report.findings,
-            check_confidence=round(report.confidence, 3),
-            risk=round(report.risk, 4),
-            risk_threshold=round(report.threshold, 4),
-            risk_drivers=report.drivers,
             notes=[*picture.notes, note],
+            **judged(report),
             **base,
         )
 

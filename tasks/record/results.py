@@ -6,11 +6,23 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
-from config.contracts import Cost, Item, ItemResult, Plan
+from config.contracts import Cost, Item, ItemResult, Plan, Report
 from tasks.infra.storage import exists, join, read_bytes, write_bytes
 
 log = logging.getLogger("retouch.items")
+
+
+def judged(report: Report) -> dict[str, Any]:
+    """The fields of a result that say how the checks judged it (rounded as results show them)."""
+    return {
+        "checks": report.findings,
+        "check_confidence": round(report.confidence, 3),
+        "risk": round(report.risk, 4),
+        "risk_threshold": round(report.threshold, 4),
+        "risk_drivers": report.drivers,
+    }
 
 
 def execute(

@@ -9,6 +9,10 @@ boot overlaps the imports, and stops it when the command (or the daemon) ends. T
 port is bound here first, so its address takes connections at once: the daemon runs its first
 edit while the server still boots (the task run's events wait for it). Runs still land in the
 same database that `prefect server start` shows in the UI.
+
+This is the one module that leans on Prefect's internals (the ephemeral server's
+`PREFECT__SERVER_*` switches, its log and event workers, the task-run logger's records):
+`check_prefect_version` says what to do when the installed Prefect is not one it was written for.
 """
 
 from __future__ import annotations
@@ -24,6 +28,30 @@ import urllib.request
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+
+#: the Prefect releases whose internals this module uses (pyproject.toml pins the same)
+SUPPORTED_PREFECT = "3.9."
+
+
+class PrefectVersionError(RuntimeError):
+    """The installed Prefect is not one whose internals this module knows; says what to do."""
+
+
+def check_prefect_version(version: str | None = None) -> str:
+    """The installed Prefect's version, or PrefectVersionError with the remedy (asked once Prefect
+    is imported: reading a distribution's metadata first would delay the server's boot)."""
+    if version is None:
+        import prefect
+
+        version = prefect.__version__
+    if not version.startswith(SUPPORTED_PREFECT):
+        raise PrefectVersionError(
+            f"Prefect {version} is installed, but Retouch's embedded Prefect API uses internals of "
+            f"Prefect {SUPPORTED_PREFECT}x (retouch/prefect_api.py): install it with "
+            "`pip install -c constraints.txt -e .` (pyproject: prefect>=3.9.1,<3.10), or set "
+            "PREFECT_API_URL to a Prefect server"
+        )
+    return version
 
 
 def _die_with_parent() -> None:
@@ -160,6 +188,11 @@ class PrefectApi:
         the server's socket, and `close` (or `wait_for_server`) waits for the server."""
         if self.url is not None:
             return self.url
+        try:
+            check_prefect_version()
+        except PrefectVersionError:
+            self.close()
+            raise
         from prefect.context import SettingsContext
         from prefect.settings import (
             PREFECT_API_URL,

@@ -90,3 +90,14 @@ def test_an_editable_install_warns_of_nothing(tmp_path):
     (wheel,) = (tmp_path / "wheel").glob("*.whl")
     (pth,) = [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".pth")]
     assert zipfile.ZipFile(wheel).read(pth).decode().strip() == str(source)
+
+
+def test_prefect_internals_say_what_to_do_on_another_prefect():
+    """retouch/prefect_api.py is the one module on Prefect's internals: another Prefect minor
+    version is refused with the remedy, before anything relies on them."""
+    from retouch.prefect_api import PrefectVersionError, check_prefect_version
+
+    assert check_prefect_version().startswith("3.9.")  # the installed one is supported
+    with pytest.raises(PrefectVersionError, match=r"Prefect 3\.10\.0 is installed") as raised:
+        check_prefect_version("3.10.0")
+    assert "pip install -c constraints.txt" in str(raised.value) and "PREFECT_API_URL" in str(raised.value)

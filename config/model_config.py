@@ -24,6 +24,12 @@ class ModelConfig:
     compile: bool = False
 
     @property
+    def system_name(self) -> str:
+        """The model as labels name it (IPTC AISystemUsed, C2PA): the hub id's name, or the
+        weights folder's ("Qwen-Image-Edit-2509" for the default)."""
+        return self.model.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
     def lightning(self) -> bool:
         return "lightning" in f"{self.lora or ''} {self.lora_weight_name or ''}".lower()
 

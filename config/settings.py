@@ -20,7 +20,7 @@ from pydantic_settings import (
 )
 
 from config.limits import Limits
-from config.model_config import ModelConfig
+from config.model_config import DEFAULT_MODEL, ModelConfig
 from config.thresholds import (
     EXPECTED_BAD_RATE,
     REVIEWER_HOUR_USD,
@@ -44,9 +44,11 @@ class Settings(BaseSettings):
         "file is refused as a possible decompression bomb",
     )
     max_file_bytes: int = Field(200 * 1024 * 1024, description="largest input file")
-    max_output_pixels: int = Field(100_000_000, description="largest image an edit may produce")
-    max_side: int = Field(30_000, description="longest side an edit may produce")
-    max_instruction_chars: int = Field(1000, description="longest instruction accepted")
+    max_output_pixels: int = Field(Limits.max_output_pixels, description="largest image an edit may produce")
+    max_side: int = Field(Limits.max_side, description="longest side an edit may produce")
+    max_instruction_chars: int = Field(
+        Limits.max_instruction_chars, description="longest instruction accepted"
+    )
 
     # outputs
     output_format: OutputFormat = Field("same", description="format of edited images")
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
 
     # the image model (Qwen-Image-Edit-2509)
     model: str = Field(
-        "Qwen/Qwen-Image-Edit-2509",
+        DEFAULT_MODEL,
         description="hub id (read from the local "
         "Hugging Face cache) or a folder holding the diffusers weights",
     )

@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tasks.infra.processes import alive
+
 GRACE_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL (per phase: clients, then server)
 ORDER = ("gpu", "api", "review", "serve", "server")  # stopped in this order: clients before the server
 
@@ -77,19 +79,6 @@ def pid_of(folder: Path, name: str) -> int | None:
     except (OSError, ValueError):
         return None
     return pid if alive(pid) else None
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped by its parent) is not running
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def start(service: Service, folder: Path, cwd: Path) -> int:

@@ -66,6 +66,7 @@ def test_model_output_is_labelled_and_opencv_output_is_not(run_cli, tmp_path, mo
 
     assert label["ReservedCode1"] == pixels_digest(picture.pixels)  # PNG: lossless, verifiable
     assert DIGITAL_SOURCE_TYPE in xmp_of(rows["ai"]["output"])
+    assert 'AISystemUsed="tiny"' in xmp_of(rows["ai"]["output"])  # the model that ran, not a constant
     assert read_aigc(xmp_of(rows["cv"]["output"])) is None
     assert "TC260" not in xmp_of(rows["cv"]["output"])
     # the label describes the composited output: the pixels outside the change are the original's

@@ -35,7 +35,7 @@ def _wait_deployments(api_url: str, names: list[str], timeout: float, pid: int) 
     from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from retouch.stack import alive
+    from tasks.infra.processes import alive
 
     deadline = time.monotonic() + timeout
     missing = list(names)

@@ -14,6 +14,7 @@ import numpy as np
 from config.ops import OpError
 from routing.presets import Preset
 from tasks.pixels.background import colour_bgr, cut_background, on_white, product_box, pure_white_share
+from tasks.pixels.resize import resize_to
 
 WHITE_BORDER = 0.99
 MODEL_FIRST = "have the model do it first"  # in the error of a backdrop OpenCV cannot whiten
@@ -105,5 +106,4 @@ def _resized(img: np.ndarray, preset: Preset, ratio: float) -> np.ndarray:
         target = (long, max(1, round(long / ratio))) if ratio >= 1 else (max(1, round(long * ratio)), long)
     else:
         return img
-    shrink = target[0] * target[1] < w * h
-    return cv2.resize(img, target, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    return resize_to(img, *target)

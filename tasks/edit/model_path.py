@@ -239,7 +239,7 @@ def publish_labelled(
         out_dir,
         settings,
         stage=stage,
-        xmp=xmp_packet(label, "Qwen-Image-Edit-2509"),
+        xmp=xmp_packet(label, settings.qwen_config.system_name),
         sign=_signer(given.data, given.picture.format, item, settings, given.referenced),
     )
 
@@ -330,6 +330,7 @@ def _signer(
             title=f"{item.id}.{fmt}",
             cert_chain=settings.c2pa_cert,
             key=settings.c2pa_key,
+            system=settings.qwen_config.system_name,
             components=list(references),
         )
 

@@ -13,10 +13,12 @@ import cv2
 import numpy as np
 
 from config.contracts import MODEL_OP, Op
+from config.limits import Limits
 from config.ops import OPS, OpError
 from routing.presets import Preset
 from tasks.edit.conform import conform
 from tasks.pixels.dtypes import max_value, scale_of
+from tasks.pixels.resize import resize_to
 
 
 def _split_alpha(img: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -136,15 +138,6 @@ def trim(img: np.ndarray, tolerance: float = 12) -> np.ndarray:
     if len(xs) == 0:
         return img
     return img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-
-
-def resize_to(img: np.ndarray, width: int, height: int) -> np.ndarray:
-    h, w = img.shape[:2]
-    if (width, height) == (w, h):
-        return img
-    shrinking = width * height < w * h
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
-    return cv2.resize(img, (width, height), interpolation=interpolation)
 
 
 def target_size(w: int, h: int, params: dict) -> tuple[int, int]:
@@ -326,7 +319,9 @@ def _check_size(w: int, h: int, max_pixels: int, max_side: int) -> None:
         )
 
 
-def apply_op(img: np.ndarray, op: Op, max_pixels: int = 100_000_000, max_side: int = 30_000) -> np.ndarray:
+def apply_op(
+    img: np.ndarray, op: Op, max_pixels: int = Limits.max_output_pixels, max_side: int = Limits.max_side
+) -> np.ndarray:
     """Apply one OpenCV op of a plan (none, when the picture does not meet its condition): its
     params checked against its spec (config/ops.py) first, then its function below."""
     if op.name == MODEL_OP:
@@ -407,7 +402,10 @@ APPLY: dict[str, Callable[[np.ndarray, dict, int, int], np.ndarray]] = {
 
 
 def apply_ops(
-    img: np.ndarray, ops: Sequence[Op], max_pixels: int = 100_000_000, max_side: int = 30_000
+    img: np.ndarray,
+    ops: Sequence[Op],
+    max_pixels: int = Limits.max_output_pixels,
+    max_side: int = Limits.max_side,
 ) -> np.ndarray:
     for op in ops:
         img = apply_op(img, op, max_pixels, max_side)

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from tasks.infra.errors import one_line
+from tasks.infra.processes import alive
 
 _SAFE_NAME = re.compile(r"[\w][\w.\-]{0,127}")
 
@@ -183,22 +184,10 @@ def sweep_partial_writes(folder: str) -> int:
     for root, _, files in os.walk(folder):
         for name in files:
             match = _PARTIAL_NAME.match(name)
-            if match and not _alive(int(match.group(1))):
+            if match and not alive(int(match.group(1))):
                 Path(root, name).unlink(missing_ok=True)
                 removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_writable(folder: str) -> None:

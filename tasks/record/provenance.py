@@ -39,7 +39,7 @@ def sign(
     title: str,
     cert_chain: Path,
     key: Path,
-    system: str = "Qwen-Image-Edit-2509",
+    system: str,
     generator: str = "Retouch",
     components: list[bytes] | None = None,
 ) -> bytes:

@@ -18,6 +18,7 @@ from config.model_config import ModelConfig
 from tasks.edit.qwen.errors import ModelOutOfMemory
 from tasks.edit.qwen.loader import LoadedModel, loads
 from tasks.pixels.dtypes import as_uint8
+from tasks.pixels.resize import resize_to
 
 OOM_RETRY_SCALE = 0.5  # area of the retry after running out of GPU memory
 
@@ -73,8 +74,7 @@ def _working_copy(pixels: np.ndarray, area: int):
     rgb, _ = _to_rgb(pixels)
     height, width = rgb.shape[:2]
     w, h = working_size(width, height, area)
-    interpolation = cv2.INTER_AREA if w * h < width * height else cv2.INTER_CUBIC
-    return Image.fromarray(cv2.resize(rgb, (w, h), interpolation=interpolation))
+    return Image.fromarray(resize_to(rgb, w, h))
 
 
 def edit(
@@ -107,11 +107,7 @@ def edit(
         area = int(model.vae_image_area * scale)
         w, h = working_size(width, height, area)
         tried.append(f"{w}x{h}")
-        resized = Image.fromarray(
-            cv2.resize(
-                rgb, (w, h), interpolation=cv2.INTER_AREA if w * h < width * height else cv2.INTER_CUBIC
-            )
-        )
+        resized = Image.fromarray(resize_to(rgb, w, h))
         others = [_working_copy(ref, area) for ref in references]
         generator = torch.Generator(device="cpu").manual_seed(seed)
         started = time.perf_counter()
@@ -134,11 +130,7 @@ def edit(
             continue
         out = np.asarray(result.convert("RGB"))
         if resize_back:
-            out = cv2.resize(
-                out,
-                (width, height),
-                interpolation=cv2.INTER_CUBIC if width * height > w * h else cv2.INTER_AREA,
-            )
+            out = resize_to(out, width, height)
         out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
         if resize_back and alpha is not None:
             out = np.dstack([out, alpha])

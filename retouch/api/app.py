@@ -22,9 +22,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from retouch.api import page
-from retouch.api.inputs import BadInput
+from retouch.api.errors import Refused
 from retouch.api.routes import huggingface, instructions, jobs, openai, pages, sessions
-from retouch.api.service import Refused, Service
+from retouch.api.service import Service
 
 
 def create_app(service: Service) -> FastAPI:
@@ -38,8 +38,7 @@ def create_app(service: Service) -> FastAPI:
     app.state.service = service
     for router in (huggingface, jobs, sessions, openai, instructions, pages):
         app.include_router(router.router)
-    app.add_exception_handler(Refused, _refused)
-    app.add_exception_handler(BadInput, _bad_input)
+    app.add_exception_handler(Refused, _refused)  # BadInput too
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     limit = service.settings.api_max_body_bytes
@@ -68,11 +67,6 @@ def create_app(service: Service) -> FastAPI:
 async def _refused(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refused)
     return JSONResponse(exc.body, exc.status, headers=exc.headers)
-
-
-async def _bad_input(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, BadInput)
-    return JSONResponse({"error": str(exc)}, exc.status)
 
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:

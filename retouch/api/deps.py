@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from retouch.api.service import Refused, Service
+from retouch.api.errors import Refused
+from retouch.api.service import Service
 
 NO_KEY = "a valid API key is required: Authorization: Bearer <key> (retouch api-key create)"
 _BEARER = HTTPBearer(auto_error=False, description="An API key (`retouch api-key create NAME`).")

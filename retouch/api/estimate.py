@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import Settings
-from retouch.api.inputs import BadInput
+from retouch.api.errors import BadInput
 from routing import route
 from tasks.record.estimates import model_gpu_seconds, model_usd, opencv_usd
 

@@ -17,17 +17,10 @@ import urllib.parse
 import urllib.request
 
 from config.settings import Settings
+from retouch.api.errors import BadInput
 from tasks.infra.errors import one_line
 from tasks.infra.storage import StorageError, is_s3, read_bytes
 from tasks.pixels.images import ImageError, open_header
-
-
-class BadInput(ValueError):
-    """A request the API refuses with 400 (or `status`): one line."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def image_bytes(value: object, settings: Settings, what: str = "image") -> bytes:

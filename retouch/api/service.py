@@ -22,7 +22,7 @@ from typing import Any
 
 from config.contracts import Item, ItemResult
 from config.settings import Settings
-from retouch.api.inputs import BadInput
+from retouch.api.errors import BadInput, Refused
 from routing import route
 from tasks.infra.errors import one_line
 from tasks.infra.signed_links import link_is_valid, sign_query
@@ -32,14 +32,6 @@ from tasks.record.ledger.costs import day_start
 from tasks.record.results import write_results_file
 
 LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays valid
-
-
-class Refused(Exception):
-    """A request answered with `status` and a JSON body `{"error": ...}` (and headers)."""
-
-    def __init__(self, status: int, error: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(error)
-        self.status, self.body, self.headers = status, {"error": error, **extra}, headers or {}
 
 
 class RateLimiter:

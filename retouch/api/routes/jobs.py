@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from retouch.api.deps import Api, BaseUrl, Key
-from retouch.api.inputs import BadInput, checked, image_bytes
+from retouch.api.errors import BadInput, Refused
+from retouch.api.inputs import checked, image_bytes
 from retouch.api.models import BatchItem, BatchRequest, EditRequest, JobAccepted
-from retouch.api.service import Refused, Service
+from retouch.api.service import Service
 from tasks.pixels.formats import content_type, sniff_format
 from tasks.record.ledger.api import get_job, jobs_of
 

@@ -12,8 +12,9 @@ from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from retouch.api.deps import Api, BaseUrl, Key
-from retouch.api.inputs import BadInput, checked
-from retouch.api.service import Refused, Service
+from retouch.api.errors import BadInput, Refused
+from retouch.api.inputs import checked
+from retouch.api.service import Service
 
 router = APIRouter(tags=["OpenAI"])
 

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 
 from retouch import sessions
 from retouch.api.deps import Api, BaseUrl, Key
+from retouch.api.errors import Refused
 from retouch.api.inputs import image_bytes
 from retouch.api.models import RoundRequest, SessionStart
-from retouch.api.service import Refused
 from tasks.pixels.formats import content_type, sniff_format
 
 router = APIRouter(tags=["sessions"])

@@ -316,7 +316,7 @@ def resident_check(device: str) -> dict:
                 "gpu_bytes_after_edits": memory(),
                 "placement": model.placement,
                 "device": model.device,
-                "edits_pipeline_loads": [i["pipeline_loads"] for i in infos],
+                "edits_pipeline_loads": [i.pipeline_loads for i in infos],
             }
         )
     same = batches[0]["pipeline_id"] == batches[1]["pipeline_id"]
@@ -605,8 +605,8 @@ def main() -> None:
             per_pass.setdefault(case, transformer["seconds"] / passes)
         run.update(
             {
-                "working_size": info.get("working_size"),
-                "oom_retry": info.get("oom_retry"),
+                "working_size": info.working_size,
+                "oom_retry": info.oom_retry,
                 "seconds": [round(t, 3) for t in times],
                 "median_seconds": round(seconds, 3),
                 "peak_gib": round(peak() / 2**30, 2),

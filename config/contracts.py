@@ -380,6 +380,34 @@ class ReviewDecision(BaseModel):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
+class ModelRun(BaseModel):
+    """How the image model made an edit (`ItemResult.model`): what ran, where, with what and how
+    long. Keys of older records that it no longer names are kept as they were."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None  # the hub id or weights folder
+    version: str | None = None  # the weights' snapshot
+    seed: int | None = None
+    steps: int | None = None
+    true_cfg_scale: float | None = None
+    working_size: str | None = None  # "WxH", the size the pipeline ran at
+    device: str | None = None  # cuda | cpu
+    gpu: str | None = None  # the device's name (what a GPU-second costs)
+    seconds: float = 0.0  # the model's time, every candidate together
+    process: int | None = None  # the process that ran it (a GPU worker's)
+    pipeline_loads: int | None = None  # pipelines that process had loaded by then
+    pictures: int = 1  # the edited picture and its references
+    oom_retry: str | None = None  # out of GPU memory once, retried smaller
+    candidates: int = 1  # outputs tried (best-of-N)
+    composite: dict[str, Any] | None = None  # how it was composited (Composite.summary)
+    references: list[str] | None = None  # pictures 2, 3... of a multi-image edit
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler):
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
 class Candidate(BaseModel):
     """One model output tried for an item (best-of-N): its seed, the checks' verdict, risk and
     findings, and where it was written (candidates of an item that waits for review)."""
@@ -412,7 +440,7 @@ class ItemResult(BaseModel):
     height: int | None = None
     seconds: float = 0.0
     notes: list[str] = Field(default_factory=list)
-    model: dict[str, Any] | None = None  # model path: model, seed, steps, working size, device
+    model: ModelRun | None = None  # model path: what ran, where, how long
     check_confidence: float | None = None  # the gate: 1 - risk
     risk: float | None = None  # the gate: probability that the edit is wrong (tasks/check/risk.py)
     risk_threshold: float | None = None  # ... published below this (the costs of review and of a wrong image)

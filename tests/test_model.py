@@ -130,7 +130,7 @@ def test_output_has_the_input_size_and_seed_decides(tiny_model, use_model, model
     c, _ = qwen.edit(model, config, pixels, "把杯子换成一杯绿茶", seed=8)
     assert a.shape == pixels.shape and a.dtype == np.uint8
     assert np.array_equal(a, b) and not np.array_equal(a, c)
-    assert info["seed"] == 7 and info["steps"] == 2 and info["working_size"] == "64x64"
+    assert info.seed == 7 and info.steps == 2 and info.working_size == "64x64"
 
 
 def test_alpha_survives_a_model_edit(tiny_model, use_model, model_steps):
@@ -399,8 +399,8 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     log = worker_log.read_text()
     assert [r.status for r in results] == ["review"] * 3 + ["published"], log
     served = [r.model for r in results[:3]]
-    assert {m["process"] for m in served} == {worker.pid}  # edited in the worker, not here
-    assert {m["pipeline_loads"] for m in served} == {1}  # loaded once for all three
+    assert {m.process for m in served} == {worker.pid}  # edited in the worker, not here
+    assert {m.pipeline_loads for m in served} == {1}  # loaded once for all three
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
 

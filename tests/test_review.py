@@ -283,8 +283,8 @@ def test_batch_sends_failed_checks_to_a_suspended_review(
 
     # best-of-N: both outputs of the tiny model (noise) failed; both wait, side by side
     assert len(result.candidates) == 2 and all(c.verdict == "review" and c.output for c in result.candidates)
-    assert result.model["candidates"] == 2
-    assert result.model["seconds"] == pytest.approx(sum(c.gpu_s for c in result.candidates), abs=0.01)
+    assert result.model.candidates == 2
+    assert result.model.seconds == pytest.approx(sum(c.gpu_s for c in result.candidates), abs=0.01)
     assert len({c.seed for c in result.candidates}) == 2
     page, token = served[0], "s3cret-token"
     request = urllib.request.Request(f"{page}/api/reviews", headers={"X-Retouch-Token": token})

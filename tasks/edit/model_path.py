@@ -10,13 +10,12 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, Op, Plan, Report
+from config.contracts import MODEL_OP, Candidate, Cost, Item, ItemResult, Job, ModelRun, Op, Plan, Report
 from config.model_config import ModelConfig
 from config.settings import Settings, get_settings
 from tasks.check.gate import reconsider
@@ -187,23 +186,24 @@ def model_result(
             confidence=round(t.report.confidence, 3),
             risk=round(t.report.risk, 4),
             findings=t.report.findings,
-            gpu_s=t.info.get("seconds", 0.0),
+            gpu_s=t.info.seconds,
             output=outputs[id(t)],
         )
         for t in tried
     ]
-    info = {
-        **chosen.info,
-        "seconds": round(sum(t.info.get("seconds", 0.0) for t in tried), 3),
-        "candidates": len(tried),
-        "composite": chosen.composite.summary(),
-        **({"references": list(item.references)} if item.references else {}),
-    }
+    info = chosen.info.model_copy(
+        update={
+            "seconds": round(sum(t.info.seconds for t in tried), 3),
+            "candidates": len(tried),
+            "composite": chosen.composite.summary(),
+            "references": list(item.references) or None,
+        }
+    )
     notes = list(given.picture.notes)
     if model.notice:
         notes.append(model.notice)
-    if "oom_retry" in chosen.info:
-        notes.append(chosen.info["oom_retry"])
+    if chosen.info.oom_retry:
+        notes.append(chosen.info.oom_retry)
     if len(tried) > 1:
         notes.append(
             f"{len(tried)} candidates tried (seeds {', '.join(str(t.seed) for t in tried)}); "
@@ -249,7 +249,7 @@ class Tried:
     """One model output: its seed, what the model reported, the composite and its checks."""
 
     seed: int
-    info: dict[str, Any]
+    info: ModelRun
     composite: Composite
     report: Report
 
@@ -407,17 +407,17 @@ def model_job(job: Job, out_dir: str, settings: Settings) -> ItemResult:
         return done
 
     def price(cpu_s: float, result: ItemResult) -> Cost:
-        info = result.model or {}
+        info = result.model or ModelRun()
         if result.cache_hit:  # served from the cache: no GPU touched
             return Cost(path="model", gpu_s=0.0, cpu_s=round(cpu_s, 4), usd=0.0)
-        if info.get("device") == "cuda":
-            gpu_s = info.get("seconds", 0.0)
+        if info.device == "cuda":
+            gpu_s = info.seconds
             return Cost(
                 path="model",
                 gpu_s=gpu_s,
-                gpu_type=info.get("gpu"),
+                gpu_type=info.gpu,
                 cpu_s=round(cpu_s, 4),
-                usd=settings.gpu_usd(gpu_s, info.get("gpu")),
+                usd=settings.gpu_usd(gpu_s, info.gpu),
             )
         return Cost(path="model", gpu_s=0.0, cpu_s=round(cpu_s, 4), usd=settings.cpu_usd(cpu_s))
 

@@ -9,11 +9,11 @@ import hashlib
 import math
 import os
 import time
-from typing import Any
 
 import cv2
 import numpy as np
 
+from config.contracts import ModelRun
 from config.model_config import ModelConfig
 from tasks.edit.qwen.errors import ModelOutOfMemory
 from tasks.edit.qwen.loader import LoadedModel, loads
@@ -85,7 +85,7 @@ def edit(
     seed: int,
     resize_back: bool = True,
     references: tuple[np.ndarray, ...] = (),
-) -> tuple[np.ndarray, dict[str, Any]]:
+) -> tuple[np.ndarray, ModelRun]:
     """Edit `pixels` (OpenCV layout) as `prompt` says; the result has the input's size, or with
     `resize_back=False` the pipeline's own working size (BGR, for tasks/edit/composite.py).
 
@@ -134,21 +134,20 @@ def edit(
         out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
         if resize_back and alpha is not None:
             out = np.dstack([out, alpha])
-        info = {
-            "model": config.model,
-            "seed": seed,
-            "steps": config.num_steps,
-            "true_cfg_scale": config.cfg_scale,
-            "working_size": tried[-1],
-            "device": model.device,
-            "gpu": model.device_name,
-            "version": model.version,
-            "seconds": round(time.perf_counter() - started, 3),
-            "process": os.getpid(),
-            "pipeline_loads": loads(),
-            "pictures": 1 + len(references),
-        }
-        if len(tried) > 1:
-            info["oom_retry"] = f"out of GPU memory at {tried[0]}; retried at {tried[-1]}"
+        info = ModelRun(
+            model=config.model,
+            seed=seed,
+            steps=config.num_steps,
+            true_cfg_scale=config.cfg_scale,
+            working_size=tried[-1],
+            device=model.device,
+            gpu=model.device_name,
+            version=model.version,
+            seconds=round(time.perf_counter() - started, 3),
+            process=os.getpid(),
+            pipeline_loads=loads(),
+            pictures=1 + len(references),
+            oom_retry=f"out of GPU memory at {tried[0]}; retried at {tried[-1]}" if len(tried) > 1 else None,
+        )
         return out, info
     raise ModelOutOfMemory(f"out of GPU memory at {' and at '.join(tried)}")

@@ -53,13 +53,13 @@ def audit_rows(results: list[ItemResult], batch: str | None) -> list[dict[str, A
             "event": "edit",
             "request": r.instruction,
             "image": r.image,
-            "model": (r.model or {}).get("model"),
-            "model_version": (r.model or {}).get("version"),
-            "seed": (r.model or {}).get("seed"),
+            "model": r.model.model if r.model else None,
+            "model_version": r.model.version if r.model else None,
+            "seed": r.model.seed if r.model else None,
             "output": r.output,
             "status": r.status,
             "who": r.requested_by,
-            "references": (r.model or {}).get("references"),
+            "references": r.model.references if r.model else None,
         }
         for r in results
         if r.route == "model"

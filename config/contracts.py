@@ -360,16 +360,23 @@ class Cost(BaseModel):
         return {k: v for k, v in handler(self).items() if v is not None}
 
 
-class ReviewDecision(BaseModel):
-    """A review of one item: the run waiting for a person, then what the person decided."""
+class ReviewAnswer(BaseModel):
+    """What a reviewer answers, wherever they answer: the Prefect form (flows/review.py:
+    ReviewForm), the review page and `retouch review` (retouch/review_page.py); kept in the
+    record of the review (ReviewDecision)."""
+
+    decision: Literal["approve", "reject", "re-edit"] | None = None  # None: not answered yet
+    reviewer: str = "anonymous"
+    note: str = ""
+    instruction: str | None = None  # re-edit: what the model should do instead
+    candidate: int | None = None  # approve: which model output tried (best-of-N), if not the shown one
+
+
+class ReviewDecision(ReviewAnswer):
+    """A review of one item: the run waiting for a person, then what the person answered."""
 
     flow_run: str | None = None  # the review-edit run
     item: str | None = None
-    decision: Literal["approve", "reject", "re-edit"] | None = None
-    reviewer: str | None = None
-    note: str | None = None
-    instruction: str | None = None  # a re-edit's new instruction
-    candidate: int | None = None  # which model output was approved (best-of-N), if not the shown one
     at: str | None = None  # ISO time of the decision (UTC)
     output: str | None = None  # where the decided picture is now
     re_edit_status: Status | None = None
@@ -377,7 +384,10 @@ class ReviewDecision(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_unset(self, handler):
-        return {k: v for k, v in handler(self).items() if v is not None}
+        data = handler(self)
+        if self.decision is None:  # still waiting: nobody has answered anything
+            data = {k: v for k, v in data.items() if k not in ReviewAnswer.model_fields}
+        return {k: v for k, v in data.items() if v is not None}
 
 
 class ModelRun(BaseModel):

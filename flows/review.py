@@ -25,7 +25,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
 
-from config.contracts import Item, ItemResult, ReviewDecision
+from config.contracts import Item, ItemResult, ReviewAnswer, ReviewDecision
 from config.settings import Settings, get_settings
 from routing import route
 from tasks.check.risk import in_words
@@ -39,14 +39,10 @@ from tasks.record.results import write_results_file
 REVIEW_DEPLOYMENT = "review-edit/review-edit"
 
 
-class ReviewForm(RunInput):
-    """The reviewer's answer (the form in the Prefect UI and the review page)."""
+class ReviewForm(RunInput, ReviewAnswer):
+    """The reviewer's answer as the form in the Prefect UI (the review page posts the same)."""
 
-    decision: Literal["approve", "reject", "re-edit"] = "approve"
-    note: str = ""
-    instruction: str | None = None  # for re-edit: what the model should do instead
-    reviewer: str = "anonymous"
-    candidate: int | None = None  # approve: which of the model outputs tried (default: the shown one)
+    decision: Literal["approve", "reject", "re-edit"]  # the form must say (its initial value: approve)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -169,12 +165,8 @@ def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str |
         wait_for_input=form, key="decision", timeout=settings.review_timeout_seconds
     )
     decision = ReviewDecision(
-        candidate=answer.candidate,
+        **answer.model_dump(include=set(ReviewAnswer.model_fields)),
         item=item.id,
-        decision=answer.decision,
-        reviewer=answer.reviewer,
-        note=answer.note,
-        instruction=answer.instruction,
         at=datetime.now(UTC).isoformat(timespec="seconds"),
         flow_run=str(flow_run.id),
         output=result.output,

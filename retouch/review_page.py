@@ -18,8 +18,8 @@ from uuid import UUID
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 
+from config.contracts import ReviewAnswer
 from config.settings import Settings, get_settings
 from tasks.check.risk import in_words
 from tasks.infra.signed_links import link_is_valid, link_key
@@ -28,14 +28,6 @@ from tasks.pixels.formats import content_type, sniff_format
 
 # what a signed link may open: one review's page, its pictures and its findings (GET only)
 _SIGNED_VIEW = re.compile(r"/(?:review|image|api/reviews)/([0-9a-f-]{36})(?:/[a-z0-9-]+)?")
-
-
-class Decision(BaseModel):
-    decision: str
-    note: str = ""
-    instruction: str | None = None
-    reviewer: str = "anonymous"
-    candidate: int | None = None  # approve this one of the model outputs tried (best-of-N)
 
 
 async def pending_reviews(with_paths: bool = False, starting: bool = False) -> list[dict[str, Any]]:
@@ -101,11 +93,11 @@ async def pending_reviews(with_paths: bool = False, starting: bool = False) -> l
     return pending
 
 
-async def decide(run_id: UUID, decision: Decision) -> None:
+async def decide(run_id: UUID, decision: ReviewAnswer) -> None:
     from prefect.flow_runs import aresume_flow_run
 
-    if decision.decision not in ("approve", "reject", "re-edit"):
-        raise HTTPException(422, f"unknown decision {decision.decision!r}")
+    if decision.decision is None:
+        raise HTTPException(422, "say approve, reject or re-edit")
     if decision.decision == "re-edit" and not (decision.instruction or "").strip():
         raise HTTPException(422, "a re-edit needs an instruction")
     if decision.candidate is not None:
@@ -195,7 +187,7 @@ def create_app() -> FastAPI:
         return [r for r in await pending_reviews() if r["id"] == str(run_id)]
 
     @app.post("/api/reviews/{run_id}")
-    async def post_decision(run_id: UUID, decision: Decision, request: Request) -> dict[str, str]:
+    async def post_decision(run_id: UUID, decision: ReviewAnswer, request: Request) -> dict[str, str]:
         if request.state.reviewer is None:  # a signed link shows a review; it cannot decide it
             raise HTTPException(401, "deciding takes a review token")
         if request.state.reviewer:  # a reviewer's own token names them: the form cannot

@@ -57,14 +57,15 @@ def _decide(
 
     from fastapi import HTTPException
 
-    from retouch.review_page import Decision, decide
+    from config.contracts import ReviewAnswer
+    from retouch.review_page import decide
 
     require_server("review")
     try:
         asyncio.run(
             decide(
                 UUID(run_id),
-                Decision(
+                ReviewAnswer(
                     decision=decision,
                     note=note,
                     reviewer=reviewer,

@@ -109,20 +109,28 @@ class FormatParams(Params):
     max_mb: float | None = Field(None, gt=0)
 
 
-class ConformParams(Params):
-    """A marketplace preset's rules (routing/presets.toml), carried out by tasks/edit/conform.py."""
+class PresetRules(BaseModel):
+    """What a marketplace preset may require (routing/presets.toml; None or False: no such rule).
+    A preset is these rules with a name (routing/presets.py: Preset); the conform op carries them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    background: str | None = Field(None, description="'white': a pure white background")
+    fill: float | None = Field(None, description="the product's share of the frame")
+    longest: int | None = Field(None, description="the long side, in px")
+    min_longest: int | None = Field(None, description="at least this long side (refused below)")
+    min_side: int | None = Field(None, description="at least this short side (refused below)")
+    size: tuple[int, int] | None = Field(None, description="exactly [w, h] px")
+    aspect: Pair | None = None
+    format: str | None = None
+    no_text: bool = Field(False, description="no text on the picture (audited)")
+
+
+class ConformParams(Params, PresetRules):
+    """A marketplace preset's rules, carried out by tasks/edit/conform.py."""
 
     preset: str
     version: int
-    background: str | None = None
-    fill: float | None = None
-    longest: int | None = None
-    min_longest: int | None = None
-    min_side: int | None = None
-    size: tuple[int, int] | None = None
-    aspect: Pair | None = None
-    format: str | None = None
-    no_text: bool = False
 
 
 class OpSpec(BaseModel):
@@ -197,4 +205,4 @@ COLOUR_OPS = tuple(spec.name for spec in SPECS if spec.kind == "colour")
 #: adjustments that go one way, and the signed parameter that says which
 ADJUSTMENT_AMOUNT = {spec.name: spec.adjusts for spec in SPECS if spec.adjusts}
 #: the rules a marketplace preset may set
-PRESET_RULES = tuple(name for name in ConformParams.model_fields if name not in ("when", "preset", "version"))
+PRESET_RULES = tuple(PresetRules.model_fields)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
 from config.contracts import Op
-from config.ops import PRESET_RULES
+from config.ops import PRESET_RULES, PresetRules
 
 DEFAULT_PATH = Path(__file__).with_name("presets.toml")
 RULES = PRESET_RULES  # config/ops.py: the conform op's parameters
@@ -19,24 +18,16 @@ class PresetError(ValueError):
     """An unknown preset or a malformed presets file; one line."""
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(PresetRules):
+    """A named, versioned set of a marketplace's rules (config/ops.py: PresetRules)."""
+
     name: str
     version: int
-    description: str
-    background: str | None = None
-    fill: float | None = None
-    longest: int | None = None
-    min_longest: int | None = None
-    min_side: int | None = None
-    size: tuple[int, int] | None = None
-    aspect: tuple[float, float] | None = None
-    format: str | None = None
-    no_text: bool = False
-    source: str = field(default="", compare=False)
-    aliases: tuple[str, ...] = field(default=(), compare=False)
+    description: str = ""
+    source: str = ""  # the file it was read from
+    aliases: tuple[str, ...] = ()
     # what a wrong published image costs for this marketplace (the gate's publish threshold)
-    wrong_publish_usd: float | None = field(default=None, compare=False)
+    wrong_publish_usd: float | None = None
 
     @property
     def label(self) -> str:
@@ -66,9 +57,9 @@ def _parsed(path: str, mtime_ns: int) -> dict[str, Preset]:
             raise PresetError(f"{path}: preset {name!r} has unknown rules {sorted(unknown)} (known: {RULES})")
         rules = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items() if k in RULES}
         presets[name] = Preset(
-            name,
-            int(spec.get("version", 1)),
-            spec.get("description", ""),
+            name=name,
+            version=int(spec.get("version", 1)),
+            description=spec.get("description", ""),
             source=str(path),
             aliases=tuple(spec.get("aliases", ())),
             wrong_publish_usd=spec.get("wrong_publish_usd"),
@@ -119,6 +110,6 @@ def named_preset(text: str, presets: dict[str, Preset] | None = None) -> Preset 
 
 def preset_ops(spec: Preset) -> tuple[Op, ...]:
     """The OpenCV ops that make a picture meet `spec` (tasks/edit/conform.py), then its format."""
-    rules = {k: v for k, v in asdict(spec).items() if k in RULES and v not in (None, False)}
+    rules = {k: v for k, v in spec.model_dump().items() if k in RULES and v not in (None, False)}
     ops = (Op("conform", {"preset": spec.name, "version": spec.version, **rules}),)
     return (*ops, Op("format", {"format": spec.format})) if spec.format else ops

@@ -372,7 +372,7 @@ def _checked(make: Callable[[np.ndarray, dict], np.ndarray]):
 
 def _conform(img: np.ndarray, p: dict) -> np.ndarray:
     rules = {k: v for k, v in p.items() if k not in ("preset", "version", "when")}
-    return conform(img, Preset(p["preset"], p["version"], "", **rules))
+    return conform(img, Preset(name=p["preset"], version=p["version"], **rules))
 
 
 def _no_larger(make: Callable[[np.ndarray, dict], np.ndarray]):

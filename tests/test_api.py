@@ -346,6 +346,8 @@ def test_templates_route_preview_health_and_docs(api):
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     accepted = schema["paths"]["/v1/batches"]["post"]["responses"]["202"]["content"]["application/json"]
     assert accepted["schema"]["$ref"].endswith("/JobAccepted")
+    job = schema["paths"]["/v1/edits/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert job["schema"]["$ref"].endswith("/JobView")
     assert requests.get(f"{url}/docs").status_code == 200
 
 

@@ -6,7 +6,7 @@ retouch/api/service.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,12 +83,34 @@ class BatchRequest(BaseModel):
     id: str | None = Field(None, description="a client id: the same id again answers with the same batch")
 
 
+STATUS = "queued | running | published | review | rejected | failed | cancelled"
+
+
+class JobUrls(BaseModel):
+    """Where a job is followed."""
+
+    get: str
+    cancel: str
+    output: str = Field(description="the edited picture, once published")
+
+
 class JobAccepted(BaseModel):
     """A job queued (or found again by its client id)."""
 
     id: str
-    status: str = Field(description="queued | running | published | review | rejected | failed | cancelled")
-    urls: dict[str, str] = Field(description="get, cancel, output")
+    status: str = Field(description=STATUS)
+    urls: JobUrls
+
+
+class JobView(JobAccepted):
+    """A job as its client sees it: its status now, what it was asked, its result once there is one
+    (an edit's line of results.jsonl; a batch's summary)."""
+
+    kind: Literal["edit", "batch"]
+    created_at: str = Field(description="ISO time, UTC")
+    updated_at: str
+    instruction: str | None = None
+    result: Any = None
 
 
 class SessionStart(BaseModel):

@@ -23,6 +23,7 @@ from typing import Any
 from config.contracts import Item, ItemResult
 from config.settings import Settings
 from retouch.api.errors import BadInput, Refused
+from retouch.api.models import JobUrls, JobView
 from routing import route
 from tasks.infra.errors import one_line
 from tasks.infra.signed_links import link_is_valid, sign_query
@@ -246,24 +247,20 @@ class Service:
                 return {**job, "status": line["status"], "result": line}
         return job
 
-    def job_view(self, job: dict[str, Any], base: str) -> dict[str, Any]:
+    def job_view(self, job: dict[str, Any], base: str) -> JobView:
         """The job as a client sees it: its status now and its URLs."""
         job = self.current(job)
-        urls = {
-            "get": f"{base}/v1/edits/{job['id']}",
-            "cancel": f"{base}/v1/edits/{job['id']}/cancel",
-            "output": f"{base}/v1/edits/{job['id']}/output",
-        }
-        return {
-            "id": job["id"],
-            "status": job["status"],
-            "kind": job["kind"],
-            "created_at": job["created_at"],
-            "updated_at": job["updated_at"],
-            "instruction": job["request"].get("instruction"),
-            "result": job["result"],
-            "urls": urls,
-        }
+        at = f"{base}/v1/edits/{job['id']}"
+        return JobView(
+            id=job["id"],
+            status=job["status"],
+            kind=job["kind"],
+            created_at=job["created_at"],
+            updated_at=job["updated_at"],
+            instruction=job["request"].get("instruction"),
+            result=job["result"],
+            urls=JobUrls(get=at, cancel=f"{at}/cancel", output=f"{at}/output"),
+        )
 
     def _results_line(self, job_id: str) -> dict[str, Any] | None:
         path = self.folder(job_id) / "results.jsonl"

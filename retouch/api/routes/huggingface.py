@@ -60,7 +60,8 @@ def edit_now(
         return Response(picture, media_type=media, headers=headers)
     if result["status"] == "review":
         view = service.job_view(service.owned(job["id"], key), url)
-        return JSONResponse({"status": "review", "id": job["id"], "urls": view["urls"]}, 202, headers=headers)
+        body = {"status": "review", "id": job["id"], "urls": view.urls.model_dump()}
+        return JSONResponse(body, 202, headers=headers)
     if result["status"] == "rejected":
         return JSONResponse({"error": f"instruction rejected: {result['error']}"}, 400, headers=headers)
     return JSONResponse({"error": result.get("error") or "the edit failed"}, 500, headers=headers)

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from retouch.api.deps import Api, BaseUrl, Key
 from retouch.api.errors import BadInput, Refused
 from retouch.api.inputs import checked, image_bytes
-from retouch.api.models import BatchItem, BatchRequest, EditRequest, JobAccepted
+from retouch.api.models import BatchItem, BatchRequest, EditRequest, JobAccepted, JobView
 from retouch.api.service import Service
 from tasks.pixels.formats import content_type, sniff_format
 from tasks.record.ledger.api import get_job, jobs_of
@@ -80,13 +80,13 @@ def queue_edit(service: Service, key: str, edit: EditRequest, data: bytes | None
 
 
 @router.get("/v1/edits")
-def list_edits(service: Api, key: Key, url: BaseUrl, limit: int = 50) -> list[dict[str, Any]]:
+def list_edits(service: Api, key: Key, url: BaseUrl, limit: int = 50) -> list[JobView]:
     """This key's latest jobs, newest first (the operator page's history)."""
     return [service.job_view(job, url) for job in jobs_of(service.url, key, limit)]
 
 
 @router.get("/v1/edits/{job_id}")
-def get_edit(job_id: str, service: Api, key: Key, url: BaseUrl) -> dict[str, Any]:
+def get_edit(job_id: str, service: Api, key: Key, url: BaseUrl) -> JobView:
     """`status`: queued | running | published | review | rejected | failed | cancelled, and
     the result line (as in results.jsonl) once there is one."""
     return service.job_view(service.owned(job_id, key), url)
@@ -111,7 +111,7 @@ def get_input(job_id: str, service: Api, key: Key) -> Response:
 
 
 @router.post("/v1/edits/{job_id}/cancel")
-def cancel_edit(job_id: str, service: Api, key: Key, url: BaseUrl) -> dict[str, Any]:
+def cancel_edit(job_id: str, service: Api, key: Key, url: BaseUrl) -> JobView:
     """Cancel a queued job (409 once it runs)."""
     return service.job_view(service.cancel(job_id, key), url)
 
@@ -155,5 +155,5 @@ def signed_file(job_id: str, request: Request, service: Api) -> Response:
     return Response(data, media_type=media)
 
 
-def accepted(view: dict[str, Any]) -> JobAccepted:
-    return JobAccepted(id=view["id"], status=view["status"], urls=view["urls"])
+def accepted(view: JobView) -> JobAccepted:
+    return JobAccepted(id=view.id, status=view.status, urls=view.urls)

@@ -118,7 +118,7 @@ def edit_with_model(item: Item, plan: Plan, out_dir: str, settings: Settings) ->
         return publish_labelled(given, final, item, plan, out_dir, settings, status), final
 
     uri, final = deliver(chosen)
-    outputs = {id(t): uri if t is chosen else (deliver(t)[0] if status == "review" else None) for t in tried}
+    outputs = [uri if t is chosen else (deliver(t)[0] if status == "review" else None) for t in tried]
     # 6. record
     result = model_result(item, plan, given, model, tried, chosen, status, uri, final, outputs)
     remember_edit(settings.ledger_url, key, uri, result)
@@ -175,7 +175,7 @@ def model_result(
     status: str,
     uri: str,
     final: np.ndarray,
-    outputs: dict[int, str | None],
+    outputs: list[str | None],
 ) -> ItemResult:
     """The item's result: the chosen candidate's checks and output, every candidate tried, the
     model's run and the notes a reader needs (a notice of the model, an OOM retry, the seeds)."""
@@ -187,9 +187,9 @@ def model_result(
             risk=round(t.report.risk, 4),
             findings=t.report.findings,
             gpu_s=t.info.seconds,
-            output=outputs[id(t)],
+            output=output,
         )
-        for t in tried
+        for t, output in zip(tried, outputs, strict=True)
     ]
     info = chosen.info.model_copy(
         update={

@@ -323,17 +323,18 @@ def apply_op(
     img: np.ndarray, op: Op, max_pixels: int = Limits.max_output_pixels, max_side: int = Limits.max_side
 ) -> np.ndarray:
     """Apply one OpenCV op of a plan (none, when the picture does not meet its condition): its
-    params checked against its spec (config/ops.py) first, then its function below."""
+    params checked against its spec (config/ops.py) first, then its function below, which gets
+    them as the spec reads them (its defaults filled in, nothing unset)."""
     if op.name == MODEL_OP:
         raise OpError("this op needs the image model")
     spec = OPS.get(op.name)
     if spec is None:
         raise OpError(f"unknown op {op.name!r} (the OpenCV ops: {', '.join(OPS)})")
-    spec.check(op.params)
+    params = spec.check(op.params).model_dump(exclude_none=True)  # with the spec's defaults
     h, w = img.shape[:2]
-    if not condition_holds(op.params.get("when"), w, h):
+    if not condition_holds(params.get("when"), w, h):
         return img
-    return APPLY[op.name](img, op.params, max_pixels, max_side)
+    return APPLY[op.name](img, params, max_pixels, max_side)
 
 
 def _crop(img: np.ndarray, p: dict, max_pixels: int, max_side: int) -> np.ndarray:
@@ -383,7 +384,7 @@ def _no_larger(make: Callable[[np.ndarray, dict], np.ndarray]):
 #: one function per op of config/ops.py: (pixels, params, max pixels, max side) -> pixels
 APPLY: dict[str, Callable[[np.ndarray, dict, int, int], np.ndarray]] = {
     "crop": _crop,
-    "trim": _no_larger(lambda img, p: trim(img, p.get("tolerance", 12))),
+    "trim": _no_larger(lambda img, p: trim(img, p["tolerance"])),
     "resize": _resize,
     "rotate": _rotate,
     "flip": _no_larger(lambda img, p: flip(img, p["axis"])),
@@ -395,7 +396,7 @@ APPLY: dict[str, Callable[[np.ndarray, dict, int, int], np.ndarray]] = {
     "pad": _checked(pad),
     "sharpen": _no_larger(lambda img, p: sharpen(img, p["amount"])),
     "blur": _no_larger(lambda img, p: blur(img, p["sigma"])),
-    "sepia": _no_larger(lambda img, p: sepia(img, p.get("strength", 1.0))),
+    "sepia": _no_larger(lambda img, p: sepia(img, p["strength"])),
     "format": _no_larger(lambda img, p: img),  # applied when the result is encoded
     "conform": _checked(_conform),
 }

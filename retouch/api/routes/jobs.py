@@ -128,9 +128,10 @@ def create_batch(body: BatchRequest, service: Api, key: Key, url: BaseUrl) -> Jo
     else:
         rows, inputs = [], []
         for n, given in enumerate(body.items or []):
-            row = given.model_dump(exclude_unset=True) if isinstance(given, BatchItem) else {}
-            if isinstance(given, dict):
-                row = dict(given)
+            if isinstance(given, BatchItem):
+                row = given.model_dump(exclude_unset=True)
+            else:  # a row that is no item ({"id": 5}, "x") is that row's failed result
+                row = dict(given) if isinstance(given, dict) else {}
             try:
                 inputs.append(image_bytes(row.get("image"), service.settings, f"items[{n}].image"))
                 row.pop("error", None)

@@ -13,7 +13,9 @@ from routing.clauses import STATED_NUMBER
 from routing.conditions import describe_condition
 from routing.library import asked_back
 from routing.request import Masked
+from routing.scope import with_scope
 from routing.templates import Templates
+from routing.vocabulary import load_vocabulary
 
 
 def conditional(condition: tuple[dict, str], read: Callable[[str], Plan]) -> Plan:
@@ -58,6 +60,7 @@ def corrected(
             if plan.route == "model":  # the model reads the whole request: "make it …" says what "it" is
                 whole = Op(MODEL_OP, {"prompt": masked.text})
                 plan = replace(plan, ops=tuple(whole if op.name == MODEL_OP else op for op in plan.ops))
+                plan = with_scope(plan, load_vocabulary())  # "make it oak": of the background
             return replace(plan, reason=f"{plan.reason}; {note}")
     return Plan.reject(
         f"unclear request: it corrects itself ({last.group().strip()!r}); say only the edit you want",

@@ -35,6 +35,7 @@ from routing.presets import named_preset, preset_ops
 from routing.reader import Reader, load_reader
 from routing.request import QUOTE_CHARS, Clause, Masked, mask_quotes, read_clause
 from routing.safety import NAMED_PERSON_REASON, named_person, refusal
+from routing.scope import with_scope
 from routing.second_reading import READER_CONFIRMS, reads_as_context, second_reading
 from routing.slots import PlanError
 from routing.templates import Templates, load_templates
@@ -182,7 +183,7 @@ def _read(
     if kept_things and any(op.name in COLOUR_OPS for op in draft.ops):
         # "调亮，别动背景": a tone change of everything but one part is a local edit
         ops = ", ".join(op.name for op in draft.ops)
-        return Plan(
+        plan = Plan(
             "model",
             (Op(MODEL_OP, {"prompt": display}),),
             min(draft.confidence, 0.75),
@@ -190,6 +191,7 @@ def _read(
             intent=Intent("edit", keep=keep),
             constraints=constraints,
         )
+        return with_scope(plan, v)
     return _opencv_plan(draft, constraints, masked, said, t, image_size, reader)
 
 
@@ -318,7 +320,7 @@ def _model_plan(
         return Plan.reject(
             f"unclear request: {unclear}", 0.8, unparsed=tuple(unparsed), **asked_back(said, intent.action)
         )
-    return Plan(
+    plan = Plan(
         "model",
         tuple(ops),
         draft.confidence,
@@ -327,6 +329,7 @@ def _model_plan(
         constraints=constraints,
         unparsed=tuple(unparsed),
     )
+    return with_scope(plan, v)
 
 
 def _opencv_plan(

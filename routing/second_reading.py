@@ -13,6 +13,7 @@ from routing.normalize import fold_width, normalise
 from routing.reader import Reader
 from routing.request import QUOTE_CHARS, mask_quotes
 from routing.safety import sensitive_concepts
+from routing.scope import with_scope
 from routing.verify import CONFIDENCE_FLOOR, unclear_model_request
 from routing.vocabulary import load_vocabulary
 
@@ -93,10 +94,11 @@ def second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
             return plan
         masked = mask_quotes(display)
         said = normalise(masked.text)
-        intent = read_intent(said, masked, (), load_vocabulary())
+        v = load_vocabulary()
+        intent = read_intent(said, masked, (), v)
         if unclear_model_request(intent, said):
             return plan
-        return Plan(
+        plan = Plan(
             "model",
             (Op(MODEL_OP, {"prompt": display}),),
             CONFIDENCE_FLOOR,
@@ -104,4 +106,5 @@ def second_reading(plan: Plan, instruction: str, reader: Reader) -> Plan:
             f"(read by the learned reader, {p['model']:.2f})",
             intent=intent,
         )
+        return with_scope(plan, v)
     return plan

@@ -530,6 +530,22 @@ def test_plans_round_trip_through_json():
     assert Plan.from_dict(plan.to_dict()) == plan
 
 
+@pytest.mark.parametrize(
+    ("instruction", "scope"),
+    [
+        ("把背景换成纯白色", "background"),
+        ("blur the background a little", "background"),
+        ("make the whole photo look like a watercolour painting", "global"),
+        ("remove the logo on the mug", "local"),
+        ("把白色T恤改成条纹款", "local"),
+        ("make the background grey, no wait, make it a light oak wood texture", "background"),
+    ],
+)
+def test_a_model_plan_says_what_the_edit_may_change(instruction, scope):
+    """The scope the checks hold an edit to is read once, by the router, into the intent."""
+    assert route(instruction).intent.scope == scope
+
+
 def test_what_was_not_understood_is_shown_and_lowers_confidence():
     plan = route("crop to 1:1, qwertyuiop")
     assert plan.route == "opencv" and plan.unparsed == ("qwertyuiop",)

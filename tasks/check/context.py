@@ -18,6 +18,7 @@ from config.contracts import MODEL_OP, Intent, Plan
 from config.ops import RESIZING_OPS
 from config.thresholds import Thresholds
 from routing.normalize import normalise
+from routing.scope import scope_of
 from routing.vocabulary import load_vocabulary
 from tasks.check.colour import lab_of_bgr
 from tasks.check.measures import Frames, bgr, changed_mask, difference, grey, high_pass, ssim_map
@@ -42,19 +43,18 @@ class Expectation:
 
 def expectation(instruction: str | None, plan: Plan | None) -> Expectation:
     """What the request lets change: a local part (and where), everything but the product, or
-    the whole look; and whether the frame's size may change."""
-    text = normalise(instruction or "")
+    the whole look (the scope the router put in the intent; read from the words only for a plan
+    cached before it did, or for no plan); and whether the frame's size may change."""
     ops = plan.ops if plan else ()
-    prompt = normalise(plan.model_prompt or "") if plan and plan.model_prompt else text
-    opencv_only = bool(ops) and all(op.name != MODEL_OP for op in ops)
     intent = plan.intent if plan else None
     words = load_vocabulary()
-    if opencv_only or (intent and intent.action == "style") or words.global_scope.search(prompt):
-        scope = "global"
-    elif (intent and intent.action in ("background", "blur")) or words.background_scope.search(prompt):
-        scope = "background"
+    prompt = normalise((plan.model_prompt if plan else None) or instruction or "")
+    if bool(ops) and all(op.name != MODEL_OP for op in ops):
+        scope = "global"  # OpenCV edits the whole picture
+    elif intent is not None and intent.scope is not None:
+        scope = intent.scope
     else:
-        scope = "local"
+        scope = scope_of(intent.action if intent else None, prompt, words)
     region = None
     if scope == "local":  # the router's region, from the vocabulary the checks share with it
         named = intent.region if intent else words.region_in(prompt)

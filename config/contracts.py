@@ -1,50 +1,107 @@
 """The typed contracts passed between steps: the router's Plan, an Item, a Job, a check's
 Finding and Report, an ItemResult with its Cost, and a ReviewDecision.
 
-They are serialised only at the edges (results.jsonl, artifacts, webhooks, the CLI's JSON);
-`docs/results.schema.json` is generated from ItemResult (`python -m config.contracts`).
-Plans and findings are pydantic dataclasses (positional construction in the router and the
-checks); the rest are pydantic models.
+They are serialised only at the edges (results.jsonl, artifacts, webhooks, the CLI's JSON), and
+by pydantic both ways; `docs/results.schema.json` is generated from ItemResult (`python -m
+config.contracts`). Plans and findings are pydantic dataclasses (positional construction in the
+router and the checks); the rest are pydantic models.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from functools import cache
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
 
-from config.ops import ROUTABLE_OPS
+from config.ops import MODEL_OP, MODEL_SPEC, ROUTABLE_OPS, Params, spec_of
 
 Route = Literal["opencv", "model", "reject"]
+#: what an edit may change: a local part, everything but the product, or the whole look
+Scope = Literal["local", "background", "global"]
 
 #: Operations done by OpenCV in-process that a request may name (config/ops.py: one spec each).
 OPENCV_OPS = ROUTABLE_OPS
-#: The one operation that needs the image model: an edit described in words.
-MODEL_OP = "model"
 #: What a model edit does, as far as the checks need to know.
 ACTIONS = ("blur", "text", "background", "style", "move", "remove", "recolour", "add", "replace", "edit")
 
 
+class _Serialised:
+    """JSON at the edges by pydantic, for the contracts that are pydantic dataclasses: `to_dict`
+    leaves out the fields at their defaults when `_compact` (a plan, an intent), and `from_dict`
+    validates what it reads (a cached plan, a session's round)."""
+
+    _compact: ClassVar[bool] = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return _adapter(type(self)).dump_python(self, mode="json", exclude_defaults=self._compact)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        return _adapter(cls).validate_python(data)
+
+
+@cache
+def _adapter(cls: type) -> TypeAdapter:
+    return TypeAdapter(cls)
+
+
+#: an op as JSON, read and written: {"op": name, **params}
+_OP_JSON = {
+    "type": "object",
+    "description": "one step: the op's name, then its parameters (config/ops.py)",
+    "properties": {"op": {"type": "string", "description": "an OpenCV op or 'model'"}},
+    "required": ["op"],
+    "additionalProperties": True,
+}
+
+
 @dataclass(frozen=True)
-class Op:
-    """One step of a plan: `name` is an entry of OPENCV_OPS or MODEL_OP, `params` its arguments."""
+class Op(_Serialised):
+    """One step of a plan: `name` is an entry of OPENCV_OPS or MODEL_OP, `params` its arguments;
+    `args` is them as the op's spec reads them (config/ops.py), or OpError naming the parameter
+    that is wrong. A draft may hold an op still missing its parameters (the router fills them from
+    another clause or asks back); a Plan never does. As JSON: {"op": name, **params}."""
 
     name: str
     params: dict[str, Any] = Field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.name, **self.params}
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "op" in data:
+            params = dict(data)
+            return {"name": params.pop("op"), "params": params}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler) -> dict[str, Any]:
+        data = handler(self)
+        return {"op": data["name"], **data.get("params", {})}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Op:
-        params = dict(data)
-        return cls(params.pop("op"), params)
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return dict(_OP_JSON)  # what is read and written (a flow's parameters are checked by it)
+
+    @property
+    def args(self) -> Params:
+        """The params as the op's pydantic model (ModelParams for the image model's step)."""
+        return (MODEL_SPEC if self.name == MODEL_OP else spec_of(self.name)).check(self.params)
 
 
 @dataclass(frozen=True)
-class Colour:
+class Colour(_Serialised):
     """A named colour: canonical English name, sRGB value, and whether it means "exactly this"."""
 
     name: str
@@ -52,45 +109,25 @@ class Colour:
     pure: bool = False
     alpha: int = 255
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "rgb": list(self.rgb)}
-        if self.pure:
-            out["pure"] = True
-        if self.alpha != 255:
-            out["alpha"] = self.alpha
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Colour:
-        return cls(
-            data["name"], tuple(data["rgb"]), bool(data.get("pure", False)), int(data.get("alpha", 255))
-        )
-
 
 @dataclass(frozen=True)
-class Region:
+class Region(_Serialised):
     """A part of the frame named in words: (x range, y range) as fractions of width and height."""
 
     name: str
     box: tuple[tuple[float, float], tuple[float, float]]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "box": [list(self.box[0]), list(self.box[1])]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Region:
-        (x0, x1), (y0, y1) = data["box"]
-        return cls(data["name"], ((x0, x1), (y0, y1)))
-
 
 @dataclass(frozen=True)
-class Intent:
+class Intent(_Serialised):
     """What a model edit asks for, structured for the post-checks to verify.
 
     `action` is one of ACTIONS; `target` the words naming what is edited; `colour` the colour
     asked for; `source_colour` the colour that names the object ("the orange suit", "白色T恤");
     `old_text`/`new_text` the quoted words of a text edit; `region` where in the frame the edit
-    belongs; `keep` what must stay unchanged ("background", "logo", "everything else").
+    belongs; `keep` what must stay unchanged ("background", "logo", "everything else"); `scope`
+    what the edit may change: a local part, everything but the product, or the whole look (set
+    by the router, routing/scope.py; None in plans cached before it was).
     """
 
     action: str
@@ -102,39 +139,11 @@ class Intent:
     language: str | None = None  # the language text is to be translated into
     region: Region | None = None
     keep: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.action}
-        for key in ("target", "old_text", "new_text", "language"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        if self.colour:
-            out["colour"] = self.colour.to_dict()
-        if self.source_colour:
-            out["source_colour"] = self.source_colour.to_dict()
-        if self.region:
-            out["region"] = self.region.to_dict()
-        if self.keep:
-            out["keep"] = list(self.keep)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Intent:
-        return cls(
-            action=data["action"],
-            target=data.get("target"),
-            colour=Colour.from_dict(data["colour"]) if data.get("colour") else None,
-            source_colour=Colour.from_dict(data["source_colour"]) if data.get("source_colour") else None,
-            old_text=data.get("old_text"),
-            new_text=data.get("new_text"),
-            language=data.get("language"),
-            region=Region.from_dict(data["region"]) if data.get("region") else None,
-            keep=tuple(data.get("keep", ())),
-        )
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(_Serialised):
     """What to do with one (instruction, image): the route, the ordered ops, and why.
 
     `constraints` are what the instruction forbids ("no-crop", "keep-aspect", "keep: 背景");
@@ -153,44 +162,21 @@ class Plan:
     suggestion: str | None = None
     choices: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _well_formed(self) -> Plan:
+        for op in self.ops:
+            op.args  # noqa: B018 (OpError, a ValueError, naming the parameter that is wrong)
+        return self
+
+    @field_serializer("confidence")
+    def _rounded(self, value: float) -> float:
+        return round(value, 3)
+
     @property
     def model_prompt(self) -> str | None:
         """The words sent to the image model, or None for an OpenCV-only plan."""
         prompts = [op.params["prompt"] for op in self.ops if op.name == MODEL_OP]
         return "; ".join(prompts) if prompts else None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "route": self.route,
-            "ops": [op.to_dict() for op in self.ops],
-            "confidence": round(self.confidence, 3),
-            "reason": self.reason,
-        }
-        if self.intent:
-            out["intent"] = self.intent.to_dict()
-        if self.constraints:
-            out["constraints"] = list(self.constraints)
-        if self.unparsed:
-            out["unparsed"] = list(self.unparsed)
-        if self.suggestion:
-            out["suggestion"] = self.suggestion
-        if self.choices:
-            out["choices"] = list(self.choices)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Plan:
-        return cls(
-            route=data["route"],
-            ops=tuple(Op.from_dict(op) for op in data.get("ops", ())),
-            confidence=float(data["confidence"]),
-            reason=data["reason"],
-            intent=Intent.from_dict(data["intent"]) if data.get("intent") else None,
-            constraints=tuple(data.get("constraints", ())),
-            unparsed=tuple(data.get("unparsed", ())),
-            suggestion=data.get("suggestion"),
-            choices=tuple(data.get("choices", ())),
-        )
 
     @classmethod
     def reject(
@@ -211,7 +197,7 @@ class Plan:
 
 
 @dataclass
-class Finding:
+class Finding(_Serialised):
     """One measure of an edit: its value, the level a person would call wrong (`threshold`),
     whether it is inside it, and why, in words.
 
@@ -220,6 +206,8 @@ class Finding:
     threshold in units of the measure's spread (negative inside, positive outside): what the
     risk model (tasks/check/risk.py) reads.
     """
+
+    _compact: ClassVar[bool] = False
 
     check: str
     value: float | None
@@ -230,25 +218,17 @@ class Finding:
     measured: bool = True
     badness: float | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "value": self.value,
-            "threshold": self.threshold,
-            "passed": self.passed,
-            "measured": self.measured,
-            "message": self.message,
-        }
-
 
 @dataclass
-class Report:
+class Report(_Serialised):
     """All findings of one edit, the risk they add up to, and the verdict.
 
     `risk` is the calibrated probability that the edit is wrong (tasks/check/risk.py); the edit
     is published when it is below `threshold` (set by what a review and a wrong published image
     cost). `drivers` are the measures that raised the risk most, in plain words.
     """
+
+    _compact: ClassVar[bool] = False
 
     verdict: Literal["publish", "review"]
     confidence: float
@@ -258,16 +238,13 @@ class Report:
     drivers: list[str] = Field(default_factory=list)
     model: str | None = None  # which of the risk model's parts judged it (the intent's action)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "confidence": round(self.confidence, 3),
-            "risk": round(self.risk, 4),
-            "threshold": round(self.threshold, 4),
-            "drivers": list(self.drivers),
-            "model": self.model,
-            "findings": [f.to_dict() for f in self.findings],
-        }
+    @field_serializer("confidence")
+    def _three_places(self, value: float) -> float:
+        return round(value, 3)
+
+    @field_serializer("risk", "threshold")
+    def _four_places(self, value: float) -> float:
+        return round(value, 4)
 
     @property
     def failed(self) -> list[Finding]:
@@ -443,7 +420,7 @@ class ItemResult(BaseModel):
     checks: list[Finding] = Field(default_factory=list)
     image: str | None = None
     instruction: str | None = None
-    ops: list[dict[str, Any]] = Field(default_factory=list)
+    ops: list[Op] = Field(default_factory=list)
     reason: str | None = None
     confidence: float | None = None
     width: int | None = None

@@ -7,9 +7,10 @@ its name and held to this registry by tests/test_ops.py: how it is read (a build
 routing/builders.py and phrasing in routing/templates.toml [ops.NAME]) and how it is done (a
 function in tasks/edit/opencv_ops.py). Layers keep those apart: the router never imports OpenCV.
 
-An op's params stay a plain dict in `Op` (JSON at the edges, cached plans, results); `OpSpec.check`
-validates one against its model, and the OpenCV path does so before any pixel is touched, so a
-malformed plan says which parameter is wrong instead of failing with a KeyError.
+An op's params stay a plain dict in `Op` (JSON at the edges, cached plans, results), checked
+against its spec's model whenever an `Op` is made (`OpSpec.check`), so a malformed plan says which
+parameter is wrong where it is made instead of failing with a KeyError where it is used; `Op.args`
+is them as that model. The image model's step has a spec of its own (MODEL_SPEC).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-Kind = Literal["geometry", "colour", "format", "preset"]
+Kind = Literal["geometry", "colour", "format", "preset", "model"]
 Pair = tuple[float, float]
 
 
@@ -109,6 +110,10 @@ class FormatParams(Params):
     max_mb: float | None = Field(None, gt=0)
 
 
+class ModelParams(Params):
+    prompt: str = Field(min_length=1, description="what the image model is asked to do, in words")
+
+
 class PresetRules(BaseModel):
     """What a marketplace preset may require (routing/presets.toml; None or False: no such rule).
     A preset is these rules with a name (routing/presets.py: Preset); the conform op carries them."""
@@ -193,6 +198,20 @@ SPECS = (
     ),
 )
 OPS: dict[str, OpSpec] = {spec.name: spec for spec in SPECS}
+#: the one step that needs the image model: an edit described in words
+MODEL_OP = "model"
+MODEL_SPEC = OpSpec(
+    name=MODEL_OP, kind="model", params=ModelParams, routable=False, summary="an edit in words, on the GPU"
+)
+
+
+def spec_of(name: str) -> OpSpec:
+    """The spec of an OpenCV op, or OpError listing the ops there are."""
+    spec = OPS.get(name)
+    if spec is None:
+        raise OpError(f"unknown op {name!r} (the OpenCV ops: {', '.join(OPS)})")
+    return spec
+
 
 #: the ops a request may name, in the order the README documents them
 ROUTABLE_OPS = tuple(spec.name for spec in SPECS if spec.routable)

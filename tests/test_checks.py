@@ -192,8 +192,8 @@ def test_findings_have_value_threshold_and_message():
     report = verdict(before, paint(vae(before), 0.5, 0.5, 0.18), "把中间的杯子改成红色")
     as_dict = report.to_dict()
     json.dumps(as_dict)  # plain JSON types only
-    for finding in as_dict["findings"]:
-        assert set(finding) == {"check", "value", "threshold", "passed", "measured", "message"}
+    for finding in as_dict["findings"]:  # as in results.jsonl: with what the risk model read
+        assert set(finding) == {"check", "value", "threshold", "passed", "measured", "message", "badness"}
         assert finding["message"]
     assert {"verdict", "risk", "threshold", "drivers", "model"} <= set(as_dict)
     assert 0 <= as_dict["risk"] <= 1 and as_dict["model"] == "recolour"

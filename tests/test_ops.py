@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from config.contracts import MODEL_OP, OPENCV_OPS, Op
-from config.ops import OPS, ROUTABLE_OPS, OpError
+from config.contracts import MODEL_OP, OPENCV_OPS, Op, Plan
+from config.ops import OPS, ROUTABLE_OPS, ModelParams, OpError
 from routing import route
 from routing.builders import BUILDERS
 from routing.templates import DEFAULT_PATH, load_templates
@@ -42,10 +42,24 @@ def test_every_plan_the_router_makes_meets_its_ops_specs():
             case = json.loads(line)
             for size in (None, (1200, 800)):
                 for op in route(case["instruction"], image_size=size).ops:
-                    if op.name != MODEL_OP:
-                        OPS[op.name].check(op.params)
-                        checked += 1
+                    assert isinstance(op.args, OPS[op.name].params if op.name != MODEL_OP else ModelParams)
+                    checked += 1
     assert checked > 2000
+
+
+def test_a_plan_never_holds_a_malformed_op_and_ops_read_as_their_models():
+    """A Plan checks its ops when it is made (a cached plan, a session's round); an op's JSON is
+    {"op": name, **params} both ways, and `args` is its params as its spec's model."""
+    with pytest.raises(ValueError, match="crop: aspec: Extra inputs are not permitted"):
+        Plan("opencv", (Op("crop", {"aspec": [1, 1]}),), 0.9, "a typo'd parameter")
+    with pytest.raises(ValueError, match="unknown op 'posterize'"):
+        Plan.from_dict({"route": "opencv", "ops": [{"op": "posterize"}], "confidence": 1, "reason": ""})
+    with pytest.raises(ValueError, match="model: prompt"):
+        Plan("model", (Op(MODEL_OP, {}),), 0.9, "no words for the model")
+    resize = Op.from_dict({"op": "resize", "width": 800})
+    assert resize.to_dict() == {"op": "resize", "width": 800}
+    assert resize.args.width == 800 and resize.args.height is None
+    assert Op.from_dict({"op": "trim"}).args.tolerance == 12  # the spec's default
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def settle_without_editing(item: Item, plan: Plan) -> ItemResult | None:
             status="rejected",
             error=plan.reason,
             route=plan.route,
-            ops=[op.to_dict() for op in plan.ops],
+            ops=list(plan.ops),
             reason=plan.reason,
             confidence=plan.confidence,
             **base,

@@ -14,7 +14,7 @@ import numpy as np
 
 from config.contracts import MODEL_OP, Op
 from config.limits import Limits
-from config.ops import OPS, OpError
+from config.ops import OpError
 from routing.presets import Preset
 from tasks.edit.conform import conform
 from tasks.pixels.dtypes import max_value, scale_of
@@ -323,14 +323,11 @@ def apply_op(
     img: np.ndarray, op: Op, max_pixels: int = Limits.max_output_pixels, max_side: int = Limits.max_side
 ) -> np.ndarray:
     """Apply one OpenCV op of a plan (none, when the picture does not meet its condition): its
-    params checked against its spec (config/ops.py) first, then its function below, which gets
+    params as its spec (config/ops.py) reads them, then its function below, which gets
     them as the spec reads them (its defaults filled in, nothing unset)."""
     if op.name == MODEL_OP:
         raise OpError("this op needs the image model")
-    spec = OPS.get(op.name)
-    if spec is None:
-        raise OpError(f"unknown op {op.name!r} (the OpenCV ops: {', '.join(OPS)})")
-    params = spec.check(op.params).model_dump(exclude_none=True)  # with the spec's defaults
+    params = op.args.model_dump(exclude_none=True)  # with the spec's defaults
     h, w = img.shape[:2]
     if not condition_holds(params.get("when"), w, h):
         return img

@@ -55,7 +55,7 @@ def execute(
         )
     result.image, result.instruction = item.image, item.instruction
     result.requested_by = item.requested_by
-    result.ops, result.reason = [op.to_dict() for op in plan.ops], plan.reason
+    result.ops, result.reason = list(plan.ops), plan.reason
     result.confidence = plan.confidence
     result.seconds = round(time.perf_counter() - wall, 4)
     result.cost = price(time.thread_time() - cpu, result)

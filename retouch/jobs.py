@@ -117,9 +117,10 @@ def session_edit(params: dict[str, Any]) -> list[dict[str, Any]]:
     from retouch import sessions
 
     try:
-        return [sessions.edit(get_settings(), params["session"], params["instruction"], params["owner"])]
+        entry = sessions.edit(get_settings(), params["session"], params["instruction"], params["owner"])
     except sessions.SessionError as exc:
         raise JobError(str(exc)) from None
+    return [entry.model_dump(mode="json")]
 
 
 JOBS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {

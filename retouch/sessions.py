@@ -12,14 +12,14 @@ its output.
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from config.contracts import Item, Op, Plan
+from pydantic import BaseModel, Field
+
+from config.contracts import Finding, Item, Op, Plan, Route, Status
 from config.settings import Settings
 from routing import route
 from tasks.infra.storage import StorageError, read_bytes
@@ -31,31 +31,80 @@ class SessionError(ValueError):
     """An unknown session, a refused instruction, nothing to undo; one line."""
 
 
+class Round(BaseModel):
+    """One round of a session: what was asked, what was applied to its base, and what came of it."""
+
+    n: int
+    instruction: str
+    route: Route | None = None
+    ops: list[Op] = Field(default_factory=list)  # what was applied to its base
+    own_ops: list[Op] = Field(default_factory=list)  # what this round's instruction asked
+    before: str  # the picture it was asked on
+    before_n: int = 0  # the round it builds on (0: the original)
+    output: str | None = None
+    status: Status
+    error: str | None = None
+    checks: list[Finding] = Field(default_factory=list)
+    at: str  # ISO time (UTC)
+    undone: bool = False
+
+
+class Session(BaseModel):
+    """A session as `session.json` holds it: whose, the original's copy, and its rounds."""
+
+    id: str
+    owner: str
+    created_at: str
+    original: str  # the copy of the picture it started on
+    source: str | None = None  # where that picture came from (None: sent as bytes)
+    rounds: list[Round] = Field(default_factory=list)
+
+    def active(self) -> list[Round]:
+        """The rounds that count (not undone, and not failed or refused)."""
+        return [r for r in self.rounds if not r.undone and r.status in ("published", "review")]
+
+    def current(self) -> str:
+        """The picture the session is at: the last counting round's output, else the original."""
+        rounds = self.active()
+        return rounds[-1].output or self.original if rounds else self.original
+
+    def base(self) -> tuple[str, list[Op]]:
+        """Where an OpenCV round starts: the last model round's output (else the original), and
+        the ops of the OpenCV rounds since."""
+        base, ops = self.original, []
+        for r in self.active():
+            if r.route == "model":
+                base, ops = r.output or base, []
+            else:
+                ops += [op for op in r.own_ops if op.name != "format"]
+        return base, ops
+
+
 def _folder(settings: Settings, session_id: str) -> Path:
     if not session_id.startswith("ses_") or not session_id[4:].isalnum():
         raise SessionError(f"no session {session_id!r}")
     return settings.data_dir / "sessions" / session_id
 
 
-def load(settings: Settings, session_id: str, owner: str | None = None) -> dict[str, Any]:
+def load(settings: Settings, session_id: str, owner: str | None = None) -> Session:
     path = _folder(settings, session_id) / "session.json"
     try:
-        session = json.loads(path.read_text(encoding="utf-8"))
+        session = Session.model_validate_json(path.read_bytes())
     except (OSError, ValueError):
         raise SessionError(f"no session {session_id!r}") from None
-    if owner is not None and session["owner"] != owner:
+    if owner is not None and session.owner != owner:
         raise SessionError(f"no session {session_id!r}")
     return session
 
 
-def _save(settings: Settings, session: dict[str, Any]) -> None:
-    path = _folder(settings, session["id"]) / "session.json"
+def _save(settings: Settings, session: Session) -> None:
+    path = _folder(settings, session.id) / "session.json"
     tmp = path.with_suffix(".part")
-    tmp.write_text(json.dumps(session, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.write_text(session.model_dump_json(indent=2), encoding="utf-8")
     tmp.replace(path)
 
 
-def new(settings: Settings, image: str | bytes, owner: str) -> dict[str, Any]:
+def new(settings: Settings, image: str | bytes, owner: str) -> Session:
     """A session on a copy of `image` (a path or URI, or the bytes)."""
     try:
         data = image if isinstance(image, bytes) else read_bytes(image, settings.max_file_bytes)
@@ -67,56 +116,32 @@ def new(settings: Settings, image: str | bytes, owner: str) -> dict[str, Any]:
     folder.mkdir(parents=True)
     original = folder / f"original{EXTENSIONS.get(sniff_format(data) or '', '.png')}"
     original.write_bytes(data)
-    session = {
-        "id": session_id,
-        "owner": owner,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "original": str(original),
-        "source": image if isinstance(image, str) else None,
-        "rounds": [],
-    }
+    session = Session(
+        id=session_id,
+        owner=owner,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        original=str(original),
+        source=image if isinstance(image, str) else None,
+    )
     _save(settings, session)
     return session
 
 
-def active(session: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rounds that count (not undone, and not failed or refused)."""
-    return [r for r in session["rounds"] if not r.get("undone") and r["status"] in ("published", "review")]
-
-
-def current(session: dict[str, Any]) -> str:
-    """The picture the session is at: the last counting round's output, else the original."""
-    rounds = active(session)
-    return rounds[-1]["output"] if rounds else session["original"]
-
-
-def _base(session: dict[str, Any]) -> tuple[str, list[Op]]:
-    """Where an OpenCV round starts: the last model round's output (else the original), and the
-    ops of the OpenCV rounds since."""
-    base, ops = session["original"], []
-    for r in active(session):
-        if r["route"] == "model":
-            base, ops = r["output"], []
-        else:
-            ops += [Op.from_dict(op) for op in r["own_ops"] if op.get("op") != "format"]
-    return base, ops
-
-
-def edit(settings: Settings, session_id: str, instruction: str, owner: str) -> dict[str, Any]:
+def edit(settings: Settings, session_id: str, instruction: str, owner: str) -> Round:
     """A new round: `instruction` applied to where the session is; the round (with its
     before, after and result)."""
     from flows.single import edit_one
 
     session = load(settings, session_id, owner)
     plan = route(instruction, limits=settings.limits)
-    own = [op.to_dict() for op in plan.ops]
+    own = list(plan.ops)
     if plan.route == "reject":
         raise SessionError(f"rejected: {plan.reason}")
-    before = current(session)
-    counting = active(session)
-    number = len(session["rounds"]) + 1
+    before = session.current()
+    counting = session.active()
+    number = len(session.rounds) + 1
     if plan.route == "opencv":
-        image, earlier = _base(session)
+        image, earlier = session.base()
         ops = (*earlier, *plan.ops)
         reason = f"{plan.reason} (after the {len(earlier)} ops before it, from {Path(image).name})"
         plan = Plan("opencv", ops, plan.confidence, reason)
@@ -127,33 +152,32 @@ def edit(settings: Settings, session_id: str, instruction: str, owner: str) -> d
     )
     folder = _folder(settings, session_id) / f"round-{number}"
     result = edit_one(item, str(folder), settings, plan)  # the session's plan, not a fresh routing
-    entry = {
-        "n": number,
-        "instruction": instruction,
-        "route": result.route,
-        "ops": [op.to_dict() for op in plan.ops],  # what was applied to its base
-        "own_ops": own,  # what this round's instruction asked
-        "before": before,
-        "before_n": counting[-1]["n"] if counting else 0,  # the round it builds on (0: the original)
-        "output": result.output,
-        "status": result.status,
-        "error": result.error,
-        "checks": result.model_dump(mode="json")["checks"],
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "undone": False,
-    }
-    session["rounds"].append(entry)
+    entry = Round(
+        n=number,
+        instruction=instruction,
+        route=result.route,
+        ops=list(plan.ops),
+        own_ops=own,
+        before=before,
+        before_n=counting[-1].n if counting else 0,
+        output=result.output,
+        status=result.status,
+        error=result.error,
+        checks=result.checks,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    session.rounds.append(entry)
     _save(settings, session)
     return entry
 
 
-def undo(settings: Settings, session_id: str, owner: str) -> dict[str, Any]:
+def undo(settings: Settings, session_id: str, owner: str) -> Round:
     """Undo the last counting round; the round undone."""
     session = load(settings, session_id, owner)
-    rounds = active(session)
+    rounds = session.active()
     if not rounds:
         raise SessionError("nothing to undo: the session is at its original")
-    rounds[-1]["undone"] = True
+    rounds[-1].undone = True
     _save(settings, session)
     return rounds[-1]
 

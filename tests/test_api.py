@@ -348,6 +348,10 @@ def test_templates_route_preview_health_and_docs(api):
     assert accepted["schema"]["$ref"].endswith("/JobAccepted")
     job = schema["paths"]["/v1/edits/{job_id}"]["get"]["responses"]["200"]["content"]["application/json"]
     assert job["schema"]["$ref"].endswith("/JobView")
+    rounds = schema["paths"]["/v1/sessions/{session_id}/edits"]["post"]["responses"]["200"]["content"]
+    assert rounds["application/json"]["schema"]["$ref"].endswith("/RoundView")
+    ops = schema["components"]["schemas"]["RoundView"]["properties"]["ops"]["items"]
+    assert ops["$ref"].endswith("/Op")  # a round's ops are typed, as in results.jsonl
     assert requests.get(f"{url}/docs").status_code == 200
 
 

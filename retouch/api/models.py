@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from retouch.sessions import Round
+
 IMAGE = "the picture: base64 (a data: prefix is fine), an https:// URL or an s3:// URI"
 INSTRUCTION = "what to change, in Chinese, English or both: 'crop to 1:1', '把背景换成纯白'"
 
@@ -123,6 +125,19 @@ class RoundRequest(BaseModel):
     """One round of a session, on where it is."""
 
     instruction: str | None = Field(None, description=INSTRUCTION)
+
+
+class RoundView(Round):
+    """A round as its client sees it: its `before` and `output` are URLs of its pictures
+    (`/v1/sessions/{id}/pictures/{n}`), not the server's paths."""
+
+
+class SessionView(BaseModel):
+    """A session's rounds and the picture it is at now (a URL)."""
+
+    id: str
+    rounds: list[RoundView] = Field(default_factory=list)
+    current: str | None = Field(None, description="the picture the session is at")
 
 
 class RouteRequest(BaseModel):

@@ -37,9 +37,9 @@ def session_new(
     except sessions.SessionError as exc:
         raise CliError(str(exc)) from None
     if as_json:
-        print_json({"id": session["id"], "original": session["original"]})
+        print_json({"id": session.id, "original": session.original})
     else:
-        out.print(f'{session["id"]}  (retouch session edit {session["id"]} "...")')
+        out.print(f'{session.id}  (retouch session edit {session.id} "...")')
 
 
 @session_app.command("edit")
@@ -69,7 +69,7 @@ def session_undo(session_id: Annotated[str, typer.Argument(help="The session.")]
         entry = sessions.undo(_settings(), session_id, who())
     except sessions.SessionError as exc:
         raise CliError(str(exc)) from None
-    out.print(f"undid round {entry['n']} ({entry['instruction']}); the session is back at {entry['before']}")
+    out.print(f"undid round {entry.n} ({entry.instruction}); the session is back at {entry.before}")
 
 
 @session_app.command("show")
@@ -85,10 +85,10 @@ def session_show(
     except sessions.SessionError as exc:
         raise CliError(str(exc)) from None
     if as_json:
-        print_json({**session, "current": sessions.current(session)})
+        print_json({**session.model_dump(mode="json"), "current": session.current()})
         return
-    out.print(f"{session['id']}: original {session['original']}")
-    for r in session["rounds"]:
-        state = "undone" if r["undone"] else r["status"]
-        out.print(f"  {r['n']}. {r['instruction']} [{r['route']}, {state}]: {r['before']} -> {r['output']}")
-    out.print(f"now at: {sessions.current(session)}")
+    out.print(f"{session.id}: original {session.original}")
+    for r in session.rounds:
+        state = "undone" if r.undone else r.status
+        out.print(f"  {r.n}. {r.instruction} [{r.route}, {state}]: {r.before} -> {r.output}")
+    out.print(f"now at: {session.current()}")

@@ -14,24 +14,23 @@ from retouch import sessions
 from retouch.api.deps import Api, BaseUrl, Key
 from retouch.api.errors import Refused
 from retouch.api.inputs import image_bytes
-from retouch.api.models import RoundRequest, SessionStart
+from retouch.api.models import RoundRequest, RoundView, SessionStart, SessionView
+from retouch.sessions import Round
 from tasks.pixels.formats import content_type, sniff_format
 
 router = APIRouter(tags=["sessions"])
 
 
 @router.post("/v1/sessions", status_code=201)
-def new_session(body: SessionStart, service: Api, key: Key) -> dict[str, Any]:
+def new_session(body: SessionStart, service: Api, key: Key) -> SessionView:
     """Start a session on a picture; its `id`."""
     data = image_bytes(body.image, service.settings)
     session = _session(sessions.new, service.settings, data, f"api:{key}")
-    return {"id": session["id"], "rounds": []}
+    return SessionView(id=session.id)
 
 
 @router.post("/v1/sessions/{session_id}/edits")
-def session_round(
-    session_id: str, body: RoundRequest, service: Api, key: Key, url: BaseUrl
-) -> dict[str, Any]:
+def session_round(session_id: str, body: RoundRequest, service: Api, key: Key, url: BaseUrl) -> RoundView:
     """A round on where the session is: its before, after and result."""
     service.plan(body.instruction)
     service.admit(key)
@@ -41,30 +40,30 @@ def session_round(
 
 
 @router.post("/v1/sessions/{session_id}/undo")
-def session_undo(session_id: str, service: Api, key: Key, url: BaseUrl) -> dict[str, Any]:
+def session_undo(session_id: str, service: Api, key: Key, url: BaseUrl) -> RoundView:
     """Undo the last round."""
     entry = _session(sessions.undo, service.settings, session_id, f"api:{key}")
     return _public(entry, session_id, url)
 
 
 @router.get("/v1/sessions/{session_id}")
-def session_show(session_id: str, service: Api, key: Key, url: BaseUrl) -> dict[str, Any]:
+def session_show(session_id: str, service: Api, key: Key, url: BaseUrl) -> SessionView:
     """The rounds (each with its before and after) and the picture the session is at."""
     session = _session(sessions.load, service.settings, session_id, f"api:{key}")
-    counting = sessions.active(session)
-    at = counting[-1]["n"] if counting else 0
-    return {
-        "id": session["id"],
-        "rounds": [_public(r, session_id, url) for r in session["rounds"]],
-        "current": f"{url}/v1/sessions/{session_id}/pictures/{at}",
-    }
+    counting = session.active()
+    at = counting[-1].n if counting else 0
+    return SessionView(
+        id=session.id,
+        rounds=[_public(r, session_id, url) for r in session.rounds],
+        current=f"{url}/v1/sessions/{session_id}/pictures/{at}",
+    )
 
 
 @router.get("/v1/sessions/{session_id}/pictures/{n}", response_class=Response)
 def session_picture(session_id: str, n: int, service: Api, key: Key) -> Response:
     """The picture of round `n` (0: the original)."""
     session = _session(sessions.load, service.settings, session_id, f"api:{key}")
-    paths = {0: session["original"], **{r["n"]: r["output"] for r in session["rounds"] if r["output"]}}
+    paths = {0: session.original, **{r.n: r.output for r in session.rounds if r.output}}
     if n not in paths:
         raise Refused(404, f"no picture for round {n}")
     data = Path(paths[n]).read_bytes()
@@ -79,12 +78,14 @@ def _session(call: Callable[..., Any], *args: Any) -> Any:
         raise Refused(404 if str(exc).startswith("no session") else 400, str(exc)) from None
 
 
-def _public(entry: dict[str, Any], session_id: str, url: str) -> dict[str, Any]:
+def _public(entry: Round, session_id: str, url: str) -> RoundView:
     """A round as a client sees it: URLs of its pictures, not the server's paths (its
     before is the picture the session was at: the round before that still counted)."""
     pictures = f"{url}/v1/sessions/{session_id}/pictures"
-    return {
-        **{k: v for k, v in entry.items() if k not in ("before", "output")},
-        "before": f"{pictures}/{entry.get('before_n', 0)}",
-        "output": f"{pictures}/{entry['n']}" if entry["output"] else None,
-    }
+    return RoundView.model_validate(
+        {
+            **entry.model_dump(),
+            "before": f"{pictures}/{entry.before_n}",
+            "output": f"{pictures}/{entry.n}" if entry.output else None,
+        }
+    )

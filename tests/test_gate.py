@@ -359,3 +359,19 @@ def test_gate_fit_refits_the_model_on_labelled_pairs(run_cli, tmp_path):
     assert "any" in model.parts and f"{len(rows)} pairs" in out
     code, _, err = run_cli("gate", "fit", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "missing.jsonl" in err
+
+
+@pytest.mark.parametrize(
+    ("after", "says"),
+    [
+        (np.zeros((64, 64), np.float32), "after: expected uint8 or uint16 pixels, got float32"),
+        (np.zeros((64, 64, 2), np.uint8), "after: expected a grey, BGR or BGRA picture"),
+        (np.zeros((0, 64, 3), np.uint8), "after: 64x0 is too small to check"),
+        ([[0, 0], [0, 0]], "after: expected a numpy array, got list"),
+    ],
+)
+def test_pictures_the_measures_cannot_read_are_refused_first_in_one_line(after, says):
+    before = np.full((64, 64, 3), 128, np.uint8)
+    with pytest.raises(ValueError) as raised:
+        check_pair(before, after, "make the background white")
+    assert says in str(raised.value) and "\n" not in str(raised.value)

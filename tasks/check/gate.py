@@ -1,5 +1,7 @@
 """Is an edited image safe to publish, or must a person look at it?
 
+    0. check_pictures  two pictures the measures can read (tasks/pixels/dtypes.py), or a
+                 one-line ValueError saying what to give instead
     1. measure   every measure of the edit (tasks/check/*.py): the frame itself, where it
                  changed, and what the request asked for; each a number, or "could not measure"
     2. weigh     one calibrated risk from them (tasks/check/risk.py): the probability that the
@@ -28,6 +30,9 @@ from tasks.check.frame import detail, frame_sanity, size_finding, tiles
 from tasks.check.request import request_findings
 from tasks.check.risk import assess, group_of
 from tasks.check.scope import drift, extent, layout, outside_the_edit, unedited_part
+from tasks.pixels.dtypes import check_pictures
+
+MIN_SIDE = 1  # px: a resize to an icon is checked too (the measures compare it at the original's size)
 
 
 def check_pair(
@@ -56,6 +61,7 @@ def check_pair(
         by_model: a model made the edit (False for OpenCV's own: it invents no words, so they
             are not looked for).
     """
+    check_pictures(MIN_SIDE, "check", before=before, after=after)
     t = thresholds or Thresholds()
     findings, group = measure(before, after, instruction, plan, t, prior, by_model)
     return _decide(findings, plan, group, t, always_review, publishing or Publishing())

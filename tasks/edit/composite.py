@@ -22,7 +22,7 @@ import numpy as np
 
 from tasks.check.measures import Frames, bgr
 from tasks.check.motion import global_motion, orb_motion
-from tasks.pixels.dtypes import as_uint8, max_value, scale_of
+from tasks.pixels.dtypes import as_uint8, check_pictures, max_value, scale_of
 
 MASK_SIDE = 512  # the change mask is found on copies this size on the long side
 REGISTRATION_SIDE = 1024  # keypoints are matched on greys this size on the long side
@@ -69,20 +69,6 @@ class Composite:
         }
 
 
-def check_inputs(original: np.ndarray, edited: np.ndarray) -> None:
-    """Raise ValueError (with the remedy) for pictures that cannot be composited."""
-    for name, img in (("original", original), ("edited", edited)):
-        if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
-            raise ValueError(f"{name}: expected a grey, BGR or BGRA picture, got shape {img.shape}")
-        if img.dtype not in (np.uint8, np.uint16):
-            raise ValueError(
-                f"{name}: expected uint8 or uint16 pixels, got {img.dtype} (load it with "
-                "tasks.pixels.images.load_image)"
-            )
-        if min(img.shape[:2]) < 16:
-            raise ValueError(f"{name}: {img.shape[1]}x{img.shape[0]} is too small to composite")
-
-
 def composite(original: np.ndarray, edited: np.ndarray, whole_look: bool = False) -> Composite:
     """Paste what `edited` changed onto `original` (see the module's docstring).
 
@@ -94,7 +80,7 @@ def composite(original: np.ndarray, edited: np.ndarray, whole_look: bool = False
             whole aligned frame whatever the change mask says.
     """
     # 1. inputs, and the registration grid: the edit's own pixels
-    check_inputs(original, edited)
+    check_pictures(16, "composite", original=original, edited=edited)
     height, width = original.shape[:2]
     edit8 = bgr(as_uint8(edited))
     eh, ew = edit8.shape[:2]

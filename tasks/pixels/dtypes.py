@@ -36,3 +36,27 @@ def as_picture_dtype(arr: np.ndarray) -> np.ndarray:
         top = float(np.nanmax(arr)) if arr.size else 1.0
         arr = np.nan_to_num(arr) * (65535.0 if top <= 1.0 else 1.0)
     return np.clip(arr, 0, 65535).astype(np.uint16)
+
+
+def check_pictures(min_side: int, what: str, **pictures: np.ndarray) -> None:
+    """Raise ValueError, saying what to give instead, unless each picture is one Retouch works on:
+    a grey, BGR or BGRA array of uint8 or uint16, at least `min_side` px a side (`what`: to do
+    what, for the message)."""
+    for name, img in pictures.items():
+        if not isinstance(img, np.ndarray):
+            raise ValueError(
+                f"{name}: expected a numpy array, got {type(img).__name__} (load it with "
+                "tasks.pixels.images.load_image)"
+            )
+        if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3, 4)):
+            raise ValueError(f"{name}: expected a grey, BGR or BGRA picture, got shape {img.shape}")
+        if img.dtype not in PICTURE_DTYPES:
+            raise ValueError(
+                f"{name}: expected uint8 or uint16 pixels, got {img.dtype} (load it with "
+                "tasks.pixels.images.load_image)"
+            )
+        if min(img.shape[:2]) < min_side:
+            raise ValueError(
+                f"{name}: {img.shape[1]}x{img.shape[0]} is too small to {what} (at least "
+                f"{min_side} px a side)"
+            )

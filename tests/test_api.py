@@ -143,11 +143,54 @@ def test_a_model_edit_waits_for_the_model_then_goes_to_review(api):
     waited = requests.post(
         f"{url}/models/retouch", headers={**auth(api), "X-Wait-For-Model": "true"}, json=body
     )
-    assert waited.status_code == 202  # the tiny model's noise never passes the checks
+    assert waited.status_code == 409  # the tiny model's noise never passes the checks
     answer = waited.json()
     assert answer["status"] == "review" and answer["urls"]["get"].endswith(answer["id"])
+    assert answer["id"] in answer["error"] and "review" in answer["error"]
     output = requests.get(answer["urls"]["output"], headers=auth(api))
     assert output.status_code == 409 and "review" in output.json()["error"]
+
+
+def test_real_clients_surface_a_review_as_an_error_naming_the_job(api, monkeypatch):
+    """What Hugging Face's and OpenAI's own client libraries do with an edit that needs a person:
+    raise, with a message that names the review and the job to follow."""
+    from huggingface_hub import InferenceClient, constants
+    from huggingface_hub.errors import HfHubHTTPError
+    from openai import BadRequestError, ConflictError, OpenAI
+
+    url, key = api["url"], api["keys"]["alice"]
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # the client calls this API, not the hub
+    hf = InferenceClient(model=f"{url}/models/retouch", token=key, headers={"X-Wait-For-Model": "true"})
+    with pytest.raises(HfHubHTTPError) as raised:
+        hf.image_to_image((IMAGES / "coffee.png").read_bytes(), prompt="把杯子换成一杯绿茶")
+    assert "409" in str(raised.value) and "review" in str(raised.value) and "job " in str(raised.value)
+    job_id = raised.value.response.json()["id"]
+    assert requests.get(f"{url}/v1/edits/{job_id}", headers=auth(api)).json()["status"] == "review"
+    # an edit that passes comes back as a picture through the same client
+    cropped = hf.image_to_image((IMAGES / "coffee.png").read_bytes(), prompt="crop to 1:1")
+    assert cropped.size == (400, 400)
+
+    client = OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+    with pytest.raises(ConflictError) as conflict:
+        client.images.edit(
+            image=("coffee.png", (IMAGES / "coffee.png").read_bytes(), "image/png"),
+            prompt="把杯子换成一杯绿茶",
+        )
+    error = conflict.value.body
+    assert error["code"] == "review_required" and error["type"] == "conflict_error"
+    assert "review" in error["message"] and "job " in error["message"]
+    assert conflict.value.response.json()["retouch"]["urls"]["get"].startswith(f"{url}/v1/edits/")
+    with pytest.raises(BadRequestError) as refused:  # other refusals are OpenAI's error object too
+        client.images.edit(
+            image=("coffee.png", (IMAGES / "coffee.png").read_bytes(), "image/png"), prompt="今天天气怎么样"
+        )
+    assert (
+        refused.value.body["type"] == "invalid_request_error" and "rejected" in refused.value.body["message"]
+    )
+    edited = client.images.edit(
+        image=("coffee.png", (IMAGES / "coffee.png").read_bytes(), "image/png"), prompt="flip horizontally"
+    )
+    assert decode(base64.b64decode(edited.data[0].b64_json)).shape == (400, 600, 3)
 
 
 def test_openai_style_edits(api):

@@ -22,9 +22,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from retouch.api import page
-from retouch.api.errors import Refused
+from retouch.api.errors import Refused, openai_body
 from retouch.api.routes import huggingface, instructions, jobs, openai, pages, sessions
 from retouch.api.service import Service
+
+OPENAI_PATHS = ("/v1/images/",)  # routes whose clients read OpenAI's error object
 
 
 def create_app(service: Service) -> FastAPI:
@@ -64,17 +66,24 @@ def create_app(service: Service) -> FastAPI:
     return app
 
 
-async def _refused(_: Request, exc: Exception) -> JSONResponse:
+def _answer(request: Request, status: int, body: dict, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A refusal in the shape the route's clients read (OpenAI's error object on its routes)."""
+    if request.url.path.startswith(OPENAI_PATHS):
+        body = openai_body(status, body)
+    return JSONResponse(body, status, headers=headers)
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refused)
-    return JSONResponse(exc.body, exc.status, headers=exc.headers)
+    return _answer(request, exc.status, exc.body, exc.headers)
 
 
-async def _invalid(_: Request, exc: Exception) -> JSONResponse:
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     """A body or parameter of the wrong shape: the first problem, where it is, in one line."""
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-    return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid request')}"}, 422)
+    return _answer(request, 422, {"error": f"{where}: {first.get('msg', 'invalid request')}"})
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

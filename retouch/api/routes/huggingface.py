@@ -1,7 +1,9 @@
 """`POST /models/{model_id}`: Hugging Face's synchronous inference shape. 200 with the edited
-picture (headers: route, verdict, cost), 202 with `{"status": "review", "id", "urls"}` when a
-person must decide, JSON errors; `X-Wait-For-Model: true` waits while the image model loads
-instead of answering 503."""
+picture (headers: route, verdict, cost); JSON errors `{"error": "..."}`, which
+`huggingface_hub.InferenceClient` raises with their text: 409 when a person must decide (the
+message names the job and where to follow it; the body also has `status`, `id`, `urls`), 400 a
+refused instruction; `X-Wait-For-Model: true` waits while the image model loads instead of
+answering 503."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from retouch.api.deps import Api, BaseUrl, Key
+from retouch.api.errors import NeedsReview
 from retouch.api.inputs import image_bytes
 from retouch.api.models import HFRequest
 from retouch.api.service import Service
@@ -28,7 +31,7 @@ async def hf_inference(
     url: BaseUrl,
     x_wait_for_model: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Edit a picture now: the picture (200), a review to wait for (202), or an error."""
+    """Edit a picture now: the picture (200), or an error (409: a person must decide first)."""
     image, instruction = body.image_and_instruction()
     seed = body.parameters.seed if body.parameters else None
     wait = (x_wait_for_model or "").lower() == "true"
@@ -60,8 +63,7 @@ def edit_now(
         return Response(picture, media_type=media, headers=headers)
     if result["status"] == "review":
         view = service.job_view(service.owned(job["id"], key), url)
-        body = {"status": "review", "id": job["id"], "urls": view.urls.model_dump()}
-        return JSONResponse(body, 202, headers=headers)
+        raise NeedsReview(job["id"], view.urls.model_dump(), headers)
     if result["status"] == "rejected":
         return JSONResponse({"error": f"instruction rejected: {result['error']}"}, 400, headers=headers)
     return JSONResponse({"error": result.get("error") or "the edit failed"}, 500, headers=headers)

@@ -1,6 +1,8 @@
 """`POST /v1/images/edits`: OpenAI's image-edit shape (multipart), what the `openai` client's
 `images.edit` sends: `image` (or `image[]`, up to 3: the first is edited, the others are
-references), `prompt`, `n` (1-4), `response_format` (`b64_json` or `url`)."""
+references), `prompt`, `n` (1-4), `response_format` (`b64_json` or `url`). Errors are OpenAI's
+error object; an edit a person must decide is 409 `review_required`, naming the job to follow
+(`openai.ConflictError` in the client)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from retouch.api.deps import Api, BaseUrl, Key
-from retouch.api.errors import BadInput, Refused
+from retouch.api.errors import BadInput, NeedsReview, Refused
 from retouch.api.inputs import checked
 from retouch.api.service import Service
 
@@ -58,6 +60,10 @@ def edit_pictures(
             raise BadInput(f"instruction rejected: {result['error']}")
         if result["status"] == "failed":
             raise Refused(500, result.get("error") or "the edit failed")
+        if result["status"] == "review":
+            raise NeedsReview(
+                job["id"], service.job_view(service.owned(job["id"], key), url).urls.model_dump()
+            )
         entry: dict[str, Any] = {
             "revised_prompt": prompt,
             "retouch": {"id": job["id"], "status": result["status"]},

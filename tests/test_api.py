@@ -63,7 +63,7 @@ def api(tmp_path_factory, prefect_api, tiny):
     refused = retouch(env, "api", "--port", str(free_port()))
     assert refused.returncode == 2 and "no API key exists" in refused.stderr  # no keys: no start
     keys = {}
-    for name in ("alice", "burst", "gone"):
+    for name in ("alice", "burst", "gone", "slow"):
         made = retouch(env, "api-key", "create", name, "--json")
         assert made.returncode == 0, made.stderr
         keys[name] = json.loads(made.stdout)["key"]
@@ -492,3 +492,90 @@ def test_sessions_over_http(api):
     ]
     other = requests.get(f"{url}/v1/sessions/{sid}", headers=auth(api, "thrifty"))
     assert other.status_code == 404  # another key's session does not exist for it
+
+
+class Silent(BaseHTTPRequestHandler):
+    """A webhook receiver that never answers (until the test ends)."""
+
+    done = threading.Event()
+
+    def do_POST(self):  # noqa: N802
+        Silent.done.wait(120)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_reviewed_async_job_moves_on_and_its_webhook_fires_again_with_a_link(api):
+    """An async model edit waits for review: its webhook says so; when the reviewer approves (the
+    review flow's own steps write the decision), the job is published and its webhook fires once
+    more, `edit.reviewed`, with a signed link to the picture, never a server path. A tenant whose
+    webhook never answers delays nobody's edit."""
+    from standardwebhooks import Webhook
+
+    from config.contracts import ItemResult, ReviewDecision
+    from flows.review import publish_reviewed
+    from tasks.record.results import write_results_file
+
+    url = api["url"]
+    receiver, silent = HTTPServer(("127.0.0.1", 0), Receiver), HTTPServer(("127.0.0.1", 0), Silent)
+    for server in (receiver, silent):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        hang = f"http://127.0.0.1:{silent.server_port}/hook"
+        for n in range(3):  # another tenant's receiver hangs on every delivery
+            body = {"image": COFFEE, "instruction": "flip", "webhook": hang, "id": f"hang-{n}"}
+            assert requests.post(f"{url}/v1/edits", headers=auth(api, "slow"), json=body).status_code == 202
+        hook = f"http://127.0.0.1:{receiver.server_port}/hook"
+        body = {"image": COFFEE, "instruction": "把杯子换成一杯绿茶", "webhook": hook}
+        job = requests.post(f"{url}/v1/edits", headers=auth(api), json=body).json()
+
+        def event(name):
+            for headers, raw in Receiver.got:
+                message = json.loads(raw)
+                if message["id"] == job["id"] and message["event"] == name:
+                    return headers, raw, message
+            return None
+
+        headers, raw, completed = wait_for(lambda: event("edit.completed"), timeout=120, what="webhook")
+        Webhook(b"hook-secret").verify(raw, {k.lower(): v for k, v in headers.items()})  # signed
+        assert completed["status"] == "review" and completed["output"] is None
+        crop = requests.post(
+            f"{url}/v1/edits", headers=auth(api), json={"image": COFFEE, "instruction": "crop to 1:1"}
+        )
+        started = time.monotonic()
+        wait_for(
+            lambda: (
+                requests.get(crop.json()["urls"]["get"], headers=auth(api)).json()["status"] == "published"
+            ),
+            what="alice's crop",
+        )
+        assert time.monotonic() - started < 20  # not behind the hanging receiver's deliveries
+
+        # the reviewer approves: what flows/review.py does with an approval
+        folder = api["home"] / "data" / "api" / "jobs" / job["id"]
+        line = ItemResult.model_validate_json((folder / "results.jsonl").read_text().splitlines()[0])
+        output = publish_reviewed.fn(line.output, str(folder), "")
+        decision = ReviewDecision(
+            decision="approve", reviewer="ops@shop", item=job["id"], at="2026-12-06T00:00:00"
+        )
+        write_results_file(
+            [line.model_copy(update={"status": "published", "output": output, "review": decision})],
+            str(folder),
+            merge=True,
+        )
+
+        headers, raw, reviewed = wait_for(
+            lambda: event("edit.reviewed"), timeout=30, what="the reviewed webhook"
+        )
+        Webhook(b"hook-secret").verify(raw, {k.lower(): v for k, v in headers.items()})
+        assert reviewed["status"] == "published" and reviewed["review"]["reviewer"] == "ops@shop"
+        assert reviewed["output"].startswith(f"{url}/v1/files/") and "sig=" in reviewed["output"]
+        assert decode(requests.get(reviewed["output"]).content).shape == (400, 600, 3)  # no key needed
+        assert requests.get(job["urls"]["get"], headers=auth(api)).json()["status"] == "published"
+        time.sleep(3)  # the watcher and this GET both saw the decision: one webhook all the same
+        assert sum(1 for _, r in Receiver.got if json.loads(r)["id"] == job["id"]) == 2
+    finally:
+        Silent.done.set()
+        receiver.shutdown()
+        silent.shutdown()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import secrets
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Any
 from config.contracts import Item, ItemResult
 from config.settings import Settings
 from retouch.api.errors import BadInput, Refused
+from retouch.api.hooks import Hooks, job_event
 from retouch.api.models import JobUrls, JobView
 from routing import route
 from tasks.infra.errors import one_line
@@ -33,6 +35,8 @@ from tasks.record.ledger.costs import day_start
 from tasks.record.results import write_results_file
 
 LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays valid
+REVIEW_POLL_S = 2.0  # how often the jobs waiting for a person are looked at
+log = logging.getLogger("retouch.api")
 
 
 class RateLimiter:
@@ -68,6 +72,9 @@ class Service:
         self.root = settings.data_dir / "api"
         self.limiter = RateLimiter(settings.api_rate_per_minute)
         self.pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="api-job")
+        self.hooks = Hooks(settings.webhook_secret)
+        self.stopping = threading.Event()
+        self.watcher = threading.Thread(target=self._watch_reviews, name="api-reviews", daemon=True)
         self.loading: threading.Thread | None = None
         self.load_seconds: float | None = None
         self.link_key = self._link_key()
@@ -170,7 +177,7 @@ class Service:
 
     def take_up_queued(self) -> int:
         """Queue the jobs left waiting when an API process stopped."""
-        waiting = store.queued_jobs(self.url)
+        waiting = store.job_ids(self.url, "queued")
         for job_id in waiting:
             self.enqueue(job_id)
         return len(waiting)
@@ -188,6 +195,27 @@ class Service:
                 store.update_job(self.url, job_id, result.status, result.to_dict())
         except Exception as exc:  # the job fails, with why; the API lives on
             store.update_job(self.url, job_id, "failed", {"error": one_line(exc)})
+        self._announce(store.get_job(self.url, job_id), "edit.completed")
+
+    def _announce(self, job: dict[str, Any], event: str) -> None:
+        """The job's own webhook, if it named one, told of its state (on the hooks' threads)."""
+        hook, base = job["request"].get("webhook"), job["request"].get("base_url")
+        if hook and job["kind"] == "edit":
+            self.hooks.send(hook, event, job_event(job, lambda job_id: self.signed_output(base, job_id)))
+
+    def start_watching(self) -> None:
+        """Follow the jobs that wait for a person (every REVIEW_POLL_S) until close()."""
+        self.watcher.start()
+
+    def _watch_reviews(self) -> None:
+        while not self.stopping.wait(REVIEW_POLL_S):
+            try:
+                for job_id in store.job_ids(self.url, "review"):
+                    job = store.get_job(self.url, job_id)
+                    if job is not None:
+                        self.current(job)
+            except Exception as exc:  # a database hiccup: the next round tries again
+                log.warning("following reviews: %s", one_line(exc))
 
     def _edit(self, job: dict[str, Any]) -> ItemResult:
         from flows.single import edit_one
@@ -206,11 +234,8 @@ class Service:
             requested_by=f"api:{job['key']}",
             own_folder=True,
         )
-        settings = self.settings
-        if request.get("webhook"):  # the job's own webhook, signed like every other
-            settings = settings.model_copy(update={"webhook_url": request["webhook"]})
-        with self.prefect.in_this_thread():
-            result = edit_one(item, str(self.folder(job["id"])), settings)
+        with self.prefect.in_this_thread():  # the job's own webhook: the API's (_announce)
+            result = edit_one(item, str(self.folder(job["id"])), self.settings)
         write_results_file([result], str(self.folder(job["id"])))  # a review decision rewrites it
         return result
 
@@ -239,12 +264,16 @@ class Service:
             return edit_batch(items=items, out_dir=folder, requested_by=who)
 
     def current(self, job: dict[str, Any]) -> dict[str, Any]:
-        """The job now: an edit that waited for review takes the person's decision."""
+        """The job now: an edit that waited for review takes the person's decision (written by
+        the review flow into its results.jsonl), and its webhook hears of it once: whichever
+        process moves the status first sends it."""
         if job["status"] == "review" and job["kind"] == "edit":
             line = self._results_line(job["id"])
             if line and line.get("status") != "review":
-                store.update_job(self.url, job["id"], line["status"], line)
-                return {**job, "status": line["status"], "result": line}
+                decided = {**job, "status": line["status"], "result": line}
+                if store.update_job(self.url, job["id"], line["status"], line, only_if=("review",)):
+                    self._announce(decided, "edit.reviewed")
+                return decided
         return job
 
     def job_view(self, job: dict[str, Any], base: str) -> JobView:
@@ -314,4 +343,6 @@ class Service:
         return link_is_valid(self.link_key, job_id, query)
 
     def close(self) -> None:
+        self.stopping.set()
         self.pool.shutdown(wait=True, cancel_futures=False)
+        self.hooks.close()

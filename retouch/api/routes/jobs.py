@@ -72,6 +72,7 @@ def queue_edit(service: Service, key: str, edit: EditRequest, data: bytes | None
         "seed": edit.seed,
         "webhook": edit.webhook,
         "format": edit.format,
+        "base_url": url,  # the webhook's signed links point where the client called
     }
     job, created = service.new_job(key, "edit", request, [data, *extra], edit.id)
     if created:

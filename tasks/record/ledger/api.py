@@ -171,11 +171,12 @@ def jobs_of(url: str, key: str, limit: int = 50) -> list[dict[str, Any]]:
         return [_job(r) for r in rows]
 
 
-def queued_jobs(url: str) -> list[str]:
-    """Jobs still waiting (oldest first): an API process that starts takes them up."""
+def job_ids(url: str, status: str) -> list[str]:
+    """The jobs in `status`, oldest first (queued: an API process that starts takes them up;
+    review: followed until a person decides)."""
     with engine_for(url).connect() as connection:
         rows = connection.execute(
-            select(api_jobs.c.id).where(api_jobs.c.status == "queued").order_by(api_jobs.c.created_at)
+            select(api_jobs.c.id).where(api_jobs.c.status == status).order_by(api_jobs.c.created_at)
         )
         return [r[0] for r in rows]
 

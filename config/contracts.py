@@ -387,6 +387,7 @@ class ModelRun(BaseModel):
     pictures: int = 1  # the edited picture and its references
     oom_retry: str | None = None  # out of GPU memory once, retried smaller
     candidates: int = 1  # outputs tried (best-of-N)
+    notice: str | None = None  # what a reader must know of the weights (the test model: noise)
     composite: dict[str, Any] | None = None  # how it was composited (Composite.summary)
     references: list[str] | None = None  # pictures 2, 3... of a multi-image edit
 

@@ -24,6 +24,7 @@ from prefect.deployments import run_deployment
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
+from pydantic import Field
 
 from config.contracts import Item, ItemResult, ReviewAnswer, ReviewDecision
 from config.settings import Settings, get_settings
@@ -40,9 +41,11 @@ REVIEW_DEPLOYMENT = "review-edit/review-edit"
 
 
 class ReviewForm(RunInput, ReviewAnswer):
-    """The reviewer's answer as the form in the Prefect UI (the review page posts the same)."""
+    """The reviewer's answer as the form in the Prefect UI (the review page and `retouch review`
+    post the same): no decision is filled in for the reviewer, and the reviewer says who they are."""
 
-    decision: Literal["approve", "reject", "re-edit"]  # the form must say (its initial value: approve)
+    decision: Literal["approve", "reject", "re-edit"]  # the form must say: nothing is preselected
+    reviewer: str = Field(min_length=1, description="who decides (kept in the record)")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -63,7 +66,10 @@ def review_description(item: Item, result: ItemResult, page: str | None, signed:
     why = in_words(result.risk, result.risk_threshold, result.risk_drivers) or [
         f"{f.check}: {f.message}" for f in result.checks if not f.passed
     ]
-    lines = [f"### Review `{item.id}`", "", f"**Instruction:** {plain(item.instruction)}", ""]
+    lines = [f"### Review `{item.id}`", ""]
+    if result.model is not None and result.model.notice:  # the test model: say so before anything
+        lines += [f'> **TEST MODEL: the "after" is noise.** {plain(result.model.notice)}', ""]
+    lines += [f"**Instruction:** {plain(item.instruction)}", ""]
     if why:
         lines += ["**Why it needs a person:**", ""]
         lines += [f"- {plain(sentence)}" for sentence in why]
@@ -158,9 +164,7 @@ def review_edit(item: Item, result: ItemResult, out_dir: str, review_page: str |
     """Wait for a person's decision on `result` (an edit of `item`), then carry it out."""
     settings = get_settings()
     signed = sign_query(link_key(settings), str(flow_run.id), settings.review_timeout_seconds)
-    form = ReviewForm.with_initial_data(
-        description=review_description(item, result, review_page, signed), decision="approve"
-    )
+    form = ReviewForm.with_initial_data(description=review_description(item, result, review_page, signed))
     answer: ReviewForm = suspend_flow_run(
         wait_for_input=form, key="decision", timeout=settings.review_timeout_seconds
     )
@@ -199,6 +203,7 @@ def request_review(item: Item, result: ItemResult, out_dir: str, page: str | Non
             REVIEW_DEPLOYMENT,
             timeout=0,
             as_subflow=False,
+            flow_run_name=f"review {item.id}",
             parameters={
                 "item": item.model_dump(mode="json"),
                 "result": result.to_dict(),

@@ -185,6 +185,13 @@ def check_model(settings: Settings) -> Check:
     from tasks.edit.qwen import probe
 
     info = probe(settings.qwen_config)
+    if info.get("notice"):  # the random-weight test model: it runs, and every edit is noise
+        return Check(
+            "model",
+            "warn",
+            f"TEST MODEL in {info['weights']}: {info['notice']}; every model edit is noise, sent to review",
+            "RETOUCH_MODEL=<the real weights' folder> (`huggingface-cli download Qwen/Qwen-Image-Edit-2509`)",
+        )
     if info.get("weights"):
         return Check("model", "ok", f"{settings.model}: weights in {info['weights']} ({info.get('device')})")
     if info.get("device") is None:  # no [model] extra: an OpenCV-only worker

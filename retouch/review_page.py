@@ -65,6 +65,7 @@ async def pending_reviews(with_paths: bool = False, starting: bool = False) -> l
                 "item": item.get("id"),
                 "instruction": item.get("instruction"),
                 "route": result.get("route"),
+                "test_model": (result.get("model") or {}).get("notice"),  # its output is noise
                 "failed": in_words(
                     result.get("risk"), result.get("risk_threshold"), result.get("risk_drivers", [])
                 )
@@ -250,6 +251,7 @@ STYLE = """ body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f6f4
  .compare input{width:100%}
  .why{color:#a33;font-size:.9rem} button{margin-right:.5rem;padding:.4rem 1rem}
  .empty{color:#666}
+ .banner{background:#b00;color:#fff;font-weight:bold;padding:.5rem 1rem;border-radius:4px}
  .candidates{display:flex;gap:1rem;flex-wrap:wrap;margin:.5rem 0} .candidates figure{margin:0}
  .candidates img{display:block;width:220px;height:auto} .candidates figcaption{font-size:.85rem}
 """
@@ -270,7 +272,7 @@ async function load() {
   for (const r of items) {
     const div = document.createElement("div");
     div.className = "item"; div.dataset.id = r.id; div.dataset.item = r.item;
-    div.innerHTML = `<h2></h2><p class="instruction"></p><ul class="why"></ul>
+    div.innerHTML = `<h2></h2><p class="banner" hidden></p><p class="instruction"></p><ul class="why"></ul>
       <div class="compare"><img class="before" alt="before"><img class="after" alt="after">
       <input type="range" min="0" max="100" value="50" aria-label="before/after"></div>
       <div class="candidates"></div>
@@ -279,6 +281,7 @@ async function load() {
       <button class="approve">Approve</button><button class="reject">Reject</button>
       <button class="reedit">Re-edit</button> <span class="status"></span>`;
     div.querySelector("h2").textContent = r.item;
+    if (r.test_model) { const b = div.querySelector(".banner"); b.hidden = false; b.textContent = `TEST MODEL: the "after" is noise. ${r.test_model}`; }
     if (!token && signed) div.querySelector(".tok").hidden = false;
     div.querySelector(".instruction").textContent = r.instruction;
     for (const why of r.failed) { const li = document.createElement("li"); li.textContent = why; div.querySelector(".why").append(li); }

@@ -97,3 +97,12 @@ def moto_server():
     server.start()
     yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """The random-weight test model of Qwen-Image-Edit-2509's architecture, built offline once."""
+    pytest.importorskip("diffusers")
+    from tasks.edit.qwen.tiny import make_tiny
+
+    return make_tiny(tmp_path_factory.mktemp("tiny-model") / "tiny")

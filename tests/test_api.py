@@ -17,7 +17,6 @@ import threading
 import time
 import zlib
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -36,15 +35,7 @@ def retouch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    pytest.importorskip("diffusers")
-    from tasks.edit.qwen.tiny import make_tiny
-
-    return make_tiny(tmp_path_factory.mktemp("api-model") / "tiny")
-
-
-@pytest.fixture(scope="module")
-def api(tmp_path_factory, prefect_api, tiny):
+def api(tmp_path_factory, prefect_api, tiny_model_dir):
     """`retouch api` on a free port, two keys, the tiny model, the session's Prefect API."""
     home = tmp_path_factory.mktemp("api")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETOUCH_")}
@@ -52,7 +43,7 @@ def api(tmp_path_factory, prefect_api, tiny):
         PREFECT_API_URL=prefect_api,
         RETOUCH_DATA_DIR=str(home / "data"),
         RETOUCH_ENV_FILE="",
-        RETOUCH_MODEL=str(tiny),
+        RETOUCH_MODEL=str(tiny_model_dir),
         RETOUCH_MODEL_STEPS="2",
         RETOUCH_MODEL_CANDIDATES="1",
         RETOUCH_API_RATE_PER_MINUTE="300",

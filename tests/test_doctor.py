@@ -93,3 +93,14 @@ def test_s3_is_checked_with_the_configured_credentials(tmp_path, moto_server):
     (tmp_path / "retouch.toml").write_text(settings.replace("doctor-out", "no-such-bucket"))
     code, checks, _ = doctor(tmp_path, {})
     assert code == 1 and checks["s3"]["status"] == "FAIL" and "buckets exist" in checks["s3"]["fix"]
+
+
+def test_the_random_weight_test_model_is_called_out_loudly(tmp_path, tiny_model_dir):
+    code, checks, words = doctor(
+        tmp_path,
+        {"RETOUCH_MODEL": str(tiny_model_dir), "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api"},
+    )
+    model = checks["model"]
+    assert model["status"] == "warn" and model["detail"].startswith("TEST MODEL in ")
+    assert "noise" in model["detail"] and "RETOUCH_MODEL" in model["fix"]
+    assert any(line.startswith("warn  model        TEST MODEL") for line in words.splitlines())

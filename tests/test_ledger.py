@@ -316,6 +316,12 @@ def test_a_cache_hit_is_written_under_this_items_own_folder_with_its_own_label(r
     assert read_aigc(xmp_of(a["output"]))["PropagateID"] == "a"
     same = [load_image(Path(r["output"]).read_bytes()).pixels for r in (a, b)]
     assert (same[0] == same[1]).all()  # the same edit, not another one
+    # the candidates tried survive the cache hit, their pictures beside b's own output
+    assert [c["seed"] for c in b["candidates"]] == [c["seed"] for c in a["candidates"]] and b["candidates"]
+    for c in b["candidates"]:
+        assert c["output"] is None or Path(c["output"]).is_relative_to(tmp_path / "outb" / "review" / "b")
+        assert c["output"] is None or Path(c["output"]).exists()
+    assert b["model"]["notice"] and "noise" in b["model"]["notice"]  # the test model says so
 
 
 def test_the_budget_day_starts_at_midnight_where_the_schedules_run():

@@ -61,14 +61,6 @@ def results_lines(out_dir: str) -> list[dict]:
     return [json.loads(line) for line in (Path(out_dir) / "results.jsonl").read_text().splitlines()]
 
 
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory) -> Path:
-    pytest.importorskip("diffusers")
-    from tasks.edit.qwen.tiny import make_tiny
-
-    return make_tiny(tmp_path_factory.mktemp("review-model") / "tiny")
-
-
 @pytest.fixture
 def served(prefect_api, tmp_path, tiny_model_dir):
     """`retouch serve` (the deployments of prefect.yaml) and `retouch review serve`."""
@@ -280,6 +272,19 @@ def test_batch_sends_failed_checks_to_a_suspended_review(
     wait_for(lambda: state_of(run_id).is_paused(), what="the batch's review run to suspend")
     code, listed, _ = run_cli("review", "list")
     assert f"{run_id}  tea: 把杯子换成一杯绿茶\n" in listed  # suspended: no longer "starting"
+    from prefect import get_client
+    from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    assert run.name == "review tea"  # the run says which item
+    # the Prefect form: nothing preselected, a reviewer to name, the test model's noise said first
+    keys = keyset_from_paused_state(run.state)
+    schema = read_flow_run_input(keys["schema"], flow_run_id=run_id)
+    assert {"decision", "reviewer"} <= set(schema["required"])
+    assert "default" not in schema["properties"]["decision"]
+    description = read_flow_run_input(keys["description"], flow_run_id=run_id)
+    assert description.splitlines()[2].startswith('> **TEST MODEL: the "after" is noise.**')
 
     # best-of-N: both outputs of the tiny model (noise) failed; both wait, side by side
     assert len(result.candidates) == 2 and all(c.verdict == "review" and c.output for c in result.candidates)
@@ -291,6 +296,7 @@ def test_batch_sends_failed_checks_to_a_suspended_review(
     with urllib.request.urlopen(request) as response:
         (pending,) = [r for r in json.loads(response.read()) if r["id"] == str(run_id)]
     assert [c["index"] for c in pending["candidates"]] == [0, 1]
+    assert "noise" in pending["test_model"]  # the page shows it as a banner
     with urllib.request.urlopen(f"{page}/image/{run_id}/candidate-1?token={token}") as response:
         second = response.read()
         assert response.headers["Content-Type"] == "image/png"

@@ -26,7 +26,7 @@ from tasks.edit.composite_check import check_composite
 from tasks.edit.opencv_ops import OpError, apply_ops
 from tasks.edit.qwen.judge import second_opinion
 from tasks.edit.studio_path import studio_job
-from tasks.infra.storage import StorageError, exists, join, read_bytes
+from tasks.infra.storage import StorageError, exists, join, read_bytes, write_bytes
 from tasks.pixels.images import ImageError, Picture, load_image
 from tasks.record import provenance
 from tasks.record.labels import (
@@ -197,6 +197,7 @@ def model_result(
             "candidates": len(tried),
             "composite": chosen.composite.summary(),
             "references": list(item.references) or None,
+            "notice": model.notice,
         }
     )
     notes = list(given.picture.notes)
@@ -342,7 +343,8 @@ def from_cache(
 ) -> ItemResult:
     """This item's result from an identical edit made before (no GPU): the earlier picture,
     labelled for this item and written under this item's own folder and stage (the earlier
-    file itself when it is already there: the same item re-run)."""
+    file itself when it is already there: the same item re-run), with the candidates tried then
+    (their pictures copied beside it, so a reviewer can still pick one)."""
     notes = [*earlier.notes, "cache hit: this image, plan, model and seed were edited before; no GPU used"]
     own = join(out_dir, STAGES[earlier.status], item.folder) + "/"
     if earlier.id == item.id and earlier.output.replace("\\", "/").startswith(own.replace("\\", "/")):
@@ -351,15 +353,27 @@ def from_cache(
         read_bytes(earlier.output, settings.max_file_bytes), settings.max_pixels, keep_exif=False
     ).pixels
     uri = publish_labelled(given, pixels, item, plan, out_dir, settings, earlier.status)
+    candidates = [
+        c.model_copy(update={"output": _copied(c.output, own, settings) if c.output else None})
+        for c in earlier.candidates
+    ]
     update = {
         "id": item.id,
         "output": uri,
         "cache_hit": True,
         "notes": notes,
-        "candidates": [],
+        "candidates": candidates,
         "review": None,
     }
     return earlier.model_copy(update=update)
+
+
+def _copied(uri: str, folder: str, settings: Settings) -> str:
+    """A candidate's picture copied, under its own (content-addressed) name, into `folder`."""
+    target = join(folder, uri.replace("\\", "/").rsplit("/", 1)[-1])
+    if not exists(target):
+        write_bytes(target, read_bytes(uri, settings.max_file_bytes))
+    return target
 
 
 def cache_key(

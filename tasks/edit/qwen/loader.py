@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from config.model_config import ModelConfig
@@ -121,8 +122,7 @@ def _load(config: ModelConfig) -> LoadedModel:
     if config.compile:
         pipe.transformer.compile_repeated_blocks(fullgraph=True)
     pipe.set_progress_bar_config(disable=True)
-    marker = source / MARKER
-    extra = json.loads(marker.read_text()) if marker.is_file() else {}
+    extra = marker_of(source)
     return LoadedModel(
         pipe=pipe,
         source=str(source),
@@ -151,6 +151,13 @@ def _load_lora(pipe, config: ModelConfig) -> None:
         pipe.scheduler = FlowMatchEulerDiscreteScheduler.from_config(LIGHTNING_SCHEDULER)
 
 
+def marker_of(source: Path) -> dict[str, Any]:
+    """What a weights folder says of itself (retouch_model.json, written beside the test model's
+    weights: its working sizes and its notice); {} for real weights."""
+    marker = source / MARKER
+    return json.loads(marker.read_text()) if marker.is_file() else {}
+
+
 def probe(config: ModelConfig, load: bool = False) -> dict[str, Any]:
     """What `retouch model info` shows: the configuration, where the weights are, the device,
     dtype and placement it would get, and (with `load`) what loading it took."""
@@ -161,7 +168,8 @@ def probe(config: ModelConfig, load: bool = False) -> dict[str, Any]:
         "true_cfg_scale": config.cfg_scale,
     }
     try:
-        info["weights"] = str(resolve_weights(config.model, allow_download=False))
+        weights = resolve_weights(config.model, allow_download=False)
+        info["weights"], info["notice"] = str(weights), marker_of(Path(weights)).get("notice")
     except ModelError as exc:
         info["weights"], info["error"] = None, str(exc)
     try:

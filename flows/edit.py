@@ -32,10 +32,8 @@ from flows.runner import WorkerThreads
 from routing import route
 from routing.presets import PresetError, preset, preset_ops
 from tasks.edit.conform import MODEL_FIRST
-from tasks.edit.dispatch import settle_without_editing
-from tasks.edit.model_path import model_edit
+from tasks.edit.dispatch import model_result, settle_without_editing, settled_value, submit_model, task_failed
 from tasks.edit.opencv_path import opencv_edit_chunk
-from tasks.infra.errors import one_line
 from tasks.infra.notify import notify
 from tasks.infra.storage import sweep_partial_writes
 from tasks.record.ledger.costs import ledger_rows, record_batch
@@ -232,30 +230,8 @@ def submit_edits(batch: Sorted, out_dir: str, settings: Settings) -> dict[Future
         for chunk in chunks
     }
     for index, job in batch.model:
-        if settings.model_worker == "task-worker":  # the GPU worker edits with its own settings
-            future = model_edit.delay(job, out_dir)
-        else:
-            future = model_edit.submit(quote(job), out_dir, quote(settings))
-        futures[future] = [(index, job)]
+        futures[submit_model(job, out_dir, settings)] = [(index, job)]
     return futures
-
-
-TASK_WORKER_PATIENCE_S = 30.0  # how long a finished task-worker run may go unrecorded by the API
-
-
-def settled_value(future: Future) -> object:
-    """The value of a finished task. A task worker's completion event can reach this flow before the
-    API has recorded the task run's state (Prefect's events are eventually consistent, see
-    PrefectHQ/prefect#18278): its "has no state" error is read again for a while, not taken as the
-    task's failure."""
-    deadline = time.monotonic() + TASK_WORKER_PATIENCE_S
-    while True:
-        try:
-            return future.result()
-        except RuntimeError as exc:
-            if "has no state" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.25)
 
 
 def collect_edits(
@@ -275,19 +251,7 @@ def collect_edits(
             values = value if isinstance(value, list) else [value]
         except Exception as exc:  # the task itself broke (a crashed worker, say): record it
             get_run_logger().error("task %s failed: %s", future.task_run_id, exc)
-            error = f"task failed: {one_line(exc)}"
-            values = [
-                ItemResult(
-                    id=job.item.id,
-                    status="failed",
-                    route=job.plan.route,
-                    image=job.item.image,
-                    instruction=job.item.instruction,
-                    requested_by=job.item.requested_by,
-                    error=error,
-                )
-                for _, job in chunk
-            ]
+            values = [task_failed(job, exc) for _, job in chunk]
         for (index, _), result in zip(chunk, values, strict=True):
             results[index] = result
         done += len(chunk)
@@ -366,9 +330,9 @@ def run_batch(
     second = {i: job for i, r in enumerate(results) if (job := background_by_model(items[i], plans[i], r))}
     if second:  # presets OpenCV could not meet: the model makes the background white
         get_run_logger().info("%d items go to the model: their backdrop is not plain", len(second))
-        futures = {i: model_edit.submit(quote(job), out_dir, quote(settings)) for i, job in second.items()}
+        futures = {i: submit_model(job, out_dir, settings) for i, job in second.items()}
         for i, future in futures.items():
-            results[i] = with_model_background(second[i], results[i], future.result())
+            results[i] = with_model_background(second[i], results[i], model_result(second[i], future))
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
     for plan, result in zip(plans, final, strict=True):

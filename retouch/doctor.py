@@ -192,8 +192,13 @@ def check_model(settings: Settings) -> Check:
             f"TEST MODEL in {info['weights']}: {info['notice']}; every model edit is noise, sent to review",
             "RETOUCH_MODEL=<the real weights' folder> (`huggingface-cli download Qwen/Qwen-Image-Edit-2509`)",
         )
+    where = "the GPU task worker" if settings.model_worker == "task-worker" else "this process"
     if info.get("weights"):
-        return Check("model", "ok", f"{settings.model}: weights in {info['weights']} ({info.get('device')})")
+        return Check(
+            "model",
+            "ok",
+            f"{settings.model}: weights in {info['weights']} ({info.get('device')}); edits in {where}",
+        )
     if info.get("device") is None:  # no [model] extra: an OpenCV-only worker
         return Check(
             "model", "warn", "no [model] extra: model edits end failed", "pip install 'retouch[model]'"

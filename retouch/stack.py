@@ -40,8 +40,9 @@ def run_dir(root: Path, configured: Path | None = None) -> Path:
 def services(
     api_url: str, ui_port: int, review_port: int, api_port: int, gpu: bool, keys: bool
 ) -> list[Service]:
-    """What `make up` starts, in order (the HTTP API without keys: loopback, no auth)."""
-    client = {"PREFECT_API_URL": api_url}
+    """What `make up` starts, in order (the HTTP API without keys: loopback, no auth). With a GPU
+    worker, the others hand it their model edits (it is the one process that loads the model)."""
+    client = {"PREFECT_API_URL": api_url, **({"RETOUCH_MODEL_WORKER": "task-worker"} if gpu else {})}
     stack = [
         Service(
             "server",
@@ -68,7 +69,8 @@ def services(
     api = [sys.executable, "-m", "retouch", "api", "--port", str(api_port)]
     stack.append(Service("api", api if keys else [*api, "--no-auth"], client))
     if gpu:
-        stack.append(Service("gpu", [sys.executable, "-m", "retouch", "serve", "--gpu"], client))
+        worker = {"PREFECT_API_URL": api_url, "RETOUCH_MODEL_WORKER": "in-process"}  # it edits itself
+        stack.append(Service("gpu", [sys.executable, "-m", "retouch", "serve", "--gpu"], worker))
     return stack
 
 

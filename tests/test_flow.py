@@ -256,7 +256,7 @@ def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatc
     """A task worker's completion event can arrive before the API shows the run's state: Prefect then
     raises "has no state"; that is read again, not recorded as the items' failure. Other errors stay
     errors."""
-    from flows import edit
+    from tasks.edit import dispatch
 
     class Unrecorded:
         def __init__(self, misses):
@@ -268,14 +268,14 @@ def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatc
                 raise RuntimeError("Task run 3c04 has no state which means it hasn't started yet.")
             return "edited"
 
-    assert edit.settled_value(Unrecorded(3)) == "edited"
-    monkeypatch.setattr(edit, "TASK_WORKER_PATIENCE_S", 0.0)
+    assert dispatch.settled_value(Unrecorded(3)) == "edited"
+    monkeypatch.setattr(dispatch, "TASK_WORKER_PATIENCE_S", 0.0)
     with pytest.raises(RuntimeError, match="has no state"):
-        edit.settled_value(Unrecorded(3))
+        dispatch.settled_value(Unrecorded(3))
 
     class Broken:
         def result(self):
             raise RuntimeError("worker crashed")
 
     with pytest.raises(RuntimeError, match="crashed"):
-        edit.settled_value(Broken())
+        dispatch.settled_value(Broken())

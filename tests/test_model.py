@@ -370,7 +370,13 @@ def test_out_of_memory_retries_smaller_then_fails(
 
 @pytest.mark.slow
 def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_model, model_steps, tmp_path):
+    """With RETOUCH_MODEL_WORKER=task-worker every entry point's model edits run in the GPU task
+    worker, which loads the pipeline once; this process never loads it."""
+    from config.contracts import Item
     from flows.edit import edit_batch
+    from flows.single import edit_one
+    from routing import route
+    from tasks.edit.dispatch import edit_item
 
     env = {
         **os.environ,
@@ -394,13 +400,20 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
         ]
         items.append({"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "flip"})
         results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
+        # one item at a time, as `retouch edit`, the API, a session round and a preset's fallback
+        # edit (flows/single.py), and a review's re-edit (the dispatcher): the same worker edits it
+        one = Item(id="one", image=str(IMAGES / "rocket.jpg"), instruction="add a red balloon on the left")
+        single = edit_one(one, str(tmp_path / "single"), get_settings())
+        again = edit_item(one, route("把火箭换成红色"), str(tmp_path / "again"), get_settings())
     finally:
         stop(worker)
     log = worker_log.read_text()
     assert [r.status for r in results] == ["review"] * 3 + ["published"], log
-    served = [r.model for r in results[:3]]
+    assert (single.status, again.status) == ("review", "review"), (single.error, again.error, log)
+    served = [r.model for r in [*results[:3], single, again]]
     assert {m.process for m in served} == {worker.pid}  # edited in the worker, not here
-    assert {m.pipeline_loads for m in served} == {1}  # loaded once for all three
+    assert {m.pipeline_loads for m in served} == {1}  # loaded once for all of them
+    assert not qwen.loader._resident  # and never here
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
 

@@ -111,9 +111,12 @@ class Service:
         return plan
 
     def model_ready(self, wait: bool) -> None:
-        """For a model edit: the model is loaded, or loads now (`wait`), or 503 while it loads."""
+        """For a model edit: the model is loaded, or loads now (`wait`), or 503 while it loads;
+        nothing to do here when the GPU task worker holds it (the edit waits for the worker)."""
         from tasks.edit import qwen
 
+        if self.settings.model_worker == "task-worker":
+            return
         config = self.settings.qwen_config
         if qwen.is_loaded(config):
             return

@@ -102,6 +102,11 @@ def stack_up(
         out.print(f"{service.name}: started (pid {pid}, log {log})")
     if not gpu:
         out.print("no model weights here: no GPU task worker (`retouch model info` says why)")
+    else:
+        out.print(
+            "model edits of the stack's processes run in the GPU task worker; for your own `retouch run`"
+            " and `retouch edit` too: RETOUCH_MODEL_WORKER=task-worker in .env"
+        )
     settings = get_settings()
     token = "?token=<your review token>" if settings.review_token or settings.review_tokens else ""
     auth = "" if keys else " (no keys yet: no auth, loopback only; `retouch api-key create NAME`)"

@@ -228,6 +228,12 @@ class Settings(BaseSettings):
         16 * 1024 * 1024, ge=1024, description="largest request body (413 above it, before reading it)"
     )
     api_workers: int = Field(2, ge=1, description="threads running the API's queued jobs")
+    api_job_lease_seconds: float = Field(
+        60,
+        gt=0,
+        description="a running job whose API process has not beaten its heart for this long is "
+        "taken back: run again (once), or failed with why",
+    )
     api_allow_private_urls: bool = Field(
         False,
         description="let image URLs name loopback/private addresses (off: a request cannot make "

@@ -73,15 +73,8 @@ def api(tmp_path_factory, prefect_api, tiny_model_dir):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-
-    def healthy():
-        try:
-            return requests.get(f"{url}/healthz", timeout=2).ok
-        except requests.RequestException:
-            return False
-
     try:
-        wait_for(healthy, timeout=180, what="retouch api")
+        wait_for(lambda: _healthy(url), timeout=180, what="retouch api")
         yield {"url": url, "keys": keys, "env": env, "home": home}
     finally:
         stop(proc)
@@ -570,3 +563,66 @@ def test_a_reviewed_async_job_moves_on_and_its_webhook_fires_again_with_a_link(a
         Silent.done.set()
         receiver.shutdown()
         silent.shutdown()
+
+
+def test_a_killed_api_leaves_no_job_running_and_each_ends_once(api):
+    """kill -9 of an API process with a batch running and an edit queued behind it: the next
+    process takes the edit up at once and the batch back when its lease runs out; both end, once,
+    and the edit's webhook is delivered once."""
+    env = {**api["env"], "RETOUCH_API_JOB_LEASE_SECONDS": "3", "RETOUCH_API_WORKERS": "1"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    def start():
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "retouch", "api", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: _healthy(url), timeout=180, what="the second API")
+        return proc
+
+    receiver = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    first = start()
+    try:
+        rows = [{"id": f"k{n}", "image": COFFEE, "instruction": "crop to 1:1"} for n in range(20)]
+        batch = requests.post(f"{url}/v1/batches", headers=auth(api), json={"items": rows}).json()
+        hook = f"http://127.0.0.1:{receiver.server_port}/hook"
+        body = {"image": COFFEE, "instruction": "flip", "webhook": hook}
+        edit = requests.post(f"{url}/v1/edits", headers=auth(api), json=body).json()
+
+        def status(job):
+            return requests.get(f"{api['url']}/v1/edits/{job['id']}", headers=auth(api)).json()["status"]
+
+        wait_for(lambda: status(batch) == "running", what="the batch to run")
+        first.kill()  # kill -9: no cleanup of any kind
+        first.wait()
+        assert (status(batch), status(edit)) == ("running", "queued")
+        second = start()
+        try:
+            for job in (batch, edit):
+                wait_for(
+                    lambda job=job: status(job) not in ("queued", "running"), timeout=180, what=job["id"]
+                )
+            finished = requests.get(f"{url}/v1/edits/{batch['id']}", headers=auth(api)).json()
+            assert finished["status"] == "published" and len(finished["result"]) == 20
+            assert status(edit) == "published"
+            time.sleep(3)  # a second delivery would have come by now
+            delivered = [json.loads(raw) for _, raw in Receiver.got if json.loads(raw)["id"] == edit["id"]]
+            assert [m["event"] for m in delivered] == ["edit.completed"]
+        finally:
+            stop(second)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        receiver.shutdown()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False

@@ -35,7 +35,8 @@ from tasks.record.ledger.costs import day_start
 from tasks.record.results import write_results_file
 
 LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays valid
-REVIEW_POLL_S = 2.0  # how often the jobs waiting for a person are looked at
+KEEP_S = 2.0  # how often leases are renewed and checked, and reviews followed
+MAX_ATTEMPTS = 2  # runs of one job whose process died before it is failed
 log = logging.getLogger("retouch.api")
 
 
@@ -73,8 +74,9 @@ class Service:
         self.limiter = RateLimiter(settings.api_rate_per_minute)
         self.pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="api-job")
         self.hooks = Hooks(settings.webhook_secret)
+        self.running: set[str] = set()  # the jobs this process runs (it beats on their leases)
         self.stopping = threading.Event()
-        self.watcher = threading.Thread(target=self._watch_reviews, name="api-reviews", daemon=True)
+        self.keeper = threading.Thread(target=self._keep, name="api-keeper", daemon=True)
         self.loading: threading.Thread | None = None
         self.load_seconds: float | None = None
         self.link_key = self._link_key()
@@ -171,7 +173,11 @@ class Service:
     def edit_now(self, job: dict[str, Any]) -> ItemResult:
         """Run an edit job in this thread (a synchronous request); its result."""
         store.update_job(self.url, job["id"], "running", only_if=("queued",))
-        result = self._edit(job)
+        self.running.add(job["id"])
+        try:
+            result = self._edit(job)
+        finally:
+            self.running.discard(job["id"])
         store.update_job(self.url, job["id"], result.status, result.to_dict())
         return result
 
@@ -179,16 +185,18 @@ class Service:
         self.pool.submit(self._run, job_id)
 
     def take_up_queued(self) -> int:
-        """Queue the jobs left waiting when an API process stopped."""
+        """Queue the jobs left waiting when an API process stopped (and take back those it was
+        running, once their leases are out)."""
         waiting = store.job_ids(self.url, "queued")
         for job_id in waiting:
             self.enqueue(job_id)
-        return len(waiting)
+        return len(waiting) + self.recover()
 
     def _run(self, job_id: str) -> None:
         if not store.update_job(self.url, job_id, "running", only_if=("queued",)):
             return  # cancelled, or taken by another API process
         job = store.get_job(self.url, job_id)
+        self.running.add(job_id)
         try:
             if job["kind"] == "batch":
                 results = [r.to_dict() for r in self._batch(job)]
@@ -198,6 +206,8 @@ class Service:
                 store.update_job(self.url, job_id, result.status, result.to_dict())
         except Exception as exc:  # the job fails, with why; the API lives on
             store.update_job(self.url, job_id, "failed", {"error": one_line(exc)})
+        finally:
+            self.running.discard(job_id)
         self._announce(store.get_job(self.url, job_id), "edit.completed")
 
     def _announce(self, job: dict[str, Any], event: str) -> None:
@@ -206,19 +216,44 @@ class Service:
         if hook and job["kind"] == "edit":
             self.hooks.send(hook, event, job_event(job, lambda job_id: self.signed_output(base, job_id)))
 
-    def start_watching(self) -> None:
-        """Follow the jobs that wait for a person (every REVIEW_POLL_S) until close()."""
-        self.watcher.start()
+    def start_keeping(self) -> None:
+        """Until close(), every KEEP_S: beat on the leases of the jobs this process runs, take
+        back the jobs whose process stopped beating, and follow the ones waiting for a person."""
+        self.keeper.start()
 
-    def _watch_reviews(self) -> None:
-        while not self.stopping.wait(REVIEW_POLL_S):
+    def _keep(self) -> None:
+        while not self.stopping.wait(KEEP_S):
             try:
+                store.beat(self.url, list(self.running))
+                self.recover()
                 for job_id in store.job_ids(self.url, "review"):
                     job = store.get_job(self.url, job_id)
                     if job is not None:
                         self.current(job)
             except Exception as exc:  # a database hiccup: the next round tries again
-                log.warning("following reviews: %s", one_line(exc))
+                log.warning("keeping the jobs: %s", one_line(exc))
+
+    def recover(self) -> int:
+        """The running jobs whose process died (its lease ran out): queued again, once (outputs
+        are content-addressed: a second run writes the same files); failed with why when that
+        run died too, or when the request that waited for it is gone (a synchronous one)."""
+        lease = self.settings.api_job_lease_seconds
+        taken = 0
+        for job in store.orphaned_jobs(self.url, lease):
+            if job["request"].get("sync"):
+                why = "the API process running it stopped; the client's request is gone: send it again"
+            elif job["attempts"] >= MAX_ATTEMPTS:
+                why = f"the API process running it stopped, {job['attempts']} times"
+            else:
+                why = None
+            if why is None and store.release(self.url, job["id"], "queued", None, lease):
+                log.warning("job %s: its API process stopped; run again", job["id"])
+                self.enqueue(job["id"])
+                taken += 1
+            elif why and store.release(self.url, job["id"], "failed", {"error": why}, lease):
+                self._announce(store.get_job(self.url, job["id"]), "edit.completed")
+                taken += 1
+        return taken
 
     def _edit(self, job: dict[str, Any]) -> ItemResult:
         from flows.single import edit_one

@@ -46,7 +46,7 @@ def api_cmd(
         prefect.ready()
         service = Service(settings, prefect, auth=not no_auth)
         taken = service.take_up_queued()
-        service.start_watching()
+        service.start_keeping()
         shown = f"[{host}]" if ":" in host else host
         err.print(
             f"Retouch API on http://{shown}:{port} (docs: /docs, operator page: /); Prefect API "

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tasks.record.ledger.db import api_jobs, api_keys, engine_for, now
@@ -149,11 +149,15 @@ def get_job(url: str, job_id: str) -> dict[str, Any] | None:
 
 
 def update_job(url: str, job_id: str, status: str, result: Any = None, only_if: tuple[str, ...] = ()) -> bool:
-    """Set a job's status (and result); with `only_if`, only from one of those statuses."""
+    """Set a job's status (and result); with `only_if`, only from one of those statuses. A job
+    set running takes its lease (a first heartbeat) and counts one more attempt."""
     query = update(api_jobs).where(api_jobs.c.id == job_id)
     if only_if:
         query = query.where(api_jobs.c.status.in_(only_if))
-    values: dict[str, Any] = {"status": status, "updated_at": now()}
+    at = now()
+    values: dict[str, Any] = {"status": status, "updated_at": at}
+    if status == "running":
+        values.update(heartbeat_at=at, attempts=api_jobs.c.attempts + 1)
     if result is not None:
         values["result"] = result
     with engine_for(url).begin() as connection:
@@ -181,6 +185,49 @@ def job_ids(url: str, status: str) -> list[str]:
         return [r[0] for r in rows]
 
 
+def beat(url: str, job_ids: list[str]) -> None:
+    """Renew the leases of these running jobs (the process running them is alive)."""
+    if job_ids:
+        with engine_for(url).begin() as connection:
+            connection.execute(
+                update(api_jobs)
+                .where(api_jobs.c.id.in_(job_ids), api_jobs.c.status == "running")
+                .values(heartbeat_at=now())
+            )
+
+
+def orphaned_jobs(url: str, lease_s: float) -> list[dict[str, Any]]:
+    """Running jobs whose lease ran out: the process running them stopped beating."""
+    stale = now() - timedelta(seconds=lease_s)
+    with engine_for(url).connect() as connection:
+        rows = connection.execute(
+            select(api_jobs).where(
+                api_jobs.c.status == "running",
+                or_(api_jobs.c.heartbeat_at.is_(None), api_jobs.c.heartbeat_at < stale),
+            )
+        ).mappings()
+        return [_job(r) for r in rows]
+
+
+def release(url: str, job_id: str, status: str, result: Any, lease_s: float) -> bool:
+    """Take an orphaned job back (to `queued`, or to an end with `result`), only if its lease is
+    still out: of two processes that both saw it, one does."""
+    stale = now() - timedelta(seconds=lease_s)
+    with engine_for(url).begin() as connection:
+        return (
+            connection.execute(
+                update(api_jobs)
+                .where(
+                    api_jobs.c.id == job_id,
+                    api_jobs.c.status == "running",
+                    or_(api_jobs.c.heartbeat_at.is_(None), api_jobs.c.heartbeat_at < stale),
+                )
+                .values(status=status, updated_at=now(), **({"result": result} if result is not None else {}))
+            ).rowcount
+            == 1
+        )
+
+
 def _job(row) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -192,4 +239,5 @@ def _job(row) -> dict[str, Any]:
         "result": row["result"],
         "created_at": row["created_at"].isoformat(timespec="seconds"),
         "updated_at": row["updated_at"].isoformat(timespec="seconds"),
+        "attempts": row["attempts"],
     }

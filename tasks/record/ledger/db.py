@@ -37,7 +37,7 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "retouch" / "migrations"
 VERSION_TABLE = "retouch_alembic_version"  # beside Prefect's own alembic_version, when shared
 # The newest revision in MIGRATIONS (tests/test_ledger.py holds it to Alembic's own reading): a
 # database already there is opened without loading Alembic (a tenth of a second a process).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 metadata = MetaData()
 
 ledger = Table(
@@ -132,6 +132,8 @@ api_jobs = Table(
     Column("result", JSON),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True)),  # a running job's lease: its process beats on it
+    Column("attempts", Integer, nullable=False, server_default="0"),  # runs started
 )
 _migrated: set[str] = set()
 _lock = threading.Lock()

@@ -150,6 +150,9 @@ def test_real_clients_surface_a_review_as_an_error_naming_the_job(api, monkeypat
     assert "409" in str(raised.value) and "review" in str(raised.value) and "job " in str(raised.value)
     job_id = raised.value.response.json()["id"]
     assert requests.get(f"{url}/v1/edits/{job_id}", headers=auth(api)).json()["status"] == "review"
+    with pytest.raises(HfHubHTTPError) as retried:  # a client's retry joins that review
+        hf.image_to_image((IMAGES / "coffee.png").read_bytes(), prompt="把杯子换成一杯绿茶")
+    assert retried.value.response.json()["id"] == job_id
     # an edit that passes comes back as a picture through the same client
     cropped = hf.image_to_image((IMAGES / "coffee.png").read_bytes(), prompt="crop to 1:1")
     assert cropped.size == (400, 400)

@@ -11,6 +11,7 @@ so a job's status follows the person's decision too.
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import logging
 import secrets
@@ -38,6 +39,16 @@ LINK_SECONDS = 24 * 3600  # how long an output URL of /v1/images/edits stays val
 KEEP_S = 2.0  # how often leases are renewed and checked, and reviews followed
 MAX_ATTEMPTS = 2  # runs of one job whose process died before it is failed
 log = logging.getLogger("retouch.api")
+
+
+def fingerprint(request: dict[str, Any], inputs: list[bytes]) -> str:
+    """What makes two edit requests the same edit: the pictures, the instruction and parameters,
+    and where its outcome goes (a webhook); not how it was asked (sync or queued, the URL)."""
+    same = {k: request.get(k) for k in ("instruction", "seed", "format", "webhook")}
+    digest = hashlib.sha256(json.dumps(same, sort_keys=True, ensure_ascii=False).encode())
+    for data in inputs:
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 class RateLimiter:
@@ -155,7 +166,14 @@ class Service:
     def new_job(
         self, key: str, kind: str, request: dict[str, Any], inputs: list[bytes], client_id: str | None
     ) -> tuple[dict[str, Any], bool]:
-        """A job with its inputs written into its folder (a repeated client id: the earlier job)."""
+        """A job with its inputs written into its folder; (the earlier job, False) for a repeated
+        client id, or for an edit this key already sent that waits for review (the same picture,
+        instruction and parameters: a client's retry joins the review, it opens no other)."""
+        if kind == "edit":
+            request = {**request, "fingerprint": fingerprint(request, inputs)}
+            waiting = self._waiting_review(key, request["fingerprint"])
+            if waiting is not None:
+                return waiting, False
         job, created = store.create_job(self.url, key, kind, request, client_id)
         if created:
             folder = self.folder(job["id"])
@@ -164,6 +182,13 @@ class Service:
                 (folder / f"input-{n}{EXTENSIONS.get(sniff_format(data) or '', '.bin')}").write_bytes(data)
         return job, created
 
+    def _waiting_review(self, key: str, print_: str) -> dict[str, Any] | None:
+        for job_id in store.job_ids(self.url, "review"):
+            job = store.get_job(self.url, job_id)
+            if job and job["key"] == key and job["request"].get("fingerprint") == print_:
+                return job
+        return None
+
     def folder(self, job_id: str) -> Path:
         return self.root / "jobs" / job_id
 
@@ -171,7 +196,10 @@ class Service:
         return sorted(self.folder(job_id).glob("input-*"), key=lambda p: int(p.stem.split("-")[1]))
 
     def edit_now(self, job: dict[str, Any]) -> ItemResult:
-        """Run an edit job in this thread (a synchronous request); its result."""
+        """Run an edit job in this thread (a synchronous request); its result (the one it has
+        when it already waits for review: a retry)."""
+        if job["status"] == "review":
+            return ItemResult.model_validate(job["result"])
         store.update_job(self.url, job["id"], "running", only_if=("queued",))
         self.running.add(job["id"])
         try:

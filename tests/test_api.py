@@ -629,3 +629,46 @@ def _healthy(url: str) -> bool:
         return requests.get(f"{url}/healthz", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
+def test_no_auth_mode_serves_the_page_without_a_key_until_a_key_exists(api, tmp_path):
+    """What `make up` starts before any key: the operator page edits without a key; a key created
+    while it runs switches auth on at once, and /healthz says so."""
+    from playwright.sync_api import sync_playwright
+
+    env = {**api["env"], "RETOUCH_DATA_DIR": str(tmp_path / "data")}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retouch", "api", "--port", str(port), "--no-auth"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _healthy(url), timeout=180, what="the --no-auth API")
+        assert requests.get(f"{url}/healthz").json()["auth"] is False
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
+            page = browser.new_page()
+            page.goto(url + "/")
+            page.set_input_files("#files", str(IMAGES / "rocket.jpg"))
+            page.fill("#instruction", "flip")
+            page.click("#submit")
+            card = page.locator(".job").first
+            card.locator(".status.published").wait_for(timeout=60_000)  # no key was typed
+            browser.close()
+        made = retouch(env, "api-key", "create", "late", "--json")
+        assert made.returncode == 0, made.stderr
+        assert requests.get(f"{url}/v1/edits").status_code == 401  # auth is on now, no restart
+        key = json.loads(made.stdout)["key"]
+        assert requests.get(f"{url}/v1/edits", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert requests.get(f"{url}/healthz").json()["auth"] is True
+    finally:
+        stop(proc)

@@ -50,7 +50,8 @@ section{margin:1.2rem 2rem;background:#fff;border-radius:8px;padding:1rem;box-sh
 SCRIPT = """const keyBox = document.getElementById("key");
 keyBox.value = sessionStorage.getItem("retouch-key") || "";
 keyBox.addEventListener("change", () => { sessionStorage.setItem("retouch-key", keyBox.value); refresh(); });
-const auth = () => ({"Authorization": "Bearer " + keyBox.value});
+const auth = () => keyBox.value ? {"Authorization": "Bearer " + keyBox.value} : {};
+let open = false;  // the API serves without keys (--no-auth, loopback)
 const jobs = document.getElementById("jobs");
 const shown = new Map();
 
@@ -141,6 +142,9 @@ async function render(job) {
     const li = document.createElement("li"); li.className = f.passed ? "" : "fail";
     li.textContent = `${f.passed ? "ok" : "FAIL"} ${f.check}: ${f.message}`; findings.append(li);
   }
+  const waiting = div.querySelector(".waiting") || div.insertBefore(document.createElement("p"), div.querySelector(".compare"));
+  waiting.className = "waiting";
+  waiting.textContent = {queued: "waiting to start…", running: "editing…", review: "waiting for a person's review"}[job.status] || "";
   if (job.status === "published" && job.kind === "edit") {
     const compare = div.querySelector(".compare");
     div.querySelector(".before").src = await picture(`/v1/edits/${job.id}/input`);
@@ -157,7 +161,7 @@ async function render(job) {
 }
 
 async function refresh() {
-  if (!keyBox.value) return;
+  if (!keyBox.value && !open) return;
   await templates();
   const res = await fetch("/v1/edits?limit=30", {headers: auth()});
   if (!res.ok) { jobs.innerHTML = `<p class="empty"></p>`; jobs.firstChild.textContent = (await res.json()).error; return; }
@@ -168,5 +172,9 @@ async function refresh() {
   jobs.replaceChildren(...divs);
   if (list.some(j => j.status === "queued" || j.status === "running")) setTimeout(refresh, 700);
 }
+fetch("/healthz").then(r => r.json()).then(h => {
+  open = !h.auth;
+  if (open) { keyBox.placeholder = "no key needed (--no-auth)"; refresh(); }
+});
 refresh();
 """

@@ -95,7 +95,12 @@ class Service:
     # ------------------------------------------------------------------ keys, limits, admission
 
     def key_of(self, token: str | None) -> str | None:
-        """The key's name for a bearer token (None: not a valid key); `anonymous` without auth."""
+        """The key's name for a bearer token (None: not a valid key); `anonymous` without auth.
+        Keys are read at each request, so one created or revoked counts at once; one created
+        while this process serves --no-auth switches auth on for good, and says so."""
+        if not self.auth and store.any_keys(self.url):
+            self.auth = True
+            log.warning("an API key exists now: auth is on (--no-auth no longer applies)")
         if not self.auth:
             return "anonymous"
         return store.key_name(self.url, token) if token else None

@@ -16,14 +16,16 @@ router = APIRouter()
 
 @router.get("/healthz", tags=["service"])
 def healthz(service: Api) -> dict[str, Any]:
-    """Up, the Prefect API it records on, and whether the image model is loaded."""
+    """Up, the Prefect API it records on, whether the image model is loaded, and whether a key
+    is needed (`auth`: false only in --no-auth mode while no key exists)."""
     from tasks.edit import qwen
 
     try:
         loaded = qwen.is_loaded(service.settings.qwen_config)
     except ImportError:
         loaded = False
-    return {"status": "ok", "prefect_api": service.prefect.url, "model_loaded": loaded}
+    service.key_of(None)  # a key created since --no-auth started switches auth on
+    return {"status": "ok", "prefect_api": service.prefect.url, "model_loaded": loaded, "auth": service.auth}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -199,6 +199,11 @@ def ensure_daemon(print_: str) -> Path:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if health(path):
+                print(
+                    f"started the warm daemon (pid {process.pid}) for later commands: it exits when idle "
+                    "(RETOUCH_DAEMON_IDLE_SECONDS); `retouch daemon stop` stops it now",
+                    file=sys.stderr,
+                )
                 return path
             if process.poll() is not None:
                 break

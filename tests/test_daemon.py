@@ -64,6 +64,7 @@ def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
     first = retouch("edit", str(IMAGES / "coffee.png"), "crop to 1:1", "-o", "square.png", "--json")
     assert first.returncode == 0, first.stderr
     assert "warning" not in first.stderr, first.stderr
+    assert "started the warm daemon" in first.stderr and "retouch daemon stop" in first.stderr  # said once
     (pid,) = daemon_pids(env)
     assert _healths(env)[0]["allocator_tuned"]  # glibc keeps image buffers (retouch/runtime.py)
     started = time.perf_counter()
@@ -71,6 +72,7 @@ def test_commands_share_one_warm_daemon_per_configuration(user, tmp_path):
     warm = time.perf_counter() - started
     assert second.returncode == 0, second.stderr
     assert daemon_pids(env) == {pid}  # the same process served it
+    assert "started the warm daemon" not in second.stderr
     assert warm < 10  # no Prefect server boot, no imports (timed for real in benchmarks/)
     for done, size in ((first, (400, 400)), (second, (427, 640))):
         result = json.loads(done.stdout)

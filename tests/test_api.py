@@ -382,7 +382,11 @@ def test_templates_route_preview_health_and_docs(api):
     assert rounds["application/json"]["schema"]["$ref"].endswith("/RoundView")
     ops = schema["components"]["schemas"]["RoundView"]["properties"]["ops"]["items"]
     assert ops["$ref"].endswith("/Op")  # a round's ops are typed, as in results.jsonl
-    assert requests.get(f"{url}/docs").status_code == 200
+    docs = requests.get(f"{url}/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text  # Swagger UI from this server: offline
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs-assets/{asset}" in docs.text
+        assert requests.get(f"{url}/docs-assets/{asset}").status_code == 200
 
 
 def test_no_auth_only_on_a_loopback_address(api):

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from retouch.api import page
 from retouch.api.errors import Refused, openai_body
@@ -36,7 +39,20 @@ def create_app(service: Service) -> FastAPI:
         summary="Edit product images from natural-language instructions (zh/en): drop-in routes "
         "for Hugging Face, fal/Replicate-style jobs and OpenAI image edits.",
         redoc_url=None,
+        docs_url=None,  # served below from the wheel's own Swagger UI: /docs works offline
     )
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Retouch API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="data:,",
+        )
+
     app.state.service = service
     for router in (huggingface, jobs, sessions, openai, instructions, pages):
         app.include_router(router.router)

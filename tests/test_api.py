@@ -676,3 +676,47 @@ def test_no_auth_mode_serves_the_page_without_a_key_until_a_key_exists(api, tmp_
         assert requests.get(f"{url}/healthz").json()["auth"] is True
     finally:
         stop(proc)
+
+
+def test_the_webhook_outbox_delivers_each_state_change_once_even_to_a_receiver_down_at_first(tmp_path):
+    """A job's webhook goes through the ledger's outbox: a receiver that is down is tried again
+    (backoff), a message is queued once per job and event whatever process queues it again, and
+    one a sender claimed but never delivered (its process died) is delivered by another."""
+    from standardwebhooks import Webhook
+
+    from retouch.api.hooks import Hooks
+
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    port = free_port()  # nothing listens there yet
+    target = f"http://127.0.0.1:{port}/hook"
+    first = Hooks(ledger, "hook-secret", backoff_s=0.2)
+    first.send(target, "edit.completed", {"id": "job_down", "status": "published"})
+    time.sleep(1)  # the first try failed: connection refused
+    receiver = HTTPServer(("127.0.0.1", port), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        second = Hooks(ledger, "hook-secret", backoff_s=0.2)  # another API process
+        second.send(target, "edit.completed", {"id": "job_down", "status": "published"})  # told once
+        mine = lambda: [(h, r) for h, r in Receiver.got if json.loads(r)["id"] == "job_down"]  # noqa: E731
+        wait_for(lambda: second.pump() or mine(), what="the retried delivery")
+        time.sleep(1.5)
+        for h in (first, second):
+            h.pump()
+        ((headers, raw),) = mine()  # once
+        headers = {k.lower(): v for k, v in headers.items()}
+        Webhook(b"hook-secret").verify(raw, headers)
+        assert headers["webhook-id"] == "msg_job_down_edit_completed"
+
+        # a sender claims a message and dies before delivering it: another delivers it after the hold
+        from tasks.record.ledger import outbox
+
+        assert outbox.post(
+            ledger, "msg_job_orphan_edit_completed", "job_orphan", target, {"id": "job_orphan"}
+        )
+        assert [row["id"] for row in outbox.claim(ledger, 4, hold_s=0.5)] == ["msg_job_orphan_edit_completed"]
+        assert outbox.claim(ledger, 4, hold_s=0.5) == []  # held: nobody else takes it meanwhile
+        time.sleep(0.7)
+        second.pump()
+        wait_for(lambda: any(json.loads(r)["id"] == "job_orphan" for _, r in Receiver.got), what="the orphan")
+    finally:
+        receiver.shutdown()

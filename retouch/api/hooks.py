@@ -1,23 +1,27 @@
-"""The webhooks of the API's jobs: sent by the API itself, on a sender of their own, so that a
-receiver that is slow or down delays no edit, and carrying what a client can use (a signed URL
-of the picture, never a path on the server).
+"""The webhooks of the API's jobs, through an outbox: a job's state change that its client asked
+to hear of is a row of the ledger's api_webhooks (tasks/record/ledger/outbox.py), written once
+per job and event; a sender of its own delivers it, so a receiver that is slow or down delays no
+edit, and a row an API process could not deliver before it died is delivered by the next one.
 
 Each job that names a `webhook` hears of it twice at most: `edit.completed` when its edit ends
 (published, review, rejected or failed) and `edit.reviewed` when a person decides an edit that
-waited for review (the job's status moves with it). A message's `webhook-id` is the same on
-every retry of one state change (`msg_<job>_<event>`), so receivers deduplicate on it (Standard
-Webhooks); a 5xx, a 429 or no answer is retried with backoff, a 4xx is not.
+waited for review. A message carries what a client can use: a signed URL of the picture, never a
+path on the server. Its `webhook-id` (`msg_<job>_<event>`) is the same on every try, so receivers
+deduplicate on it (Standard Webhooks); a 5xx, a 429 or no answer is retried with backoff (1, 4,
+16 s), a 4xx is not.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tasks.infra.errors import one_line
 from tasks.infra.notify import post_json
+from tasks.record.ledger import outbox
 
 log = logging.getLogger("retouch.api.hooks")
 
@@ -26,28 +30,41 @@ TIMEOUT_S = 10.0  # a receiver that says nothing for this long is tried again la
 
 
 class Hooks:
-    """Delivers job webhooks on `senders` threads of their own, signed with `secret`."""
+    """Delivers the outbox's messages on `senders` threads of their own, signed with `secret`."""
 
-    def __init__(self, secret: str | None, senders: int = 2, backoff_s: float = 1.0) -> None:
-        self.secret, self.backoff_s = secret, backoff_s
+    def __init__(self, ledger_url: str, secret: str | None, senders: int = 2, backoff_s: float = 1.0) -> None:
+        self.url, self.secret, self.backoff_s = ledger_url, secret, backoff_s
         self.pool = ThreadPoolExecutor(senders, thread_name_prefix="api-webhook")
+        self.pumping = threading.Lock()
 
-    def send(self, url: str, event: str, payload: dict[str, Any]) -> None:
-        """Queue the delivery of `event` about a job (payload["id"]) to `url`; returns at once."""
-        message = {"event": event, **payload}
-        self.pool.submit(self._deliver, url, message, f"msg_{payload['id']}_{event.replace('.', '_')}")
+    def send(self, target: str, event: str, payload: dict[str, Any]) -> None:
+        """Queue `event` about a job (payload["id"]) for `target`, once, and deliver what is due."""
+        message_id = f"msg_{payload['id']}_{event.replace('.', '_')}"
+        outbox.post(self.url, message_id, payload["id"], target, {"event": event, **payload})
+        self.pump()
 
-    def _deliver(self, url: str, message: dict[str, Any], message_id: str) -> None:
-        for attempt in range(TRIES):
-            try:
-                status = post_json(url, message, self.secret, message_id, timeout=TIMEOUT_S)
-                log.info("webhook %s of %s: HTTP %s", message["event"], message["id"], status)
-                return
-            except Exception as exc:  # a network error, a 5xx or 429: later, unless out of tries
-                if attempt == TRIES - 1:
-                    log.warning("webhook %s of %s not delivered: %s", message["event"], message["id"], exc)
-                    return
-                time.sleep(self.backoff_s * 4**attempt)
+    def pump(self) -> None:
+        """Hand the messages due now to the senders (also what a process that died left)."""
+        if not self.pumping.acquire(blocking=False):
+            return  # another thread is handing them out
+        try:
+            for row in outbox.claim(self.url, TRIES, hold_s=TIMEOUT_S + 5):
+                self.pool.submit(self._deliver, row)
+        finally:
+            self.pumping.release()
+
+    def _deliver(self, row: dict[str, Any]) -> None:
+        message = row["payload"]
+        try:
+            status = post_json(row["url"], message, self.secret, row["id"], timeout=TIMEOUT_S)
+        except Exception as exc:  # a network error, a 5xx or 429: later, unless out of tries
+            retry = self.backoff_s * 4 ** row["attempts"]
+            outbox.failed(self.url, row["id"], one_line(exc), retry)
+            if row["attempts"] + 1 >= TRIES:
+                log.warning("webhook %s of %s not delivered: %s", message["event"], message["id"], exc)
+            return
+        outbox.delivered(self.url, row["id"])
+        log.info("webhook %s of %s: HTTP %s", message["event"], message["id"], status)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=False)

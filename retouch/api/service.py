@@ -84,7 +84,7 @@ class Service:
         self.root = settings.data_dir / "api"
         self.limiter = RateLimiter(settings.api_rate_per_minute)
         self.pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="api-job")
-        self.hooks = Hooks(settings.webhook_secret)
+        self.hooks = Hooks(self.url, settings.webhook_secret)
         self.running: set[str] = set()  # the jobs this process runs (it beats on their leases)
         self.stopping = threading.Event()
         self.keeper = threading.Thread(target=self._keep, name="api-keeper", daemon=True)
@@ -259,6 +259,7 @@ class Service:
             try:
                 store.beat(self.url, list(self.running))
                 self.recover()
+                self.hooks.pump()  # webhooks due again, or left by a process that died
                 for job_id in store.job_ids(self.url, "review"):
                     job = store.get_job(self.url, job_id)
                     if job is not None:

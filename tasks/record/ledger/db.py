@@ -37,7 +37,7 @@ MIGRATIONS = Path(__file__).resolve().parents[3] / "retouch" / "migrations"
 VERSION_TABLE = "retouch_alembic_version"  # beside Prefect's own alembic_version, when shared
 # The newest revision in MIGRATIONS (tests/test_ledger.py holds it to Alembic's own reading): a
 # database already there is opened without loading Alembic (a tenth of a second a process).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 metadata = MetaData()
 
 ledger = Table(
@@ -134,6 +134,18 @@ api_jobs = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("heartbeat_at", DateTime(timezone=True)),  # a running job's lease: its process beats on it
     Column("attempts", Integer, nullable=False, server_default="0"),  # runs started
+)
+api_webhooks = Table(
+    "api_webhooks",
+    metadata,
+    Column("id", String(120), primary_key=True),  # the webhook-id: one per job and event
+    Column("job_id", String(40), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_at", DateTime(timezone=True), nullable=False),  # due (or claimed until)
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("error", Text),  # the last failed try's
 )
 _migrated: set[str] = set()
 _lock = threading.Lock()

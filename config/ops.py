@@ -8,9 +8,10 @@ routing/builders.py and phrasing in routing/templates.toml [ops.NAME]) and how i
 function in tasks/edit/opencv_ops.py). Layers keep those apart: the router never imports OpenCV.
 
 An op's params stay a plain dict in `Op` (JSON at the edges, cached plans, results), checked
-against its spec's model whenever an `Op` is made (`OpSpec.check`), so a malformed plan says which
-parameter is wrong where it is made instead of failing with a KeyError where it is used; `Op.args`
-is them as that model. The image model's step has a spec of its own (MODEL_SPEC).
+against its spec's model whenever a `Plan` is made (`OpSpec.check`; a draft's op may still lack
+its parameters), so a malformed plan says which parameter is wrong where it is made instead of
+failing with a KeyError where it is used; `Op.args` is them as that model. The image model's
+step has a spec of its own (MODEL_SPEC).
 """
 
 from __future__ import annotations

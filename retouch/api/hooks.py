@@ -34,26 +34,41 @@ class Hooks:
 
     def __init__(self, ledger_url: str, secret: str | None, senders: int = 2, backoff_s: float = 1.0) -> None:
         self.url, self.secret, self.backoff_s = ledger_url, secret, backoff_s
+        self.senders = senders
         self.pool = ThreadPoolExecutor(senders, thread_name_prefix="api-webhook")
-        self.pumping = threading.Lock()
+        self.lock = threading.Lock()
+        self.busy = 0  # senders delivering now: only as many messages are claimed as are free
 
-    def send(self, target: str, event: str, payload: dict[str, Any]) -> None:
-        """Queue `event` about a job (payload["id"]) for `target`, once, and deliver what is due."""
+    def queue(self, target: str, event: str, payload: dict[str, Any]) -> None:
+        """Queue `event` about a job (payload["id"]) for `target`, once (the next pump sends it)."""
         message_id = f"msg_{payload['id']}_{event.replace('.', '_')}"
         outbox.post(self.url, message_id, payload["id"], target, {"event": event, **payload})
+
+    def send(self, target: str, event: str, payload: dict[str, Any]) -> None:
+        """Queue it and deliver what is due."""
+        self.queue(target, event, payload)
         self.pump()
 
     def pump(self) -> None:
-        """Hand the messages due now to the senders (also what a process that died left)."""
-        if not self.pumping.acquire(blocking=False):
-            return  # another thread is handing them out
-        try:
-            for row in outbox.claim(self.url, TRIES, hold_s=TIMEOUT_S + 5):
-                self.pool.submit(self._deliver, row)
-        finally:
-            self.pumping.release()
+        """Hand the messages due now to the free senders (also what a process that died left);
+        each is claimed for longer than one try takes, so no other sender takes it meanwhile."""
+        with self.lock:
+            free = self.senders - self.busy
+            if free <= 0:
+                return
+            rows = outbox.claim(self.url, TRIES, hold_s=TIMEOUT_S + 5, limit=free)
+            self.busy += len(rows)
+        for row in rows:
+            self.pool.submit(self._deliver, row)
 
     def _deliver(self, row: dict[str, Any]) -> None:
+        try:
+            self._try(row)
+        finally:
+            with self.lock:
+                self.busy -= 1
+
+    def _try(self, row: dict[str, Any]) -> None:
         message = row["payload"]
         try:
             status = post_json(row["url"], message, self.secret, row["id"], timeout=TIMEOUT_S)
@@ -67,7 +82,7 @@ class Hooks:
         log.info("webhook %s of %s: HTTP %s", message["event"], message["id"], status)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=False)
+        self.pool.shutdown(wait=False, cancel_futures=True)  # what is left waits in the outbox
 
 
 def job_event(job: dict[str, Any], signed: Callable[[str], str]) -> dict[str, Any]:

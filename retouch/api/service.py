@@ -232,22 +232,28 @@ class Service:
         self.running.add(job_id)
         try:
             if job["kind"] == "batch":
-                results = [r.to_dict() for r in self._batch(job)]
-                store.update_job(self.url, job_id, "published", results)
+                status, result = "published", [r.to_dict() for r in self._batch(job)]
             else:
-                result = self._edit(job)
-                store.update_job(self.url, job_id, result.status, result.to_dict())
+                edited = self._edit(job)
+                status, result = edited.status, edited.to_dict()
         except Exception as exc:  # the job fails, with why; the API lives on
-            store.update_job(self.url, job_id, "failed", {"error": one_line(exc)})
+            status, result = "failed", {"error": one_line(exc)}
+        try:
+            self._announce({**job, "status": status, "result": result}, "edit.completed")
+            store.update_job(self.url, job_id, status, result)
         finally:
             self.running.discard(job_id)
-        self._announce(store.get_job(self.url, job_id), "edit.completed")
+        self.hooks.pump()
 
     def _announce(self, job: dict[str, Any], event: str) -> None:
-        """The job's own webhook, if it named one, told of its state (on the hooks' threads)."""
+        """Queue the message telling the job's own webhook, if it named one, of the state it is
+        about to be in: written before that state is (and once per job and event), so a process
+        that dies between the two leaves a message the next one delivers, never a lost one; the
+        senders deliver it at the next pump, after the state is written."""
         hook, base = job["request"].get("webhook"), job["request"].get("base_url")
         if hook and job["kind"] == "edit":
-            self.hooks.send(hook, event, job_event(job, lambda job_id: self.signed_output(base, job_id)))
+            signed = (lambda job_id: self.signed_output(base, job_id)) if base else (lambda job_id: None)
+            self.hooks.queue(hook, event, job_event(job, signed))
 
     def start_keeping(self) -> None:
         """Until close(), every KEEP_S: beat on the leases of the jobs this process runs, take
@@ -284,9 +290,9 @@ class Service:
                 log.warning("job %s: its API process stopped; run again", job["id"])
                 self.enqueue(job["id"])
                 taken += 1
-            elif why and store.release(self.url, job["id"], "failed", {"error": why}, lease):
-                self._announce(store.get_job(self.url, job["id"]), "edit.completed")
-                taken += 1
+            elif why:
+                self._announce({**job, "status": "failed", "result": {"error": why}}, "edit.completed")
+                taken += store.release(self.url, job["id"], "failed", {"error": why}, lease)
         return taken
 
     def _edit(self, job: dict[str, Any]) -> ItemResult:
@@ -343,8 +349,9 @@ class Service:
             line = self._results_line(job["id"])
             if line and line.get("status") != "review":
                 decided = {**job, "status": line["status"], "result": line}
+                self._announce(decided, "edit.reviewed")  # once, whichever process gets here
                 if store.update_job(self.url, job["id"], line["status"], line, only_if=("review",)):
-                    self._announce(decided, "edit.reviewed")
+                    self.hooks.pump()
                 return decided
         return job
 
@@ -415,6 +422,6 @@ class Service:
         return link_is_valid(self.link_key, job_id, query)
 
     def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=False)  # the keeper beats on their leases meanwhile
         self.stopping.set()
-        self.pool.shutdown(wait=True, cancel_futures=False)
         self.hooks.close()

@@ -368,11 +368,15 @@ def from_cache(
     return earlier.model_copy(update=update)
 
 
-def _copied(uri: str, folder: str, settings: Settings) -> str:
-    """A candidate's picture copied, under its own (content-addressed) name, into `folder`."""
+def _copied(uri: str, folder: str, settings: Settings) -> str | None:
+    """A candidate's picture copied, under its own (content-addressed) name, into `folder`; None
+    when it is gone (the cached edit itself still serves)."""
     target = join(folder, uri.replace("\\", "/").rsplit("/", 1)[-1])
-    if not exists(target):
-        write_bytes(target, read_bytes(uri, settings.max_file_bytes))
+    try:
+        if not exists(target):
+            write_bytes(target, read_bytes(uri, settings.max_file_bytes))
+    except StorageError:
+        return None
     return target
 
 

@@ -54,7 +54,9 @@ def edit_pictures(
         service.model_ready(wait=True)
     out = []
     for i in range(n):
-        job, _ = service.new_job(key, "edit", {"instruction": prompt, "seed": i or None}, pictures, None)
+        job, _ = service.new_job(
+            key, "edit", {"instruction": prompt, "seed": i or None, "sync": True}, pictures, None
+        )
         result = service.edit_now(job).to_dict()
         if result["status"] == "rejected":
             raise BadInput(f"instruction rejected: {result['error']}")

@@ -252,6 +252,22 @@ def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkey
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 4
 
 
+def test_a_model_edit_no_gpu_worker_takes_up_fails_in_time_and_says_why():
+    """With RETOUCH_MODEL_WORKER=task-worker and no `retouch serve --gpu` up, an edit waits for a
+    worker at most MODEL_WAIT_S, then is the item's failed result, not a wait forever."""
+    from config.contracts import Item, Job, Plan
+    from tasks.edit import dispatch
+
+    class NobodyTakesIt:
+        def result(self, timeout=None):
+            assert timeout == 0.01
+            raise TimeoutError(f"Task run 3c04 did not complete within {timeout} seconds")
+
+    job = Job(item=Item(id="a", image="a.png", instruction="add a hat"), plan=Plan("model", (), 0.9, "x"))
+    failed = dispatch.model_result(job, NobodyTakesIt(), wait_s=0.01)
+    assert failed.status == "failed" and "retouch serve --gpu" in failed.error
+
+
 def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatch):
     """A task worker's completion event can arrive before the API shows the run's state: Prefect then
     raises "has no state"; that is read again, not recorded as the items' failure. Other errors stay
@@ -262,7 +278,7 @@ def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatc
         def __init__(self, misses):
             self.misses = misses
 
-        def result(self):
+        def result(self, timeout=None):
             if self.misses:
                 self.misses -= 1
                 raise RuntimeError("Task run 3c04 has no state which means it hasn't started yet.")
@@ -274,7 +290,7 @@ def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatc
         dispatch.settled_value(Unrecorded(3))
 
     class Broken:
-        def result(self):
+        def result(self, timeout=None):
             raise RuntimeError("worker crashed")
 
     with pytest.raises(RuntimeError, match="crashed"):

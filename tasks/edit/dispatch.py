@@ -25,6 +25,7 @@ from tasks.infra.errors import one_line
 from tasks.infra.storage import safe_name
 
 TASK_WORKER_PATIENCE_S = 30.0  # how long a finished task-worker run may go unrecorded by the API
+MODEL_WAIT_S = 1800.0  # how long one model edit may wait for the GPU task worker before it fails
 
 
 def settle_without_editing(item: Item, plan: Plan) -> ItemResult | None:
@@ -77,11 +78,18 @@ def submit_model(job: Job, out_dir: str, settings: Settings) -> Future:
     return model_edit.submit(quote(job), out_dir, quote(settings))
 
 
-def model_result(job: Job, future: Future) -> ItemResult:
-    """The result of a submitted model edit; a task that broke (a crashed worker) is the item's
-    failed result, not a raise."""
+def model_result(job: Job, future: Future, wait_s: float = MODEL_WAIT_S) -> ItemResult:
+    """The result of a submitted model edit; a task that broke (a crashed worker), or that no
+    worker took up within `wait_s`, is the item's failed result, not a raise or a wait forever."""
     try:
-        return settled_value(future)
+        return settled_value(future, wait_s)
+    except TimeoutError:
+        return task_failed(
+            job,
+            TimeoutError(
+                f"no GPU task worker finished it in {wait_s:g} s: is `retouch serve --gpu` running?"
+            ),
+        )
     except Exception as exc:
         return task_failed(job, exc)
 
@@ -99,15 +107,15 @@ def task_failed(job: Job, exc: BaseException) -> ItemResult:
     )
 
 
-def settled_value(future: Future) -> object:
-    """The value of a finished task. A task worker's completion event can reach this flow before the
-    API has recorded the task run's state (Prefect's events are eventually consistent, see
-    PrefectHQ/prefect#18278): its "has no state" error is read again for a while, not taken as the
-    task's failure."""
+def settled_value(future: Future, wait_s: float | None = None) -> object:
+    """The value of a finished task (waiting at most `wait_s`: TimeoutError). A task worker's
+    completion event can reach this flow before the API has recorded the task run's state
+    (Prefect's events are eventually consistent, see PrefectHQ/prefect#18278): its "has no state"
+    error is read again for a while, not taken as the task's failure."""
     deadline = time.monotonic() + TASK_WORKER_PATIENCE_S
     while True:
         try:
-            return future.result()
+            return future.result(timeout=wait_s)
         except RuntimeError as exc:
             if "has no state" not in str(exc) or time.monotonic() > deadline:
                 raise

@@ -690,13 +690,14 @@ def test_the_webhook_outbox_delivers_each_state_change_once_even_to_a_receiver_d
     port = free_port()  # nothing listens there yet
     target = f"http://127.0.0.1:{port}/hook"
     first = Hooks(ledger, "hook-secret", backoff_s=0.2)
-    first.send(target, "edit.completed", {"id": "job_down", "status": "published"})
+    first.queue(target, "edit.completed", {"id": "job_down", "status": "published"})
+    first.pump()
     time.sleep(1)  # the first try failed: connection refused
     receiver = HTTPServer(("127.0.0.1", port), Receiver)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     try:
         second = Hooks(ledger, "hook-secret", backoff_s=0.2)  # another API process
-        second.send(target, "edit.completed", {"id": "job_down", "status": "published"})  # told once
+        second.queue(target, "edit.completed", {"id": "job_down", "status": "published"})  # told once
         mine = lambda: [(h, r) for h, r in Receiver.got if json.loads(r)["id"] == "job_down"]  # noqa: E731
         wait_for(lambda: second.pump() or mine(), what="the retried delivery")
         time.sleep(1.5)

@@ -44,11 +44,6 @@ class Hooks:
         message_id = f"msg_{payload['id']}_{event.replace('.', '_')}"
         outbox.post(self.url, message_id, payload["id"], target, {"event": event, **payload})
 
-    def send(self, target: str, event: str, payload: dict[str, Any]) -> None:
-        """Queue it and deliver what is due."""
-        self.queue(target, event, payload)
-        self.pump()
-
     def pump(self) -> None:
         """Hand the messages due now to the free senders (also what a process that died left);
         each is claimed for longer than one try takes, so no other sender takes it meanwhile."""

@@ -188,11 +188,10 @@ class Service:
         return job, created
 
     def _waiting_review(self, key: str, print_: str) -> dict[str, Any] | None:
-        for job_id in store.job_ids(self.url, "review"):
-            job = store.get_job(self.url, job_id)
-            if job and job["key"] == key and job["request"].get("fingerprint") == print_:
-                return job
-        return None
+        return next(
+            (j for j in store.jobs_in(self.url, "review", key) if j["request"].get("fingerprint") == print_),
+            None,
+        )
 
     def folder(self, job_id: str) -> Path:
         return self.root / "jobs" / job_id
@@ -220,9 +219,9 @@ class Service:
     def take_up_queued(self) -> int:
         """Queue the jobs left waiting when an API process stopped (and take back those it was
         running, once their leases are out)."""
-        waiting = store.job_ids(self.url, "queued")
-        for job_id in waiting:
-            self.enqueue(job_id)
+        waiting = store.jobs_in(self.url, "queued")
+        for job in waiting:
+            self.enqueue(job["id"])
         return len(waiting) + self.recover()
 
     def _run(self, job_id: str) -> None:
@@ -266,10 +265,8 @@ class Service:
                 store.beat(self.url, list(self.running))
                 self.recover()
                 self.hooks.pump()  # webhooks due again, or left by a process that died
-                for job_id in store.job_ids(self.url, "review"):
-                    job = store.get_job(self.url, job_id)
-                    if job is not None:
-                        self.current(job)
+                for job in store.jobs_in(self.url, "review"):
+                    self.current(job)
             except Exception as exc:  # a database hiccup: the next round tries again
                 log.warning("keeping the jobs: %s", one_line(exc))
 

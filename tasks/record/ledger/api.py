@@ -175,14 +175,14 @@ def jobs_of(url: str, key: str, limit: int = 50) -> list[dict[str, Any]]:
         return [_job(r) for r in rows]
 
 
-def job_ids(url: str, status: str) -> list[str]:
-    """The jobs in `status`, oldest first (queued: an API process that starts takes them up;
-    review: followed until a person decides)."""
+def jobs_in(url: str, status: str, key: str | None = None) -> list[dict[str, Any]]:
+    """The jobs in `status` (of `key`, if given), oldest first, in one query (queued: an API
+    process that starts takes them up; review: followed until a person decides)."""
+    query = select(api_jobs).where(api_jobs.c.status == status)
+    if key is not None:
+        query = query.where(api_jobs.c.key_name == key)
     with engine_for(url).connect() as connection:
-        rows = connection.execute(
-            select(api_jobs.c.id).where(api_jobs.c.status == status).order_by(api_jobs.c.created_at)
-        )
-        return [r[0] for r in rows]
+        return [_job(r) for r in connection.execute(query.order_by(api_jobs.c.created_at)).mappings()]
 
 
 def beat(url: str, job_ids: list[str]) -> None:
@@ -196,32 +196,27 @@ def beat(url: str, job_ids: list[str]) -> None:
             )
 
 
+def _lease_out(lease_s: float):
+    """A running job whose process has not beaten on its lease for `lease_s`."""
+    stale = now() - timedelta(seconds=lease_s)
+    beaten = api_jobs.c.heartbeat_at
+    return and_(api_jobs.c.status == "running", or_(beaten.is_(None), beaten < stale))
+
+
 def orphaned_jobs(url: str, lease_s: float) -> list[dict[str, Any]]:
     """Running jobs whose lease ran out: the process running them stopped beating."""
-    stale = now() - timedelta(seconds=lease_s)
     with engine_for(url).connect() as connection:
-        rows = connection.execute(
-            select(api_jobs).where(
-                api_jobs.c.status == "running",
-                or_(api_jobs.c.heartbeat_at.is_(None), api_jobs.c.heartbeat_at < stale),
-            )
-        ).mappings()
-        return [_job(r) for r in rows]
+        return [_job(r) for r in connection.execute(select(api_jobs).where(_lease_out(lease_s))).mappings()]
 
 
 def release(url: str, job_id: str, status: str, result: Any, lease_s: float) -> bool:
     """Take an orphaned job back (to `queued`, or to an end with `result`), only if its lease is
     still out: of two processes that both saw it, one does."""
-    stale = now() - timedelta(seconds=lease_s)
     with engine_for(url).begin() as connection:
         return (
             connection.execute(
                 update(api_jobs)
-                .where(
-                    api_jobs.c.id == job_id,
-                    api_jobs.c.status == "running",
-                    or_(api_jobs.c.heartbeat_at.is_(None), api_jobs.c.heartbeat_at < stale),
-                )
+                .where(api_jobs.c.id == job_id, _lease_out(lease_s))
                 .values(status=status, updated_at=now(), **({"result": result} if result is not None else {}))
             ).rowcount
             == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -194,6 +194,11 @@ class Settings(BaseSettings):
         description="how long an upload's claim holds; a holder that died (SIGKILL, a lost "
         "node) gives the upload up once it expires (longer than the longest edit)",
     )
+    upload_watch: list[Annotated[str, Field(pattern=r"^(s3://[^/]+/?.*|https?://\S+)$")]] = Field(
+        default_factory=list,
+        description="upload sources `make up` watches, one `retouch watch` process each: SQS queue "
+        'URLs (https://...) and s3://bucket/prefix to poll (JSON: ["s3://shop/incoming/"])',
+    )
     upload_max_attempts: int = Field(3, ge=1, description="tries per upload before it is recorded failed")
     upload_retry_seconds: float = Field(60, gt=0, description="back-off before the first retry (then x2)")
 
@@ -241,13 +246,6 @@ class Settings(BaseSettings):
     )
     api_model_load_estimate_seconds: float = Field(
         60, description="estimated_time of a 503 while the model loads (until one load was timed)"
-    )
-
-    # the local stack (`make up`)
-    stack_dir: Path | None = Field(
-        None,
-        description="where `make up` keeps its processes' pids and logs "
-        "(default .retouch/run in the checkout)",
     )
 
     # the ledger and the price model (USD)

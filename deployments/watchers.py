@@ -7,6 +7,9 @@ Two sources, for two kinds of store:
   has seen (key + ETag) is kept in memory and new objects found after a restart are emitted
   again, which the on-upload flow's claim makes harmless.
 Both emit one event per object; the `on-upload` deployment's trigger starts a run for each.
+An event counts as sent once the Prefect API took it (an HTTP request answered, not a message
+queued in this process): a send that fails is logged as a failure and tried again later (the
+SQS message is kept; the poller forgets it saw the object).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ log = logging.getLogger("retouch.watch")
 
 
 def emit_created(bucket: str, key: str, etag: str, size: str | int = "") -> None:
-    from prefect.events import emit_event
+    """Send the upload's event to the Prefect API and wait for it to be taken; raises if not."""
+    from prefect import get_client
+    from prefect.events import Event
 
-    emit_event(
+    event = Event(
         event=EVENT,
         resource={
             "prefect.resource.id": f"s3://{bucket}/{key}",
@@ -34,7 +39,25 @@ def emit_created(bucket: str, key: str, etag: str, size: str | int = "") -> None
         },
         payload={"bucket": bucket, "key": key, "etag": etag, "size": str(size)},
     )
-    log.info("emitted %s for s3://%s/%s", EVENT, bucket, key)
+    with get_client(sync_client=True) as client:
+        client.request("POST", "/events", json=[event.model_dump(mode="json")]).raise_for_status()
+    log.info("sent %s for s3://%s/%s", EVENT, bucket, key)
+
+
+def _sent(emit: Callable[..., None], record: dict) -> bool:
+    """Whether `emit` took the record's event; a failure is logged (to be tried again)."""
+    try:
+        emit(**record)
+    except Exception as exc:
+        log.error(
+            "FAILED to send %s for s3://%s/%s (tried again later): %s",
+            EVENT,
+            record["bucket"],
+            record["key"],
+            one_line(exc, named=False),
+        )
+        return False
+    return True
 
 
 class SqsConsumer:
@@ -50,11 +73,11 @@ class SqsConsumer:
         ).get("Messages", [])
         emitted = 0
         for message in messages:
-            for record in s3_records(message["Body"]):
-                if is_image_key(record["key"]):
-                    self.emit(**record)
-                    emitted += 1
-            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            records = [r for r in s3_records(message["Body"]) if is_image_key(r["key"])]
+            sent = [_sent(self.emit, record) for record in records]
+            emitted += sum(sent)
+            if all(sent):  # else the message comes back after its visibility timeout
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return emitted
 
     def run(self) -> None:
@@ -90,9 +113,10 @@ class PrefixPoller:
             marker = (obj["Key"], obj["ETag"].strip('"'))
             if marker in self.seen or not is_image_key(obj["Key"]):
                 continue
-            self.emit(bucket=self.bucket, key=obj["Key"], etag=marker[1], size=obj["Size"])
-            self.seen.add(marker)
-            emitted += 1
+            record = {"bucket": self.bucket, "key": obj["Key"], "etag": marker[1], "size": obj["Size"]}
+            if _sent(self.emit, record):
+                self.seen.add(marker)
+                emitted += 1
         return emitted
 
     def run(self, interval: float = 10.0) -> None:

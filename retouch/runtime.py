@@ -1,5 +1,5 @@
-"""Process-level set-up of every `retouch` command: the operator's .env, and allocator tuning
-for long batches of large images."""
+"""Process-level set-up of every `retouch` command: the operator's .env, the local stack's
+Prefect server when one runs, and allocator tuning for long batches of large images."""
 
 from __future__ import annotations
 
@@ -63,6 +63,39 @@ def load_env_file() -> Path | None:
 
 
 _read: list[Path] = []
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stack_dir() -> Path:
+    """Where `make up` keeps its pids, logs and the server's address: RETOUCH_STACK_DIR (the
+    environment or .env: read before any configuration is), else .retouch/run in the checkout."""
+    return Path(os.environ.get("RETOUCH_STACK_DIR") or ROOT / ".retouch" / "run").expanduser()
+
+
+def use_stack_server() -> str | None:
+    """Record on the Prefect server of this checkout's `make up` while it runs: its API URL
+    into this process's PREFECT_API_URL (for the child processes too), unless that is set.
+
+    `make up` leaves the machine's Prefect profile alone; it writes the server's address to
+    `api-url` in its folder (`stack_dir`), and the record counts only while the server's
+    recorded process lives (a stack killed without `make down` is not used). Returns the URL
+    used, if any.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    from tasks.infra.processes import alive
+
+    folder = stack_dir()
+    try:
+        url = (folder / "api-url").read_text().strip()
+        pid = int((folder / "server.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if not url or not alive(pid):
+        return None
+    os.environ["PREFECT_API_URL"] = url
+    return url
 
 
 def env_file_read() -> Path | None:

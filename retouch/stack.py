@@ -1,8 +1,11 @@
 """The local stack behind `make up` / `make down`: a Prefect server with its UI, the deployments
-served (`retouch serve`), the review page and, with model weights, a GPU task worker.
+served (`retouch serve`), the review page, the HTTP API, the upload watchers configured
+(RETOUCH_UPLOAD_WATCH) and, with model weights, a GPU task worker.
 
 Each process starts in a session of its own (its flow-run subprocesses in its process group)
-and is recorded in `.retouch/run/<name>.pid`, with its log beside it. Stopping sends SIGTERM to
+and is recorded in `<stack_dir>/<name>.pid` (`.retouch/run` by default), with its log beside it;
+the server's address goes to `api-url` there, where every `retouch` command of the checkout
+finds it (retouch/runtime.py): the machine's Prefect profile is left alone. Stopping sends SIGTERM to
 each group, waits a bounded grace, then SIGKILLs what is left, and returns only once every
 process has exited; a pid file is removed only then, so a quick `make up` cannot start a
 second runner beside one still shutting down.
@@ -16,13 +19,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.infra.processes import alive
 
 GRACE_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL (per phase: clients, then server)
-ORDER = ("gpu", "api", "review", "serve", "server")  # stopped in this order: clients before the server
+# stopped in this order, clients before the server ("watch" stands for watch-1, watch-2, ...)
+ORDER = ("watch", "gpu", "api", "review", "serve", "server")
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,18 @@ class Service:
     env: dict[str, str]
 
 
-def run_dir(root: Path, configured: Path | None = None) -> Path:
-    """Where the pids and logs live: RETOUCH_STACK_DIR, else .retouch/run in the checkout."""
-    return configured.expanduser() if configured else root / ".retouch" / "run"
-
-
 def services(
-    api_url: str, ui_port: int, review_port: int, api_port: int, gpu: bool, keys: bool
+    api_url: str,
+    ui_port: int,
+    review_port: int,
+    api_port: int,
+    gpu: bool,
+    keys: bool,
+    watch: Sequence[str] = (),
 ) -> list[Service]:
     """What `make up` starts, in order (the HTTP API without keys: loopback, no auth). With a GPU
-    worker, the others hand it their model edits (it is the one process that loads the model)."""
+    worker, the others hand it their model edits (it is the one process that loads the model).
+    Each of `watch` (an SQS queue URL or an s3:// prefix) gets a `retouch watch` process."""
     client = {"PREFECT_API_URL": api_url, **({"RETOUCH_MODEL_WORKER": "task-worker"} if gpu else {})}
     stack = [
         Service(
@@ -71,7 +78,24 @@ def services(
     if gpu:
         worker = {"PREFECT_API_URL": api_url, "RETOUCH_MODEL_WORKER": "in-process"}  # it edits itself
         stack.append(Service("gpu", [sys.executable, "-m", "retouch", "serve", "--gpu"], worker))
+    for number, source in enumerate(watch, 1):
+        kind = "s3" if source.startswith("s3://") else "sqs"
+        stack.append(
+            Service(f"watch-{number}", [sys.executable, "-m", "retouch", "watch", kind, source], client)
+        )
     return stack
+
+
+def recorded(folder: Path) -> list[tuple[str, int]]:
+    """(name, pid) of every process with a pid file in `folder`, in ORDER (stopping order)."""
+    found = []
+    for path in folder.glob("*.pid"):
+        try:
+            found.append((path.stem, int(path.read_text().strip())))
+        except (OSError, ValueError):
+            continue
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return sorted(found, key=lambda entry: (rank.get(entry[0].split("-")[0], -1), entry[0]))
 
 
 def pid_of(folder: Path, name: str) -> int | None:
@@ -153,20 +177,15 @@ def stop_all(folder: Path, grace: float = GRACE_SECONDS) -> list[tuple[str, int,
     Returns (name, pid, how) for each: "stopped" (exited after SIGTERM), "killed", or "gone"
     (it had already exited). A pid file is removed once its group is gone.
     """
-    recorded = []
-    for name in ORDER:
-        try:
-            recorded.append((name, int((folder / f"{name}.pid").read_text().strip())))
-        except (OSError, ValueError):
-            continue
+    processes = recorded(folder)
     how: dict[str, str] = {}
-    clients = [(name, pid) for name, pid in recorded if name != "server"]
-    server = [(name, pid) for name, pid in recorded if name == "server"]
+    clients = [(name, pid) for name, pid in processes if name != "server"]
+    server = [(name, pid) for name, pid in processes if name == "server"]
     for phase in (clients, server):
         how.update(_stop_phase(phase, grace))
         for name, _ in phase:
             (folder / f"{name}.pid").unlink(missing_ok=True)
-    return [(name, pid, how[name]) for name, pid in recorded]
+    return [(name, pid, how[name]) for name, pid in processes]
 
 
 def _stop_phase(processes: list[tuple[str, int]], grace: float) -> dict[str, str]:

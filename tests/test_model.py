@@ -375,6 +375,7 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     from config.contracts import Item
     from flows.edit import edit_batch
     from flows.single import edit_one
+    from retouch import sessions
     from routing import route
     from tasks.edit.dispatch import edit_item
 
@@ -400,20 +401,28 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
         ]
         items.append({"id": "plain", "image": str(IMAGES / "coffee.png"), "instruction": "flip"})
         results = edit_batch(items=items, out_dir=str(tmp_path / "out"))
-        # one item at a time, as `retouch edit`, the API, a session round and a preset's fallback
-        # edit (flows/single.py), and a review's re-edit (the dispatcher): the same worker edits it
+        # one item at a time, as `retouch edit` and the API edit (flows/single.py), and a
+        # review's re-edit (the dispatcher): the same worker edits it
         one = Item(id="one", image=str(IMAGES / "rocket.jpg"), instruction="add a red balloon on the left")
         single = edit_one(one, str(tmp_path / "single"), get_settings())
         again = edit_item(one, route("把火箭换成红色"), str(tmp_path / "again"), get_settings())
+        # a preset OpenCV cannot meet on a photo: the model's fallback whitens the background
+        amazon = Item(id="amazon", image=str(IMAGES / "coffee.png"), instruction="make it Amazon-ready")
+        fallback = edit_one(amazon, str(tmp_path / "preset"), get_settings())
+        # a session's round
+        session = sessions.new(get_settings(), str(IMAGES / "coffee.png"), owner="e2e")
+        round_ = sessions.edit(get_settings(), session.id, "add a hat", owner="e2e")
     finally:
         stop(worker)
     log = worker_log.read_text()
     assert [r.status for r in results] == ["review"] * 3 + ["published"], log
     assert (single.status, again.status) == ("review", "review"), (single.error, again.error, log)
-    served = [r.model for r in [*results[:3], single, again]]
+    assert fallback.status == "review" and any("not plain" in n for n in fallback.notes), fallback
+    assert (round_.route, round_.status) == ("model", "review"), round_
+    served = [r.model for r in [*results[:3], single, again, fallback]]
     assert {m.process for m in served} == {worker.pid}  # edited in the worker, not here
     assert {m.pipeline_loads for m in served} == {1}  # loaded once for all of them
-    assert not qwen.loader._resident  # and never here
+    assert not qwen.loader._resident  # and never here (the session's round either)
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
 

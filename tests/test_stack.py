@@ -50,14 +50,18 @@ def group_alive(pgid: int) -> bool:
 
 
 @pytest.fixture
-def stack_env(tmp_path):
-    """What an operator has: a .env with the review token and page, a Prefect home of its own."""
+def stack_env(tmp_path, moto_server):
+    """What an operator has: a .env with the review token and page, S3 (moto's server) and an
+    upload prefix to watch, a Prefect home of its own."""
     ui_port, page_port = free_port(), free_port()
     dotenv = tmp_path / ".env"
     dotenv.write_text(
         "# the operator's settings, read by every process make up starts\n"
         "RETOUCH_REVIEW_TOKEN=op-secret-token\n"
         f"RETOUCH_REVIEW_PAGE_URL=http://127.0.0.1:{page_port}\n"
+        "AWS_ACCESS_KEY_ID=test\nAWS_SECRET_ACCESS_KEY=test\nAWS_DEFAULT_REGION=us-east-1\n"
+        f"RETOUCH_S3_ENDPOINT_URL={moto_server}\n"
+        'RETOUCH_UPLOAD_WATCH=["s3://shop/incoming/"]\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RETOUCH_"))}
     env.update(
@@ -70,7 +74,7 @@ def stack_env(tmp_path):
         HF_HOME=str(tmp_path / "hf"),
         HF_HUB_OFFLINE="1",
     )
-    yield env, ui_port, page_port
+    yield env, ui_port, page_port, moto_server
     subprocess.run(["make", "-s", "down"], cwd=ROOT, env=env, capture_output=True, timeout=60)
 
 
@@ -96,23 +100,39 @@ def review_item(tmp_path: Path) -> tuple[dict, dict, str]:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_env, tmp_path):
+    import boto3
     from playwright.sync_api import sync_playwright
     from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    env, ui_port, page_port = stack_env
+    env, ui_port, page_port, moto_server = stack_env
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_server,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    s3.create_bucket(Bucket="shop")
     api_port = free_port()
     said, _ = make("up", env, f"UI_PORT={ui_port}", f"API_PORT={api_port}")
     assert "server: started" in said and "serve: started" in said and "review: started" in said
     assert "api: started" in said and f"http://127.0.0.1:{api_port}/ (no keys yet" in said
+    assert "watch-1: started" in said and "watching s3://shop/incoming/" in said
     run_dir = tmp_path / "run"
     pids = {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")}
-    assert set(pids) == {"server", "serve", "review", "api"}
+    assert set(pids) == {"server", "serve", "review", "api", "watch-1"}
+    # an upload to the watched prefix is edited by the stack (watcher -> event -> on-upload)
+    coffee = cv2.imencode(".png", cv2.imread(str(IMAGES / "coffee.png")))[1].tobytes()
+    s3.put_object(Bucket="shop", Key="incoming/sku-up.png", Body=coffee, Metadata={"instruction": "flip"})
     again, _ = make(
         "up", env, f"UI_PORT={ui_port}", f"API_PORT={api_port}"
     )  # a second `make up` starts no second runner
-    assert again.count("already running") == 4
+    assert again.count("already running") == 5
+    # the machine's Prefect profile is left alone: this checkout's commands find the server
+    profiles = tmp_path / "prefect" / "profiles.toml"
+    assert not profiles.exists() or str(ui_port) not in profiles.read_text()
     with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/healthz", timeout=10) as response:
         assert json.loads(response.read())["status"] == "ok"  # the HTTP API, on the same Prefect server
     assert {p.stem: int(p.read_text()) for p in run_dir.glob("*.pid")} == pids
@@ -188,6 +208,12 @@ def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_en
         final = wait_for(lambda: (s := state()).is_final() and s, what="the approved run to finish")
         assert final.is_completed()
     assert (Path(out_dir) / "published" / "sku-ui" / "00aa11bb22cc33dd.png").is_file()
+
+    def upload_results():
+        listed = s3.list_objects_v2(Bucket="shop", Prefix="retouch-out/").get("Contents", [])
+        return [o["Key"] for o in listed if o["Key"].endswith("results.jsonl")]
+
+    assert wait_for(upload_results, timeout=120, what="the watched upload to be edited")
 
     said, seconds = make("down", env)
     assert seconds < 15, f"make down took {seconds:.1f} s"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import urllib.parse
 
+import httpx
 import pytest
 
 from deployments.watchers import PrefixPoller, SqsConsumer
@@ -66,6 +68,58 @@ def test_sqs_consumer_skips_test_events_and_decodes_keys(aws):
     assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
     assert upload_request("notify", "in/红色 T恤.jpg") == ("把T恤换成蓝色", None)
     assert item_id("in/红色 T恤.jpg").startswith("in--红色_T恤.jpg--")
+
+
+class _Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_send_the_prefect_api_did_not_take_is_a_failure_and_is_tried_again(aws):
+    """The real sender against a Prefect API that is down: logged as FAILED, never "sent"; the
+    poller does not mark the object seen and the SQS message stays, so both come back."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    from deployments.watchers import emit_created
+    from tests.helpers import free_port
+
+    s3, sqs = aws("s3"), aws("sqs")
+    s3.create_bucket(Bucket="down")
+    queue = sqs.create_queue(QueueName="down", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
+    s3.put_object(Bucket="down", Key="new/a.jpg", Body=b"1")
+    sqs.send_message(
+        QueueUrl=queue,
+        MessageBody=json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventName": "ObjectCreated:Put",
+                        "s3": {"bucket": {"name": "down"}, "object": {"key": "new/a.jpg", "eTag": "e"}},
+                    }
+                ]
+            }
+        ),
+    )
+    down = f"http://127.0.0.1:{free_port()}/api"
+    poller, consumer = PrefixPoller("s3://down/new/"), SqsConsumer(queue)
+    said = _Said()  # on the watchers' logger: Prefect's logging set-up replaces the root's handlers
+    logging.getLogger("retouch.watch").addHandler(said)
+    with temporary_settings(updates={PREFECT_API_URL: down, PREFECT_CLIENT_MAX_RETRIES: 0}):
+        with pytest.raises(httpx.ConnectError):
+            emit_created("down", "new/a.jpg", "e")
+        assert poller.poll_once() == 0 and consumer.poll_once(wait_seconds=0) == 0
+    failed = [r.getMessage() for r in said.records]
+    assert len(failed) == 2 and all(m.startswith("FAILED to send") for m in failed), failed
+    sent = []
+    poller.emit = consumer.emit = lambda **e: sent.append(e["key"])  # the API is back
+    assert poller.poll_once() == 1 and consumer.poll_once(wait_seconds=1) == 1
+    assert sent == ["new/a.jpg", "new/a.jpg"]
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages") is None
+    logging.getLogger("retouch.watch").removeHandler(said)
 
 
 def test_upload_ids_are_unique_safe_and_stable():

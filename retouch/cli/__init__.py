@@ -13,15 +13,16 @@ import sys
 
 
 def main() -> None:
-    """Entry point: read .env, then the warm lane of `retouch edit` if it applies, else the
-    full command line."""
-    from retouch.runtime import load_env_file, tune_allocator
+    """Entry point: read .env (and find the local stack's Prefect server), then the warm lane
+    of `retouch edit` if it applies, else the full command line."""
+    from retouch.runtime import load_env_file, tune_allocator, use_stack_server
 
     try:
         load_env_file()
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    use_stack_server()
     tune_allocator()
     from retouch.cli.warm_edit import warm_edit
 

@@ -63,20 +63,20 @@ def stack_up(
     api_port: Annotated[int, typer.Option("--api-port", help="Port of the HTTP API.")] = 8000,
 ) -> None:
     """Start the stack (what is already running is left alone); returns once it answers."""
-    from prefect.settings import PREFECT_API_URL, update_current_profile
-
     from config.settings import get_settings
     from flows.review import REVIEW_DEPLOYMENT
     from retouch import stack
-
-    review_port = review_port or common_review_port()
-    folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
-    api_url = f"http://127.0.0.1:{port}/api"
+    from retouch.runtime import stack_dir
     from tasks.record.ledger.api import any_keys
 
+    review_port = review_port or common_review_port()
+    folder = stack_dir()
+    api_url = f"http://127.0.0.1:{port}/api"
     gpu = _weights_here()
-    keys = any_keys(get_settings().ledger_url)
-    for service in stack.services(api_url, port, review_port, api_port, gpu, keys):
+    settings = get_settings()
+    keys = any_keys(settings.ledger_url)
+    services = stack.services(api_url, port, review_port, api_port, gpu, keys, settings.upload_watch)
+    for service in services:
         pid = stack.pid_of(folder, service.name)
         if pid:
             out.print(f"{service.name}: already running (pid {pid})")
@@ -86,8 +86,7 @@ def stack_up(
         if service.name == "server":
             if not stack.wait_healthy(f"{api_url}/health", 180, pid):
                 raise CliError(f"the Prefect server did not start: see {log}")
-            update_current_profile({PREFECT_API_URL: api_url})  # `retouch run` now records there
-            (folder / "api-url").write_text(api_url)
+            (folder / "api-url").write_text(api_url)  # this checkout's commands now record there
         elif service.name == "serve":
             # one serve() call registers them all: the one Retouch itself calls stands for them
             missing = _wait_deployments(api_url, [REVIEW_DEPLOYMENT], 120, pid)
@@ -100,6 +99,8 @@ def stack_up(
             if not stack.wait_healthy(f"http://127.0.0.1:{api_port}/healthz", 120, pid):
                 raise CliError(f"the HTTP API did not start: see {log}")
         out.print(f"{service.name}: started (pid {pid}, log {log})")
+        if service.name.startswith("watch-"):
+            out.print(f"  watching {service.argv[-1]} for uploads (the on-upload deployment edits them)")
     if not gpu:
         out.print("no model weights here: no GPU task worker (`retouch model info` says why)")
     else:
@@ -107,12 +108,13 @@ def stack_up(
             "model edits of the stack's processes run in the GPU task worker; for your own `retouch run`"
             " and `retouch edit` too: RETOUCH_MODEL_WORKER=task-worker in .env"
         )
-    settings = get_settings()
     token = "?token=<your review token>" if settings.review_token or settings.review_tokens else ""
     auth = "" if keys else " (no keys yet: no auth, loopback only; `retouch api-key create NAME`)"
     out.print(
         f"Prefect UI: http://127.0.0.1:{port}   review page: http://127.0.0.1:{review_port}/{token}\n"
         f"HTTP API and operator page: http://127.0.0.1:{api_port}/{auth}\n"
+        f"retouch commands in this checkout record on that server; for the prefect CLI: "
+        f"export PREFECT_API_URL={api_url}\n"
         "`retouch doctor` checks the set-up; `make down` stops it all"
     )
 
@@ -124,43 +126,33 @@ def stack_down(
     ] = 6.0,
 ) -> None:
     """Stop every process `up` started; returns once all of them have exited."""
-    from config.settings import get_settings
     from retouch import stack
+    from retouch.runtime import stack_dir
 
     started = time.monotonic()
-    stopped = stack.stop_all(stack.run_dir(REPO_ROOT, get_settings().stack_dir), grace)
+    stopped = stack.stop_all(stack_dir(), grace)
     if not stopped:
         out.print("nothing was running")
     for name, pid, how in stopped:
         out.print(f"{name}: {how} (pid {pid})")
-    _forget_server(stack.run_dir(REPO_ROOT, get_settings().stack_dir) / "api-url")
+    (stack_dir() / "api-url").unlink(missing_ok=True)
     if stopped:
         out.print(
             f"all stopped in {time.monotonic() - started:.1f} s; "
-            "retouch commands are back on the embedded Prefect API"
+            "retouch commands are back on their own embedded Prefect API"
         )
-
-
-def _forget_server(record) -> None:
-    """Point this machine's Prefect profile back at the embedded API, if `up` had changed it."""
-    from prefect.settings import PREFECT_API_URL, load_current_profile, update_current_profile
-
-    try:
-        ours = record.read_text().strip()
-    except OSError:
-        return
-    if load_current_profile().settings.get(PREFECT_API_URL) == ours:
-        update_current_profile({PREFECT_API_URL: None})
-    record.unlink(missing_ok=True)
 
 
 @stack_app.command("status")
 def stack_status() -> None:
-    """Which of the stack's processes run."""
-    from config.settings import get_settings
+    """Which of the stack's processes run, and the Prefect API they record on."""
     from retouch import stack
+    from retouch.runtime import stack_dir
 
-    folder = stack.run_dir(REPO_ROOT, get_settings().stack_dir)
-    for name in reversed(stack.ORDER):
+    folder = stack_dir()
+    watchers = [name for name, _ in stack.recorded(folder) if name.startswith("watch-")]
+    for name in [*(n for n in reversed(stack.ORDER) if n != "watch"), *watchers]:
         pid = stack.pid_of(folder, name)
         out.print(f"{name}: {f'running (pid {pid})' if pid else 'not running'}")
+    if stack.pid_of(folder, "server") and (folder / "api-url").is_file():
+        out.print(f"Prefect API: {(folder / 'api-url').read_text().strip()}")

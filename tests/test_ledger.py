@@ -386,3 +386,30 @@ def test_an_upload_claim_is_a_lease(db_url, monkeypatch):
     other = (db_url, "shop", "incoming/b.png", "etag-1")
     assert claim_upload(*other, "run-8", 60) and finish_upload(*other, "run-8", None, 3, 10) == "done"
     assert not claim_upload(*other, "run-9", 60)  # done: never edited twice
+
+
+def test_an_api_job_lease_is_fenced_by_its_attempt(db_url, monkeypatch):
+    """A process whose lease ran out (a stall, a database outage longer than the lease) cannot
+    renew it or end the job once another process took it back: the attempt is the fence."""
+    import tasks.record.ledger.api as jobs
+
+    clock = [now()]
+    monkeypatch.setattr(jobs, "now", lambda: clock[0])
+    job, _ = jobs.create_job(db_url, "k", "edit", {"instruction": "flip"}, None)
+    first = jobs.take_job(db_url, job["id"])
+    assert first == 1 and jobs.take_job(db_url, job["id"]) is None  # one taker
+    clock[0] += timedelta(seconds=61)  # the first process stops beating
+    assert [j["id"] for j in jobs.orphaned_jobs(db_url, 60)] == [job["id"]]
+    assert jobs.release(db_url, job["id"], "queued", None, 60)
+    second = jobs.take_job(db_url, job["id"])
+    assert second == 2
+    jobs.beat(db_url, {job["id"]: first})  # the first wakes up: its beat renews nothing ...
+    clock[0] += timedelta(seconds=61)
+    assert jobs.orphaned_jobs(db_url, 60)  # (the second did not beat either)
+    jobs.beat(db_url, {job["id"]: second})
+    assert not jobs.orphaned_jobs(db_url, 60)
+    assert not jobs.finish_job(db_url, job["id"], first, "failed", {"error": "late"})  # ... nor ends it
+    assert jobs.finish_job(db_url, job["id"], second, "published", {"output": "x.png"})
+    ended = jobs.get_job(db_url, job["id"])
+    assert (ended["status"], ended["result"], ended["attempts"]) == ("published", {"output": "x.png"}, 2)
+    assert not jobs.finish_job(db_url, job["id"], second, "failed", {"error": "twice"})  # ends once

@@ -412,8 +412,11 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
         # a session's round
         session = sessions.new(get_settings(), str(IMAGES / "coffee.png"), owner="e2e")
         round_ = sessions.edit(get_settings(), session.id, "add a hat", owner="e2e")
+        via_api = api_model_edits(env, tmp_path)  # the HTTP API, a process of its own: sync, OpenAI, async
     finally:
         stop(worker)
+    assert {r["model"]["process"] for r in via_api} == {worker.pid}, via_api
+    assert {r["model"]["pipeline_loads"] for r in via_api} == {1}
     log = worker_log.read_text()
     assert [r.status for r in results] == ["review"] * 3 + ["published"], log
     assert (single.status, again.status) == ("review", "review"), (single.error, again.error, log)
@@ -425,6 +428,81 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     assert not qwen.loader._resident  # and never here (the session's round either)
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
+
+
+def api_model_edits(env: dict[str, str], tmp_path: Path) -> list[dict]:
+    """A model edit through each of the API's shapes (Hugging Face's, OpenAI's, an async job), by
+    a `retouch api` process told that the GPU task worker edits; the results of the three jobs."""
+    import base64
+
+    import requests
+
+    from tests.helpers import free_port, wait_for
+
+    env = {**env, "RETOUCH_DATA_DIR": str(tmp_path / "api"), "RETOUCH_MODEL_WORKER": "task-worker"}
+    made = subprocess.run(
+        [sys.executable, "-m", "retouch", "api-key", "create", "e2e", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    auth = {"Authorization": f"Bearer {json.loads(made.stdout)['key']}"}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    api = subprocess.Popen(
+        [sys.executable, "-m", "retouch", "api", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=(tmp_path / "api.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: _answers(f"{url}/healthz"), timeout=180, what="retouch api")
+        picture = (IMAGES / "coffee.png").read_bytes()
+        b64 = base64.b64encode(picture).decode()
+        hf = requests.post(
+            f"{url}/models/retouch",
+            headers=auth,
+            json={"inputs": {"image": b64, "instruction": "把杯子换成一杯绿茶"}},
+        )
+        openai = requests.post(
+            f"{url}/v1/images/edits",
+            headers=auth,
+            files={"image": ("c.png", picture, "image/png")},
+            data={"prompt": "make the mug navy blue"},
+        )
+        queued = requests.post(
+            f"{url}/v1/edits", headers=auth, json={"image": b64, "instruction": "add a hat"}
+        )
+        assert (hf.status_code, openai.status_code) == (409, 409), (hf.text, openai.text)
+        ids = [hf.json()["id"], openai.json()["retouch"]["id"], queued.json()["id"]]
+        jobs = [
+            wait_for(
+                lambda i=i: (
+                    (j := requests.get(f"{url}/v1/edits/{i}", headers=auth).json())["status"]
+                    not in ("queued", "running")
+                    and j
+                ),
+                timeout=180,
+                what=i,
+            )
+            for i in ids
+        ]
+        assert not requests.get(f"{url}/healthz").json()["model_loaded"]  # never in the API
+        return [j["result"] for j in jobs]
+    finally:
+        stop(api)
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 # ------------------------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ class Service:
         self.limiter = RateLimiter(settings.api_rate_per_minute)
         self.pool = ThreadPoolExecutor(settings.api_workers, thread_name_prefix="api-job")
         self.hooks = Hooks(self.url, settings.webhook_secret)
-        self.running: set[str] = set()  # the jobs this process runs (it beats on their leases)
+        self.running: dict[str, int] = {}  # job id -> attempt, of the jobs this process runs (it
+        # beats on their leases)
         self.stopping = threading.Event()
         self.keeper = threading.Thread(target=self._keep, name="api-keeper", daemon=True)
         self.loading: threading.Thread | None = None
@@ -204,13 +205,15 @@ class Service:
         when it already waits for review: a retry)."""
         if job["status"] == "review":
             return ItemResult.model_validate(job["result"])
-        store.update_job(self.url, job["id"], "running", only_if=("queued",))
-        self.running.add(job["id"])
+        attempt = store.take_job(self.url, job["id"])
+        if attempt is None:  # a fresh job leaves `queued` before this only when cancelled
+            return ItemResult(id=job["id"], status="failed", error="the job was cancelled before it ran")
+        self.running[job["id"]] = attempt
         try:
             result = self._edit(job)
         finally:
-            self.running.discard(job["id"])
-        store.update_job(self.url, job["id"], result.status, result.to_dict())
+            self.running.pop(job["id"], None)
+        store.finish_job(self.url, job["id"], attempt, result.status, result.to_dict())
         return result
 
     def enqueue(self, job_id: str) -> None:
@@ -225,10 +228,11 @@ class Service:
         return len(waiting) + self.recover()
 
     def _run(self, job_id: str) -> None:
-        if not store.update_job(self.url, job_id, "running", only_if=("queued",)):
+        attempt = store.take_job(self.url, job_id)
+        if attempt is None:
             return  # cancelled, or taken by another API process
         job = store.get_job(self.url, job_id)
-        self.running.add(job_id)
+        self.running[job_id] = attempt
         try:
             if job["kind"] == "batch":
                 status, result = "published", [r.to_dict() for r in self._batch(job)]
@@ -239,9 +243,12 @@ class Service:
             status, result = "failed", {"error": one_line(exc)}
         try:
             self._announce({**job, "status": status, "result": result}, "edit.completed")
-            store.update_job(self.url, job_id, status, result)
+            if not store.finish_job(self.url, job_id, attempt, status, result):
+                log.warning(
+                    "job %s: its lease ran out while it ran here; the run that took it back ends it", job_id
+                )
         finally:
-            self.running.discard(job_id)
+            self.running.pop(job_id, None)
         self.hooks.pump()
 
     def _announce(self, job: dict[str, Any], event: str) -> None:
@@ -262,7 +269,7 @@ class Service:
     def _keep(self) -> None:
         while not self.stopping.wait(KEEP_S):
             try:
-                store.beat(self.url, list(self.running))
+                store.beat(self.url, dict(self.running))
                 self.recover()
                 self.hooks.pump()  # webhooks due again, or left by a process that died
                 for job in store.jobs_in(self.url, "review"):

@@ -149,19 +149,52 @@ def get_job(url: str, job_id: str) -> dict[str, Any] | None:
 
 
 def update_job(url: str, job_id: str, status: str, result: Any = None, only_if: tuple[str, ...] = ()) -> bool:
-    """Set a job's status (and result); with `only_if`, only from one of those statuses. A job
-    set running takes its lease (a first heartbeat) and counts one more attempt."""
+    """Set a job's status (and result); with `only_if`, only from one of those statuses (a
+    running job is taken with `take_job` and ended with `finish_job`)."""
     query = update(api_jobs).where(api_jobs.c.id == job_id)
     if only_if:
         query = query.where(api_jobs.c.status.in_(only_if))
-    at = now()
-    values: dict[str, Any] = {"status": status, "updated_at": at}
-    if status == "running":
-        values.update(heartbeat_at=at, attempts=api_jobs.c.attempts + 1)
+    values: dict[str, Any] = {"status": status, "updated_at": now()}
     if result is not None:
         values["result"] = result
     with engine_for(url).begin() as connection:
         return connection.execute(query.values(**values)).rowcount == 1
+
+
+def take_job(url: str, job_id: str) -> int | None:
+    """Take a queued job to run it: it is `running`, its lease starts (a first heartbeat) and
+    its attempt count goes up. Returns that count, the lease's fencing token: only the taker of
+    the latest attempt may beat on the job or end it (`beat`, `finish_job`), so a process whose
+    lease ran out (a stall, a database outage) cannot overwrite the run that took it back.
+    None when the job was not queued (cancelled, or taken by another process)."""
+    at = now()
+    with engine_for(url).begin() as connection:
+        taken = connection.execute(
+            update(api_jobs)
+            .where(api_jobs.c.id == job_id, api_jobs.c.status == "queued")
+            .values(status="running", updated_at=at, heartbeat_at=at, attempts=api_jobs.c.attempts + 1)
+        ).rowcount
+        if taken != 1:
+            return None
+        return connection.execute(select(api_jobs.c.attempts).where(api_jobs.c.id == job_id)).scalar_one()
+
+
+def _held(job_id: str, attempt: int):
+    return and_(api_jobs.c.id == job_id, api_jobs.c.status == "running", api_jobs.c.attempts == attempt)
+
+
+def finish_job(url: str, job_id: str, attempt: int, status: str, result: Any) -> bool:
+    """End a running job with its result, if this `attempt` still holds it (False: its lease
+    ran out and the job was taken back: this run's result is not the job's)."""
+    with engine_for(url).begin() as connection:
+        return (
+            connection.execute(
+                update(api_jobs)
+                .where(_held(job_id, attempt))
+                .values(status=status, result=result, updated_at=now())
+            ).rowcount
+            == 1
+        )
 
 
 def jobs_of(url: str, key: str, limit: int = 50) -> list[dict[str, Any]]:
@@ -185,13 +218,13 @@ def jobs_in(url: str, status: str, key: str | None = None) -> list[dict[str, Any
         return [_job(r) for r in connection.execute(query.order_by(api_jobs.c.created_at)).mappings()]
 
 
-def beat(url: str, job_ids: list[str]) -> None:
-    """Renew the leases of these running jobs (the process running them is alive)."""
-    if job_ids:
+def beat(url: str, leases: dict[str, int]) -> None:
+    """Renew the leases of these running jobs (job id -> the attempt this process runs)."""
+    if leases:
         with engine_for(url).begin() as connection:
             connection.execute(
                 update(api_jobs)
-                .where(api_jobs.c.id.in_(job_ids), api_jobs.c.status == "running")
+                .where(or_(*(_held(job_id, attempt) for job_id, attempt in leases.items())))
                 .values(heartbeat_at=now())
             )
 

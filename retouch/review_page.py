@@ -193,6 +193,8 @@ def create_app() -> FastAPI:
             raise HTTPException(401, "deciding takes a review token")
         if request.state.reviewer:  # a reviewer's own token names them: the form cannot
             decision = decision.model_copy(update={"reviewer": request.state.reviewer})
+        elif decision.reviewer.strip() in ("", "anonymous"):  # the shared token: say who decides
+            raise HTTPException(422, "say who decides: fill in your name (or use a token of your own)")
         await decide(run_id, decision)
         return {"id": str(run_id), "decision": decision.decision}
 
@@ -308,7 +310,7 @@ async function load() {
 async function send(div, decision) {
   const body = {decision, note: div.querySelector(".note").value,
                 instruction: div.querySelector(".instr").value || null,
-                reviewer: div.querySelector(".who").value || "anonymous"};
+                reviewer: div.querySelector(".who").value.trim()};
   const picked = div.querySelector(".candidates input:checked");
   if (picked) body.candidate = Number(picked.value);
   const asked = div.querySelector(".tok").value;

@@ -332,6 +332,7 @@ def approve_candidate_in_the_browser(url: str, item: str, index: int) -> None:
             "() => [...document.querySelectorAll('.item img')].every(i => i.naturalWidth > 0)"
         )
         card.locator(".candidates input").nth(index).check()
+        card.locator(".who").fill("carol")
         card.locator(".approve").click()
         card.locator(".status").filter(has_text="approve: sent").wait_for(timeout=30_000)
         browser.close()

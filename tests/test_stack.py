@@ -202,12 +202,17 @@ def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_en
             card.locator(".approve").click()
             card.locator(".status").filter(has_text="failed").wait_for(timeout=30_000)  # no token
             card.locator(".tok").fill("op-secret-token")
+            card.locator(".approve").click()  # the shared token names nobody: who decides?
+            card.locator(".status").filter(has_text="say who decides").wait_for(timeout=30_000)
+            card.locator(".who").fill("ops@shop")
             card.locator(".approve").click()
             card.locator(".status").filter(has_text="approve: sent").wait_for(timeout=30_000)
             browser.close()
         final = wait_for(lambda: (s := state()).is_final() and s, what="the approved run to finish")
         assert final.is_completed()
     assert (Path(out_dir) / "published" / "sku-ui" / "00aa11bb22cc33dd.png").is_file()
+    decided = json.loads((Path(out_dir) / "review" / "sku-ui" / "decision.json").read_text())
+    assert decided["reviewer"] == "ops@shop"
 
     def upload_results():
         listed = s3.list_objects_v2(Bucket="shop", Prefix="retouch-out/").get("Contents", [])

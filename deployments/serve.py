@@ -3,6 +3,10 @@
 prefect.yaml stays the single place where deployments are configured: `prefect deploy --all`
 registers them for work-pool workers; `retouch serve` reads the same file and serves them with
 Prefect's runner (`prefect.serve`), each flow run in its own subprocess.
+
+Entrypoints are package names (`flows.catalog.catalog_refresh`), never file paths: a flow loaded
+from a file gets the file's stem as its module (`catalog`), which no other process can import,
+so a GPU task worker could not resolve the parameters of a task that run sent it.
 """
 
 from __future__ import annotations
@@ -29,13 +33,14 @@ def served_names(path: Path = PREFECT_YAML) -> list[str]:
 
 def runner_deployments(path: Path = PREFECT_YAML) -> list[Any]:
     """RunnerDeployments for every deployment in prefect.yaml (entrypoint, parameters, ...)."""
+    from prefect.deployments.runner import EntrypointType
     from prefect.events import DeploymentEventTrigger
     from prefect.flows import load_flow_from_entrypoint
     from prefect.schedules import Cron
 
     deployments = []
     for entry in _served_entries(path):
-        flow = load_flow_from_entrypoint(str(ROOT / entry["entrypoint"]))
+        flow = load_flow_from_entrypoint(entry["entrypoint"])  # by package name
         schedules = [
             Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
             for s in entry.get("schedules", [])
@@ -55,6 +60,7 @@ def runner_deployments(path: Path = PREFECT_YAML) -> list[Any]:
                 schedules=schedules or None,
                 triggers=triggers or None,
                 concurrency_limit=entry.get("concurrency_limit"),
+                entrypoint_type=EntrypointType.MODULE_PATH,  # runs import it by package name too
             )
         )
     return deployments

@@ -430,3 +430,82 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
             for deployment in client.read_deployments():
                 if deployment.work_pool_name:
                     client.delete_deployment(deployment.id)
+
+
+def test_a_served_catalog_hands_its_model_edits_to_the_gpu_task_worker(
+    prefect_server, tiny_model_dir, request, tmp_path
+):
+    """The catalog deployment, triggered through the server and run by `retouch serve`, with its
+    model edits sent to a GPU task worker (`retouch serve --gpu`, its own process): the flows are
+    loaded by package name, so the worker resolves the task's parameters; the run completes
+    with every item's line, the model's edited in the worker."""
+    if "sqlite" in request.node.name:
+        pytest.skip("PostgreSQL, as several hosts would share")
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RETOUCH_"))},
+        "PREFECT_API_URL": prefect_server,
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        "PREFECT_HOME": str(tmp_path / "home"),  # the hosts share it here: task parameters
+        "RETOUCH_DATA_DIR": str(tmp_path / "data"),
+        "RETOUCH_MODEL": str(tiny_model_dir),
+        "RETOUCH_MODEL_STEPS": "2",
+        "RETOUCH_MODEL_CANDIDATES": "1",
+        "HF_HUB_OFFLINE": "1",
+    }
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    hosts = {
+        "serve": (["serve", "--limit", "2"], {"RETOUCH_MODEL_WORKER": "task-worker"}),
+        "gpu": (["serve", "--gpu"], {"RETOUCH_MODEL_WORKER": "in-process"}),
+    }
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "retouch", *args],
+            cwd=ROOT,
+            env={**env, **extra},
+            stdout=(logs / f"{name}.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for name, (args, extra) in hosts.items()
+    }
+    manifest = tmp_path / "catalog.csv"
+    coffee = IMAGES / "coffee.png"
+    manifest.write_text(
+        "id,image,instruction\n"
+        f"tea,{coffee},把杯子换成一杯绿茶\n"
+        f"hat,{coffee},add a hat\n"
+        f"flip,{coffee},flip\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+
+    def deployed():
+        with api(prefect_server), get_client(sync_client=True) as c:
+            try:
+                return c.read_deployment_by_name("catalog-refresh/catalog-refresh")
+            except Exception:
+                return None
+
+    try:
+        deployment = wait_for(deployed, what="the served deployments")
+        assert "." in deployment.entrypoint and ".py:" not in deployment.entrypoint  # a package name
+        wait_for(lambda: "serving model edits" in (logs / "gpu.log").read_text(), timeout=180, what="gpu")
+        with api(prefect_server):
+            run = run_deployment(
+                "catalog-refresh/catalog-refresh",
+                timeout=300,
+                parameters={"manifest_uri": str(manifest), "out_uri": str(out)},
+            )
+        said = {p.name: p.read_text(errors="replace")[-3000:] for p in logs.iterdir()}
+        assert run.state.is_completed(), (run.state, said)
+        lines = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+        assert sorted(lines) == ["flip", "hat", "tea"]
+        assert lines["flip"]["status"] == "published"
+        for sku in ("tea", "hat"):  # the tiny model's noise: to review, edited in the worker
+            assert lines[sku]["status"] == "review", (lines[sku], said)
+            assert lines[sku]["model"]["process"] == procs["gpu"].pid
+    finally:
+        stop(*procs.values())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -343,11 +344,12 @@ def test_a_burst_of_uploads_is_processed_exactly_once(served, request):
 
 
 def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
-    """prefect.yaml deployed to the retouch-cpu pool, two workers: runs execute side by side."""
+    """As the README's scaling steps run: `retouch fleet setup`, prefect.yaml deployed to the
+    retouch-cpu pool, two workers, one of them in a second checkout (another host's folder: the
+    runs it takes load the code and relative paths from there): runs execute side by side."""
     if "postgresql" in request.node.name:
         pytest.skip("one backend is enough for the workers")
     from prefect import get_client
-    from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.deployments import run_deployment
 
     env = {
@@ -357,11 +359,26 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
         "PREFECT_HOME": str(tmp_path / "home"),
         "RETOUCH_DATA_DIR": str(tmp_path / "data"),
     }
-    with api(prefect_server), get_client(sync_client=True) as client:
-        existing = {p.name for p in client.read_work_pools()}
-        for pool in ("retouch-cpu", "retouch-gpu"):
-            if pool not in existing:
-                client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    setup = subprocess.run(
+        [sys.executable, "-m", "retouch", "fleet", "setup"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert setup.returncode == 0, setup.stderr
+    host2 = tmp_path / "host2"  # a second host's checkout of the same code (this working tree's)
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for name in listed.stdout.splitlines():
+        if (ROOT / name).is_file():
+            (host2 / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, host2 / name)
+    coffee = cv2.imread(str(IMAGES / "coffee.png"))  # its own copy of a picture: half the size
+    cv2.imwrite(str(host2 / "examples" / "images" / "coffee.png"), cv2.resize(coffee, (300, 200)))
+    elsewhere = {**env, "PYTHONPATH": str(host2)}  # its own code, not this checkout's
     deployed = subprocess.run(
         [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
         cwd=ROOT,
@@ -386,15 +403,16 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
                 "--name",
                 f"cpu-{n}",
             ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            cwd=folder,
+            env=host_env,
+            stdout=(tmp_path / f"worker-{n}.log").open("w"),
+            stderr=subprocess.STDOUT,
         )
-        for n in range(2)
+        for n, (folder, host_env) in enumerate([(ROOT, env), (host2, elsewhere)])
     ]
     try:
-        items = [{"id": "a", "image": str(IMAGES / "coffee.png"), "instruction": "flip"}]
+        # a path relative to the checkout: each host reads it from its own (the pull step)
+        items = [{"id": "a", "image": "examples/images/coffee.png", "instruction": "flip"}]
         with api(prefect_server):
             runs = [
                 run_deployment(
@@ -423,7 +441,9 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
             )
         overlapping = any(spans[i][1] > spans[i + 1][0] for i in range(len(spans) - 1))
         assert overlapping  # each worker takes one run at a time: two ran at once
-        assert all((tmp_path / f"out{n}" / "results.jsonl").exists() for n in range(4))
+        lines = [json.loads((tmp_path / f"out{n}" / "results.jsonl").read_text()) for n in range(4)]
+        assert all(line["status"] == "published" for line in lines), lines
+        assert {line["width"] for line in lines} == {600, 300}  # each host read its own checkout's
     finally:
         stop(*workers, grace=5)  # their runs are over: a worker may take long to say goodbye
         with api(prefect_server), get_client(sync_client=True) as client:

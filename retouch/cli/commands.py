@@ -12,7 +12,7 @@ from retouch.cli.common import app, err
 
 # the command groups, in the order `retouch --help` lists them
 # isort: off
-from retouch.cli import route, edit, check, gate, composite, cost, model, serve  # noqa: F401, E402
+from retouch.cli import route, edit, check, gate, composite, cost, model, serve, fleet  # noqa: F401, E402
 from retouch.cli import review, stack, doctor, daemon, api, audit, session, demo  # noqa: F401, E402
 # isort: on
 

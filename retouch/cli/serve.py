@@ -34,6 +34,12 @@ def serve_cmd(
         err.print(f"warning: {warning}", markup=False)
     if not gpu:
         require_server("serving deployments")
+        import os
+
+        from deployments.fleet import HEARTBEAT_S
+
+        # its flow runs beat, so a host that dies has its runs marked Crashed (`retouch fleet setup`)
+        os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_S))
         from deployments.serve import serve_deployments
 
         serve_deployments(limit=limit)

@@ -83,3 +83,22 @@ def test_the_pull_step_runs_a_flow_from_this_hosts_checkout(tmp_path, monkeypatc
         retouch_checkout()
     (elsewhere / "prefect.yaml").write_text("name: retouch\n")
     assert retouch_checkout() == {"directory": str(elsewhere)} and Path.cwd() == elsewhere
+
+
+def test_a_crashed_run_is_run_again_once_and_only_from_a_deployment():
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from prefect.states import Completed, Crashed
+
+    from flows.rerun import why_not_rerun
+
+    def run(state, tags=(), deployment=True):
+        return SimpleNamespace(state=state, tags=list(tags), deployment_id=uuid4() if deployment else None)
+
+    assert why_not_rerun(run(Crashed()), "catalog-refresh") is None
+    assert "not Crashed" in why_not_rerun(run(Completed()), "catalog-refresh")
+    assert "not started from a deployment" in why_not_rerun(run(Crashed(), deployment=False), None)
+    assert "not re-run" in why_not_rerun(run(Crashed()), "review-edit")
+    again = why_not_rerun(run(Crashed(), tags=["retouch", "rerun-of:abc"]), "catalog-refresh")
+    assert again.startswith("it was itself the re-run of abc")

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         description="run model edits in the flow's process, or hand them to a "
         "GPU task worker (`retouch serve --gpu`) that keeps the pipeline loaded",
     )
+    model_stall_seconds: float = Field(
+        900,
+        gt=0,
+        description="with task-worker: when no model edit sent to the GPU workers has ended for "
+        "this long, the ones out are sent again (a worker died), once; after a second stall they fail",
+    )
 
     # post-checks and the publish/review decision
     check_thresholds: dict[str, float] = Field(

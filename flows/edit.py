@@ -20,7 +20,6 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from config.contracts import Item, ItemResult, Job, Plan, ReviewDecision
@@ -32,7 +31,7 @@ from flows.runner import WorkerThreads
 from routing import route
 from routing.presets import PresetError, preset, preset_ops
 from tasks.edit.conform import MODEL_FIRST
-from tasks.edit.dispatch import model_result, settle_without_editing, settled_value, submit_model, task_failed
+from tasks.edit.dispatch import await_model, settle, settle_without_editing, submit_model
 from tasks.edit.opencv_path import opencv_edit_chunk
 from tasks.infra.notify import notify
 from tasks.infra.storage import sweep_partial_writes
@@ -235,23 +234,21 @@ def submit_edits(batch: Sorted, out_dir: str, settings: Settings) -> dict[Future
 
 
 def collect_edits(
-    futures: dict[Future, list[tuple[int, Job]]], results: list[ItemResult | None], done: int
+    futures: dict[Future, list[tuple[int, Job]]],
+    results: list[ItemResult | None],
+    done: int,
+    out_dir: str,
+    settings: Settings,
 ) -> None:
-    """Each result into its place as its task ends; a broken task fails its items only."""
+    """Each result into its place as its task ends; a broken task fails its items only, and a
+    model edit whose GPU worker died is sent again (tasks/edit/dispatch.py: settle)."""
     total = len(results)
     progress_id = create_progress_artifact(
         progress=100.0 * done / max(1, total), key="edit-batch-progress", description=f"{total} items"
     )
     report_progress(done, total)
     shown = time.monotonic()
-    for future in as_completed(list(futures)):
-        chunk = futures[future]
-        try:
-            value = settled_value(future)
-            values = value if isinstance(value, list) else [value]
-        except Exception as exc:  # the task itself broke (a crashed worker, say): record it
-            get_run_logger().error("task %s failed: %s", future.task_run_id, exc)
-            values = [task_failed(job, exc) for _, job in chunk]
+    for chunk, values in settle(futures, out_dir, settings):
         for (index, _), result in zip(chunk, values, strict=True):
             results[index] = result
         done += len(chunk)
@@ -326,13 +323,14 @@ def run_batch(
     plans = apply_presets(items, route_batch(items, settings.limits), settings, preset_name)
     batch = sort_items(items, plans)
     results: list[ItemResult | None] = [batch.settled.get(i) for i in range(len(items))]
-    collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled))
+    collect_edits(submit_edits(batch, out_dir, settings), results, len(batch.settled), out_dir, settings)
     second = {i: job for i, r in enumerate(results) if (job := background_by_model(items[i], plans[i], r))}
     if second:  # presets OpenCV could not meet: the model makes the background white
         get_run_logger().info("%d items go to the model: their backdrop is not plain", len(second))
         futures = {i: submit_model(job, out_dir, settings) for i, job in second.items()}
         for i, future in futures.items():
-            results[i] = with_model_background(second[i], results[i], model_result(second[i], future))
+            edited = await_model(second[i], future, out_dir, settings)
+            results[i] = with_model_background(second[i], results[i], edited)
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
     for plan, result in zip(plans, final, strict=True):

@@ -7,6 +7,7 @@ import json
 import math
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -252,20 +253,50 @@ def test_a_broken_task_still_leaves_one_result_per_item(photos, tmp_path, monkey
     assert len((tmp_path / "out" / "results.jsonl").read_text().splitlines()) == 4
 
 
-def test_a_model_edit_no_gpu_worker_takes_up_fails_in_time_and_says_why():
-    """With RETOUCH_MODEL_WORKER=task-worker and no `retouch serve --gpu` up, an edit waits for a
-    worker at most MODEL_WAIT_S, then is the item's failed result, not a wait forever."""
+def test_a_model_edit_whose_gpu_worker_died_is_sent_again_once_then_fails_saying_why(monkeypatch):
+    """With RETOUCH_MODEL_WORKER=task-worker, an edit no GPU worker ends (its worker died, or none
+    runs) is sent again after a stall of model_stall_seconds (its old task run marked Crashed),
+    once; after a second stall it is the item's failed result, not a wait forever. An edit that
+    ends meanwhile is taken as it ends."""
+    from uuid import uuid4
+
     from config.contracts import Item, Job, Plan
+    from config.settings import get_settings
     from tasks.edit import dispatch
 
-    class NobodyTakesIt:
-        def result(self, timeout=None):
-            assert timeout == 0.01
-            raise TimeoutError(f"Task run 3c04 did not complete within {timeout} seconds")
+    class Silent:  # a task run whose worker was killed: it never ends
+        def __init__(self):
+            self.task_run_id = uuid4()
 
-    job = Job(item=Item(id="a", image="a.png", instruction="add a hat"), plan=Plan("model", (), 0.9, "x"))
-    failed = dispatch.model_result(job, NobodyTakesIt(), wait_s=0.01)
-    assert failed.status == "failed" and "retouch serve --gpu" in failed.error
+        def add_done_callback(self, fn):
+            pass
+
+    class Ends(Silent):
+        def add_done_callback(self, fn):
+            fn(self)
+
+        def result(self, timeout=None):
+            return "edited"
+
+    def job(name):
+        item = Item(id=name, image="a.png", instruction="add a hat")
+        return Job(item=item, plan=Plan("model", (), 0.9, "x"))
+
+    sent, crashed = [], []
+    monkeypatch.setattr(dispatch, "POLL_S", 0.05)
+    monkeypatch.setattr(dispatch, "submit_model", lambda job, *_: sent.append(job.item.id) or Silent())
+    monkeypatch.setattr(dispatch, "_give_up", lambda future: crashed.append(future.task_run_id))
+    settings = get_settings().model_copy(update={"model_worker": "task-worker", "model_stall_seconds": 0.3})
+    first = Silent()
+    started = time.monotonic()
+    settled = list(dispatch.settle({first: [(0, job("a"))], Ends(): [(1, job("b"))]}, "out", settings))
+    assert [chunk[0][0] for chunk, _ in settled] == [1, 0]  # b as it ended, a after two stalls
+    assert settled[0][1] == ["edited"]
+    failed = settled[1][1][0]
+    assert failed.status == "failed" and "sent twice" in failed.error
+    assert "retouch serve --gpu" in failed.error
+    assert sent == ["a"] and len(crashed) == 2 and crashed[0] == first.task_run_id
+    assert 0.6 <= time.monotonic() - started < 5
 
 
 def test_a_task_worker_run_the_api_has_not_recorded_yet_is_read_again(monkeypatch):

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.helpers import IMAGES, ROOT, stop
+from tests.helpers import IMAGES, ROOT, stop, wait_for
 
 torch = pytest.importorskip("torch")
 diffusers = pytest.importorskip("diffusers")
@@ -428,6 +428,90 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
     assert not qwen.loader._resident  # and never here (the session's round either)
     assert "serving model edits" in log
     shutil.rmtree(tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_a_batch_outlives_a_gpu_worker_killed_mid_edit(prefect_api, tiny_model, use_model, tmp_path):
+    """kill -9 of the GPU task worker while it edits, another one started: the edit the dead
+    worker held (Prefect gives it to no other worker) is sent again after the stall, and the
+    batch ends with every item edited once in its results, none failed."""
+    import signal
+    import threading
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterState, TaskRunFilterStateType
+
+    from flows.edit import edit_batch
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "RETOUCH_MODEL": str(tiny_model),
+        "RETOUCH_MODEL_STEPS": "12",  # a second or so an edit: long enough to be killed in one
+        "RETOUCH_MODEL_CANDIDATES": "1",
+    }
+
+    def worker(n: int) -> subprocess.Popen:
+        log = tmp_path / f"gpu-{n}.log"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "retouch", "serve", "--gpu"],
+            env=env,
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: "serving model edits" in log.read_text(), timeout=180, what=f"GPU worker {n}")
+        return proc
+
+    def editing():
+        running = TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["RUNNING"])))
+        with get_client(sync_client=True) as client:
+            return client.read_task_runs(task_run_filter=running)
+
+    workers = [worker(0)]
+    try:
+        use_model(
+            tiny_model,
+            model_worker="task-worker",
+            model_stall_seconds="30",
+            model_steps="12",
+            model_candidates="1",
+        )
+        asks = [
+            "add a hat",
+            "把杯子换成一杯绿茶",
+            "make the mug navy blue",
+            "add a red balloon on the left",
+            "add a small plant next to the mug",
+            "put the mug on a wooden table",
+        ]
+        items = [
+            {"id": f"m{n}", "image": str(IMAGES / "coffee.png"), "instruction": ask}
+            for n, ask in enumerate(asks)
+        ]
+        done: list = []
+        batch = threading.Thread(
+            target=lambda: done.append(edit_batch(items=items, out_dir=str(tmp_path / "out")))
+        )
+        batch.start()
+        wait_for(editing, timeout=120, what="the worker to take an edit")
+        workers[0].send_signal(signal.SIGKILL)  # mid-edit: its task run never ends
+        killed = time.monotonic()
+        workers.append(worker(1))
+        batch.join(timeout=300)
+        print(f"kill -9 of the GPU worker -> batch done {time.monotonic() - killed:.1f} s later")
+        assert done, "the batch did not end"
+        (results,) = done
+        assert [r.status for r in results] == ["review"] * 6, [(r.id, r.error) for r in results]
+        assert any(r.model.process == workers[1].pid for r in results)
+        lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
+        assert sorted(json.loads(line)["id"] for line in lines) == sorted(i["id"] for i in items)
+        crashed = TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["CRASHED"])))
+        with get_client(sync_client=True) as client:
+            given_up = [t for t in client.read_task_runs(task_run_filter=crashed) if t.start_time]
+        assert any("GPU task worker stopped" in (t.state.message or "") for t in given_up)  # sent again
+    finally:
+        stop(*workers)
 
 
 def api_model_edits(env: dict[str, str], tmp_path: Path) -> list[dict]:

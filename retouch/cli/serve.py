@@ -21,7 +21,11 @@ def serve_cmd(
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", help="Runs (or, with --gpu, edits) at once; --gpu defaults to 1 per GPU."),
+        typer.Option(
+            "--limit",
+            help="Runs at once (default: one per CPU core, so several hosts share the runs), "
+            "or with --gpu edits at once (default 1 per GPU).",
+        ),
     ] = None,
 ) -> None:
     """Serve prefect.yaml's deployments (catalog-refresh, edit-batch, review-edit), or with
@@ -42,7 +46,7 @@ def serve_cmd(
         os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_S))
         from deployments.serve import serve_deployments
 
-        serve_deployments(limit=limit)
+        serve_deployments(limit=limit or os.cpu_count() or 1)
         return
     from prefect.task_worker import serve
 

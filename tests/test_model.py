@@ -432,9 +432,9 @@ def test_gpu_task_worker_keeps_the_pipeline_loaded(prefect_api, tiny_model, use_
 
 @pytest.mark.slow
 def test_a_batch_outlives_a_gpu_worker_killed_mid_edit(prefect_api, tiny_model, use_model, tmp_path):
-    """kill -9 of the GPU task worker while it edits, another one started: the edit the dead
-    worker held (Prefect gives it to no other worker) is sent again after the stall, and the
-    batch ends with every item edited once in its results, none failed."""
+    """Two GPU task workers; kill -9 of one while it edits: the edit it held (Prefect gives it
+    to no other worker) is sent again after the stall and the other does it; the batch ends
+    with every item edited once in its results, none failed."""
     import signal
     import threading
 
@@ -450,30 +450,39 @@ def test_a_batch_outlives_a_gpu_worker_killed_mid_edit(prefect_api, tiny_model, 
         "RETOUCH_MODEL_STEPS": "12",  # a second or so an edit: long enough to be killed in one
         "RETOUCH_MODEL_CANDIDATES": "1",
     }
-
-    def worker(n: int) -> subprocess.Popen:
-        log = tmp_path / f"gpu-{n}.log"
-        proc = subprocess.Popen(
+    logs = [tmp_path / f"gpu-{n}.log" for n in range(2)]
+    workers = [
+        subprocess.Popen(
             [sys.executable, "-m", "retouch", "serve", "--gpu"],
             env=env,
             cwd=ROOT,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(lambda: "serving model edits" in log.read_text(), timeout=180, what=f"GPU worker {n}")
-        return proc
+        for log in logs
+    ]
 
-    def editing():
+    def stat(field: int) -> str:
+        return Path(f"/proc/{workers[0].pid}/stat").read_text().split(")")[-1].split()[field]
+
+    def editing() -> bool:  # a task run is running and worker 0 is at work on it (its CPU time grows)
         running = TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["RUNNING"])))
         with get_client(sync_client=True) as client:
-            return client.read_task_runs(task_run_filter=running)
+            if not client.read_task_runs(task_run_filter=running):
+                return False
+        before = int(stat(11))
+        time.sleep(0.2)
+        return int(stat(11)) - before >= 5  # user time, in clock ticks: it computes
 
-    workers = [worker(0)]
     try:
+        for n, log in enumerate(logs):
+            wait_for(
+                lambda log=log: "serving model edits" in log.read_text(), timeout=180, what=f"GPU worker {n}"
+            )
         use_model(
             tiny_model,
             model_worker="task-worker",
-            model_stall_seconds="30",
+            model_stall_seconds="15",
             model_steps="12",
             model_candidates="1",
         )
@@ -494,21 +503,19 @@ def test_a_batch_outlives_a_gpu_worker_killed_mid_edit(prefect_api, tiny_model, 
             target=lambda: done.append(edit_batch(items=items, out_dir=str(tmp_path / "out")))
         )
         batch.start()
-        wait_for(editing, timeout=120, what="the worker to take an edit")
+        wait_for(editing, timeout=120, what="worker 0 to be editing")
         workers[0].send_signal(signal.SIGKILL)  # mid-edit: its task run never ends
         killed = time.monotonic()
-        workers.append(worker(1))
         batch.join(timeout=300)
-        print(f"kill -9 of the GPU worker -> batch done {time.monotonic() - killed:.1f} s later")
+        print(f"kill -9 of a GPU worker -> batch done {time.monotonic() - killed:.1f} s later")
         assert done, "the batch did not end"
         (results,) = done
         assert [r.status for r in results] == ["review"] * 6, [(r.id, r.error) for r in results]
-        assert any(r.model.process == workers[1].pid for r in results)
         lines = (tmp_path / "out" / "results.jsonl").read_text().splitlines()
         assert sorted(json.loads(line)["id"] for line in lines) == sorted(i["id"] for i in items)
         crashed = TaskRunFilter(state=TaskRunFilterState(type=TaskRunFilterStateType(any_=["CRASHED"])))
         with get_client(sync_client=True) as client:
-            given_up = [t for t in client.read_task_runs(task_run_filter=crashed) if t.start_time]
+            given_up = client.read_task_runs(task_run_filter=crashed)
         assert any("GPU task worker stopped" in (t.state.message or "") for t in given_up)  # sent again
     finally:
         stop(*workers)

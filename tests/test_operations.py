@@ -452,92 +452,16 @@ def test_several_workers_share_a_work_pool(prefect_server, request, tmp_path):
                     client.delete_deployment(deployment.id)
 
 
-def test_a_served_catalog_hands_its_model_edits_to_the_gpu_task_worker(
-    prefect_server, tiny_model_dir, request, tmp_path
-):
-    """The catalog deployment, triggered through the server and run by `retouch serve`, with its
-    model edits sent to a GPU task worker (`retouch serve --gpu`, its own process): the flows are
-    loaded by package name, so the worker resolves the task's parameters; the run completes
-    with every item's line, the model's edited in the worker."""
-    if "sqlite" in request.node.name:
-        pytest.skip("PostgreSQL, as several hosts would share")
-    from prefect import get_client
-    from prefect.deployments import run_deployment
-
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "RETOUCH_"))},
-        "PREFECT_API_URL": prefect_server,
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "PREFECT_HOME": str(tmp_path / "home"),  # the hosts share it here: task parameters
-        "RETOUCH_DATA_DIR": str(tmp_path / "data"),
-        "RETOUCH_MODEL": str(tiny_model_dir),
-        "RETOUCH_MODEL_STEPS": "2",
-        "RETOUCH_MODEL_CANDIDATES": "1",
-        "HF_HUB_OFFLINE": "1",
-    }
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    hosts = {
-        "serve": (["serve", "--limit", "2"], {"RETOUCH_MODEL_WORKER": "task-worker"}),
-        "gpu": (["serve", "--gpu"], {"RETOUCH_MODEL_WORKER": "in-process"}),
-    }
-    procs = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "retouch", *args],
-            cwd=ROOT,
-            env={**env, **extra},
-            stdout=(logs / f"{name}.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        for name, (args, extra) in hosts.items()
-    }
-    manifest = tmp_path / "catalog.csv"
-    coffee = IMAGES / "coffee.png"
-    manifest.write_text(
-        "id,image,instruction\n"
-        f"tea,{coffee},把杯子换成一杯绿茶\n"
-        f"hat,{coffee},add a hat\n"
-        f"flip,{coffee},flip\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-
-    def deployed():
-        with api(prefect_server), get_client(sync_client=True) as c:
-            try:
-                return c.read_deployment_by_name("catalog-refresh/catalog-refresh")
-            except Exception:
-                return None
-
-    try:
-        deployment = wait_for(deployed, what="the served deployments")
-        assert "." in deployment.entrypoint and ".py:" not in deployment.entrypoint  # a package name
-        wait_for(lambda: "serving model edits" in (logs / "gpu.log").read_text(), timeout=180, what="gpu")
-        with api(prefect_server):
-            run = run_deployment(
-                "catalog-refresh/catalog-refresh",
-                timeout=300,
-                parameters={"manifest_uri": str(manifest), "out_uri": str(out)},
-            )
-        said = {p.name: p.read_text(errors="replace")[-3000:] for p in logs.iterdir()}
-        assert run.state.is_completed(), (run.state, said)
-        lines = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
-        assert sorted(lines) == ["flip", "hat", "tea"]
-        assert lines["flip"]["status"] == "published"
-        for sku in ("tea", "hat"):  # the tiny model's noise: to review, edited in the worker
-            assert lines[sku]["status"] == "review", (lines[sku], said)
-            assert lines[sku]["model"]["process"] == procs["gpu"].pid
-    finally:
-        stop(*procs.values())
-
-
 def test_a_killed_host_s_catalog_is_marked_crashed_and_run_again(
     prefect_server, tiny_model_dir, request, tmp_path
 ):
-    """kill -9 of the host serving a catalog run: the heartbeat automation of `retouch fleet
-    setup` marks the run Crashed within its window, freeing catalog-refresh's one slot, and
-    `rerun-crashed` runs it again on the host left (once): the catalog ends with every item
-    once in its results."""
+    """Hosts as processes on one Prefect server on PostgreSQL: `retouch serve` hosts whose model
+    edits go to a GPU task worker (its own process). The flows are loaded by package name, so
+    the worker resolves the task's parameters (with file paths it could not: ModuleNotFoundError
+    'catalog'). kill -9 of the host serving a catalog run: the heartbeat automation of `retouch
+    fleet setup` marks the run Crashed within its window, freeing catalog-refresh's one slot,
+    and `rerun-crashed` runs it again on the host left (once): the catalog ends with every item
+    once in its results, the model's edited in the worker."""
     if "sqlite" in request.node.name:
         pytest.skip("PostgreSQL, as several hosts would share")
     import signal
@@ -559,23 +483,25 @@ def test_a_killed_host_s_catalog_is_marked_crashed_and_run_again(
         "RETOUCH_MODEL_CANDIDATES": "1",
         "HF_HUB_OFFLINE": "1",
     }
-    setup = [sys.executable, "-m", "retouch", "fleet", "setup", "--crash-after", "40"]
+    setup = [sys.executable, "-m", "retouch", "fleet", "setup", "--crash-after", "35"]
     assert subprocess.run(setup, cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
     logs = tmp_path / "logs"
     logs.mkdir()
 
-    def host(name: str) -> subprocess.Popen:
+    def host(name: str, *args: str, worker: str = "task-worker") -> subprocess.Popen:
         return subprocess.Popen(
-            [sys.executable, "-m", "retouch", "serve", "--limit", "2"],
+            [sys.executable, "-m", "retouch", "serve", *args],
             cwd=ROOT,
-            env=env,
+            env={**env, "RETOUCH_MODEL_WORKER": worker},
             stdout=(logs / f"{name}.log").open("w"),
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a host: its flow runs die with it
         )
 
     manifest = tmp_path / "catalog.csv"
-    rows = [f"m{n},{IMAGES / 'coffee.png'},add a hat number {n}" for n in range(12)]
+    asks = ["add a hat", "把杯子换成一杯绿茶", "make the mug navy blue", "add a red balloon on the left"]
+    rows = [f"m{n},{IMAGES / 'coffee.png'},{asks[n % 4]}" for n in range(8)]
+    rows += [f"f{n},{IMAGES / 'coffee.png'},flip" for n in range(4)]
     manifest.write_text("id,image,instruction\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
 
@@ -588,11 +514,16 @@ def test_a_killed_host_s_catalog_is_marked_crashed_and_run_again(
             tags = FlowRunFilter(tags=FlowRunFilterTags(all_=[f"rerun-of:{run_id}"]))
             return client.read_flow_runs(flow_run_filter=tags)
 
-    first = host("a")
+    gpu = host("gpu", "--gpu", worker="in-process")
+    first = host("a", "--limit", "2")
     second = None
     try:
         with api(prefect_server), get_client(sync_client=True) as client:
-            wait_for(lambda: _deployment(client, "catalog-refresh/catalog-refresh"), what="the deployments")
+            deployment = wait_for(
+                lambda: _deployment(client, "catalog-refresh/catalog-refresh"), what="the deployments"
+            )
+        assert deployment.entrypoint == "flows.catalog.catalog_refresh"  # a package name, not a file
+        with api(prefect_server), get_client(sync_client=True) as client:
             run = run_deployment(
                 "catalog-refresh/catalog-refresh",
                 timeout=0,
@@ -602,7 +533,7 @@ def test_a_killed_host_s_catalog_is_marked_crashed_and_run_again(
         time.sleep(5)  # it has beaten
         os.killpg(first.pid, signal.SIGKILL)  # the host dies, its flow run with it
         killed = time.monotonic()
-        second = host("b")  # the host left
+        second = host("b", "--limit", "2")  # the host left
         crashed = wait_for(lambda: (s := state(run.id)).is_final() and s, timeout=120, what="Crashed")
         marked = time.monotonic() - killed
         assert crashed.is_crashed() and "no heartbeat" in (crashed.message or ""), crashed
@@ -614,12 +545,16 @@ def test_a_killed_host_s_catalog_is_marked_crashed_and_run_again(
         print(f"kill -9 -> Crashed {marked:.1f} s, -> the catalog re-run and done {ended:.1f} s")
         assert final.is_completed(), (logs / "b.log").read_text()[-3000:]
         assert marked < 60 and ended < 120, (marked, ended)
-        lines = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-        assert sorted(line["id"] for line in lines) == sorted(f"m{n}" for n in range(12))  # once each
+        lines = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+        assert sorted(lines) == sorted([*(f"m{n}" for n in range(8)), *(f"f{n}" for n in range(4))])
+        assert {lines[f"f{n}"]["status"] for n in range(4)} == {"published"}
+        for n in range(8):  # the tiny model's noise: to review, edited in the GPU worker
+            assert lines[f"m{n}"]["status"] == "review", lines[f"m{n}"]
+            assert lines[f"m{n}"]["model"]["process"] == gpu.pid
         time.sleep(3)
         assert len(rerun_of(run.id)) == 1  # once
     finally:
-        for proc in (first, second):
+        for proc in (first, second, gpu):
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=30)

@@ -271,6 +271,16 @@ def test_a_model_edit_whose_gpu_worker_died_is_sent_again_once_then_fails_saying
         def add_done_callback(self, fn):
             pass
 
+    class NotRecordedYet(Silent):  # just sent: the API shows no state for it at first
+        def __init__(self):
+            super().__init__()
+            self.misses = 2
+
+        def add_done_callback(self, fn):
+            if self.misses:
+                self.misses -= 1
+                raise AttributeError("'NoneType' object has no attribute 'is_final'")
+
     class Ends(Silent):
         def add_done_callback(self, fn):
             fn(self)
@@ -284,7 +294,9 @@ def test_a_model_edit_whose_gpu_worker_died_is_sent_again_once_then_fails_saying
 
     sent, crashed = [], []
     monkeypatch.setattr(dispatch, "POLL_S", 0.05)
-    monkeypatch.setattr(dispatch, "submit_model", lambda job, *_: sent.append(job.item.id) or Silent())
+    monkeypatch.setattr(
+        dispatch, "submit_model", lambda job, *_: sent.append(job.item.id) or NotRecordedYet()
+    )
     monkeypatch.setattr(dispatch, "_give_up", lambda future: crashed.append(future.task_run_id))
     settings = get_settings().model_copy(update={"model_worker": "task-worker", "model_stall_seconds": 0.3})
     first = Silent()

@@ -110,7 +110,7 @@ def settle(futures: dict[Future, Chunk], out_dir: str, settings: Settings) -> It
         pending[future] = chunk
         if is_remote:
             remote.add(future)
-        future.add_done_callback(ended.put)  # once per future (each call may ask the API)
+        _when_done(future, ended.put)  # once per future (each call may ask the API)
 
     for future, chunk in futures.items():
         watch(future, chunk, settings.model_worker == "task-worker" and _is_model(chunk))
@@ -143,6 +143,20 @@ def settle(futures: dict[Future, Chunk], out_dir: str, settings: Settings) -> It
                 _log("model edit of %s: no GPU task worker ended it; sent again", job.item.id)
                 watch(submit_model(job, out_dir, settings), chunk, True)
         moved = time.monotonic()
+
+
+def _when_done(future: Future, callback) -> None:
+    """future.add_done_callback, for a task run just sent to a task worker too: Prefect reads the
+    run to see whether it already ended, and one the API has not recorded yet has no state
+    (AttributeError inside Prefect: PrefectHQ/prefect#18278, as in settled_value): read again."""
+    deadline = time.monotonic() + TASK_WORKER_PATIENCE_S
+    while True:
+        try:
+            return future.add_done_callback(callback)
+        except AttributeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
 
 
 def _is_model(chunk: Chunk) -> bool:

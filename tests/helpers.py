@@ -115,3 +115,16 @@ def cases_with_known_misses(rows: list[dict], known: dict[str, str], id_of) -> l
         )
         for row in rows
     ]
+
+
+def moto_client(service: str, endpoint: str):
+    """A boto3 client of moto's server (the moto_server fixture), with its test credentials."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

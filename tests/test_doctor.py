@@ -8,10 +8,9 @@ import os
 import subprocess
 import sys
 
-import boto3
 import pytest
 
-from tests.helpers import ROOT, free_port
+from tests.helpers import ROOT, free_port, moto_client
 
 pytestmark = pytest.mark.slow
 
@@ -73,13 +72,7 @@ def test_a_broken_set_up_says_what_to_fix(tmp_path, moto_server):
 
 
 def test_s3_is_checked_with_the_configured_credentials(tmp_path, moto_server):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    s3 = moto_client("s3", moto_server)
     s3.create_bucket(Bucket="doctor-out")
     (tmp_path / ".env").write_text(
         "AWS_ACCESS_KEY_ID=test\nAWS_SECRET_ACCESS_KEY=test\nAWS_DEFAULT_REGION=us-east-1\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.helpers import IMAGES, ROOT, free_port, wait_for
+from tests.helpers import IMAGES, ROOT, free_port, moto_client, wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.slow
@@ -100,20 +100,13 @@ def review_item(tmp_path: Path) -> tuple[dict, dict, str]:
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)")
 def test_make_up_review_in_the_prefect_ui_then_make_down_leaves_nothing(stack_env, tmp_path):
-    import boto3
     from playwright.sync_api import sync_playwright
     from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     env, ui_port, page_port, moto_server = stack_env
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    s3 = moto_client("s3", moto_server)
     s3.create_bucket(Bucket="shop")
     api_port = free_port()
     said, _ = make("up", env, f"UI_PORT={ui_port}", f"API_PORT={api_port}")

@@ -31,7 +31,7 @@ from flows.runner import WorkerThreads
 from routing import route
 from routing.presets import PresetError, preset, preset_ops
 from tasks.edit.conform import MODEL_FIRST
-from tasks.edit.dispatch import await_model, settle, settle_without_editing, submit_model
+from tasks.edit.dispatch import settle, settle_without_editing, submit_model
 from tasks.edit.opencv_path import opencv_edit_chunk
 from tasks.infra.notify import notify
 from tasks.infra.storage import sweep_partial_writes
@@ -327,10 +327,9 @@ def run_batch(
     second = {i: job for i, r in enumerate(results) if (job := background_by_model(items[i], plans[i], r))}
     if second:  # presets OpenCV could not meet: the model makes the background white
         get_run_logger().info("%d items go to the model: their backdrop is not plain", len(second))
-        futures = {i: submit_model(job, out_dir, settings) for i, job in second.items()}
-        for i, future in futures.items():
-            edited = await_model(second[i], future, out_dir, settings)
-            results[i] = with_model_background(second[i], results[i], edited)
+        futures = {submit_model(job, out_dir, settings): [(i, job)] for i, job in second.items()}
+        for ((i, job),), (edited,) in settle(futures, out_dir, settings):
+            results[i] = with_model_background(job, results[i], edited)
     final = [r for r in results if r is not None]
     assert len(final) == len(items), "every item must have exactly one result"
     for plan, result in zip(plans, final, strict=True):

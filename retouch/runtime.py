@@ -84,18 +84,26 @@ def use_stack_server() -> str | None:
     """
     if os.environ.get("PREFECT_API_URL"):
         return None
-    from tasks.infra.processes import alive
-
     folder = stack_dir()
     try:
         url = (folder / "api-url").read_text().strip()
-        pid = int((folder / "server.pid").read_text().strip())
-    except (OSError, ValueError):
+    except OSError:
         return None
-    if not url or not alive(pid):
+    if not url or pid_of(folder, "server") is None:
         return None
     os.environ["PREFECT_API_URL"] = url
     return url
+
+
+def pid_of(folder: Path, name: str) -> int | None:
+    """The pid recorded in `folder/<name>.pid` (a stack's process) if that process still runs."""
+    from tasks.infra.processes import alive
+
+    try:
+        pid = int((folder / f"{name}.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
 
 
 def env_file_read() -> Path | None:

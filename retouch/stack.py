@@ -98,15 +98,6 @@ def recorded(folder: Path) -> list[tuple[str, int]]:
     return sorted(found, key=lambda entry: (rank.get(entry[0].split("-")[0], -1), entry[0]))
 
 
-def pid_of(folder: Path, name: str) -> int | None:
-    """The recorded pid of `name` if that process is still alive."""
-    try:
-        pid = int((folder / f"{name}.pid").read_text().strip())
-    except (OSError, ValueError):
-        return None
-    return pid if alive(pid) else None
-
-
 def start(service: Service, folder: Path, cwd: Path) -> int:
     """Start `service` detached (its own session), logging to folder/<name>.log; its pid."""
     folder.mkdir(parents=True, exist_ok=True)

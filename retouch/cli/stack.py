@@ -66,7 +66,7 @@ def stack_up(
     from config.settings import get_settings
     from flows.review import REVIEW_DEPLOYMENT
     from retouch import stack
-    from retouch.runtime import stack_dir
+    from retouch.runtime import pid_of, stack_dir
     from tasks.record.ledger.api import any_keys
 
     review_port = review_port or common_review_port()
@@ -77,7 +77,7 @@ def stack_up(
     keys = any_keys(settings.ledger_url)
     services = stack.services(api_url, port, review_port, api_port, gpu, keys, settings.upload_watch)
     for service in services:
-        pid = stack.pid_of(folder, service.name)
+        pid = pid_of(folder, service.name)
         if pid:
             out.print(f"{service.name}: already running (pid {pid})")
             continue
@@ -147,12 +147,12 @@ def stack_down(
 def stack_status() -> None:
     """Which of the stack's processes run, and the Prefect API they record on."""
     from retouch import stack
-    from retouch.runtime import stack_dir
+    from retouch.runtime import pid_of, stack_dir
 
     folder = stack_dir()
     watchers = [name for name, _ in stack.recorded(folder) if name.startswith("watch-")]
     for name in [*(n for n in reversed(stack.ORDER) if n != "watch"), *watchers]:
-        pid = stack.pid_of(folder, name)
+        pid = pid_of(folder, name)
         out.print(f"{name}: {f'running (pid {pid})' if pid else 'not running'}")
-    if stack.pid_of(folder, "server") and (folder / "api-url").is_file():
+    if pid_of(folder, "server") and (folder / "api-url").is_file():
         out.print(f"Prefect API: {(folder / 'api-url').read_text().strip()}")

@@ -206,15 +206,15 @@ def task_failed(job: Job, exc: BaseException) -> ItemResult:
     )
 
 
-def settled_value(future: Future, wait_s: float | None = None) -> object:
-    """The value of a finished task (waiting at most `wait_s`: TimeoutError). A task worker's
-    completion event can reach this flow before the API has recorded the task run's state
-    (Prefect's events are eventually consistent, see PrefectHQ/prefect#18278): its "has no state"
-    error is read again for a while, not taken as the task's failure."""
+def settled_value(future: Future) -> object:
+    """The value of a finished task. A task worker's completion event can reach this flow before
+    the API has recorded the task run's state (Prefect's events are eventually consistent, see
+    PrefectHQ/prefect#18278): its "has no state" error is read again for a while, not taken as
+    the task's failure."""
     deadline = time.monotonic() + TASK_WORKER_PATIENCE_S
     while True:
         try:
-            return future.result(timeout=wait_s)
+            return future.result()
         except RuntimeError as exc:
             if "has no state" not in str(exc) or time.monotonic() > deadline:
                 raise

@@ -169,14 +169,12 @@ def take_job(url: str, job_id: str) -> int | None:
     None when the job was not queued (cancelled, or taken by another process)."""
     at = now()
     with engine_for(url).begin() as connection:
-        taken = connection.execute(
+        return connection.execute(
             update(api_jobs)
             .where(api_jobs.c.id == job_id, api_jobs.c.status == "queued")
             .values(status="running", updated_at=at, heartbeat_at=at, attempts=api_jobs.c.attempts + 1)
-        ).rowcount
-        if taken != 1:
-            return None
-        return connection.execute(select(api_jobs.c.attempts).where(api_jobs.c.id == job_id)).scalar_one()
+            .returning(api_jobs.c.attempts)
+        ).scalar_one_or_none()
 
 
 def _held(job_id: str, attempt: int):
